@@ -1,0 +1,255 @@
+"""The Map: a set of rules, matched in time that does not grow with their number."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from .converters import DEFAULT_CONVERTERS, PATH_SAFE
+from .exceptions import BuildError, MethodNotAllowed, NotFound, RequestRedirect, RuleError
+from .matcher import Context, SlashRequired, State, walk
+
+if TYPE_CHECKING:
+    from collections.abc import Hashable, Iterable, Iterator, Mapping
+
+    from .converters import BaseConverter
+    from .matcher import Match
+    from .rules import Rule
+
+_SLASHES = re.compile("/{2,}")
+# A static path's rules by method, and the first rule accepting any method.
+_StaticEntry = tuple[dict[str, "Rule"], "Rule | None"]
+
+
+class Map:
+    """A set of rules: ``Map([Rule("/", endpoint="index"), ...])``.
+
+    Args:
+        rules: the rules to add, in order (order breaks ties between equal rules).
+        converters: extra converters by name, e.g. ``{"slug": SlugConverter}``.
+        strict_slashes: a rule ending in ``/`` requested without it redirects (default True).
+        merge_slashes: a request path with ``//`` redirects to the merged path (default True).
+    """
+
+    def __init__(
+        self,
+        rules: Iterable[Rule] = (),
+        *,
+        converters: Mapping[str, type[BaseConverter]] | None = None,
+        strict_slashes: bool = True,
+        merge_slashes: bool = True,
+    ) -> None:
+        self.converters: dict[str, type[BaseConverter]] = {**DEFAULT_CONVERTERS, **(converters or {})}
+        self.strict_slashes = strict_slashes
+        self.merge_slashes = merge_slashes
+        self._rules: list[Rule] = []
+        self._by_endpoint: dict[Hashable, list[Rule]] = {}
+        self._by_text: dict[tuple[tuple[bool, str], ...], list[Rule]] = {}
+        self._root = State()
+        self._static: dict[str, _StaticEntry] | None = None
+        for rule in rules:
+            self.add(rule)
+
+    def add(self, rule: Rule) -> None:
+        """Add ``rule``.
+
+        Raises:
+            RuleError: the rule is malformed, or the same rule text is already there for one
+                of its methods.
+        """
+        rule.bind(self)
+        same = self._by_text.setdefault(tuple(rule._trace), [])
+        for other in same:
+            if rule.methods is None or other.methods is None or rule.methods & other.methods:
+                clash = "all methods" if rule.methods is None or other.methods is None else ", ".join(
+                    sorted(rule.methods & other.methods)
+                )
+                raise RuleError(rule.rule, f"already registered for {clash} (endpoint {other.endpoint!r})")
+        same.append(rule)
+        self._rules.append(rule)
+        self._by_endpoint.setdefault(rule.endpoint, []).append(rule)
+        if not rule.build_only:
+            self._root.add(rule)
+            self._static = None
+
+    def __iter__(self) -> Iterator[Rule]:
+        return iter(self._rules)
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def iter_rules(self, endpoint: Hashable | None = None) -> Iterator[Rule]:
+        """The rules (of ``endpoint``, if given) in the order they were added."""
+        if endpoint is None:
+            return iter(self._rules)
+        return iter(self._by_endpoint.get(endpoint, ()))
+
+    def _prepare(self) -> dict[str, _StaticEntry]:
+        # Sort once and index fully static paths: a static hit is one dict lookup.
+        self._root.sort()
+        table: dict[str, _StaticEntry] = {}
+        stack: list[tuple[State, list[str]]] = [(self._root, [])]
+        while stack:
+            state, texts = stack.pop()
+            if state.rules and len(texts) > 1:
+                table["/".join(texts)] = _static_entry(state.rules)
+            for text, child in state.static.items():
+                stack.append((child, [*texts, text]))
+        self._static = table
+        return table
+
+    def match(
+        self,
+        path: str,
+        method: str = "GET",
+        *,
+        return_rule: bool = False,
+        query_string: str = "",
+    ) -> tuple[Any, dict[str, Any]]:
+        """Match a (percent-decoded) path: ``(endpoint, args)``, or ``(rule, args)``.
+
+        Raises:
+            NotFound: no rule matches.
+            MethodNotAllowed: rules match the path, but not for ``method`` (see ``.allowed``).
+            RequestRedirect: the canonical URL differs (trailing or doubled slashes,
+                ``redirect_to``); ``.new_url`` keeps ``query_string``.
+        """
+        table = self._static
+        if table is None:
+            table = self._prepare()
+        if path[:1] != "/" or path[1:2] == "/":
+            path = "/" + path.lstrip("/") if path else ""
+        method = method.upper()
+        entry = table.get(path)
+        if entry is not None:
+            rule = entry[0].get(method, entry[1])
+            if rule is not None and rule.redirect_to is None:
+                args = dict(rule.defaults) if rule.defaults else {}
+                return (rule if return_rule else rule.endpoint), args
+        rule, args = self._match_slow(path, method, query_string)
+        if rule.redirect_to is not None:
+            target = rule.redirect_url(args)
+            if "://" not in target:
+                target = "/" + target.lstrip("/")
+            raise RequestRedirect(target)
+        return (rule if return_rule else rule.endpoint), args
+
+    def _match_slow(self, path: str, method: str, query_string: str) -> Match:
+        ctx = Context()
+        try:
+            found = walk(self._root, path.split("/"), 0, method, ctx, ())
+        except SlashRequired:
+            raise RequestRedirect(_redirect(path + "/", query_string)) from None
+        if found is not None:
+            return found
+        if self.merge_slashes and "//" in path:
+            merged = _SLASHES.sub("/", path)
+            ctx.convert = False
+            try:
+                found = walk(self._root, merged.split("/"), 0, method, ctx, ())
+            except SlashRequired:
+                raise RequestRedirect(_redirect(merged + "/", query_string)) from None
+            if found is not None and found[0].merge_slashes:
+                raise RequestRedirect(_redirect(merged, query_string))
+        if ctx.allowed:
+            raise MethodNotAllowed(ctx.allowed, path, method)
+        raise NotFound(path)
+
+    def allowed_methods(self, path: str) -> frozenset[str]:
+        """The methods some rule accepts for ``path`` (empty if none matches it)."""
+        try:
+            self.match(path, "\x00")
+        except MethodNotAllowed as e:
+            return e.allowed
+        except (NotFound, RequestRedirect):
+            return frozenset()
+        return frozenset()  # a rule accepting every method matched
+
+    def build(
+        self,
+        endpoint: Hashable,
+        values: Mapping[str, Any] | None = None,
+        *,
+        method: str | None = None,
+        script_name: str = "",
+        append_unknown: bool = True,
+        force_external: bool = False,
+        url_scheme: str = "http",
+        host: str | None = None,
+    ) -> str:
+        """Build the URL of ``endpoint`` from ``values``; unknown values go to the query string.
+
+        Raises:
+            BuildError: no rule of the endpoint fits the values and method; the message says
+                what is missing and suggests the endpoint you probably meant.
+        """
+        if self._static is None:
+            self._prepare()
+        values = {k: v for k, v in values.items() if v is not None} if values else {}
+        if method is not None:
+            method = method.upper()
+        rules = self._by_endpoint.get(endpoint)
+        if not rules:
+            raise BuildError(endpoint, values, method, reason="no such endpoint.", suggestion=self._suggest(endpoint))
+        path = None
+        problems: list[str] = []
+        for candidate_method in ("GET", None) if method is None else (method,):
+            for rule in rules:
+                if not rule.suitable_for(values, candidate_method):
+                    continue
+                try:
+                    path = rule.build(values, append_unknown)
+                except ValueError as e:
+                    problems.append(f"{rule.rule!r} rejected a value: {e or type(e).__name__}")
+                    continue
+                break
+            if path is not None:
+                break
+        if path is None:
+            raise BuildError(endpoint, values, method, reason=_why_not(rules, values, method, problems))
+        root = script_name.rstrip("/")
+        if not force_external:
+            return f"{root}/{path.lstrip('/')}"
+        if not host:
+            raise ValueError("force_external=True needs the host to build an absolute URL")
+        return f"{url_scheme}://{host}{root}/{path.lstrip('/')}"
+
+    def _suggest(self, endpoint: Hashable) -> Hashable | None:
+        import difflib
+
+        names = {str(e): e for e in self._by_endpoint}
+        close = difflib.get_close_matches(str(endpoint), list(names), n=1, cutoff=0.6)
+        return names[close[0]] if close else None
+
+    def __repr__(self) -> str:
+        return f"<Map {len(self._rules)} rules>"
+
+
+def _static_entry(rules: list[Rule]) -> _StaticEntry:
+    by_method: dict[str, Rule] = {}
+    for rule in rules:
+        if rule.methods is None:
+            return by_method, rule
+        for m in rule.methods:
+            by_method.setdefault(m, rule)
+    return by_method, None
+
+
+def _redirect(path: str, query_string: str) -> str:
+    from urllib.parse import quote
+
+    url = quote(path, safe=PATH_SAFE)
+    return f"{url}?{query_string}" if query_string else url
+
+
+def _why_not(rules: list[Rule], values: Mapping[str, Any], method: str | None, problems: list[str]) -> str:
+    if problems:
+        return "; ".join(problems) + "."
+    methods = {m for r in rules for m in (r.methods or ())}
+    if method is not None and not any(r.methods is None or method in r.methods for r in rules):
+        return f"no rule of it accepts method {method} (it has: {', '.join(sorted(methods))})."
+    missing = sorted(min((r.arguments - set(values) - set(r.defaults or ()) for r in rules), key=len))
+    if missing:
+        return f"missing value(s) for {', '.join(repr(m) for m in missing)}."
+    return "the values conflict with the rule's defaults."
+

@@ -1,0 +1,150 @@
+"""The matcher: a state machine walked depth first, in werkzeug's order.
+
+At each state the static transition is tried first, then the dynamic ones by weight;
+the first rule reached whose methods fit (and whose converters accept the values) wins.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .rules import DynamicPart, Rule
+
+Match = tuple["Rule", dict[str, Any]]
+
+
+class SlashRequired(Exception):
+    """The path matches only with a trailing slash added (a strict-slashes rule)."""
+
+
+class State:
+    """A node: static transitions by exact text, dynamic ones in weight order, rules ending here."""
+
+    __slots__ = ("static", "dynamic", "rules")
+
+    def __init__(self) -> None:
+        self.static: dict[str, State] = {}
+        self.dynamic: list[tuple[DynamicPart, State]] = []
+        self.rules: list[Rule] = []
+
+    def add(self, rule: Rule) -> None:
+        """Insert ``rule`` below this state."""
+        state = self
+        for part in rule.parts:
+            if isinstance(part, str):
+                state = state.static.setdefault(part, State())
+                continue
+            for existing, target in state.dynamic:
+                if existing.key == part.key:
+                    state = target
+                    break
+            else:
+                target = State()
+                state.dynamic.append((part, target))
+                state = target
+        state.rules.append(rule)
+
+    def sort(self) -> None:
+        """Order dynamic transitions by weight (stable: ties keep insertion order)."""
+        self.dynamic.sort(key=lambda entry: entry[0].weight)
+        for child in self.static.values():
+            child.sort()
+        for _, child in self.dynamic:
+            child.sort()
+
+
+class Context:
+    """What one match collects: other rules' methods, and the rules whose converters rejected."""
+
+    __slots__ = ("allowed", "rejected", "convert")
+
+    def __init__(self) -> None:
+        self.allowed: set[str] = set()
+        self.rejected: set[Rule] = set()
+        # The merge-slashes pass only looks for a redirect target: no conversion (as werkzeug).
+        self.convert = True
+
+
+def _accept(rule: Rule, values: tuple[str, ...], ctx: Context) -> Match | None:
+    if not ctx.convert:
+        return None if rule in ctx.rejected else (rule, {})
+    args = rule.convert(values)
+    if args is None:
+        # A rejecting converter makes the rule absent for this request: try the next.
+        ctx.rejected.add(rule)
+        return None
+    return rule, args
+
+
+def walk(state: State, parts: list[str], i: int, method: str, ctx: Context, values: tuple[str, ...]) -> Match | None:
+    """Match ``parts[i:]`` from ``state``; collect other rules' methods into ``ctx.allowed``.
+
+    Raises:
+        SlashRequired: a strict-slashes rule would match with a trailing slash.
+    """
+    if i == len(parts):
+        for rule in state.rules:
+            if rule.methods is not None and method not in rule.methods:
+                ctx.allowed.update(rule.methods)
+                continue
+            found = _accept(rule, values, ctx)
+            if found is not None:
+                return found
+        slash = state.static.get("")
+        if slash is not None:
+            for rule in slash.rules:
+                if rule.methods is None or method in rule.methods:
+                    if rule.strict_slashes:
+                        raise SlashRequired
+                    found = _accept(rule, values, ctx)
+                    if found is not None:
+                        return found
+        return None
+
+    part = parts[i]
+    following = state.static.get(part)
+    if following is not None:
+        found = walk(following, parts, i + 1, method, ctx, values)
+        if found is not None:
+            return found
+
+    for dyn, following in state.dynamic:
+        if dyn.any_segment:
+            if not part:
+                continue
+            found = walk(following, parts, i + 1, method, ctx, (*values, part))
+        else:
+            rest, j = parts, i + 1
+            if dyn.final:
+                # A part that can hold slashes takes all that is left of the path.
+                m = dyn.match("/".join(parts[i:]))
+                j = len(parts)
+            else:
+                m = dyn.match(part)
+            if m is None:
+                continue
+            if dyn.suffixed and m.group("_mpslash"):
+                rest, j = [""], 0
+            found = walk(following, rest, j, method, ctx, values + _groups(m, dyn.names))
+        if found is not None:
+            return found
+
+    if part == "" and i + 1 == len(parts):
+        # A trailing slash left over: rules without strict slashes match it.
+        for rule in state.rules:
+            if rule.strict_slashes:
+                continue
+            if rule.methods is not None and method not in rule.methods:
+                ctx.allowed.update(rule.methods)
+                continue
+            found = _accept(rule, values, ctx)
+            if found is not None:
+                return found
+    return None
+
+
+def _groups(m: Any, names: tuple[str, ...]) -> tuple[str, ...]:
+    if len(names) == 1:
+        return (m.group(names[0]),)
+    return tuple(m.group(*names))

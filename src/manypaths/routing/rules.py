@@ -1,0 +1,357 @@
+"""Rules: parsing werkzeug's rule syntax into matchable parts and buildable pieces."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, NamedTuple
+from urllib.parse import urlencode
+
+from .converters import PATH_SAFE, BaseConverter, ValidationError, quote_segment
+from .exceptions import RuleError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Hashable, Iterable, Mapping
+
+    from .map import Map
+
+_PART_RE = re.compile(
+    r"""
+    (?:
+        (?P<slash>/)
+      | (?P<static>[^</]+)
+      | <(?:(?P<converter>[a-zA-Z_][a-zA-Z0-9_]*)(?:\((?P<arguments>.*?)\))?:)?
+         (?P<variable>[a-zA-Z_][a-zA-Z0-9_]*)>
+    )
+    """,
+    re.VERBOSE,
+)
+_ARG_RE = re.compile(
+    r"""
+    \s*((?P<name>\w+)\s*=\s*)?
+    (?P<value>True|False|\d+.\d+|\d+.|\d+|[\w\d_.]+|[urUR]?(?P<stringval>"[^"]*?"|'[^']*'))
+    \s*,
+    """,
+    re.VERBOSE | re.UNICODE,
+)
+_SLASHES = re.compile("/{2,}")
+_QUERY_SAFE = "!$'()*,/:;?@"
+_CONSTANTS: dict[str, Any] = {"None": None, "True": True, "False": False}
+
+
+def parse_converter_args(text: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """Parse ``1, min=2, name='x'`` the way werkzeug does; raise ``ValueError`` on junk."""
+    if not text.strip():
+        return (), {}
+    text += ","
+    args: list[Any] = []
+    kwargs: dict[str, Any] = {}
+    position = 0
+    for item in _ARG_RE.finditer(text):
+        if item.start() != position:
+            raise ValueError(f"cannot parse converter argument {text[position:item.start()]!r}")
+        raw = item.group("stringval")
+        value = raw[1:-1] if raw is not None else _literal(item.group("value"))
+        name = item.group("name")
+        if name:
+            if name in kwargs:
+                raise ValueError(f"converter argument {name!r} given twice")
+            kwargs[name] = value
+        else:
+            args.append(value)
+        position = item.end()
+    if position != len(text):
+        raise ValueError(f"cannot parse converter argument {text[position:-1]!r}")
+    return tuple(args), kwargs
+
+
+def _literal(value: str) -> Any:
+    if value in _CONSTANTS:
+        return _CONSTANTS[value]
+    for convert in (int, float):
+        try:
+            return convert(value)
+        except ValueError:
+            pass
+    return value
+
+
+class Weight(NamedTuple):
+    """Orders the dynamic parts at one place: more static text first, then converter weights."""
+
+    neg_static_count: int
+    static_weights: tuple[tuple[int, int], ...]
+    neg_argument_count: int
+    argument_weights: tuple[int, ...]
+
+
+class DynamicPart:
+    """One ``/``-delimited part holding converters (or, if ``final``, the rest of the path)."""
+
+    __slots__ = ("content", "final", "suffixed", "weight", "key", "match", "names", "any_segment")
+
+    def __init__(self, content: str, final: bool, suffixed: bool, weight: Weight, count: int) -> None:
+        self.content = content
+        self.final = final
+        self.suffixed = suffixed
+        self.weight = weight
+        self.key = (content, final, suffixed, weight)
+        self.match = re.compile(content).match
+        self.names = tuple(f"_mp{i}" for i in range(count))
+        # The default converter alone in a part matches any non-empty segment: skip the regex.
+        self.any_segment = not final and content == r"(?P<_mp0>[^/]+)\Z"
+
+
+class Rule:
+    """A URL rule: ``Rule("/post/<int:post_id>", endpoint="show_post", methods=["GET"])``.
+
+    Args:
+        string: the rule text, starting with ``/``; variables are ``<converter(args):name>``.
+        endpoint: what a match returns (any hashable, usually the view's name).
+        methods: the HTTP methods it accepts (case-insensitive; GET implies HEAD); None: all.
+        defaults: values passed to the view for variables the rule text does not have.
+        strict_slashes: override the map's: a rule ending in ``/`` requested without it redirects.
+        merge_slashes: override the map's: ``//`` in a request path redirects to ``/``.
+        redirect_to: a rule text (``"/new/<id>"``) or ``callable(map, **values)`` to redirect to.
+        build_only: the rule builds URLs but never matches.
+
+    Raises:
+        RuleError: the text is malformed (reported with the rule when bound to a map).
+    """
+
+    __slots__ = (
+        "rule", "endpoint", "methods", "defaults", "strict_slashes", "merge_slashes",
+        "redirect_to", "build_only", "arguments", "map", "parts", "converters",
+        "_trace", "_names", "_to_python", "_build_ops", "_query_excluded",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        string: str,
+        *,
+        endpoint: Hashable = None,
+        methods: Iterable[str] | None = None,
+        defaults: Mapping[str, Any] | None = None,
+        strict_slashes: bool | None = None,
+        merge_slashes: bool | None = None,
+        redirect_to: str | Callable[..., str] | None = None,
+        build_only: bool = False,
+    ) -> None:
+        if not isinstance(string, str) or not string.startswith("/"):
+            raise RuleError(str(string), "a rule must be a string starting with '/'")
+        if endpoint is None and redirect_to is None:
+            raise RuleError(string, "a rule needs an endpoint (or redirect_to)")
+        try:
+            hash(endpoint)
+        except TypeError:
+            raise RuleError(string, f"endpoint {endpoint!r} is not hashable") from None
+        self.rule = string
+        self.endpoint: Any = endpoint
+        self.methods: frozenset[str] | None = None
+        if methods is not None:
+            if isinstance(methods, str):
+                raise RuleError(string, f"methods must be a list of strings, not the string {methods!r}")
+            upper = {str(m).upper() for m in methods}
+            if not upper:
+                raise RuleError(string, "methods is empty: the rule could never match")
+            if "GET" in upper:
+                upper.add("HEAD")
+            self.methods = frozenset(upper)
+        self.defaults: dict[str, Any] | None = dict(defaults) if defaults else None
+        self.strict_slashes = strict_slashes
+        self.merge_slashes = merge_slashes
+        self.redirect_to = redirect_to
+        self.build_only = build_only
+        self.arguments: frozenset[str] = frozenset(self.defaults or ())
+        self.map: Map | None = None
+        self.parts: list[str | DynamicPart] = []
+        self.converters: dict[str, BaseConverter] = {}
+
+    def bind(self, map: Map) -> None:
+        """Resolve converters and map-wide settings, and compile the rule for ``map``."""
+        if self.map is not None and self.map is not map:
+            raise RuleError(self.rule, "this rule already belongs to another map")
+        self.map = map
+        if self.strict_slashes is None:
+            self.strict_slashes = map.strict_slashes
+        if self.merge_slashes is None:
+            self.merge_slashes = map.merge_slashes
+        text = _SLASHES.sub("/", self.rule) if self.merge_slashes else self.rule
+        self.converters = {}
+        self._trace: list[tuple[bool, str]] = []
+        self.parts = list(self._parse(text, map.converters))
+        self.arguments = frozenset(self.converters) | frozenset(self.defaults or ())
+        self._names = tuple(self.converters)
+        base_to_python = BaseConverter.to_python
+        self._to_python = tuple(
+            (name, conv.to_python)
+            for name, conv in self.converters.items()
+            if type(conv).to_python is not base_to_python
+        )
+        self._compile_builder()
+
+    def _parse(self, text: str, converters: Mapping[str, type[BaseConverter]]) -> Iterable[str | DynamicPart]:
+        content = ""
+        static = True
+        final = False
+        count = 0
+        static_weights: list[tuple[int, int]] = []
+        argument_weights: list[int] = []
+        pos = 0
+        while pos < len(text):
+            m = _PART_RE.match(text, pos)
+            if m is None:
+                raise RuleError(self.rule, f"malformed at position {pos}: {text[pos:pos + 20]!r}")
+            static_text, variable, slash = m.group("static", "variable", "slash")
+            if static_text is not None:
+                static_weights.append((len(static_weights), -len(static_text)))
+                self._trace.append((False, static_text))
+                content += static_text if static else re.escape(static_text)
+            if variable is not None:
+                if static:
+                    content = re.escape(content)
+                static = False
+                conv = self._converter(variable, m.group("converter") or "default", m.group("arguments"), converters)
+                if not conv.part_isolating:
+                    final = True
+                content += f"(?P<_mp{count}>{conv.regex})"
+                count += 1
+                argument_weights.append(conv.weight)
+                self._trace.append((True, variable))
+            if slash is not None:
+                self._trace.append((False, "/"))
+                if final:
+                    content += "/"
+                else:
+                    yield self._part(content, static, False, False, static_weights, argument_weights, count)
+                    content, static, final, count = "", True, False, 0
+                    static_weights, argument_weights = [], []
+            pos = m.end()
+        suffixed = final and content.endswith("/")
+        if suffixed:
+            # "/<path:p>/" matches with or without the slash; the slash is then checked apart.
+            content = content[:-1] + "(?<!/)(?P<_mpslash>/?)"
+        part = self._part(content, static, final, suffixed, static_weights, argument_weights, count)
+        yield part
+        if suffixed:
+            yield ""
+
+    def _part(
+        self,
+        content: str,
+        static: bool,
+        final: bool,
+        suffixed: bool,
+        static_weights: list[tuple[int, int]],
+        argument_weights: list[int],
+        count: int,
+    ) -> str | DynamicPart:
+        if static:
+            return content
+        weight = Weight(-len(static_weights), tuple(static_weights), -len(argument_weights), tuple(argument_weights))
+        try:
+            return DynamicPart(content + r"\Z", final, suffixed, weight, count)
+        except re.error as e:
+            raise RuleError(self.rule, f"a converter's regex does not compile: {e}") from None
+
+    def _converter(
+        self,
+        variable: str,
+        name: str,
+        arguments: str | None,
+        converters: Mapping[str, type[BaseConverter]],
+    ) -> BaseConverter:
+        if variable in self.converters:
+            raise RuleError(self.rule, f"variable {variable!r} appears twice")
+        cls = converters.get(name)
+        if cls is None:
+            known = ", ".join(sorted(converters))
+            raise RuleError(self.rule, f"unknown converter {name!r} (known: {known})")
+        try:
+            args, kwargs = parse_converter_args(arguments or "")
+            conv = cls(self.map, *args, **kwargs)
+        except (TypeError, ValueError) as e:
+            raise RuleError(self.rule, f"bad arguments for converter {name!r}: {e}") from None
+        self.converters[variable] = conv
+        return conv
+
+    def _compile_builder(self) -> None:
+        # Pre-quote static text and fold variables that have defaults into constants.
+        defaults = self.defaults or {}
+        ops: list[tuple[bool, str]] = []
+        for dynamic, data in self._trace:
+            if dynamic and data in defaults:
+                dynamic, data = False, self.converters[data].to_url(defaults[data])
+            elif not dynamic:
+                data = quote_segment(data)
+            if not dynamic and ops and not ops[-1][0]:
+                ops[-1] = (False, ops[-1][1] + data)
+            else:
+                ops.append((dynamic, data))
+        self._build_ops = tuple(ops)
+        self._query_excluded = self.arguments
+
+    def convert(self, values: tuple[str, ...]) -> dict[str, Any] | None:
+        """The view arguments for matched ``values``, or None if a converter rejects one."""
+        args = dict(zip(self._names, values))
+        for name, to_python in self._to_python:
+            try:
+                args[name] = to_python(args[name])
+            except ValidationError:
+                return None
+        if self.defaults:
+            args.update(self.defaults)
+        return args
+
+    def suitable_for(self, values: Mapping[str, Any], method: str | None) -> bool:
+        """Whether ``values`` (and ``method``) can build this rule."""
+        if method is not None and self.methods is not None and method not in self.methods:
+            return False
+        defaults = self.defaults or {}
+        for key in self.arguments:
+            if key not in defaults and key not in values:
+                return False
+        for key, value in defaults.items():
+            if key in values and values[key] != value:
+                return False
+        return True
+
+    def build(self, values: Mapping[str, Any], append_unknown: bool = True) -> str:
+        """The path (and query string) for ``values``; raise ``ValueError`` if a value does not fit."""
+        converters = self.converters
+        path = "".join(
+            converters[data].to_url(values[data]) if dynamic else data for dynamic, data in self._build_ops
+        )
+        if append_unknown and not self._query_excluded.issuperset(values):
+            query = [(k, v) for k, v in _multi_items(values) if k not in self._query_excluded and v is not None]
+            if query:
+                path += "?" + urlencode(query, safe=_QUERY_SAFE)
+        return path
+
+    def __str__(self) -> str:
+        return self.rule
+
+    def __repr__(self) -> str:
+        methods = f" ({', '.join(sorted(self.methods))})" if self.methods is not None else ""
+        return f"<Rule {self.rule!r}{methods} -> {self.endpoint!r}>"
+
+    def redirect_url(self, values: Mapping[str, Any]) -> str:
+        """The target of ``redirect_to`` for matched ``values`` (relative to the app root)."""
+        target = self.redirect_to
+        if callable(target):
+            return str(target(self.map, **values))
+        return _VARIABLE_RE.sub(lambda m: self.converters[m.group(1)].to_url(values[m.group(1)]), str(target))
+
+
+_VARIABLE_RE = re.compile(r"<([^>]+)>")
+
+
+def _multi_items(values: Mapping[str, Any]) -> Iterable[tuple[str, Any]]:
+    for key, value in values.items():
+        if isinstance(value, (list, tuple, set, frozenset)):
+            for item in value:
+                yield key, item
+        else:
+            yield key, value
+
+
+__all__ = ["PATH_SAFE", "DynamicPart", "Rule", "Weight", "parse_converter_args"]

@@ -1,0 +1,238 @@
+"""Map.match agrees with werkzeug's MapAdapter.match on generated rule sets and requests.
+
+One deliberate difference is emulated, not loosened: when a converter's ``to_python`` raises
+ValidationError, manypaths tries the next rule (werkzeug's documented behaviour) while
+werkzeug >= 2.2 answers 404. The reference answer for such a case is werkzeug's own answer
+with the rejecting rule removed, repeated until no converter rejects.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from werkzeug import routing as wz
+from werkzeug.exceptions import MethodNotAllowed as WzMethodNotAllowed
+from werkzeug.exceptions import NotFound as WzNotFound
+
+from manypaths.routing import Map, MethodNotAllowed, NotFound, RequestRedirect, Rule, RuleError
+
+RULE_SETS = 400
+REQUESTS_PER_SET = 60  # 24,000 compared requests
+
+STATICS = ["a", "b", "ab", "users", "u", "ü", "日本", "x-y", "a.b", "v1", "1", "me", "%", "a b"]
+VALUES = ["a", "b", "ab", "zz", "ü", "日本", "x.y", "1", "12", "-3", "007", "1.5", "me", "a b", "%41", "١٢"]
+METHODS = ["GET", "POST", "PUT", "DELETE"]
+CONVERTERS = [
+    "<{n}>",
+    "<string:{n}>",
+    "<string(length=2):{n}>",
+    "<string(minlength=2, maxlength=3):{n}>",
+    "<int:{n}>",
+    "<int(min=1, max=50):{n}>",
+    "<int(fixed_digits=3):{n}>",
+    "<int(signed=True):{n}>",
+    "<float:{n}>",
+    "<float(min=1.5, signed=True):{n}>",
+    "<path:{n}>",
+    "<uuid:{n}>",
+    "<any(a, b, ab):{n}>",
+    "<{n}>.<{m}>",
+    "v<int:{n}>",
+    "<{n}>-x",
+]
+rejections: list[Any] = []
+
+
+class _Recorder:
+    def to_python(self, value: str) -> Any:
+        try:
+            return super().to_python(value)  # type: ignore[misc]
+        except wz.ValidationError:
+            rejections.append(self)
+            raise
+
+
+class WzInt(_Recorder, wz.IntegerConverter):
+    pass
+
+
+class WzFloat(_Recorder, wz.FloatConverter):
+    pass
+
+
+def _segment(rnd: random.Random, names: list[str], tag: str) -> str:
+    if rnd.random() < 0.6:
+        return rnd.choice(STATICS)
+    pattern = rnd.choice(CONVERTERS)
+    n, m = f"{tag}v{len(names)}", f"{tag}v{len(names) + 1}"
+    names.extend([n, m] if "{m}" in pattern else [n])
+    return pattern.format(n=n, m=m)
+
+
+def _rule_text(rnd: random.Random, tag: str) -> str:
+    names: list[str] = []
+    text = "/" + "/".join(_segment(rnd, names, tag) for _ in range(rnd.randint(0, 4)))
+    if text != "/" and rnd.random() < 0.3:
+        text += "/"
+    return text
+
+
+def _rule_set(rnd: random.Random) -> list[dict[str, Any]]:
+    specs = []
+    prefix_pool: list[str] = []
+    for k in range(rnd.randint(2, 12)):
+        text = _rule_text(rnd, f"r{k}")
+        if prefix_pool and rnd.random() < 0.4:
+            # Overlapping prefixes: extend or reuse a rule text already in the set.
+            base = rnd.choice(prefix_pool).rstrip("/")
+            text = base + text if rnd.random() < 0.7 else rnd.choice(prefix_pool)
+        prefix_pool.append(text)
+        methods = None if rnd.random() < 0.15 else rnd.sample(METHODS, rnd.randint(1, 2))
+        spec: dict[str, Any] = {"string": text, "endpoint": f"e{k}", "methods": methods}
+        if rnd.random() < 0.15:
+            spec["strict_slashes"] = False
+        specs.append(spec)
+    return specs
+
+
+def _concrete(rnd: random.Random, rule_text: str) -> str:
+    out = []
+    i = 0
+    while i < len(rule_text):
+        if rule_text[i] != "<":
+            out.append(rule_text[i])
+            i += 1
+            continue
+        j = rule_text.index(">", i)
+        spec = rule_text[i + 1 : j]
+        i = j + 1
+        if spec.startswith("int"):
+            out.append(rnd.choice(["5", "0", "51", "123", "1234", "-7", "x", "42"]))
+        elif spec.startswith("float"):
+            out.append(rnd.choice(["1.5", "0.5", "-2.5", "3", "10.25"]))
+        elif spec.startswith("path"):
+            out.append(rnd.choice(["a", "a/b", "x/y/z", "ü/日本", ""]))
+        elif spec.startswith("uuid"):
+            out.append(rnd.choice([str(uuid.UUID(int=rnd.getrandbits(128))), "not-a-uuid"]))
+        elif spec.startswith("any"):
+            out.append(rnd.choice(["a", "b", "ab", "c"]))
+        else:
+            out.append(rnd.choice(VALUES))
+    return "".join(out)
+
+
+def _mutate(rnd: random.Random, path: str) -> str:
+    r = rnd.random()
+    if r < 0.35:
+        return path
+    if r < 0.5:
+        return path[:-1] if path.endswith("/") else path + "/"
+    if r < 0.6:
+        k = rnd.randrange(len(path))
+        return path[:k] + "/" + path[k:] if path[k:k + 1] == "/" else path.replace("/", "//", 1)
+    if r < 0.7:
+        return "//" + path.lstrip("/")
+    if r < 0.8:
+        segments = path.split("/")
+        segments[rnd.randrange(len(segments))] = rnd.choice(VALUES + STATICS + [""])
+        return "/".join(segments)
+    if r < 0.9:
+        return path + "/" + rnd.choice(VALUES)
+    return rnd.choice(["", "/", "//", "/a", "/a/", "/日本/ü"])
+
+
+_adapters: dict[tuple[int, ...], tuple[wz.Map, wz.MapAdapter]] = {}
+
+
+def _adapter(specs: list[dict[str, Any]]) -> tuple[wz.Map, wz.MapAdapter]:
+    key = tuple(id(s) for s in specs)
+    if key not in _adapters:
+        if len(_adapters) > 64:
+            _adapters.clear()
+        wmap = wz.Map([wz.Rule(**s) for s in specs], converters={"int": WzInt, "float": WzFloat})
+        _adapters[key] = (wmap, wmap.bind("localhost"))
+    return _adapters[key]
+
+
+def _werkzeug(specs: list[dict[str, Any]], path: str, method: str) -> tuple[Any, ...]:
+    live = list(specs)
+    while True:
+        wmap, adapter = _adapter(live)
+        rejections.clear()
+        try:
+            endpoint, args = adapter.match(path, method)
+            return ("match", endpoint, args)
+        except wz.RequestRedirect as e:
+            url = urlsplit(e.new_url)
+            return ("redirect", url.path + (f"?{url.query}" if url.query else ""))
+        except WzMethodNotAllowed as e:
+            if not rejections:
+                return ("405", frozenset(e.valid_methods or ()))
+        except WzNotFound:
+            if not rejections:
+                return ("404",)
+        # The documented difference: drop the rule whose converter rejected, and ask again.
+        rejected = rejections[-1]
+        rule = next(r for r in wmap.iter_rules() if rejected in r._converters.values())
+        live = [s for s in live if s["endpoint"] != rule.endpoint]
+
+
+def _ours(m: Map, path: str, method: str) -> tuple[Any, ...]:
+    try:
+        endpoint, args = m.match(path, method)
+        return ("match", endpoint, args)
+    except RequestRedirect as e:
+        return ("redirect", e.new_url)
+    except MethodNotAllowed as e:
+        return ("405", e.allowed)
+    except NotFound:
+        return ("404",)
+
+
+def _build_pair(specs: list[dict[str, Any]]) -> tuple[Map, list[dict[str, Any]]]:
+    ours = Map()
+    kept = []
+    for s in specs:
+        try:
+            ours.add(Rule(**s))
+        except RuleError as e:
+            assert "already registered" in str(e), e
+            continue
+        kept.append(s)
+    return ours, kept
+
+
+@pytest.mark.parametrize("chunk", range(8))
+def test_match_agrees_with_werkzeug(chunk: int) -> None:
+    compared = 0
+    for seed in range(chunk * RULE_SETS // 8, (chunk + 1) * RULE_SETS // 8):
+        rnd = random.Random(seed)
+        ours, specs = _build_pair(_rule_set(rnd))
+        for _ in range(REQUESTS_PER_SET):
+            spec = rnd.choice(specs)
+            path = _mutate(rnd, _concrete(rnd, spec["string"]))
+            method = rnd.choice(METHODS + ["HEAD", "get"])
+            expected = _werkzeug(specs, path, method.upper())
+            got = _ours(ours, path, method)
+            assert got == expected, f"seed={seed} rules={specs} {method} {path!r}"
+            compared += 1
+    assert compared == RULE_SETS // 8 * REQUESTS_PER_SET
+
+
+def test_differential_covers_every_outcome() -> None:
+    outcomes: dict[str, int] = {}
+    for seed in range(60):
+        rnd = random.Random(seed)
+        ours, specs = _build_pair(_rule_set(rnd))
+        for _ in range(REQUESTS_PER_SET):
+            spec = rnd.choice(specs)
+            path = _mutate(rnd, _concrete(rnd, spec["string"]))
+            kind = _ours(ours, path, rnd.choice(METHODS))[0]
+            outcomes[kind] = outcomes.get(kind, 0) + 1
+    # The generator is only useful if it reaches every kind of answer often.
+    assert set(outcomes) == {"match", "redirect", "405", "404"}
+    assert min(outcomes.values()) > 50, outcomes
