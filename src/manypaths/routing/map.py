@@ -44,7 +44,7 @@ class Map:
         self.merge_slashes = merge_slashes
         self._rules: list[Rule] = []
         self._by_endpoint: dict[Hashable, list[Rule]] = {}
-        self._by_text: dict[tuple[tuple[bool, str], ...], list[Rule]] = {}
+        self._by_text: dict[tuple[Any, ...], list[Rule]] = {}
         self._root = State()
         self._static: dict[str, _StaticEntry] | None = None
         for rule in rules:
@@ -58,7 +58,9 @@ class Map:
                 of its methods.
         """
         rule.bind(self)
-        same = self._by_text.setdefault(tuple(rule._trace), [])
+        # Same parts (static text, converter regexes) means the same URLs: a clash.
+        shape = tuple(p if isinstance(p, str) else p.key for p in rule.parts)
+        same = self._by_text.setdefault(shape, [])
         for other in same:
             if rule.methods is None or other.methods is None or rule.methods & other.methods:
                 clash = "all methods" if rule.methods is None or other.methods is None else ", ".join(
@@ -248,7 +250,8 @@ def _why_not(rules: list[Rule], values: Mapping[str, Any], method: str | None, p
     methods = {m for r in rules for m in (r.methods or ())}
     if method is not None and not any(r.methods is None or method in r.methods for r in rules):
         return f"no rule of it accepts method {method} (it has: {', '.join(sorted(methods))})."
-    missing = sorted(min((r.arguments - set(values) - set(r.defaults or ()) for r in rules), key=len))
+    gaps: list[frozenset[str]] = [r.arguments - set(values) - set(r.defaults or ()) for r in rules]
+    missing = sorted(min(gaps, key=len))
     if missing:
         return f"missing value(s) for {', '.join(repr(m) for m in missing)}."
     return "the values conflict with the rule's defaults."
