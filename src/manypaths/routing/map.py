@@ -251,7 +251,8 @@ def _why_not(rules: list[Rule], values: Mapping[str, Any], method: str | None, p
     if method is not None and not any(r.methods is None or method in r.methods for r in rules):
         return f"no rule of it accepts method {method} (it has: {', '.join(sorted(methods))})."
     gaps: list[frozenset[str]] = [r.arguments - set(values) - set(r.defaults or ()) for r in rules]
-    missing = sorted(min(gaps, key=len))
+    gaps.sort(key=lambda gap: len(gap))
+    missing = sorted(gaps[0])
     if missing:
         return f"missing value(s) for {', '.join(repr(m) for m in missing)}."
     return "the values conflict with the rule's defaults."
