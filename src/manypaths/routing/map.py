@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from .converters import DEFAULT_CONVERTERS, PATH_SAFE
 from .exceptions import BuildError, MethodNotAllowed, NotFound, RequestRedirect, RuleError
-from .matcher import Context, SlashRequired, State, walk
+from .matcher import ALLOWED, CONVERT, SlashRequired, State, new_context, walk
 
 if TYPE_CHECKING:
     from collections.abc import Hashable, Iterable, Iterator, Mapping
@@ -17,8 +17,8 @@ if TYPE_CHECKING:
     from .rules import Rule
 
 _SLASHES = re.compile("/{2,}")
-# A static path's rules by method, and the first rule accepting any method.
-_StaticEntry = tuple[dict[str, "Rule"], "Rule | None"]
+# A static path's winner for one method: (endpoint, rule, defaults).
+StaticHit = tuple[Any, "Rule", "dict[str, Any] | None"]
 
 
 class Map:
@@ -46,7 +46,8 @@ class Map:
         self._by_endpoint: dict[Hashable, list[Rule]] = {}
         self._by_text: dict[tuple[Any, ...], list[Rule]] = {}
         self._root = State()
-        self._static: dict[str, _StaticEntry] | None = None
+        self._static: dict[str, dict[str, StaticHit]] | None = None
+        self._start: State | None = None
         for rule in rules:
             self.add(rule)
 
@@ -86,17 +87,20 @@ class Map:
             return iter(self._rules)
         return iter(self._by_endpoint.get(endpoint, ()))
 
-    def _prepare(self) -> dict[str, _StaticEntry]:
-        # Sort once and index fully static paths: a static hit is one dict lookup.
+    def _prepare(self) -> dict[str, dict[str, StaticHit]]:
+        # Sort once, and index fully static paths: a static hit is two dict lookups.
         self._root.sort()
-        table: dict[str, _StaticEntry] = {}
+        table: dict[str, dict[str, StaticHit]] = {}
         stack: list[tuple[State, list[str]]] = [(self._root, [])]
         while stack:
             state, texts = stack.pop()
-            if state.rules and len(texts) > 1:
-                table["/".join(texts)] = _static_entry(state.rules)
+            path = "/".join(texts)
+            # Paths a request can only reach after normalising ("//x") stay out of the table.
+            if state.rules and len(texts) > 1 and not path.startswith("//"):
+                table[path] = _static_hits(state.rules)
             for text, child in state.static.items():
                 stack.append((child, [*texts, text]))
+        self._start = self._root.static.get("")
         self._static = table
         return table
 
@@ -119,16 +123,12 @@ class Map:
         table = self._static
         if table is None:
             table = self._prepare()
-        if path[:1] != "/" or path[1:2] == "/":
-            path = "/" + path.lstrip("/") if path else ""
-        method = method.upper()
-        entry = table.get(path)
-        if entry is not None:
-            rule = entry[0].get(method, entry[1])
-            if rule is not None and rule.redirect_to is None:
-                args = dict(rule.defaults) if rule.defaults else {}
-                return (rule if return_rule else rule.endpoint), args
-        rule, args = self._match_slow(path, method, query_string)
+        methods = table.get(path)
+        if methods is not None:
+            hit = methods.get(method)
+            if hit is not None:
+                return (hit[1] if return_rule else hit[0]), (dict(hit[2]) if hit[2] else {})
+        rule, args = self._walk(path, method.upper(), query_string)
         if rule.redirect_to is not None:
             target = rule.redirect_url(args)
             if "://" not in target:
@@ -136,25 +136,35 @@ class Map:
             raise RequestRedirect(target)
         return (rule if return_rule else rule.endpoint), args
 
-    def _match_slow(self, path: str, method: str, query_string: str) -> Match:
-        ctx = Context()
+    def _walk(self, path: str, method: str, query_string: str) -> Match:
+        parts = path.split("/")
+        if parts[0] or (len(parts) > 2 and not parts[1]):
+            # As werkzeug: leading slashes collapse to one, and a missing one is added.
+            path = "/" + path.lstrip("/")
+            parts = path.split("/")
+        ctx = new_context()
         try:
-            found = walk(self._root, path.split("/"), 0, method, ctx, ())
+            if len(parts) > 1:
+                # Every rule starts with the empty text before its first "/": skip that step.
+                start = self._start
+                found = walk(start, parts, 1, method, ctx, ()) if start is not None else None
+            else:
+                found = walk(self._root, parts, 0, method, ctx, ())
         except SlashRequired:
             raise RequestRedirect(_redirect(path + "/", query_string)) from None
         if found is not None:
             return found
         if self.merge_slashes and "//" in path:
             merged = _SLASHES.sub("/", path)
-            ctx.convert = False
+            ctx[CONVERT] = False
             try:
                 found = walk(self._root, merged.split("/"), 0, method, ctx, ())
             except SlashRequired:
                 raise RequestRedirect(_redirect(merged + "/", query_string)) from None
             if found is not None and found[0].merge_slashes:
                 raise RequestRedirect(_redirect(merged, query_string))
-        if ctx.allowed:
-            raise MethodNotAllowed(ctx.allowed, path, method)
+        if ctx[ALLOWED]:
+            raise MethodNotAllowed(ctx[ALLOWED], path, method)
         raise NotFound(path)
 
     def allowed_methods(self, path: str) -> frozenset[str]:
@@ -227,14 +237,17 @@ class Map:
         return f"<Map {len(self._rules)} rules>"
 
 
-def _static_entry(rules: list[Rule]) -> _StaticEntry:
-    by_method: dict[str, Rule] = {}
+def _static_hits(rules: list[Rule]) -> dict[str, StaticHit]:
+    # The first rule (in order added) accepting a method wins it, as in the state machine.
+    # Methods won by a rule accepting all methods, or by a redirect, take the full walk.
+    hits: dict[str, StaticHit] = {}
     for rule in rules:
         if rule.methods is None:
-            return by_method, rule
+            break
         for m in rule.methods:
-            by_method.setdefault(m, rule)
-    return by_method, None
+            if m not in hits:
+                hits[m] = (rule.endpoint, rule, rule.defaults)
+    return {m: hit for m, hit in hits.items() if hit[1].redirect_to is None}
 
 
 def _redirect(path: str, query_string: str) -> str:

@@ -54,31 +54,32 @@ class State:
             child.sort()
 
 
-class Context:
-    """What one match collects: other rules' methods, and the rules whose converters rejected."""
-
-    __slots__ = ("allowed", "rejected", "convert")
-
-    def __init__(self) -> None:
-        self.allowed: set[str] = set()
-        self.rejected: set[Rule] = set()
-        # The merge-slashes pass only looks for a redirect target: no conversion (as werkzeug).
-        self.convert = True
+# What one match collects, in a list because it is created on every match: the methods of
+# rules that fit the path but not the method, the rules whose converters rejected the values
+# (absent for the rest of this request: werkzeug's documented "the next rule is tried"), and
+# whether to convert values (the merge-slashes pass only looks for a redirect target).
+ALLOWED, REJECTED, CONVERT = 0, 1, 2
 
 
-def _accept(rule: Rule, values: tuple[str, ...], ctx: Context) -> Match | None:
-    if not ctx.convert:
-        return None if rule in ctx.rejected else (rule, {})
+def new_context() -> list[Any]:
+    """A fresh match context: ``[allowed methods, rejected rules, convert?]``."""
+    return [set(), set(), True]
+
+
+def _accept(rule: Rule, values: tuple[str, ...], ctx: list[Any]) -> Match | None:
+    if not ctx[CONVERT]:
+        return None if rule in ctx[REJECTED] else (rule, {})
+    if rule.plain:
+        return rule, dict(zip(rule.names, values))
     args = rule.convert(values)
     if args is None:
-        # A rejecting converter makes the rule absent for this request: try the next.
-        ctx.rejected.add(rule)
+        ctx[REJECTED].add(rule)
         return None
     return rule, args
 
 
-def walk(state: State, parts: list[str], i: int, method: str, ctx: Context, values: tuple[str, ...]) -> Match | None:
-    """Match ``parts[i:]`` from ``state``; collect other rules' methods into ``ctx.allowed``.
+def walk(state: State, parts: list[str], i: int, method: str, ctx: list[Any], values: tuple[str, ...]) -> Match | None:
+    """Match ``parts[i:]`` from ``state``; collect other rules' methods into the context.
 
     Raises:
         SlashRequired: a strict-slashes rule would match with a trailing slash.
@@ -86,7 +87,7 @@ def walk(state: State, parts: list[str], i: int, method: str, ctx: Context, valu
     if i == len(parts):
         for rule in state.rules:
             if rule.methods is not None and method not in rule.methods:
-                ctx.allowed.update(rule.methods)
+                ctx[ALLOWED].update(rule.methods)
                 continue
             found = _accept(rule, values, ctx)
             if found is not None:
@@ -136,7 +137,7 @@ def walk(state: State, parts: list[str], i: int, method: str, ctx: Context, valu
             if rule.strict_slashes:
                 continue
             if rule.methods is not None and method not in rule.methods:
-                ctx.allowed.update(rule.methods)
+                ctx[ALLOWED].update(rule.methods)
                 continue
             found = _accept(rule, values, ctx)
             if found is not None:

@@ -121,7 +121,7 @@ class Rule:
     __slots__ = (
         "rule", "endpoint", "methods", "defaults", "strict_slashes", "merge_slashes",
         "redirect_to", "build_only", "arguments", "map", "parts", "converters",
-        "_trace", "_names", "_to_python", "_build_ops", "_query_excluded",
+        "_trace", "names", "plain", "_to_python", "_build_ops", "_query_excluded",
     )  # fmt: skip
 
     def __init__(
@@ -180,13 +180,15 @@ class Rule:
         self._trace: list[tuple[bool, str]] = []
         self.parts = list(self._parse(text, map.converters))
         self.arguments = frozenset(self.converters) | frozenset(self.defaults or ())
-        self._names = tuple(self.converters)
+        self.names = tuple(self.converters)
         base_to_python = BaseConverter.to_python
         self._to_python = tuple(
             (name, conv.to_python)
             for name, conv in self.converters.items()
             if type(conv).to_python is not base_to_python
         )
+        # A plain rule's values need no conversion: the matcher zips them with the names.
+        self.plain = not self._to_python and not self.defaults
         self._compile_builder()
 
     def _parse(self, text: str, converters: Mapping[str, type[BaseConverter]]) -> Iterable[str | DynamicPart]:
@@ -292,7 +294,7 @@ class Rule:
 
     def convert(self, values: tuple[str, ...]) -> dict[str, Any] | None:
         """The view arguments for matched ``values``, or None if a converter rejects one."""
-        args = dict(zip(self._names, values))
+        args = dict(zip(self.names, values))
         for name, to_python in self._to_python:
             try:
                 args[name] = to_python(args[name])

@@ -1,0 +1,372 @@
+"""Route-system benchmark: manypaths against werkzeug, Falcon, sanic-routing, Starlette, bottle.
+
+Every peer is checked to return the right handler before it is timed; times are the best of
+several passes, in ns per operation, with the ratio to manypaths measured in the same run.
+
+    make bench-routing          (or: .venv/bin/python benchmarks/routing.py [--quick])
+"""
+
+from __future__ import annotations
+
+import gc
+import re
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).parent
+QUICK = "--quick" in sys.argv
+VALUES = {"owner": "julienschmidt", "repo": "httprouter", "user": "gopher", "org": "golang", "id": "42"}
+
+
+def load(name: str) -> list[tuple[str, str]]:
+    routes = []
+    for line in (HERE / "routesets" / f"{name}_werkzeug.txt").read_text().splitlines():
+        if line.strip():
+            method, path = line.split()
+            routes.append((method, path))
+    return routes
+
+
+def concrete(template: str) -> str:
+    return re.sub(r"<([^>]+)>", lambda m: VALUES.get(m.group(1), f"v{m.group(1)}"), template)
+
+
+# -- the routers under test: each is built from [(method, template)] and answers (path, method) ---
+
+
+class Subject:
+    name = ""
+
+    def __init__(self, routes: list[tuple[str, str]]) -> None:
+        self.handlers: dict[str, str] = {}  # template -> handler id (the template itself)
+
+    def matcher(self) -> Callable[[str, str], Any]:
+        raise NotImplementedError
+
+    def handler_of(self, result: Any) -> str:
+        return str(result)
+
+
+class ManyPaths(Subject):
+    name = "manypaths"
+
+    def __init__(self, routes: list[tuple[str, str]]) -> None:
+        from manypaths.routing import Map, Rule
+
+        self.map = Map([Rule(t, endpoint=t, methods=[m]) for m, t in routes])
+
+    def matcher(self) -> Callable[[str, str], Any]:
+        from manypaths.routing import RoutingError
+
+        match = self.map.match
+
+        def guarded(path: str, method: str) -> Any:
+            try:
+                return match(path, method)
+            except RoutingError as e:
+                return e
+
+        # Hits are timed on the bare method; misses pay the exception, as a caller does.
+        guarded.bare = match  # type: ignore[attr-defined]
+        return guarded
+
+    def handler_of(self, result: Any) -> str:
+        return str(result[0])
+
+
+class Werkzeug(Subject):
+    name = "werkzeug"
+
+    def __init__(self, routes: list[tuple[str, str]]) -> None:
+        from werkzeug.routing import Map, Rule
+
+        self.adapter = Map([Rule(t, endpoint=t, methods=[m]) for m, t in routes]).bind("localhost")
+
+    def matcher(self) -> Callable[[str, str], Any]:
+        from werkzeug.exceptions import HTTPException
+
+        match = self.adapter.match
+
+        def guarded(path: str, method: str) -> Any:
+            try:
+                return match(path, method)
+            except HTTPException as e:
+                return e
+
+        guarded.bare = match  # type: ignore[attr-defined]
+        return guarded
+
+    def handler_of(self, result: Any) -> str:
+        return str(result[0])
+
+
+class Falcon(Subject):
+    name = "falcon"
+
+    def __init__(self, routes: list[tuple[str, str]]) -> None:
+        from falcon.routing import CompiledRouter
+
+        by_template: dict[str, list[str]] = {}
+        for m, t in routes:
+            by_template.setdefault(t, []).append(m)
+        self.router = CompiledRouter()
+        for t, methods in by_template.items():
+            attrs = {f"on_{m.lower()}": (lambda t=t: lambda *a, **k: t)() for m in methods}
+            attrs["template"] = t
+            resource = type("R", (), attrs)()
+            self.router.add_route(re.sub(r"<([^>]+)>", r"{\1}", t), resource)
+        self.router.find("/")  # compile now, not in the first timed pass
+
+    def matcher(self) -> Callable[[str, str], Any]:
+        find = self.router.find
+
+        def match(path: str, method: str) -> Any:
+            found = find(path)
+            if found is None:
+                return None
+            return found[1].get(method), found[2]
+
+        return match
+
+    def handler_of(self, result: Any) -> str:
+        return str(result[0]())
+
+
+class Sanic(Subject):
+    name = "sanic-routing"
+
+    def __init__(self, routes: list[tuple[str, str]]) -> None:
+        from sanic_routing import BaseRouter
+
+        class Router(BaseRouter):
+            def get(self, path: str, method: str, extra: Any = None) -> Any:
+                return self.resolve(path=path, method=method, extra=extra)
+
+        self.router = Router()
+        for m, t in routes:
+            self.router.add(t, (lambda t=t: t), methods=[m])
+        self.router.finalize()
+
+    def matcher(self) -> Callable[[str, str], Any]:
+        get = self.router.get
+
+        def match(path: str, method: str) -> Any:
+            try:
+                return get(path, method)
+            except Exception as e:  # sanic's NotFound / NoMethod
+                return e
+
+        return match
+
+    def handler_of(self, result: Any) -> str:
+        return str(result[1]())
+
+
+class Starlette(Subject):
+    name = "starlette"
+
+    def __init__(self, routes: list[tuple[str, str]]) -> None:
+        from starlette.routing import Route
+
+        def endpoint(request: Any) -> None:
+            return None
+
+        self.routes = [
+            Route(re.sub(r"<([^>]+)>", r"{\1}", t), endpoint, methods=[m], name=t) for m, t in routes
+        ]
+
+    def matcher(self) -> Callable[[str, str], Any]:
+        from starlette.routing import Match
+
+        routes, full = self.routes, Match.FULL
+
+        def match(path: str, method: str) -> Any:
+            # What starlette.routing.Router does per request: a linear scan.
+            scope = {"type": "http", "path": path, "method": method, "root_path": ""}
+            partial = None
+            for route in routes:
+                m, child = route.matches(scope)
+                if m is full:
+                    return route.name, child
+                if m is not Match.NONE and partial is None:
+                    partial = route
+            return partial
+
+        return match
+
+    def handler_of(self, result: Any) -> str:
+        return str(result[0])
+
+
+class Bottle(Subject):
+    name = "bottle"
+
+    def __init__(self, routes: list[tuple[str, str]]) -> None:
+        import bottle
+
+        self.router = bottle.Router()
+        for m, t in routes:
+            self.router.add(t, m, t)
+
+    def matcher(self) -> Callable[[str, str], Any]:
+        match_environ = self.router.match
+
+        def match(path: str, method: str) -> Any:
+            try:
+                return match_environ({"PATH_INFO": path, "REQUEST_METHOD": method})
+            except Exception as e:  # bottle.HTTPError 404/405
+                return e
+
+        return match
+
+    def handler_of(self, result: Any) -> str:
+        return str(result[0])
+
+
+SUBJECTS: list[type[Subject]] = [ManyPaths, Werkzeug, Falcon, Sanic, Starlette, Bottle]
+
+
+def best_ns(fn: Callable[[], None], ops: int) -> float:
+    """Best time of several passes, in ns per operation."""
+    passes = 3 if QUICK else 7
+    best = float("inf")
+    fn()  # warm up
+    gc.disable()
+    try:
+        for _ in range(passes):
+            t0 = time.perf_counter_ns()
+            fn()
+            best = min(best, time.perf_counter_ns() - t0)
+    finally:
+        gc.enable()
+    return best / ops
+
+
+def time_requests(matcher: Callable[[str, str], Any], requests: list[tuple[str, str]], loops: int,
+                  *, hits: bool = True) -> float:
+    batch = requests * loops
+    if hits:
+        matcher = getattr(matcher, "bare", matcher)
+
+    def run() -> None:
+        for path, method in batch:
+            matcher(path, method)
+
+    return best_ns(run, len(batch))
+
+
+def table(title: str, rows: dict[str, float | None], unit: str = "ns") -> None:
+    base = rows.get("manypaths")
+    print(f"\n{title}")
+    print(f"  {'router':<16}{unit:>12}{'× manypaths':>14}")
+    for name, value in rows.items():
+        if value is None:
+            print(f"  {name:<16}{'n/a':>12}")
+            continue
+        ratio = f"{value / base:.2f}" if base else "-"
+        print(f"  {name:<16}{value:>12,.0f}{ratio:>14}")
+
+
+def main() -> None:
+    github = load("github_api")
+    static = load("static")
+    loops = 3 if QUICK else 20
+    hits = [(concrete(t), m) for m, t in github]
+    static_hits = [(t, m) for m, t in static]
+    print(f"manypaths routing benchmark (Python {sys.version.split()[0]}; best of passes)")
+
+    subjects = {cls.name: cls(github) for cls in SUBJECTS}
+    static_subjects = {cls.name: cls(static) for cls in SUBJECTS}
+    for name, subject in subjects.items():  # the right handler for every route, before timing
+        matcher = subject.matcher()
+        for (method, template), (path, _) in zip(github, hits):
+            got = subject.handler_of(matcher(path, method))
+            assert got == template, f"{name}: {method} {path} -> {got}, expected {template}"
+
+    d = {t: t for _, t in static}
+    get = d.get
+
+    def dict_get() -> None:
+        for path, _ in static_hits * loops:
+            get(path)
+
+    rows: dict[str, float | None] = {n: time_requests(s.matcher(), hits, loops) for n, s in subjects.items()}
+    table(f"GitHub API: {len(hits)} routes, each requested once per pass (ns per match)", rows)
+    rows = {n: time_requests(s.matcher(), static_hits, loops) for n, s in static_subjects.items()}
+    rows["dict.get(path)"] = best_ns(dict_get, len(static_hits) * loops)
+    table(f"Static set: {len(static_hits)} routes (ns per match)", rows)
+
+    misses = {
+        "404 shallow": [("/nothing-here", "GET")],
+        "404 deep": [("/repos/julienschmidt/httprouter/stargazers/extra/deep", "GET")],
+        "405": [("/repos/julienschmidt/httprouter/stargazers", "DELETE")],
+    }
+    for label, reqs in misses.items():
+        rows = {n: time_requests(s.matcher(), reqs, 2000 if not QUICK else 200, hits=False) for n, s in subjects.items()}
+        table(f"{label}: {reqs[0][1]} {reqs[0][0]} (ns per match)", rows)
+
+    # URL building: every GitHub route with its values.
+    from werkzeug.routing import Map as WMap
+    from werkzeug.routing import Rule as WRule
+
+    wadapter = WMap([WRule(t, endpoint=t, methods=[m]) for m, t in github]).bind("localhost")
+    ours = subjects["manypaths"].map  # type: ignore[attr-defined]
+    builds = [(t, {n: VALUES.get(n, f"v{n}") for n in re.findall(r"<([^>]+)>", t)}) for _, t in github]
+    for endpoint, values in builds:
+        assert ours.build(endpoint, values) == wadapter.build(endpoint, values)
+
+    def build_ours() -> None:
+        b = ours.build
+        for e, v in builds * loops:
+            b(e, v)
+
+    def build_werkzeug() -> None:
+        b = wadapter.build
+        for e, v in builds * loops:
+            b(e, v)
+
+    table("URL build: every GitHub route (ns per build)", {
+        "manypaths": best_ns(build_ours, len(builds) * loops),
+        "werkzeug": best_ns(build_werkzeug, len(builds) * loops),
+    })
+
+    def construct(cls: type[Subject], first_match: bool) -> Callable[[], None]:
+        def run() -> None:
+            s = cls(github)
+            if first_match:
+                s.matcher()("/repos/julienschmidt/httprouter/stargazers", "GET")
+        return run
+
+    table("Map build: the 203 GitHub routes (µs; manypaths sorts and indexes lazily at the first match)", {
+        "manypaths": best_ns(construct(ManyPaths, False), 1) / 1000,
+        "manypaths+1st": best_ns(construct(ManyPaths, True), 1) / 1000,
+        "werkzeug": best_ns(construct(Werkzeug, False), 1) / 1000,
+        "werkzeug+1st": best_ns(construct(Werkzeug, True), 1) / 1000,
+        "falcon+1st": best_ns(construct(Falcon, True), 1) / 1000,
+        "sanic-routing": best_ns(construct(Sanic, True), 1) / 1000,
+    }, unit="µs")
+
+    print("\nGrowth: the last-added of N generated routes /api/v<i%10>/res<i>/<id>/items (ns per match)")
+    sizes = [10, 100, 1000] if QUICK else [10, 100, 1000, 10000]
+    print(f"  {'router':<16}" + "".join(f"{n:>10,}" for n in sizes) + f"{'last/first':>12}")
+    for cls in [ManyPaths, Werkzeug, Falcon, Sanic, Bottle, Starlette]:
+        if cls is Starlette and not QUICK:
+            sizes_here = sizes[:-1]  # a linear scan of 10,000 regexes: measured up to 1,000
+        else:
+            sizes_here = sizes
+        cells = []
+        for n in sizes_here:
+            routes = [("GET", f"/api/v{i % 10}/res{i}/<id>/items") for i in range(n)]
+            s = cls(routes)
+            path = concrete(routes[-1][1])
+            assert s.handler_of(s.matcher()(path, "GET")) == routes[-1][1], cls.name
+            cells.append(time_requests(s.matcher(), [(path, "GET")], 500 if not QUICK else 50))
+        line = "".join(f"{c:>10,.0f}" for c in cells) + " " * 10 * (len(sizes) - len(cells))
+        print(f"  {cls.name:<16}{line}{cells[-1] / cells[0]:>12.2f}")
+
+
+if __name__ == "__main__":
+    main()
