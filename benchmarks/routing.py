@@ -309,8 +309,8 @@ def main() -> None:
         "405": [("/repos/julienschmidt/httprouter/stargazers", "DELETE")],
     }
     for label, reqs in misses.items():
-        loops = 200 if QUICK else 2000
-        rows = {n: time_requests(s.matcher(), reqs, loops, hits=False) for n, s in subjects.items()}
+        miss_loops = 200 if QUICK else 2000
+        rows = {n: time_requests(s.matcher(), reqs, miss_loops, hits=False) for n, s in subjects.items()}
         table(f"{label}: {reqs[0][1]} {reqs[0][0]} (ns per match)", rows)
 
     # URL building: every GitHub route with its values.

@@ -1,0 +1,428 @@
+"""The App: a WSGI callable that routes each request to a view (Flask's model, on our Map)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from . import routing
+from .blueprints import Blueprint, Scaffold, blueprint_names
+from .context import RequestContext, _current, current_context
+from .http import exceptions as http_errors
+from .http.datastructures import Headers
+from .http.exceptions import HTTPError
+from .http.request import Request
+from .http.response import Response, json_response, redirect
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from .testing import TestClient
+
+_WSGI = "Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]"
+
+
+class App(Scaffold):
+    """A web application: ``app = App(__name__)``, then ``@app.route("/")``.
+
+    Args:
+        import_name: the module's ``__name__`` (names the logger).
+        debug: show tracebacks in 500 responses (never in production).
+        max_content_length: the largest request body in bytes (larger: 413).
+        strict_slashes: as ``Map``'s: ``/docs`` redirects to the rule ``/docs/``.
+        converters: extra route converters by name.
+    """
+
+    request_class = Request
+    response_class = Response
+
+    def __init__(
+        self,
+        import_name: str,
+        *,
+        debug: bool = False,
+        max_content_length: int | None = None,
+        strict_slashes: bool = True,
+        converters: dict[str, type[routing.BaseConverter]] | None = None,
+    ) -> None:
+        self.import_name = import_name
+        self.url_map = routing.Map(converters=converters, strict_slashes=strict_slashes)
+        self.view_functions: dict[str, Callable[..., Any]] = {}
+        self.config: dict[str, Any] = {"DEBUG": debug, "MAX_CONTENT_LENGTH": max_content_length}
+        self.blueprints: dict[str, Blueprint] = {}
+        # Scope None is the app; a blueprint's full name scopes its own handlers and hooks.
+        self._error_handlers: dict[str | None, dict[int | type[BaseException], Callable[..., Any]]] = {}
+        self._hooks: dict[str, dict[str | None, list[Callable[..., Any]]]] = {
+            "before": {}, "after": {}, "teardown": {},
+        }
+        self._logger: Any = None
+        # OPTIONS is answered for every URL (with Allow) unless a view handles it itself.
+        self._no_auto_options: set[str] = set()
+
+    @property
+    def debug(self) -> bool:
+        return bool(self.config["DEBUG"])
+
+    @debug.setter
+    def debug(self, value: bool) -> None:
+        self.config["DEBUG"] = value
+
+    @property
+    def logger(self) -> Any:
+        """The ``logging`` logger named after the app (logging is imported on first use)."""
+        if self._logger is None:
+            import logging
+
+            self._logger = logging.getLogger(self.import_name)
+        return self._logger
+
+    # -- registration ---------------------------------------------------------------------------
+
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: Callable[..., Any] | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: Any,
+    ) -> None:
+        """Route ``rule`` to ``view_func`` under ``endpoint`` (default: the function's name).
+
+        ``options`` go to ``Rule``: ``methods``, ``defaults``, ``strict_slashes``, ``redirect_to``...
+        OPTIONS is answered automatically unless the view lists it itself.
+        """
+        if endpoint is None:
+            if view_func is None:
+                raise TypeError(f"add_url_rule({rule!r}) needs an endpoint or a view function")
+            endpoint = view_func.__name__
+        methods = options.pop("methods", None)
+        if methods is None:
+            methods = getattr(view_func, "methods", None) or ("GET",)
+        if isinstance(methods, str):
+            raise TypeError(f"methods for {rule!r} must be a list of strings, like ['GET', 'POST'], not {methods!r}")
+        methods = {str(m).upper() for m in methods}
+        url_rule = routing.Rule(rule, endpoint=endpoint, methods=methods, **options)
+        if view_func is not None:
+            existing = self.view_functions.get(endpoint)
+            if existing is not None and existing is not view_func:
+                raise AssertionError(
+                    f"View function mapping is overwriting an existing endpoint function: {endpoint!r}"
+                )
+        self.url_map.add(url_rule)
+        if provide_automatic_options is False:
+            self._no_auto_options.add(url_rule.rule)
+        if view_func is not None:
+            self.view_functions[endpoint] = view_func
+
+    def _register_view(self, endpoint: str, func: Callable[..., Any]) -> None:
+        self.view_functions[endpoint] = func
+
+    def register_error_handler(self, key: int | type[BaseException], func: Callable[..., Any]) -> None:
+        self._add_error_handler(None, key, func)
+
+    def _add_error_handler(self, scope: str | None, key: int | type[BaseException], func: Callable[..., Any]) -> None:
+        if isinstance(key, int):
+            http_errors.error_class(key)  # a clear error for a code that is not an HTTP error
+        elif not (isinstance(key, type) and issubclass(key, BaseException)):
+            raise TypeError(f"errorhandler takes an HTTP status code or an exception class, not {key!r}")
+        elif issubclass(key, HTTPError) and key is not HTTPError and "code" in key.__dict__:
+            key = key.code
+        self._error_handlers.setdefault(scope, {})[key] = func
+
+    def _hook(self, kind: str, func: Callable[..., Any]) -> None:
+        self._add_hook(None, kind, func)
+
+    def _add_hook(self, scope: str | None, kind: str, func: Callable[..., Any]) -> None:
+        self._hooks[kind].setdefault(scope, []).append(func)
+
+    def register_blueprint(self, blueprint: Blueprint, *, url_prefix: str | None = None, name: str | None = None) -> None:
+        """Add a blueprint's routes, handlers and hooks (under ``name``, default the blueprint's)."""
+        full_name = name or blueprint.name
+        if full_name in self.blueprints:
+            raise ValueError(f"A blueprint named {full_name!r} is already registered; pass name= to register again.")
+        self.blueprints[full_name] = blueprint
+        blueprint.register(self, name=full_name, url_prefix=url_prefix)
+
+    # -- WSGI -----------------------------------------------------------------------------------
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """The WSGI entry point."""
+        return self.wsgi_app(environ, start_response)
+
+    def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        request = self.request_class(environ)
+        request.max_content_length = self.config["MAX_CONTENT_LENGTH"]
+        token = _current.set(RequestContext(self, request))
+        error: BaseException | None = None
+        try:
+            try:
+                response = self.full_dispatch_request(request)
+            except Exception as e:
+                error = e
+                response = self.handle_exception(e)
+            return response(environ, start_response)
+        finally:
+            self._teardown(request, error)
+            _current.reset(token)
+
+    def full_dispatch_request(self, request: Request) -> Response:
+        """Match, run before-hooks, the view and after-hooks; turn errors into responses."""
+        routing_error = self._match(request)
+        try:
+            rv = None
+            for func in self._scoped("before", request):
+                rv = func()
+                if rv is not None:
+                    break
+            if rv is None:
+                if routing_error is not None:
+                    raise routing_error
+                rv = self.dispatch_request(request)
+        except Exception as e:
+            rv = self.handle_user_exception(e, request)
+        response = self.make_response(rv)
+        for func in reversed(list(self._scoped("after", request))):
+            response = func(response)
+        return response
+
+    def _match(self, request: Request) -> Exception | None:
+        environ = request.environ
+        try:
+            rule, args = self.url_map.match(
+                request.path, request.method, return_rule=True, query_string=str(environ.get("QUERY_STRING", ""))
+            )
+        except routing.RequestRedirect as e:
+            target = e.new_url if "://" in e.new_url else f"{request.scheme}://{request.host}{request.script_root}{e.new_url}"
+            return _Redirect(target, e.code)
+        except routing.MethodNotAllowed as e:
+            allowed = e.allowed | {"OPTIONS"}
+            if request.method == "OPTIONS" and not self._no_auto_options:
+                return _Options(allowed)
+            return http_errors.MethodNotAllowed(allowed)
+        except routing.NotFound:
+            return http_errors.NotFound()
+        request.url_rule = rule
+        request.endpoint = rule.endpoint
+        request.view_args = args
+        return None
+
+    def dispatch_request(self, request: Request) -> Any:
+        """Call the matched view with the route's values (OPTIONS answered automatically)."""
+        rule = request.url_rule
+        if rule is None:
+            raise http_errors.NotFound()
+        view = self.view_functions.get(request.endpoint)
+        if view is None:
+            raise LookupError(f"No view function is registered for endpoint {request.endpoint!r}.")
+        return view(**(request.view_args or {}))
+
+    def _scoped(self, kind: str, request: Request) -> Iterator[Callable[..., Any]]:
+        # The app's hooks first, then each enclosing blueprint's, outermost first (as Flask).
+        hooks = self._hooks[kind]
+        yield from hooks.get(None, ())
+        for name in reversed(list(blueprint_names(request.endpoint))):
+            yield from hooks.get(name, ())
+
+    def _teardown(self, request: Request, error: BaseException | None) -> None:
+        for func in reversed(list(self._scoped("teardown", request))):
+            func(error)
+        request.close()
+
+    # -- errors ---------------------------------------------------------------------------------
+
+    def _find_handler(self, error: BaseException, request: Request | None) -> Callable[..., Any] | None:
+        scopes: list[str | None] = list(blueprint_names(request.endpoint)) if request is not None else []
+        scopes.append(None)
+        code = error.code if isinstance(error, HTTPError) else None
+        for scope in scopes:
+            handlers = self._error_handlers.get(scope)
+            if not handlers:
+                continue
+            if code is not None and code in handlers:
+                return handlers[code]
+            for cls in type(error).__mro__:
+                if cls in handlers:
+                    return handlers[cls]
+        return None
+
+    def handle_user_exception(self, error: Exception, request: Request) -> Any:
+        """An HTTP error or an exception a handler is registered for becomes a response; others re-raise."""
+        if isinstance(error, (_Redirect, _Options)):
+            return error.response()
+        handler = self._find_handler(error, request)
+        if handler is not None:
+            return handler(error)
+        if isinstance(error, HTTPError):
+            return error.get_response()
+        raise error
+
+    def handle_exception(self, error: Exception) -> Response:
+        """An unhandled exception: log it with its traceback and answer 500 (the traceback only in debug)."""
+        request = current_context().request
+        self.logger.error("Exception on %s [%s]", request.path, request.method, exc_info=error)
+        server_error = http_errors.InternalServerError()
+        handler = self._find_handler(server_error, request)
+        if handler is not None:
+            server_error.original_exception = error  # type: ignore[attr-defined]
+            return self.make_response(handler(server_error))
+        if self.debug:
+            import traceback
+
+            text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+            return self.response_class(text, status=500, mimetype="text/plain")
+        return server_error.get_response()
+
+    # -- responses --------------------------------------------------------------------------------
+
+    def make_response(self, rv: Any) -> Response:
+        """Turn a view's return value into a Response, exactly as Flask does.
+
+        str/bytes: the body; dict/list: JSON; a Response as is; a generator/iterator: streamed;
+        a tuple ``(body, status)``, ``(body, headers)`` or ``(body, status, headers)``.
+        """
+        status: Any = None
+        headers: Any = None
+        if isinstance(rv, tuple):
+            if len(rv) == 3:
+                rv, status, headers = rv
+            elif len(rv) == 2:
+                if isinstance(rv[1], (Headers, dict, tuple, list)):
+                    rv, headers = rv
+                else:
+                    rv, status = rv
+            else:
+                raise TypeError(
+                    f"The view function for {self._endpoint()!r} returned a tuple of {len(rv)} items; "
+                    "use (body, status, headers), (body, status), or (body, headers)."
+                )
+        if rv is None:
+            raise TypeError(
+                f"The view function for {self._endpoint()!r} did not return a valid response: it returned None "
+                "or ended without a return statement."
+            )
+        if isinstance(rv, Response):
+            response = rv
+        elif isinstance(rv, (str, bytes, bytearray)):
+            response = self.response_class(bytes(rv) if isinstance(rv, bytearray) else rv)
+        elif isinstance(rv, (dict, list)):
+            response = json_response(rv)
+        elif isinstance(rv, HTTPError):
+            response = rv.get_response()
+        elif isinstance(rv, Iterator):
+            response = self.response_class(rv)
+        else:
+            raise TypeError(
+                f"The view function for {self._endpoint()!r} returned a {type(rv).__name__}; it must return a "
+                "str, bytes, dict, list, Response, generator, or a tuple of one of these with a status/headers."
+            )
+        if status is not None:
+            response.status = status
+        if headers:
+            pairs = headers.items() if isinstance(headers, (dict, Headers)) else headers
+            for key, value in pairs:
+                response.headers.set(key, value) if not isinstance(headers, list) else response.headers.add(key, value)
+        return response
+
+    @staticmethod
+    def _endpoint() -> Any:
+        try:
+            return current_context().request.endpoint
+        except RuntimeError:
+            return None
+
+    # -- URLs -----------------------------------------------------------------------------------
+
+    def url_for(
+        self,
+        endpoint: str,
+        /,
+        *,
+        _external: bool | None = None,
+        _anchor: str | None = None,
+        _method: str | None = None,
+        _scheme: str | None = None,
+        **values: Any,
+    ) -> str:
+        """The URL of ``endpoint`` for the current request (its script root and host).
+
+        ``".view"`` means a view of the current blueprint; extra values go to the query string.
+        """
+        request = current_context().request
+        if endpoint.startswith("."):
+            names = list(blueprint_names(request.endpoint))
+            endpoint = f"{names[0]}{endpoint}" if names else endpoint[1:]
+        if _scheme is not None and _external is False:
+            raise ValueError("When specifying '_scheme', '_external' must be True.")
+        external = bool(_external) or _scheme is not None
+        try:
+            url = self.url_map.build(
+                endpoint, values, method=_method, script_name=request.script_root, force_external=external,
+                url_scheme=_scheme or request.scheme, host=request.host,
+            )
+        except routing.BuildError as e:
+            raise routing.BuildError(e.endpoint, e.values, e.method, reason=e.reason, suggestion=e.suggestion) from None
+        if _anchor is not None:
+            from urllib.parse import quote
+
+            url += "#" + quote(_anchor, safe="%!#$&'()*+,/:;=?@")
+        return url
+
+    # -- tools ----------------------------------------------------------------------------------
+
+    def test_client(self) -> TestClient:
+        """A client that calls the app in-process: ``app.test_client().get("/")``."""
+        from .testing import TestClient
+
+        return TestClient(self)
+
+    def run(self, host: str = "127.0.0.1", port: int = 8080, *, prefix: str = "") -> None:
+        """Serve the app with the standard library's threaded WSGI server (for local use)."""
+        from .serving import run
+
+        run(self, host=host, port=port, prefix=prefix)
+
+
+class _Redirect(Exception):
+    """The canonical URL differs (a trailing slash, merged slashes, ``redirect_to``)."""
+
+    def __init__(self, location: str, code: int) -> None:
+        super().__init__(location)
+        self.location = location
+        self.code = code
+
+    def response(self) -> Response:
+        return redirect(self.location, self.code)
+
+
+class _Options(Exception):
+    """An OPTIONS request no view handles: answered with the URL's methods in ``Allow``."""
+
+    def __init__(self, allowed: frozenset[str]) -> None:
+        super().__init__(allowed)
+        self.allowed = allowed
+
+    def response(self) -> Response:
+        response = Response()
+        response.headers.set("Allow", ", ".join(sorted(self.allowed)))
+        return response
+
+
+def url_for(endpoint: str, /, **values: Any) -> str:
+    """The URL of ``endpoint`` in the current request's app (see ``App.url_for``)."""
+    return current_context().app.url_for(endpoint, **values)
+
+
+def jsonify(*args: Any, **kwargs: Any) -> Response:
+    """A JSON response of one value, several (a list), or keyword arguments (an object)."""
+    if args and kwargs:
+        raise TypeError("jsonify() takes positional or keyword arguments, not both")
+    data: Any = kwargs if not args else (args[0] if len(args) == 1 else list(args))
+    return json_response(data)
+
+
+def make_response(*args: Any) -> Response:
+    """A Response from what a view may return (``make_response("hi", 201)``)."""
+    app = current_context().app
+    if not args:
+        return app.response_class()
+    return app.make_response(args[0] if len(args) == 1 else args)

@@ -1,0 +1,180 @@
+"""The registration surface shared by App and Blueprint, and the Blueprint itself."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from .app import App
+
+F = TypeVar("F", bound="Callable[..., Any]")
+ErrorKey = "int | type[BaseException]"
+
+
+class Scaffold:
+    """``route``, ``get``/``post``/..., ``errorhandler`` and request hooks, for App and Blueprint."""
+
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: Callable[..., Any] | None = None,
+        **options: Any,
+    ) -> None:
+        raise NotImplementedError
+
+    def route(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """Register the decorated view for ``rule`` (``methods=[...]``, ``endpoint=...``, ``defaults=...``)."""
+
+        def decorator(func: F) -> F:
+            self.add_url_rule(rule, options.pop("endpoint", None), func, **options)
+            return func
+
+        return decorator
+
+    def _method_route(self, method: str, rule: str, options: dict[str, Any]) -> Callable[[F], F]:
+        if "methods" in options:
+            raise TypeError(f"Use the 'route' decorator to give 'methods'; '{method.lower()}' sets it to {method}.")
+        return self.route(rule, methods=[method], **options)
+
+    def get(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """``route(rule, methods=["GET"])``."""
+        return self._method_route("GET", rule, options)
+
+    def post(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """``route(rule, methods=["POST"])``."""
+        return self._method_route("POST", rule, options)
+
+    def put(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """``route(rule, methods=["PUT"])``."""
+        return self._method_route("PUT", rule, options)
+
+    def patch(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """``route(rule, methods=["PATCH"])``."""
+        return self._method_route("PATCH", rule, options)
+
+    def delete(self, rule: str, **options: Any) -> Callable[[F], F]:
+        """``route(rule, methods=["DELETE"])``."""
+        return self._method_route("DELETE", rule, options)
+
+    def endpoint(self, endpoint: str) -> Callable[[F], F]:
+        """Register the decorated function as the view of ``endpoint`` (for rules added without one)."""
+
+        def decorator(func: F) -> F:
+            self._register_view(endpoint, func)
+            return func
+
+        return decorator
+
+    def _register_view(self, endpoint: str, func: Callable[..., Any]) -> None:
+        raise NotImplementedError
+
+    def errorhandler(self, code_or_exception: int | type[BaseException]) -> Callable[[F], F]:
+        """Handle an HTTP error code or an exception class (and its subclasses) with the decorated function."""
+
+        def decorator(func: F) -> F:
+            self.register_error_handler(code_or_exception, func)
+            return func
+
+        return decorator
+
+    def register_error_handler(self, key: int | type[BaseException], func: Callable[..., Any]) -> None:
+        raise NotImplementedError
+
+    def before_request(self, func: F) -> F:
+        """Call ``func()`` before each view; a return value other than None is the response."""
+        self._hook("before", func)
+        return func
+
+    def after_request(self, func: F) -> F:
+        """Call ``func(response)`` after each view; it returns the response to send."""
+        self._hook("after", func)
+        return func
+
+    def teardown_request(self, func: F) -> F:
+        """Call ``func(error_or_None)`` when the request ends, even after an error."""
+        self._hook("teardown", func)
+        return func
+
+    def _hook(self, kind: str, func: Callable[..., Any]) -> None:
+        raise NotImplementedError
+
+
+class Blueprint(Scaffold):
+    """A group of routes, error handlers and hooks registered on an app under a name and prefix.
+
+    Args:
+        name: the endpoint prefix (``"users"`` gives ``users.show``).
+        import_name: the module's ``__name__``.
+        url_prefix: a path put before every rule (``"/users"``).
+    """
+
+    def __init__(self, name: str, import_name: str, url_prefix: str | None = None) -> None:
+        if not name or "." in name:
+            raise ValueError(f"Blueprint name {name!r} must be non-empty and hold no dot.")
+        self.name = name
+        self.import_name = import_name
+        self.url_prefix = url_prefix
+        self._deferred: list[Callable[[App, str, str | None], None]] = []
+
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: Callable[..., Any] | None = None,
+        **options: Any,
+    ) -> None:
+        """Add a rule when the blueprint is registered; the endpoint gets the blueprint's name."""
+        if endpoint is None and view_func is not None:
+            endpoint = view_func.__name__
+        if endpoint is not None and "." in endpoint:
+            raise ValueError(f"Blueprint endpoint {endpoint!r} must not hold a dot.")
+
+        def register(app: App, name: str, prefix: str | None) -> None:
+            full_rule = _join(prefix, rule)
+            app.add_url_rule(full_rule, f"{name}.{endpoint}" if endpoint else None, view_func, **options)
+
+        self._deferred.append(register)
+
+    def _register_view(self, endpoint: str, func: Callable[..., Any]) -> None:
+        self._deferred.append(lambda app, name, prefix: app._register_view(f"{name}.{endpoint}", func))
+
+    def register_error_handler(self, key: int | type[BaseException], func: Callable[..., Any]) -> None:
+        self._deferred.append(lambda app, name, prefix: app._add_error_handler(name, key, func))
+
+    def _hook(self, kind: str, func: Callable[..., Any]) -> None:
+        self._deferred.append(lambda app, name, prefix: app._add_hook(name, kind, func))
+
+    def register_blueprint(self, blueprint: Blueprint, *, url_prefix: str | None = None, name: str | None = None) -> None:
+        """Nest ``blueprint``: its endpoints become ``outer.inner.view``, its prefix follows ours."""
+
+        def register(app: App, outer: str, prefix: str | None) -> None:
+            inner_prefix = url_prefix if url_prefix is not None else blueprint.url_prefix
+            blueprint.register(app, name=f"{outer}.{name or blueprint.name}", url_prefix=_join(prefix, inner_prefix))
+
+        self._deferred.append(register)
+
+    def register(self, app: App, *, name: str | None = None, url_prefix: str | None = None) -> None:
+        """Apply everything recorded on this blueprint to ``app`` (``app.register_blueprint`` calls this)."""
+        full_name = name or self.name
+        prefix = url_prefix if url_prefix is not None else self.url_prefix
+        for deferred in self._deferred:
+            deferred(app, full_name, prefix)
+
+
+def _join(prefix: str | None, rule: str | None) -> str:
+    if not prefix:
+        return rule or ""
+    if not rule:
+        return prefix
+    return "/".join((prefix.rstrip("/"), rule.lstrip("/")))
+
+
+def blueprint_names(endpoint: Any) -> Iterable[str]:
+    """``"a.b.view"`` -> ``["a.b", "a"]``: the blueprints an endpoint belongs to, innermost first."""
+    if not isinstance(endpoint, str) or "." not in endpoint:
+        return []
+    parts = endpoint.split(".")[:-1]
+    return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]

@@ -1,0 +1,388 @@
+"""The request: a lazy view of a WSGI environ; nothing is parsed until it is read."""
+
+from __future__ import annotations
+
+import json as _json
+from typing import IO, TYPE_CHECKING, Any
+
+from .datastructures import EnvironHeaders, FileStorage, MultiDict
+from .exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ..routing import Rule
+
+_UNSET: Any = object()
+# Far beyond any real form or query string; a flood of fields is refused, not parsed.
+MAX_FIELDS = 1000
+
+
+def wsgi_to_text(value: str) -> str:
+    """A WSGI string (latin-1 code points for raw bytes) as text, decoding UTF-8."""
+    try:
+        return value.encode("latin-1").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a server that already decoded it
+        return value
+
+
+class Request:
+    """The current request, over its WSGI ``environ``.
+
+    ``args``, ``form``, ``files``, ``json``, ``cookies`` and ``headers`` are parsed on first
+    read; a malformed body or query answers 400 (413 past ``max_content_length``).
+    """
+
+    #: The largest body read (bytes), or None for no limit; ``App(max_content_length=...)`` sets it.
+    max_content_length: int | None = None
+    #: Uploads larger than this are spooled to a temporary file instead of memory.
+    max_form_memory_size: int = 500 * 1024
+
+    def __init__(self, environ: dict[str, Any]) -> None:
+        self.environ = environ
+        #: What routing matched: the view's arguments, its endpoint and its Rule.
+        self.view_args: dict[str, Any] | None = None
+        self.endpoint: Any = None
+        self.url_rule: Rule | None = None
+        self._cache: dict[str, Any] = {}
+
+    def _cached(self, key: str, make: Callable[[], Any]) -> Any:
+        cache = self._cache
+        if key not in cache:
+            cache[key] = make()
+        return cache[key]
+
+    # -- where the request went ---------------------------------------------------------------
+
+    @property
+    def method(self) -> str:
+        return str(self.environ.get("REQUEST_METHOD", "GET")).upper()
+
+    @property
+    def path(self) -> str:
+        """The path below the app's root, percent-decoded (``/users/42``)."""
+        return "/" + wsgi_to_text(self.environ.get("PATH_INFO", "")).lstrip("/")
+
+    @property
+    def script_root(self) -> str:
+        """Where the app is mounted (``SCRIPT_NAME``), without a trailing slash."""
+        return wsgi_to_text(self.environ.get("SCRIPT_NAME", "")).rstrip("/")
+
+    @property
+    def query_string(self) -> bytes:
+        return str(self.environ.get("QUERY_STRING", "")).encode("latin-1", "replace")
+
+    @property
+    def full_path(self) -> str:
+        return f"{self.path}?{self.query_string.decode('latin-1')}"
+
+    @property
+    def scheme(self) -> str:
+        return str(self.environ.get("wsgi.url_scheme", "http"))
+
+    @property
+    def is_secure(self) -> bool:
+        return self.scheme in ("https", "wss")
+
+    @property
+    def host(self) -> str:
+        """The Host header (or SERVER_NAME and a non-default port), without characters a URL cannot hold."""
+        return str(self._cached("host", self._host))
+
+    def _host(self) -> str:
+        env = self.environ
+        host = str(env.get("HTTP_HOST", ""))
+        if not host or any(c in host for c in " \t\r\n/\\?#@<>\"'"):
+            host = str(env.get("SERVER_NAME", "localhost"))
+            port = str(env.get("SERVER_PORT", ""))
+            if port and (self.scheme, port) not in (("http", "80"), ("https", "443")):
+                host = f"{host}:{port}"
+        return host
+
+    @property
+    def root_url(self) -> str:
+        return f"{self.scheme}://{self.host}{_quote_path(self.script_root)}/"
+
+    url_root = root_url
+
+    @property
+    def host_url(self) -> str:
+        return f"{self.scheme}://{self.host}/"
+
+    @property
+    def base_url(self) -> str:
+        """The URL without the query string."""
+        return f"{self.scheme}://{self.host}{_quote_path(self.script_root + self.path)}"
+
+    @property
+    def url(self) -> str:
+        """The full URL the client asked for."""
+        qs = self.environ.get("QUERY_STRING", "")
+        return self.base_url + (f"?{qs}" if qs else "")
+
+    @property
+    def remote_addr(self) -> str | None:
+        addr = self.environ.get("REMOTE_ADDR")
+        return None if addr is None else str(addr)
+
+    @property
+    def headers(self) -> EnvironHeaders:
+        return self._cached("headers", lambda: EnvironHeaders(self.environ))  # type: ignore[no-any-return]
+
+    @property
+    def user_agent(self) -> str:
+        return str(self.environ.get("HTTP_USER_AGENT", ""))
+
+    # -- query, cookies ------------------------------------------------------------------------
+
+    @property
+    def args(self) -> MultiDict:
+        """The query string's values (``request.args.get("page", 1, type=int)``)."""
+        return self._cached("args", lambda: parse_qs(str(self.environ.get("QUERY_STRING", ""))))  # type: ignore[no-any-return]
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        """The request's cookies (the first of a repeated name wins)."""
+        return self._cached("cookies", lambda: parse_cookie(str(self.environ.get("HTTP_COOKIE", ""))))  # type: ignore[no-any-return]
+
+    # -- body -----------------------------------------------------------------------------------
+
+    @property
+    def content_type(self) -> str:
+        return str(self.environ.get("CONTENT_TYPE", ""))
+
+    @property
+    def mimetype(self) -> str:
+        return self.content_type.split(";", 1)[0].strip().lower()
+
+    @property
+    def mimetype_params(self) -> dict[str, str]:
+        params = {}
+        for item in self.content_type.split(";")[1:]:
+            key, _, value = item.strip().partition("=")
+            if key:
+                params[key.lower()] = value.strip().strip('"')
+        return params
+
+    @property
+    def content_length(self) -> int | None:
+        raw = self.environ.get("CONTENT_LENGTH")
+        if raw in (None, ""):
+            return None
+        try:
+            value = int(raw)
+        except ValueError:
+            raise BadRequest("The Content-Length header is not a number.") from None
+        if value < 0:
+            raise BadRequest("The Content-Length header is negative.")
+        return value
+
+    @property
+    def stream(self) -> IO[bytes]:
+        """The body stream, limited to Content-Length (read it once; or use ``get_data``)."""
+        return self._cached("stream", self._stream)  # type: ignore[no-any-return]
+
+    def _stream(self) -> IO[bytes]:
+        import io
+
+        length = self.content_length
+        limit = self.max_content_length
+        if length is not None and limit is not None and length > limit:
+            raise RequestEntityTooLarge(f"The body is {length} bytes; the limit is {limit}.")
+        raw = self.environ.get("wsgi.input")
+        if raw is None:
+            return io.BytesIO()
+        if length is None:
+            # No length: only a server that marks the input terminated (chunked) lets us read to the end.
+            if not self.environ.get("wsgi.input_terminated"):
+                return io.BytesIO()
+            return _LimitedStream(raw, None if limit is None else limit + 1, limit)  # type: ignore[return-value]
+        return _LimitedStream(raw, length, limit)  # type: ignore[return-value]
+
+    def get_data(self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False) -> Any:
+        """The whole body, as bytes (or text with ``as_text=True``)."""
+        data = self._cache.get("data")
+        if data is None:
+            if "form" in self._cache:
+                data = b""  # the form parser consumed the stream
+            else:
+                data = self.stream.read()
+            if cache:
+                self._cache["data"] = data
+        return data.decode("utf-8", "replace") if as_text else data
+
+    @property
+    def data(self) -> bytes:
+        return self.get_data()  # type: ignore[no-any-return]
+
+    @property
+    def is_json(self) -> bool:
+        mimetype = self.mimetype
+        return mimetype == "application/json" or (mimetype.startswith("application/") and mimetype.endswith("+json"))
+
+    @property
+    def json(self) -> Any:
+        """The body parsed as JSON (415 if the content type is not JSON, 400 if it is malformed)."""
+        return self.get_json()
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        """Parse the body as JSON.
+
+        Args:
+            force: parse whatever the content type.
+            silent: return None instead of answering 400/415.
+        """
+        key = "json"
+        if cache and key in self._cache:
+            return self._cache[key]
+        if not (force or self.is_json):
+            if silent:
+                return None
+            raise UnsupportedMediaType(
+                "Did not attempt to load JSON data because the request Content-Type was not 'application/json'."
+            )
+        data = self.get_data()
+        try:
+            value = _json.loads(data)
+        except ValueError as e:  # JSONDecodeError and UnicodeDecodeError
+            if silent:
+                return None
+            raise BadRequest(f"Failed to decode JSON object: {e}") from None
+        if cache:
+            self._cache[key] = value
+        return value
+
+    @property
+    def form(self) -> MultiDict:
+        """Fields of a urlencoded or multipart body."""
+        return self._parse_form()[0]
+
+    @property
+    def files(self) -> MultiDict:
+        """Uploaded files (``FileStorage``) of a multipart body."""
+        return self._parse_form()[1]
+
+    @property
+    def values(self) -> MultiDict:
+        """``args`` and ``form`` together."""
+        both = MultiDict(self.args.items(multi=True))
+        for key, value in self.form.items(multi=True):
+            both.add(key, value)
+        return both
+
+    def _parse_form(self) -> tuple[MultiDict, MultiDict]:
+        cached = self._cache.get("form")
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
+        mimetype = self.mimetype
+        if mimetype == "application/x-www-form-urlencoded":
+            result = (parse_qs(self.get_data().decode("latin-1")), MultiDict())
+        elif mimetype == "multipart/form-data" and "data" not in self._cache:
+            from .multipart import parse_multipart
+
+            result = parse_multipart(self.stream, self.mimetype_params.get("boundary", ""), self.content_length,
+                                     max_memory=self.max_form_memory_size, max_parts=MAX_FIELDS)
+        else:
+            result = (MultiDict(), MultiDict())
+        self._cache["form"] = result
+        return result
+
+    def close(self) -> None:
+        """Close uploaded files' temporary storage."""
+        form = self._cache.get("form")
+        if form is not None:
+            for _, f in form[1].items(multi=True):
+                f.close()
+
+    def __repr__(self) -> str:
+        return f"<Request {self.method} {self.path!r}>"
+
+
+class _LimitedStream:
+    """Reads at most ``length`` bytes of the input; past ``limit`` answers 413."""
+
+    def __init__(self, raw: IO[bytes], length: int | None, limit: int | None) -> None:
+        self._raw = raw
+        self._left = length
+        self._limit = limit
+        self._read = 0
+
+    def read(self, size: int = -1) -> bytes:
+        left = self._left
+        if left is not None:
+            if left <= 0:
+                return b""
+            size = left if size < 0 else min(size, left)
+        chunk = self._raw.read(size) if size >= 0 else self._raw.read()
+        if left is not None:
+            self._left = left - len(chunk)
+        self._read += len(chunk)
+        if self._limit is not None and self._read > self._limit:
+            raise RequestEntityTooLarge(f"The body exceeds the limit of {self._limit} bytes.")
+        return chunk
+
+    def readable(self) -> bool:
+        return True
+
+
+def parse_qs(query: str) -> MultiDict:
+    """A query string (or urlencoded body) as a MultiDict; 400 past ``MAX_FIELDS`` fields."""
+    if not query:
+        return MultiDict()
+    from urllib.parse import unquote
+
+    if query.count("&") >= MAX_FIELDS:
+        raise BadRequest(f"Too many fields in the query string or form (the limit is {MAX_FIELDS}).")
+    out = MultiDict()
+    for piece in query.split("&"):
+        if not piece:
+            continue
+        key, _, value = piece.partition("=")
+        # WSGI gives latin-1 code points; percent-escapes decode as UTF-8 (invalid bytes replaced).
+        key = unquote(wsgi_to_text(key.replace("+", " ")), errors="replace")
+        value = unquote(wsgi_to_text(value.replace("+", " ")), errors="replace")
+        out.add(key, value)
+    return out
+
+
+def parse_cookie(header: str) -> dict[str, str]:
+    """A Cookie header as a dict; malformed pieces are skipped, quoted values unescaped."""
+    cookies: dict[str, str] = {}
+    for piece in wsgi_to_text(header).split(";"):
+        key, sep, value = piece.partition("=")
+        key = key.strip()
+        if not sep or not key or key in cookies:
+            continue
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = _unquote_cookie(value[1:-1])
+        cookies[key] = value
+    return cookies
+
+
+def _unquote_cookie(value: str) -> str:
+    if "\\" not in value:
+        return value
+    out = bytearray()
+    i = 0
+    while i < len(value):
+        c = value[i]
+        if c == "\\" and value[i + 1 : i + 4].isdigit() and len(value[i + 1 : i + 4]) == 3:
+            out.append(int(value[i + 1 : i + 4], 8) & 0xFF)
+            i += 4
+        elif c == "\\" and i + 1 < len(value):
+            out.extend(value[i + 1].encode())
+            i += 2
+        else:
+            out.extend(c.encode())
+            i += 1
+    return out.decode("utf-8", "replace")
+
+
+def _quote_path(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(path, safe="/!$&'()*+,:;=@%")
+
+
+__all__ = ["MAX_FIELDS", "FileStorage", "Request", "parse_cookie", "parse_qs", "wsgi_to_text"]

@@ -1,0 +1,352 @@
+"""The response: a body (text, bytes or a stream), a status and headers, served as WSGI."""
+
+from __future__ import annotations
+
+import json as _json
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from .datastructures import Headers
+from .exceptions import STATUS_TEXT
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+    from datetime import datetime
+
+_COOKIE_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'()*+-./:<=>?@[]^_`{|}~")
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+class Response:
+    """An HTTP response.
+
+    Args:
+        response: the body: ``str`` (encoded as UTF-8), ``bytes``, or an iterable/generator of
+            either, streamed to the client (its ``close()`` is called when the server is done).
+        status: an int (``404``) or a status line (``"404 Not Found"``).
+        headers: a mapping, pairs, or Headers.
+        mimetype: e.g. ``"text/plain"``; text types get ``; charset=utf-8``.
+        content_type: the whole Content-Type header (wins over ``mimetype``).
+    """
+
+    default_mimetype = "text/html"
+
+    def __init__(
+        self,
+        response: str | bytes | Iterable[str | bytes] | None = None,
+        status: int | str | None = None,
+        headers: Any = None,
+        mimetype: str | None = None,
+        content_type: str | None = None,
+    ) -> None:
+        self.headers = headers if isinstance(headers, Headers) else Headers(headers)
+        self._on_close: list[Callable[[], Any]] = []
+        self.status = 200 if status is None else status
+        if content_type is None and "Content-Type" not in self.headers:
+            content_type = _with_charset(mimetype or self.default_mimetype)
+        if content_type is not None:
+            self.headers.set("Content-Type", content_type)
+        self.response: Iterable[bytes | str]
+        if response is None:
+            self.set_data(b"")
+        elif isinstance(response, (str, bytes, bytearray)):
+            self.set_data(response)
+        else:
+            self.response = response
+
+    # -- status ------------------------------------------------------------------------------
+
+    @property
+    def status(self) -> str:
+        """The status line, e.g. ``"200 OK"``."""
+        return self._status
+
+    @status.setter
+    def status(self, value: int | str) -> None:
+        if isinstance(value, int):
+            self._status_code = value
+            self._status = f"{value} {STATUS_TEXT.get(value, 'UNKNOWN')}"
+            return
+        text = str(value).strip()
+        code, _, reason = text.partition(" ")
+        if not code.isdigit() or len(code) != 3 or "\n" in text or "\r" in text:
+            raise ValueError(f"invalid status {value!r}: expected an int or a line like '404 Not Found'")
+        self._status_code = int(code)
+        self._status = text if reason else f"{code} {STATUS_TEXT.get(int(code), 'UNKNOWN')}"
+
+    @property
+    def status_code(self) -> int:
+        return self._status_code
+
+    @status_code.setter
+    def status_code(self, value: int) -> None:
+        self.status = value
+
+    # -- body --------------------------------------------------------------------------------
+
+    def set_data(self, value: str | bytes | bytearray) -> None:
+        """Replace the body and set Content-Length."""
+        data = value.encode("utf-8") if isinstance(value, str) else bytes(value)
+        self.response = [data]
+        self.headers.set("Content-Length", str(len(data)))
+
+    def get_data(self, as_text: bool = False) -> Any:
+        """The whole body (a stream is read and kept), as bytes or text."""
+        if not (isinstance(self.response, list) and all(isinstance(x, bytes) for x in self.response)):
+            chunks = [c.encode("utf-8") if isinstance(c, str) else bytes(c) for c in self.response]
+            self.close()
+            self.response = chunks
+        data = b"".join(self.response)
+        return data.decode("utf-8", "replace") if as_text else data
+
+    @property
+    def data(self) -> bytes:
+        """The body as bytes."""
+        return self.get_data()  # type: ignore[no-any-return]
+
+    @data.setter
+    def data(self, value: str | bytes) -> None:
+        self.set_data(value)
+
+    @property
+    def text(self) -> str:
+        return self.get_data(as_text=True)  # type: ignore[no-any-return]
+
+    @property
+    def is_json(self) -> bool:
+        mimetype = self.mimetype
+        return mimetype == "application/json" or mimetype.endswith("+json")
+
+    @property
+    def json(self) -> Any:
+        """The body parsed as JSON (None if the body is not JSON)."""
+        if not self.is_json:
+            return None
+        return _json.loads(self.get_data())
+
+    @property
+    def is_streamed(self) -> bool:
+        return not isinstance(self.response, list)
+
+    # -- headers -----------------------------------------------------------------------------
+
+    @property
+    def mimetype(self) -> str:
+        return str(self.headers.get("Content-Type", "")).split(";", 1)[0].strip().lower()
+
+    @mimetype.setter
+    def mimetype(self, value: str) -> None:
+        self.headers.set("Content-Type", _with_charset(value))
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("Content-Type")  # type: ignore[no-any-return]
+
+    @content_type.setter
+    def content_type(self, value: str) -> None:
+        self.headers.set("Content-Type", value)
+
+    @property
+    def content_length(self) -> int | None:
+        return self.headers.get("Content-Length", type=int)  # type: ignore[no-any-return]
+
+    @property
+    def location(self) -> str | None:
+        return self.headers.get("Location")  # type: ignore[no-any-return]
+
+    @location.setter
+    def location(self, value: str) -> None:
+        self.headers.set("Location", value)
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        max_age: int | None = None,
+        expires: datetime | int | float | str | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = None,
+    ) -> None:
+        """Add a ``Set-Cookie`` header (several cookies give several headers)."""
+        self.headers.add("Set-Cookie", dump_cookie(key, value, max_age, expires, path, domain, secure, httponly,
+                                                   samesite))
+
+    def delete_cookie(self, key: str, path: str | None = "/", domain: str | None = None,
+                      secure: bool = False, httponly: bool = False, samesite: str | None = None) -> None:
+        """Ask the client to drop a cookie (expired, empty value)."""
+        self.set_cookie(key, "", max_age=0, expires=0, path=path, domain=domain, secure=secure,
+                        httponly=httponly, samesite=samesite)
+
+    # -- serving -----------------------------------------------------------------------------
+
+    def call_on_close(self, func: Callable[[], Any]) -> Callable[[], Any]:
+        """Call ``func`` when the server closes the response."""
+        self._on_close.append(func)
+        return func
+
+    def close(self) -> None:
+        """Close the body iterable (and run ``call_on_close`` functions)."""
+        close = getattr(self.response, "close", None)
+        if close is not None:
+            close()
+        for func in self._on_close:
+            func()
+        self._on_close = []
+
+    def iter_encoded(self) -> Iterator[bytes]:
+        for chunk in self.response:
+            yield chunk.encode("utf-8") if isinstance(chunk, str) else chunk
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        start_response(self._status, self.headers.to_wsgi_list())
+        if environ.get("REQUEST_METHOD") == "HEAD":
+            self.close()
+            return []
+        if isinstance(self.response, list):
+            body = [c.encode("utf-8") if isinstance(c, str) else c for c in self.response]
+            if self._on_close:
+                return _ClosingIterator(body, self.close)
+            return body
+        return _ClosingIterator(self.iter_encoded(), self.close)
+
+    def __repr__(self) -> str:
+        size = "streamed" if self.is_streamed else f"{self.content_length} bytes"
+        return f"<Response {size} [{self._status}]>"
+
+
+class _ClosingIterator:
+    """A WSGI body whose ``close()`` the server calls when done (PEP 3333)."""
+
+    def __init__(self, iterable: Iterable[bytes], close: Callable[[], None]) -> None:
+        self._iterator = iter(iterable)
+        self.close = close
+
+    def __iter__(self) -> _ClosingIterator:
+        return self
+
+    def __next__(self) -> bytes:
+        return next(self._iterator)
+
+
+def _with_charset(mimetype: str) -> str:
+    if "charset=" not in mimetype and (
+        mimetype.startswith("text/") or mimetype in ("application/xml", "application/javascript")
+        or mimetype.endswith("+xml")
+    ):
+        return f"{mimetype}; charset=utf-8"
+    return mimetype
+
+
+def http_date(value: datetime | int | float) -> str:
+    """An RFC 9110 date (``Wed, 21 Oct 2015 07:28:00 GMT``) for a datetime or a timestamp."""
+    import time
+
+    if not isinstance(value, (int, float)):
+        from datetime import timezone
+
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        value = value.timestamp()
+    t = time.gmtime(value)
+    return (f"{_DAYS[t.tm_wday]}, {t.tm_mday:02d} {_MONTHS[t.tm_mon - 1]} {t.tm_year} "
+            f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT")
+
+
+def dump_cookie(
+    key: str,
+    value: str = "",
+    max_age: int | None = None,
+    expires: datetime | int | float | str | None = None,
+    path: str | None = "/",
+    domain: str | None = None,
+    secure: bool = False,
+    httponly: bool = False,
+    samesite: str | None = None,
+) -> str:
+    """A ``Set-Cookie`` header value; the value is quoted when it holds unsafe characters."""
+    if not key or not _COOKIE_SAFE.issuperset(key) or "=" in key:
+        raise ValueError(f"invalid cookie name {key!r}")
+    parts = [f"{key}={_quote_cookie(str(value))}"]
+    if domain:
+        parts.append(f"Domain={_attribute(domain)}")
+    if expires is not None:
+        parts.append(f"Expires={expires if isinstance(expires, str) else http_date(expires)}")
+    if max_age is not None:
+        parts.append(f"Max-Age={int(max_age)}")
+    if secure:
+        parts.append("Secure")
+    if httponly:
+        parts.append("HttpOnly")
+    if path is not None:
+        parts.append(f"Path={_attribute(path)}")
+    if samesite is not None:
+        same = samesite.title()
+        if same not in ("Strict", "Lax", "None"):
+            raise ValueError(f"samesite must be 'Strict', 'Lax' or 'None', not {samesite!r}")
+        parts.append(f"SameSite={same}")
+    return "; ".join(parts)
+
+
+def _attribute(value: str) -> str:
+    if any(c in value for c in ";\r\n"):
+        raise ValueError(f"invalid cookie attribute {value!r}")
+    return value
+
+
+def _quote_cookie(value: str) -> str:
+    if _COOKIE_SAFE.issuperset(value):
+        return value
+    out = []
+    for char in value:
+        if char in _COOKIE_SAFE and char not in '"\\':
+            out.append(char)
+        elif char in '"\\':
+            out.append("\\" + char)
+        else:
+            out.extend(f"\\{byte:03o}" for byte in char.encode("utf-8"))
+    return '"' + "".join(out) + '"'
+
+
+def redirect(location: str, code: int = 302) -> Response:
+    """A redirect response to ``location`` (unsafe characters, CR/LF among them, are percent-encoded)."""
+    from urllib.parse import quote
+
+    safe_location = quote(location, safe="/:?#[]@!$&'()*+,;=%~")
+    body = (f"<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n<h1>Redirecting...</h1>\n"
+            f"<p>You should be redirected automatically to the target URL: "
+            f'<a href="{escape(safe_location)}">{escape(location)}</a>. If not, click the link.\n')
+    response = Response(body, status=code, mimetype="text/html")
+    response.headers.set("Location", safe_location)
+    return response
+
+
+def json_response(data: Any, status: int = 200, *, indent: int | None = None) -> Response:
+    """``data`` as an ``application/json`` response."""
+    body = _json.dumps(data, indent=indent, separators=None if indent else (",", ":"), sort_keys=True,
+                       default=_json_default)
+    return Response(body + "\n", status=status, mimetype="application/json")
+
+
+def _json_default(value: Any) -> Any:
+    # What Flask's JSON provider also serialises: dates, UUIDs, decimals, dataclasses.
+    import datetime
+    import decimal
+    import uuid
+
+    if isinstance(value, datetime.datetime):
+        return http_date(value)
+    if isinstance(value, datetime.date):
+        return http_date(datetime.datetime(value.year, value.month, value.day))
+    if isinstance(value, (uuid.UUID, decimal.Decimal)):
+        return str(value)
+    if hasattr(value, "__dataclass_fields__"):
+        import dataclasses
+
+        return dataclasses.asdict(value)
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")

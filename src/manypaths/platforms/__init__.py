@@ -1,0 +1,30 @@
+"""One entry point per platform, for any WSGI app: ``cloud_function(app)``, ``lambda_handler(app)``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+def cloud_function(wsgi_app: Callable[..., Any], *, prefix: str | None = None) -> Callable[[Any], Any]:
+    """A Google Cloud Functions (functions-framework) entry point serving ``wsgi_app``; see ``gcf.py``."""
+    from .gcf import cloud_function as make
+
+    return make(wsgi_app, prefix=prefix)
+
+
+def lambda_handler(
+    wsgi_app: Callable[..., Any],
+    *,
+    base_path: str | None = None,
+    binary_content_types: Any = None,
+) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """An AWS Lambda handler serving ``wsgi_app`` for every HTTP event shape; see ``aws.py``."""
+    from .aws import lambda_handler as make
+
+    return make(wsgi_app, base_path=base_path, binary_content_types=binary_content_types)
+
+
+__all__ = ["cloud_function", "lambda_handler"]

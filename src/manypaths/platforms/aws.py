@@ -1,0 +1,309 @@
+"""AWS Lambda: every HTTP event shape to a WSGI environ, and the response back in the same style.
+
+Shapes: API Gateway REST API (payload 1.0), HTTP API (payload 2.0), ALB (single- and
+multi-value headers), Lambda Function URL, VPC Lattice v1 and v2. The raw event and context
+reach the app as ``environ["manypaths.aws.event"]`` and ``environ["manypaths.aws.context"]``.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import sys
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote, urlencode
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+TEXT_TYPES = ("text/", "application/json", "application/javascript", "application/xml",
+              "application/x-www-form-urlencoded", "image/svg+xml")
+
+
+class UnsupportedEvent(ValueError):
+    """The event is not one of the HTTP event shapes this handler serves."""
+
+
+def lambda_handler(
+    wsgi_app: Callable[..., Iterable[bytes]],
+    *,
+    base_path: str | None = None,
+    binary_content_types: Iterable[str] | None = None,
+) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """A handler ``handler(event, context)`` serving ``wsgi_app``.
+
+    Args:
+        wsgi_app: any WSGI callable.
+        base_path: a custom domain's base-path mapping (``"/v1"``): it goes into SCRIPT_NAME.
+        binary_content_types: content types to send base64-encoded even if textual (default: every
+            type that is not text, JSON, XML, JavaScript or a form).
+    """
+    base = "/" + base_path.strip("/") if base_path and base_path.strip("/") else ""
+    forced_binary = frozenset(binary_content_types or ())
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        kind = detect(event)
+        environ = _environ(kind, event, context, base)
+        captured: list[Any] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., Any]:
+            if exc_info is not None and captured:
+                raise exc_info[1].with_traceback(exc_info[2])
+            captured[:] = [status, headers]
+            return lambda chunk: None
+
+        result = wsgi_app(environ, start_response)
+        try:
+            body = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        status, headers = captured
+        return _response(kind, event, status, headers, body, forced_binary)
+
+    return handler
+
+
+def detect(event: Any) -> str:
+    """The event's shape: ``"v1"``, ``"v2"``, ``"alb"``, ``"lattice1"`` or ``"lattice2"``.
+
+    Raises:
+        UnsupportedEvent: it is none of them (the message says what was expected).
+    """
+    if isinstance(event, dict):
+        context = event.get("requestContext")
+        context = context if isinstance(context, dict) else {}
+        if "elb" in context and "httpMethod" in event:
+            return "alb"
+        if event.get("version") == "2.0" and "rawPath" in event and "http" in context:
+            return "v2"
+        if "httpMethod" in event and "path" in event:
+            return "v1"
+        if event.get("version") == "2.0" and "method" in event and "path" in event:
+            return "lattice2"
+        if "raw_path" in event and "method" in event:
+            return "lattice1"
+    keys = sorted(event) if isinstance(event, dict) else type(event).__name__
+    raise UnsupportedEvent(
+        "Not an HTTP event: expected API Gateway REST (httpMethod, path), HTTP API or Function URL "
+        "(version 2.0, rawPath, requestContext.http), ALB (requestContext.elb), or VPC Lattice "
+        f"(raw_path / version 2.0 with method and path); got {keys}"
+    )
+
+
+def _environ(kind: str, event: dict[str, Any], context: Any, base: str) -> dict[str, Any]:
+    ctx = event.get("requestContext") or {}
+    headers: list[tuple[str, str]] = []
+    script_name = ""
+    if kind == "v1":
+        method = event["httpMethod"]
+        path = event["path"] or "/"
+        headers = _header_pairs(event.get("multiValueHeaders"), event.get("headers"))
+        query = _encode_query(event.get("multiValueQueryStringParameters") or event.get("queryStringParameters"))
+        remote = (ctx.get("identity") or {}).get("sourceIp")
+        # requestContext.path is what the client asked for (with the stage, or a base-path mapping).
+        full = ctx.get("path") or ""
+        if full and full != path and full.endswith(path.rstrip("/") or "/"):
+            script_name = full[: len(full) - len(path.rstrip("/") or "/")].rstrip("/")
+        elif ctx.get("stage") and _is_execute_api(ctx.get("domainName")):
+            script_name = "/" + ctx["stage"]
+    elif kind == "v2":
+        http = ctx.get("http") or {}
+        method = http.get("method", "GET")
+        path = unquote(event.get("rawPath") or "/")
+        headers = _header_pairs(None, event.get("headers"))
+        if event.get("cookies"):
+            headers.append(("cookie", "; ".join(event["cookies"])))
+        query = event.get("rawQueryString") or ""
+        remote = http.get("sourceIp")
+        stage = ctx.get("stage")
+        # A named stage shows in rawPath: move it to SCRIPT_NAME, on a segment boundary only.
+        if stage and stage != "$default":
+            path, script_name = _take_prefix(path, "/" + stage)
+    elif kind == "alb":
+        method = event["httpMethod"]
+        path = unquote(event.get("path") or "/")
+        headers = _header_pairs(event.get("multiValueHeaders"), event.get("headers"))
+        # ALB passes query parameters as the client sent them: already encoded.
+        params = event.get("multiValueQueryStringParameters") or event.get("queryStringParameters") or {}
+        query = "&".join(f"{k}={v}" for k, values in params.items() for v in _listed(values))
+        remote = None
+    elif kind == "lattice2":
+        method = event["method"]
+        path = unquote(str(event["path"]).split("?", 1)[0] or "/")
+        headers = _header_pairs(None, event.get("headers"))
+        query = _encode_query(event.get("queryStringParameters"))
+        remote = None
+    else:  # lattice1
+        method = event["method"]
+        raw = str(event["raw_path"])
+        path = unquote(raw.split("?", 1)[0] or "/")
+        headers = _header_pairs(None, event.get("headers"))
+        query = raw.split("?", 1)[1] if "?" in raw else _encode_query(event.get("query_string_parameters"))
+        remote = None
+
+    if base:
+        path, taken = _take_prefix(path, base)
+        script_name = script_name + (taken or base)
+
+    body = _body(event, kind)
+    lower = {k.lower(): v for k, v in headers}
+    forwarded = lower.get("x-forwarded-for", "")
+    if remote is None:
+        remote = forwarded.split(",")[0].strip() or "127.0.0.1"
+    remote = str(remote).split("/")[0]  # API Gateway may send "1.2.3.4/32"
+    host = lower.get("host") or ctx.get("domainName") or "localhost"
+    scheme = lower.get("x-forwarded-proto", "https").split(",")[0].strip() or "https"
+    port = lower.get("x-forwarded-port", "443" if scheme == "https" else "80")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": str(method).upper(),
+        "SCRIPT_NAME": _to_wsgi(script_name),
+        "PATH_INFO": _to_wsgi(path),
+        "QUERY_STRING": query,
+        "SERVER_NAME": host.split(":")[0],
+        "SERVER_PORT": str(port),
+        "SERVER_PROTOCOL": str((ctx.get("http") or {}).get("protocol") or ctx.get("protocol") or "HTTP/1.1"),
+        "REMOTE_ADDR": remote,
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scheme,
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "manypaths.aws.event": event,
+        "manypaths.aws.context": context,
+        # The names serverless-wsgi uses, so apps written for it keep working.
+        "serverless.event": event,
+        "serverless.context": context,
+    }
+    for name, value in headers:
+        key = name.upper().replace("-", "_")
+        if key == "CONTENT_TYPE":
+            environ["CONTENT_TYPE"] = value
+        elif key == "CONTENT_LENGTH":
+            continue  # the decoded body's length counts, not the client's header
+        else:
+            key = "HTTP_" + key
+            if key in environ:
+                sep = "; " if key == "HTTP_COOKIE" else ", "
+                environ[key] = environ[key] + sep + value
+            else:
+                environ[key] = value
+    environ.setdefault("HTTP_HOST", host)
+    return environ
+
+
+def _listed(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def _header_pairs(multi: Any, single: Any) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    if isinstance(multi, dict) and multi:
+        for name, values in multi.items():
+            pairs.extend((name, v) for v in _listed(values))
+    elif isinstance(single, dict):
+        for name, value in single.items():
+            pairs.extend((name, v) for v in _listed(value))
+    return pairs
+
+
+def _encode_query(params: Any) -> str:
+    if not isinstance(params, dict):
+        return ""
+    return urlencode([(k, v) for k, values in params.items() for v in _listed(values)], quote_via=quote)
+
+
+def _take_prefix(path: str, prefix: str) -> tuple[str, str]:
+    """``path`` without ``prefix`` and the prefix taken, if it starts the path on a segment boundary."""
+    if path == prefix or path.startswith(prefix + "/"):
+        return path[len(prefix):] or "/", prefix
+    return path, ""
+
+
+def _is_execute_api(domain: Any) -> bool:
+    return isinstance(domain, str) and ".execute-api." in domain
+
+
+def _to_wsgi(text: str) -> str:
+    return text.encode("utf-8").decode("latin-1")
+
+
+def _body(event: dict[str, Any], kind: str) -> bytes:
+    raw = event.get("body")
+    if raw is None:
+        return b""
+    encoded = event.get("is_base64_encoded") if kind == "lattice1" else event.get("isBase64Encoded")
+    if encoded:
+        try:
+            return base64.b64decode(raw, validate=False)
+        except (ValueError, TypeError) as e:
+            raise UnsupportedEvent(f"The event's body is marked base64 but does not decode: {e}") from None
+    return raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
+
+
+def _is_text(content_type: str, forced_binary: frozenset[str]) -> bool:
+    mimetype = content_type.split(";", 1)[0].strip().lower()
+    if mimetype in forced_binary:
+        return False
+    return mimetype.startswith(TEXT_TYPES) or mimetype.endswith(("+json", "+xml")) or not mimetype
+
+
+def _response(kind: str, event: dict[str, Any], status: str, headers: list[tuple[str, str]], body: bytes,
+              forced_binary: frozenset[str]) -> dict[str, Any]:
+    code = int(status.split(" ", 1)[0])
+    content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
+    as_text = _is_text(content_type, forced_binary)
+    if as_text:
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            as_text = False
+    out: dict[str, Any] = {"statusCode": code}
+    if kind == "v2":
+        joined: dict[str, str] = {}
+        cookies: list[str] = []
+        for name, value in headers:
+            if name.lower() == "set-cookie":
+                cookies.append(value)
+            else:
+                key = name.lower()
+                joined[key] = f"{joined[key]},{value}" if key in joined else value
+        out["headers"] = joined
+        if cookies:
+            out["cookies"] = cookies
+    elif kind == "v1" or (kind == "alb" and "multiValueHeaders" in event):
+        multi: dict[str, list[str]] = {}
+        for name, value in headers:
+            multi.setdefault(name, []).append(value)
+        out["multiValueHeaders"] = multi
+    else:  # ALB single-value and VPC Lattice: one value per name
+        single: dict[str, str] = {}
+        cookie_names = iter(_case_variants("set-cookie"))
+        for name, value in headers:
+            if name.lower() == "set-cookie":
+                # One value per name: each cookie goes under another spelling of Set-Cookie.
+                single[next(cookie_names)] = value
+            else:
+                single[name] = f"{single[name]}, {value}" if name in single else value
+        out["headers"] = single
+    if kind in ("alb", "lattice1", "lattice2"):
+        out["statusDescription"] = status
+    out["body"] = text if as_text else base64.b64encode(body).decode("ascii")
+    out["isBase64Encoded"] = not as_text
+    return out
+
+
+def _case_variants(name: str) -> Iterable[str]:
+    letters = [i for i, c in enumerate(name) if c.isalpha()]
+    for mask in range(2 ** len(letters)):
+        chars = list(name)
+        for bit, index in enumerate(letters):
+            if mask >> bit & 1:
+                chars[index] = chars[index].upper()
+        yield "".join(chars)

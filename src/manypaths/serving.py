@@ -1,0 +1,58 @@
+"""A local development server: the standard library's WSGI server, threaded."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+WSGIApp = "Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]"
+
+
+def mount(app: Callable[..., Iterable[bytes]], prefix: str) -> Callable[..., Iterable[bytes]]:
+    """Serve ``app`` under ``prefix`` (``/fn``): it moves from PATH_INFO to SCRIPT_NAME on a segment boundary."""
+    prefix = "/" + prefix.strip("/") if prefix.strip("/") else ""
+    if not prefix:
+        return app
+
+    def mounted(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == prefix or path.startswith(prefix + "/"):
+            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "").rstrip("/") + prefix
+            environ["PATH_INFO"] = path[len(prefix):]
+        return app(environ, start_response)
+
+    return mounted
+
+
+def make_server(app: Callable[..., Iterable[bytes]], host: str = "127.0.0.1", port: int = 8080, *,
+                prefix: str = "", quiet: bool = False) -> Any:
+    """A threaded ``wsgiref`` server for ``app`` (not yet serving: call ``serve_forever()``)."""
+    from socketserver import ThreadingMixIn
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+    from wsgiref.simple_server import make_server as _make_server
+
+    class Server(ThreadingMixIn, WSGIServer):
+        daemon_threads = True
+        allow_reuse_address = True
+
+    class Handler(WSGIRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            if not quiet:
+                super().log_message(format, *args)
+
+    return _make_server(host, port, mount(app, prefix), server_class=Server, handler_class=Handler)
+
+
+def run(app: Callable[..., Iterable[bytes]], host: str = "127.0.0.1", port: int = 8080, *, prefix: str = "") -> None:
+    """Serve ``app`` until interrupted."""
+    server = make_server(app, host, port, prefix=prefix)
+    print(f" * manypaths serving on http://{host}:{server.server_port}{prefix} (Ctrl+C to stop)", file=sys.stderr)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

@@ -1,0 +1,243 @@
+"""A test client: real WSGI calls in-process, with cookies kept and redirects followed."""
+
+from __future__ import annotations
+
+import io
+import json as _json
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote, urlencode, urlsplit
+
+from .http.response import Response
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+
+_REDIRECTS = (301, 302, 303, 307, 308)
+
+
+class TestResponse(Response):
+    """What the app answered: ``status_code``, ``headers``, ``data``, ``text``, ``json``."""
+
+    __test__ = False  # not a pytest test class
+
+    request_path: str = ""
+    history: tuple[TestResponse, ...] = ()
+
+
+class TestClient:
+    """Calls a WSGI app like a server would: ``client.get("/users/1", query_string={"x": 1})``.
+
+    Args:
+        app: any WSGI callable (a manypaths App, a Flask app...).
+        base_url: scheme, host and mount point of the app, e.g. ``"https://example.com/fn"``.
+    """
+
+    __test__ = False
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], base_url: str = "http://localhost") -> None:
+        self.app = app
+        parts = urlsplit(base_url)
+        self.scheme = parts.scheme or "http"
+        self.host = parts.netloc or "localhost"
+        self.script_name = parts.path.rstrip("/")
+        self.cookies: dict[str, str] = {}
+
+    def open(
+        self,
+        path: str = "/",
+        method: str = "GET",
+        *,
+        query_string: Mapping[str, Any] | str | None = None,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+        data: Mapping[str, Any] | str | bytes | None = None,
+        json: Any = None,
+        content_type: str | None = None,
+        follow_redirects: bool = False,
+        environ_overrides: Mapping[str, Any] | None = None,
+    ) -> TestResponse:
+        """Send one request (and follow redirects if asked)."""
+        history: list[TestResponse] = []
+        response = self._open(path, method, query_string, headers, data, json, content_type, environ_overrides)
+        while follow_redirects and response.status_code in _REDIRECTS and response.location:
+            if len(history) > 20:
+                raise RuntimeError(f"more than 20 redirects from {path!r}")
+            history.append(response)
+            target = urlsplit(response.location)
+            if response.status_code in (307, 308):
+                next_method = method
+            else:
+                next_method = "HEAD" if method == "HEAD" else "GET"
+                data = json = None
+            path = target.path
+            if self.script_name and path.startswith(self.script_name):
+                path = path[len(self.script_name):]
+            response = self._open(path, next_method, target.query, headers,
+                                  data, json, content_type, environ_overrides)
+            method = next_method
+        response.history = tuple(history)
+        return response
+
+    def _open(
+        self,
+        path: str,
+        method: str,
+        query_string: Mapping[str, Any] | str | None,
+        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None,
+        data: Mapping[str, Any] | str | bytes | None,
+        json: Any,
+        content_type: str | None,
+        environ_overrides: Mapping[str, Any] | None,
+    ) -> TestResponse:
+        path, _, inline_query = path.partition("?")
+        if query_string is None:
+            query = inline_query
+        elif isinstance(query_string, str):
+            query = query_string
+        else:
+            query = urlencode(list(_pairs(query_string)), doseq=True)
+        body = b""
+        if json is not None:
+            body = _json.dumps(json).encode("utf-8")
+            content_type = content_type or "application/json"
+        elif isinstance(data, (bytes, str)):
+            body = data.encode("utf-8") if isinstance(data, str) else data
+        elif data is not None:
+            items = list(_pairs(data))
+            if any(_is_file(v) for _, v in items):
+                body, content_type = _encode_multipart(items)
+            else:
+                body = urlencode(items).encode("ascii")
+                content_type = content_type or "application/x-www-form-urlencoded"
+        host, _, port = self.host.partition(":")
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": method.upper(),
+            "SCRIPT_NAME": self.script_name,
+            # WSGI: the percent-decoded path, as latin-1 code points of its UTF-8 bytes.
+            "PATH_INFO": unquote(path, encoding="latin-1"),
+            "QUERY_STRING": query,
+            "SERVER_NAME": host,
+            "SERVER_PORT": port or ("443" if self.scheme == "https" else "80"),
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_HOST": self.host,
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": self.scheme,
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": io.StringIO(),
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+        }
+        if body or method.upper() in ("POST", "PUT", "PATCH"):
+            environ["CONTENT_LENGTH"] = str(len(body))
+        if content_type:
+            environ["CONTENT_TYPE"] = content_type
+        if self.cookies:
+            environ["HTTP_COOKIE"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if headers:
+            pairs = headers.items() if hasattr(headers, "items") else headers
+            for key, value in pairs:
+                name = key.upper().replace("-", "_")
+                if name in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                    environ[name] = value
+                else:
+                    environ["HTTP_" + name] = value
+        if environ_overrides:
+            environ.update(environ_overrides)
+        return self.call(environ)
+
+    def call(self, environ: dict[str, Any]) -> TestResponse:
+        """Call the app with a prepared environ and collect the whole response."""
+        captured: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+            captured["status"] = status
+            captured["headers"] = headers
+            return lambda chunk: None
+
+        result = self.app(environ, start_response)
+        try:
+            body = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        response = TestResponse(body, status=captured["status"], headers=captured["headers"])
+        response.request_path = environ["PATH_INFO"]
+        self._store_cookies(response)
+        return response
+
+    def _store_cookies(self, response: Response) -> None:
+        for header in response.headers.getlist("Set-Cookie"):
+            first, *attributes = header.split(";")
+            name, _, value = first.strip().partition("=")
+            expired = any(
+                a.strip().lower().startswith("max-age=") and a.strip()[8:].lstrip("-").isdigit()
+                and int(a.strip()[8:]) <= 0 for a in attributes
+            )
+            if expired:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+
+    def set_cookie(self, key: str, value: str) -> None:
+        self.cookies[key] = value
+
+    def get(self, path: str = "/", **kw: Any) -> TestResponse:
+        return self.open(path, "GET", **kw)
+
+    def post(self, path: str = "/", **kw: Any) -> TestResponse:
+        return self.open(path, "POST", **kw)
+
+    def put(self, path: str = "/", **kw: Any) -> TestResponse:
+        return self.open(path, "PUT", **kw)
+
+    def patch(self, path: str = "/", **kw: Any) -> TestResponse:
+        return self.open(path, "PATCH", **kw)
+
+    def delete(self, path: str = "/", **kw: Any) -> TestResponse:
+        return self.open(path, "DELETE", **kw)
+
+    def head(self, path: str = "/", **kw: Any) -> TestResponse:
+        return self.open(path, "HEAD", **kw)
+
+    def options(self, path: str = "/", **kw: Any) -> TestResponse:
+        return self.open(path, "OPTIONS", **kw)
+
+
+def _pairs(values: Mapping[str, Any]) -> Iterable[tuple[str, Any]]:
+    for key, value in values.items():
+        if isinstance(value, list):
+            for item in value:
+                yield key, item
+        else:
+            yield key, value
+
+
+def _is_file(value: Any) -> bool:
+    return hasattr(value, "read") or (isinstance(value, tuple) and len(value) >= 2 and hasattr(value[0], "read"))
+
+
+def _encode_multipart(items: list[tuple[str, Any]]) -> tuple[bytes, str]:
+    import uuid
+
+    boundary = f"manypaths-{uuid.uuid4().hex}"
+    out = io.BytesIO()
+    for name, value in items:
+        out.write(f"--{boundary}\r\n".encode())
+        if _is_file(value):
+            stream, filename, ctype = (value + (None, None))[:3] if isinstance(value, tuple) else (
+                value, getattr(value, "name", "file"), None)
+            filename = str(filename).rsplit("/", 1)[-1]
+            content = stream.read()
+            if isinstance(content, str):
+                content = content.encode("utf-8")
+            out.write(f'Content-Disposition: form-data; name="{quote(name)}"; filename="{quote(filename)}"\r\n'.encode())
+            out.write(f"Content-Type: {ctype or 'application/octet-stream'}\r\n\r\n".encode())
+            out.write(content)
+        else:
+            out.write(f'Content-Disposition: form-data; name="{quote(name)}"\r\n\r\n'.encode())
+            out.write(str(value).encode("utf-8"))
+        out.write(b"\r\n")
+    out.write(f"--{boundary}--\r\n".encode())
+    return out.getvalue(), f"multipart/form-data; boundary={boundary}"
