@@ -7,6 +7,7 @@ import json as _json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
+from .http.datastructures import Headers
 from .http.response import Response
 
 if TYPE_CHECKING:
@@ -162,7 +163,10 @@ class TestClient:
             close = getattr(result, "close", None)
             if close is not None:
                 close()
-        response = TestResponse(body, status=captured["status"], headers=captured["headers"])
+        response = TestResponse(status=captured["status"])
+        # Exactly what the app sent: no Content-Type or Content-Length added.
+        response.headers = Headers(captured["headers"])
+        response.response = [body]
         response.request_path = environ["PATH_INFO"]
         self._store_cookies(response)
         return response

@@ -121,9 +121,18 @@ class Response:
     @property
     def json(self) -> Any:
         """The body parsed as JSON (None if the body is not JSON)."""
-        if not self.is_json:
+        return self.get_json()
+
+    def get_json(self, force: bool = False, silent: bool = False) -> Any:
+        """The body parsed as JSON: None if it is not JSON (unless ``force``) or, with ``silent``, malformed."""
+        if not (force or self.is_json):
             return None
-        return _json.loads(self.get_data())
+        try:
+            return _json.loads(self.get_data())
+        except ValueError:
+            if silent:
+                return None
+            raise
 
     @property
     def is_streamed(self) -> bool:
@@ -271,6 +280,10 @@ def dump_cookie(
     if not key or not _COOKIE_SAFE.issuperset(key) or "=" in key:
         raise ValueError(f"invalid cookie name {key!r}")
     parts = [f"{key}={_quote_cookie(str(value))}"]
+    if max_age is not None and expires is None:
+        import time
+
+        expires = time.time() + int(max_age)  # for clients that predate Max-Age
     if domain:
         parts.append(f"Domain={_attribute(domain)}")
     if expires is not None:
