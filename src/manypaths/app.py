@@ -180,7 +180,10 @@ class App(Scaffold):
                 rv = self.dispatch_request(request)
         except Exception as e:
             rv = self.handle_user_exception(e, request)
-        response = self.make_response(rv)
+        try:
+            response = self.make_response(rv)
+        except HTTPError as e:  # e.g. a header value with a line break
+            response = self.make_response(self.handle_user_exception(e, request))
         for func in reversed(list(self._scoped("after", request))):
             response = func(response)
         return response

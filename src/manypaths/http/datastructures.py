@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import IO, TYPE_CHECKING, Any
 
+from .exceptions import BadRequest
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
 
@@ -184,11 +186,15 @@ class Headers:
         return f"Headers({self._items!r})"
 
 
+class InvalidHeader(BadRequest, ValueError):  # type: ignore[misc, valid-type]
+    """A header name or value holds a line break (response splitting): refused, answered 400."""
+
+
 def _checked(key: str, value: Any) -> tuple[str, str]:
     text = str(value)
     # A CR or LF would let a value start a new header (response splitting): refuse it.
     if "\n" in text or "\r" in text or "\n" in key or "\r" in key or ":" in key:
-        raise ValueError(f"header {key!r} holds a newline or an invalid character")
+        raise InvalidHeader(f"The header {key!r} would hold a line break or an invalid character.")
     return key, text
 
 

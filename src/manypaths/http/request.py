@@ -244,7 +244,7 @@ class Request:
         data = self.get_data()
         try:
             value = _json.loads(data)
-        except ValueError as e:  # JSONDecodeError and UnicodeDecodeError
+        except (ValueError, RecursionError) as e:  # malformed, not UTF-8, or nested too deep
             if silent:
                 return None
             raise BadRequest(f"Failed to decode JSON object: {e}") from None

@@ -24,6 +24,10 @@ class UnsupportedEvent(ValueError):
     """The event is not one of the HTTP event shapes this handler serves."""
 
 
+class BadEventBody(ValueError):
+    """The event's body is marked base64 but is not."""
+
+
 def lambda_handler(
     wsgi_app: Callable[..., Iterable[bytes]],
     *,
@@ -43,7 +47,13 @@ def lambda_handler(
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         kind = detect(event)
-        environ = _environ(kind, event, context, base)
+        try:
+            environ = _environ(kind, event, context, base)
+        except BadEventBody as e:
+            # The client's request is at fault, not the function: answer 400, in the event's style.
+            message = f"{e}\n".encode()
+            return _response(kind, event, "400 Bad Request", [("Content-Type", "text/plain; charset=utf-8")],
+                             message, forced_binary)
         captured: list[Any] = []
 
         def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., Any]:
@@ -241,9 +251,9 @@ def _body(event: dict[str, Any], kind: str) -> bytes:
     encoded = event.get("is_base64_encoded") if kind == "lattice1" else event.get("isBase64Encoded")
     if encoded:
         try:
-            return base64.b64decode(raw, validate=False)
+            return base64.b64decode(raw, validate=True)
         except (ValueError, TypeError) as e:
-            raise UnsupportedEvent(f"The event's body is marked base64 but does not decode: {e}") from None
+            raise BadEventBody(f"The request body is marked base64 but does not decode: {e}") from None
     return raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
 
 

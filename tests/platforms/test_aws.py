@@ -1,0 +1,211 @@
+"""AWS Lambda: every fixture event and built events, through a manypaths app and a Flask app."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import flask
+import pytest
+
+import manypaths
+from manypaths.platforms import lambda_handler
+from manypaths.platforms.aws import UnsupportedEvent, detect
+
+EVENTS = Path(__file__).parent.parent / "fixtures" / "aws-events"
+
+
+def make_app(kind: str) -> Any:
+    if kind == "flask":
+        app: Any = flask.Flask(__name__)
+        req, url_for = flask.request, flask.url_for
+    else:
+        app = manypaths.App(__name__)
+        req, url_for = manypaths.request, manypaths.url_for
+
+    @app.route("/<path:anything>", methods=["GET", "POST", "PUT", "DELETE"])
+    @app.route("/", defaults={"anything": ""}, methods=["GET", "POST", "PUT", "DELETE"])
+    def echo(anything: str) -> Any:
+        response = app.make_response(
+            {
+                "method": req.method,
+                "path": req.path,
+                "script_root": req.script_root,
+                "url": req.url,
+                "args": {k: req.args.getlist(k) for k in req.args},
+                "body": req.get_data(as_text=True),
+                "cookies": dict(req.cookies),
+                "remote_addr": req.remote_addr,
+                "self": url_for("echo", anything="x/y"),
+                "event_seen": "manypaths.aws.event" in req.environ,
+            }
+        )
+        response.set_cookie("a", "1")
+        response.set_cookie("b", "2")
+        return response
+
+    @app.route("/binary")
+    def binary() -> Any:
+        return app.response_class(bytes(range(256)), mimetype="image/png")
+
+    return app
+
+
+APPS = {kind: make_app(kind) for kind in ("manypaths", "flask")}
+
+
+def load(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / name).read_text())  # type: ignore[no-any-return]
+
+
+def call(kind: str, event: dict[str, Any], **options: Any) -> tuple[dict[str, Any], Any]:
+    result = lambda_handler(APPS[kind], **options)(event, {"aws_request_id": "r1"})
+    if result["isBase64Encoded"]:
+        body = base64.b64decode(result["body"])
+    else:
+        body = json.loads(result["body"]) if result["body"].startswith("{") else result["body"]
+    return result, body
+
+
+FIXTURES = sorted(p.name for p in EVENTS.glob("*.json"))
+EXPECTED_SHAPE = {"alb": "alb", "apiGatewayProxyEvent": "v1", "apiGatewayProxyOther": "v1", "apiGatewayProxyV2": "v2",
+                  "lambdaFunctionUrl": "v2", "vpcLatticeEvent": "lattice1", "vpcLatticeV2": "lattice2"}
+
+
+@pytest.mark.parametrize("kind", ["manypaths", "flask"])
+@pytest.mark.parametrize("name", FIXTURES)
+def test_aws_fixture_events_reach_the_app(kind: str, name: str) -> None:
+    event = load(name)
+    shape = next(v for k, v in EXPECTED_SHAPE.items() if name.startswith(k))
+    assert detect(event) == shape
+    result, body = call(kind, event)
+    if name == "apiGatewayProxyEventPathTrailingSlash.json":
+        # This sample marks a plain-text body as base64: a client error, answered 400 in the v1 style.
+        assert result["statusCode"] == 400 and "multiValueHeaders" in result
+        assert "does not decode" in body
+        return
+    assert result["statusCode"] == 200, result
+    assert isinstance(body, dict)
+    method = event.get("httpMethod") or event.get("method") or event["requestContext"]["http"]["method"]
+    assert body["method"] == method
+    raw_path = event.get("path") or event.get("rawPath") or event.get("raw_path")
+    assert body["path"] == raw_path.split("?")[0]
+    assert body["event_seen"] is True
+    if name.startswith("apiGatewayProxyV2"):
+        assert body["args"] == {"parameter1": ["value1", "value2"], "parameter2": ["value"]}
+        assert body["cookies"] == {} or isinstance(body["cookies"], dict)
+        assert result["cookies"] == ["a=1; Path=/", "b=2; Path=/"]
+        assert "set-cookie" not in result["headers"]
+    if name in ("apiGatewayProxyEvent.json", "albMultiValueQueryStringEvent.json"):
+        assert body["args"] == {"parameter1": ["value1", "value2"], "parameter2": ["value"]}
+    if shape == "v1" or "multiValueHeaders" in event and shape == "alb":
+        assert result["multiValueHeaders"]["Set-Cookie"] == ["a=1; Path=/", "b=2; Path=/"]
+    if shape in ("alb", "lattice1", "lattice2") and "multiValueHeaders" not in event:
+        cookies = [v for k, v in result["headers"].items() if k.lower() == "set-cookie"]
+        assert sorted(cookies) == ["a=1; Path=/", "b=2; Path=/"]
+        assert result["statusDescription"] == "200 OK"
+    if name == "vpcLatticeEvent.json":
+        assert body["body"] == '{"test": "event"}'  # base64 in the event
+    if name == "apiGatewayProxyEvent.json":
+        assert body["remote_addr"] == "192.168.0.1"
+        assert body["body"] == "Hello from Lambda!"
+
+
+def _v1(path: str, *, stage: str = "prod", domain: str = "abc.execute-api.eu-west-1.amazonaws.com",
+        request_path: str | None = None) -> dict[str, Any]:
+    event = load("apiGatewayProxyEvent.json")
+    event["path"] = path
+    event["requestContext"]["stage"] = stage
+    event["requestContext"]["domainName"] = domain
+    event["headers"]["Host"] = domain
+    event["multiValueHeaders"]["Host"] = [domain]
+    event["requestContext"]["path"] = request_path if request_path is not None else f"/{stage}{path}"
+    return event
+
+
+def _v2(raw_path: str, *, stage: str = "$default") -> dict[str, Any]:
+    event = load("apiGatewayProxyV2Event_GET.json")
+    event["rawPath"] = raw_path
+    event["requestContext"]["stage"] = stage
+    event["requestContext"]["http"]["path"] = raw_path
+    return event
+
+
+@pytest.mark.parametrize("kind", ["manypaths", "flask"])
+def test_aws_rest_api_stage_goes_to_script_name(kind: str) -> None:
+    _, body = call(kind, _v1("/users/1"))
+    assert body["path"] == "/users/1"
+    assert body["script_root"] == "/prod"
+    assert body["self"] == "/prod/x/y"
+    assert body["url"].startswith("https://abc.execute-api.eu-west-1.amazonaws.com/prod/users/1?")
+
+
+@pytest.mark.parametrize("kind", ["manypaths", "flask"])
+def test_aws_rest_api_custom_domain_base_path(kind: str) -> None:
+    event = _v1("/users/1", domain="api.example.com", request_path="/v1/users/1")
+    _, body = call(kind, event)
+    assert (body["script_root"], body["self"]) == ("/v1", "/v1/x/y")
+    event = _v1("/users/1", domain="api.example.com", request_path="/users/1")
+    _, body = call(kind, event, base_path="/v1")
+    assert (body["path"], body["script_root"], body["self"]) == ("/users/1", "/v1", "/v1/x/y")
+
+
+@pytest.mark.parametrize("kind", ["manypaths", "flask"])
+def test_aws_http_api_named_stage_on_segment_boundary(kind: str) -> None:
+    _, body = call(kind, _v2("/prod/products/1", stage="prod"))
+    assert (body["path"], body["script_root"], body["self"]) == ("/products/1", "/prod", "/prod/x/y")
+    _, body = call(kind, _v2("/products/1", stage="prod"))  # "prod" must not strip "/products"
+    assert (body["path"], body["script_root"]) == ("/products/1", "")
+    _, body = call(kind, _v2("/products/1", stage="$default"))
+    assert (body["path"], body["script_root"]) == ("/products/1", "")
+
+
+@pytest.mark.parametrize("kind", ["manypaths", "flask"])
+def test_aws_http_api_custom_domain_base_path(kind: str) -> None:
+    _, body = call(kind, _v2("/v1/items"), base_path="/v1")
+    assert (body["path"], body["script_root"], body["self"]) == ("/items", "/v1", "/v1/x/y")
+    _, body = call(kind, _v2("/v10/items"), base_path="/v1")
+    assert (body["path"], body["script_root"]) == ("/v10/items", "/v1")
+
+
+@pytest.mark.parametrize("kind", ["manypaths", "flask"])
+def test_aws_binary_and_base64_bodies(kind: str) -> None:
+    result, body = call(kind, _v2("/binary"))
+    assert result["isBase64Encoded"] is True and body == bytes(range(256))
+    event = _v2("/echo")
+    event["body"] = base64.b64encode("ü and bytes".encode()).decode()
+    event["isBase64Encoded"] = True
+    event["requestContext"]["http"]["method"] = "POST"
+    result, body = call(kind, event)
+    assert result["isBase64Encoded"] is False and body["body"] == "ü and bytes"
+
+
+@pytest.mark.parametrize("kind", ["manypaths", "flask"])
+def test_aws_cookies_and_encoded_query(kind: str) -> None:
+    event = _v2("/q")
+    event["cookies"] = ["s=1", "t=two"]
+    event["rawQueryString"] = "a=%C3%BC&a=b+c&empty="
+    _, body = call(kind, event)
+    assert body["cookies"] == {"s": "1", "t": "two"}
+    assert body["args"] == {"a": ["ü", "b c"], "empty": [""]}
+    alb = load("albEvent.json")
+    alb["queryStringParameters"] = {"q": "a%20b", "r": "%C3%BC"}  # ALB does not decode
+    _, body = call(kind, alb)
+    assert body["args"] == {"q": ["a b"], "r": ["ü"]}
+
+
+@pytest.mark.parametrize("event", [{}, {"foo": 1}, [], "text", {"Records": [{"s3": {}}]}])
+def test_aws_unsupported_event_says_what_was_expected(event: Any) -> None:
+    with pytest.raises(UnsupportedEvent, match="Not an HTTP event: expected API Gateway REST"):
+        lambda_handler(APPS["manypaths"])(event, None)
+
+
+def test_aws_missing_optional_fields_are_absent() -> None:
+    event = copy.deepcopy(_v2("/bare"))
+    for key in ("cookies", "rawQueryString", "body", "queryStringParameters", "headers"):
+        event.pop(key, None)
+    result, body = call("manypaths", event)
+    assert result["statusCode"] == 200 and body["args"] == {} and body["body"] == ""
