@@ -1,0 +1,64 @@
+"""Served by functions-framework in the integration tests: one function per target."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import flask
+
+from manypaths import App, redirect, request, url_for
+from manypaths.platforms import cloud_function
+
+app = App(__name__)
+
+
+@app.route("/user/<string:id>", methods=["GET", "POST"])
+def user(id: str) -> Any:
+    return id, 200
+
+
+@app.get("/items/<int:n>")
+def item(n: int) -> Any:
+    return {"n": n, "self": url_for("item", n=n, _external=True), "url": request.url, "root": request.script_root}
+
+
+@app.post("/json")
+def json_in() -> Any:
+    return {"got": request.get_json(), "remote": request.remote_addr}
+
+
+@app.post("/upload")
+def upload() -> Any:
+    f = request.files["file"]
+    return {"name": f.filename, "size": len(f.read()), "field": request.form.get("note")}
+
+
+@app.get("/cookies")
+def cookies() -> Any:
+    response = app.make_response({"got": request.cookies})
+    response.set_cookie("one", "1")
+    response.set_cookie("two", "2")
+    return response
+
+
+@app.get("/go")
+def go() -> Any:
+    return redirect(url_for("item", n=7))
+
+
+main = cloud_function(app, prefix="/fn")
+
+flask_app = flask.Flask(__name__)
+
+
+@flask_app.route("/user/<string:id>", methods=["GET", "POST"])
+def flask_user(id: str) -> Any:
+    return id, 200
+
+
+@flask_app.route("/where")
+def flask_where() -> Any:
+    return {"self": flask.url_for("flask_where"), "root": flask.request.script_root}
+
+
+flask_main = cloud_function(flask_app, prefix="/fn")

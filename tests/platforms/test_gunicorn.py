@@ -1,0 +1,58 @@
+"""The example App runs unchanged under gunicorn (sync and gthread workers) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+
+ROOT = Path(__file__).parents[2]
+
+
+@pytest.mark.parametrize("worker", ["sync", "gthread"])
+def test_gunicorn_serves_the_example_app(worker: str) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--worker-class", worker,
+         "--threads", "2", "--workers", "1", "examples.api.app:app"],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/users/1", timeout=2) as r:
+                    assert json.loads(r.read()) == {"id": 1, "name": "Ada"}
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+        with urllib.request.urlopen(base + "/", timeout=5) as r:
+            links = json.loads(r.read())
+        assert links["one_user"] == f"{base}/users/1"
+        with urllib.request.urlopen(base + "/files/a/b.txt", timeout=5) as r:
+            assert json.loads(r.read()) == {"parts": ["a", "b.txt"], "path": "a/b.txt"}
+        req = urllib.request.Request(base + "/users/", data=b'{"name": "Lin"}', method="POST",
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=5) as r:
+            assert r.status == 201 and r.headers["Location"].startswith("/users/")
+        try:
+            urllib.request.urlopen(base + "/users/99", timeout=5)
+        except urllib.error.HTTPError as e:
+            assert e.code == 404 and json.loads(e.read())["detail"] == "There is no user 99."
+        else:
+            raise AssertionError("expected 404")
+    finally:
+        proc.terminate()
+        proc.wait(10)
