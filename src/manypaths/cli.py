@@ -65,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
 
         if hasattr(app, "url_map"):
             print(routes_table(app), file=sys.stderr)
+            root = f"http://{args.host}:{args.port}{args.prefix.rstrip('/')}"
+            tries = [r.rule for r in app.url_map if "<" not in r.rule and (r.methods is None or "GET" in r.methods)]
+            print("\nTry:", *(f"  curl {root}{rule}" for rule in tries[:8]), sep="\n", file=sys.stderr)
         run(app, host=args.host, port=args.port, prefix=args.prefix)
     else:
         import json

@@ -101,7 +101,7 @@ def test_aws_fixture_events_reach_the_app(kind: str, name: str) -> None:
         assert "set-cookie" not in result["headers"]
     if name in ("apiGatewayProxyEvent.json", "albMultiValueQueryStringEvent.json"):
         assert body["args"] == {"parameter1": ["value1", "value2"], "parameter2": ["value"]}
-    if shape == "v1" or "multiValueHeaders" in event and shape == "alb":
+    if shape == "v1" or ("multiValueHeaders" in event and shape == "alb"):
         assert result["multiValueHeaders"]["Set-Cookie"] == ["a=1; Path=/", "b=2; Path=/"]
     if shape in ("alb", "lattice1", "lattice2") and "multiValueHeaders" not in event:
         cookies = [v for k, v in result["headers"].items() if k.lower() == "set-cookie"]
