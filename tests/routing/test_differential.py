@@ -18,6 +18,7 @@ from werkzeug import routing as wz
 from werkzeug.exceptions import MethodNotAllowed as WzMethodNotAllowed
 from werkzeug.exceptions import NotFound as WzNotFound
 
+from manypaths.routing import compiler
 from manypaths.routing import Map, MethodNotAllowed, NotFound, RequestRedirect, Rule, RuleError
 
 RULE_SETS = 400
@@ -193,8 +194,10 @@ def _ours(m: Map, path: str, method: str) -> tuple[Any, ...]:
         return ("404",)
 
 
-def _build_pair(specs: list[dict[str, Any]]) -> tuple[Map, list[dict[str, Any]]]:
+def _build_pair(specs: list[dict[str, Any]], compiled: bool = False) -> tuple[Map, list[dict[str, Any]]]:
     ours = Map()
+    if compiled:
+        ours.compile_after = -1  # the generated matcher from the first dynamic match on
     kept = []
     for s in specs:
         try:
@@ -206,12 +209,18 @@ def _build_pair(specs: list[dict[str, Any]]) -> tuple[Map, list[dict[str, Any]]]
     return ours, kept
 
 
+@pytest.mark.parametrize("matcher", ["interpreted", "compiled", "compiled-dispatch"])
 @pytest.mark.parametrize("chunk", range(8))
-def test_match_agrees_with_werkzeug(chunk: int) -> None:
+def test_match_agrees_with_werkzeug(chunk: int, matcher: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if matcher == "compiled-dispatch":
+        # Every state with a static child dispatches through a dict of sub-functions.
+        monkeypatch.setattr(compiler, "WIDE", 0)
     compared = 0
     for seed in range(chunk * RULE_SETS // 8, (chunk + 1) * RULE_SETS // 8):
         rnd = random.Random(seed)
-        ours, specs = _build_pair(_rule_set(rnd))
+        ours, specs = _build_pair(_rule_set(rnd), compiled=matcher != "interpreted")
+        if matcher == "interpreted":
+            ours.compile_after = 10**9
         for _ in range(REQUESTS_PER_SET):
             spec = rnd.choice(specs)
             path = _mutate(rnd, _concrete(rnd, spec["string"]))

@@ -173,3 +173,22 @@ def test_map_build_then_match_round_trips(case: tuple[str, dict[str, Any]]) -> N
         assert got["n"] == values["n"] and got["f"] == pytest.approx(float(str(values["f"])))
     else:
         assert got == values
+
+
+@pytest.mark.parametrize("compile_after", [-1, 10**9])
+def test_map_wide_and_deep_states_match_compiled_and_interpreted(compile_after: int) -> None:
+    deep = "/deep/" + "/".join(f"s{i}" for i in range(70)) + "/<int:n>"
+    rules = [Rule(f"/r{i}/<id>/items", endpoint=f"r{i}") for i in range(50)]  # 50 static children
+    rules += [Rule(deep, endpoint="deep"), Rule("/r7/<int:id>/items", endpoint="r7int")]
+    m = Map(rules)
+    m.compile_after = compile_after
+    for _ in range(3):  # the first call may still walk; later ones use the generated matcher
+        assert m.match("/r42/abc/items") == ("r42", {"id": "abc"})
+        assert m.match("/r7/5/items") == ("r7int", {"id": 5})
+        assert m.match(deep.replace("<int:n>", "9")) == ("deep", {"n": 9})
+        with pytest.raises(NotFound):
+            m.match("/r99/abc/items")
+    if compile_after < 0:
+        source = m._compiled.source
+        assert ".get(p1)" in source  # the wide state dispatches through a dict
+        assert "_walk(" in source  # the 70-segment rule goes to the interpreter past MAX_DEPTH

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .converters import DEFAULT_CONVERTERS, PATH_SAFE
 from .exceptions import BuildError, MethodNotAllowed, NotFound, RequestRedirect, RuleError
-from .matcher import ALLOWED, CONVERT, SlashRequired, State, new_context, walk
+from .compiler import compile_matcher
+from .matcher import ALLOWED, CONVERT, EMPTY, SlashRequired, State, new_context, walk
 
 if TYPE_CHECKING:
     from collections.abc import Hashable, Iterable, Iterator, Mapping
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from .rules import Rule
 
 _SLASHES = re.compile("/{2,}")
+_UPPER = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # A static path's winner for one method: (endpoint, rule, defaults).
 StaticHit = tuple[Any, "Rule", "dict[str, Any] | None"]
 
@@ -24,12 +26,18 @@ StaticHit = tuple[Any, "Rule", "dict[str, Any] | None"]
 class Map:
     """A set of rules: ``Map([Rule("/", endpoint="index"), ...])``.
 
+    Dynamic paths are matched by walking the rules' state machine; after ``compile_after``
+    such walks (so that a cold start pays nothing for it), a matcher generated for the whole
+    map takes over.
+
     Args:
         rules: the rules to add, in order (order breaks ties between equal rules).
         converters: extra converters by name, e.g. ``{"slug": SlugConverter}``.
         strict_slashes: a rule ending in ``/`` requested without it redirects (default True).
         merge_slashes: a request path with ``//`` redirects to the merged path (default True).
     """
+
+    compile_after: int = 16
 
     def __init__(
         self,
@@ -47,6 +55,8 @@ class Map:
         self._by_text: dict[tuple[Any, ...], list[Rule]] = {}
         self._root = State()
         self._static: dict[str, dict[str, StaticHit]] | None = None
+        self._compiled: Any = None
+        self._walks = 0
         self._start: State | None = None
         for rule in rules:
             self.add(rule)
@@ -74,6 +84,8 @@ class Map:
         if not rule.build_only:
             self._root.add(rule)
             self._static = None
+            self._compiled = None
+            self._walks = 0
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self._rules)
@@ -128,7 +140,22 @@ class Map:
             hit = methods.get(method)
             if hit is not None:
                 return (hit[1] if return_rule else hit[0]), (dict(hit[2]) if hit[2] else {})
-        rule, args = self._walk(path, method.upper(), query_string)
+        found = None
+        compiled = self._compiled
+        if compiled is not None and method in _UPPER:
+            parts = path.split("/")
+            # A normal path: one leading slash (anything else is normalised by the walk below).
+            if len(parts) > 1 and not parts[0] and (len(parts) == 2 or parts[1]):
+                ctx = [EMPTY, EMPTY, True]
+                try:
+                    found = compiled(parts, len(parts), method, ctx)
+                except SlashRequired:
+                    raise RequestRedirect(_redirect(path + "/", query_string)) from None
+                if found is None:
+                    self._miss(path, method, ctx, query_string)
+        if found is None:
+            found = self._walk(path, method.upper(), query_string)
+        rule, args = found
         if rule.redirect_to is not None:
             target = rule.redirect_url(args)
             if "://" not in target:
@@ -146,14 +173,28 @@ class Map:
         try:
             if len(parts) > 1:
                 # Every rule starts with the empty text before its first "/": skip that step.
-                start = self._start
-                found = walk(start, parts, 1, method, ctx, ()) if start is not None else None
+                compiled = self._compiled
+                if compiled is not None:
+                    found = compiled(parts, len(parts), method, ctx)
+                elif self._start is None:
+                    found = None
+                else:
+                    self._walks += 1
+                    if self._walks > self.compile_after:
+                        self._compiled = compiled = compile_matcher(self._start)
+                        found = compiled(parts, len(parts), method, ctx)
+                    else:
+                        found = walk(self._start, parts, 1, method, ctx, ())
             else:
                 found = walk(self._root, parts, 0, method, ctx, ())
         except SlashRequired:
             raise RequestRedirect(_redirect(path + "/", query_string)) from None
-        if found is not None:
-            return found
+        if found is None:
+            self._miss(path, method, ctx, query_string)
+        return found
+
+    def _miss(self, path: str, method: str, ctx: list[Any], query_string: str) -> NoReturn:
+        """No rule matched: a merged-slashes redirect, 405 or 404, from what the walk collected."""
         if self.merge_slashes and "//" in path:
             merged = _SLASHES.sub("/", path)
             ctx[CONVERT] = False

@@ -61,9 +61,16 @@ class State:
 ALLOWED, REJECTED, CONVERT = 0, 1, 2
 
 
+EMPTY: frozenset[Any] = frozenset()
+
+
 def new_context() -> list[Any]:
-    """A fresh match context: ``[allowed methods, rejected rules, convert?]``."""
-    return [set(), set(), True]
+    """A fresh match context: ``[allowed methods, rejected rules, convert?]``.
+
+    The sets start as a shared empty frozenset and are replaced (never mutated) when a miss
+    adds to them, so a hit allocates nothing but this list.
+    """
+    return [EMPTY, EMPTY, True]
 
 
 def _accept(rule: Rule, values: tuple[str, ...], ctx: list[Any]) -> Match | None:
@@ -73,7 +80,7 @@ def _accept(rule: Rule, values: tuple[str, ...], ctx: list[Any]) -> Match | None
         return rule, dict(zip(rule.names, values))
     args = rule.convert(values)
     if args is None:
-        ctx[REJECTED].add(rule)
+        ctx[REJECTED] = ctx[REJECTED] | {rule}
         return None
     return rule, args
 
@@ -87,7 +94,7 @@ def walk(state: State, parts: list[str], i: int, method: str, ctx: list[Any], va
     if i == len(parts):
         for rule in state.rules:
             if rule.methods is not None and method not in rule.methods:
-                ctx[ALLOWED].update(rule.methods)
+                ctx[ALLOWED] = ctx[ALLOWED] | rule.methods
                 continue
             found = _accept(rule, values, ctx)
             if found is not None:
@@ -115,19 +122,13 @@ def walk(state: State, parts: list[str], i: int, method: str, ctx: list[Any], va
             if not part:
                 continue
             found = walk(following, parts, i + 1, method, ctx, (*values, part))
+        elif dyn.final:
+            found = walk_final(dyn, following, parts, i, method, ctx, values)
         else:
-            rest, j = parts, i + 1
-            if dyn.final:
-                # A part that can hold slashes takes all that is left of the path.
-                m = dyn.match("/".join(parts[i:]))
-                j = len(parts)
-            else:
-                m = dyn.match(part)
+            m = dyn.match(part)
             if m is None:
                 continue
-            if dyn.suffixed and m.group("_mpslash"):
-                rest, j = [""], 0
-            found = walk(following, rest, j, method, ctx, values + _groups(m, dyn.names))
+            found = walk(following, parts, i + 1, method, ctx, values + _groups(m, dyn.names))
         if found is not None:
             return found
 
@@ -137,12 +138,25 @@ def walk(state: State, parts: list[str], i: int, method: str, ctx: list[Any], va
             if rule.strict_slashes:
                 continue
             if rule.methods is not None and method not in rule.methods:
-                ctx[ALLOWED].update(rule.methods)
+                ctx[ALLOWED] = ctx[ALLOWED] | rule.methods
                 continue
             found = _accept(rule, values, ctx)
             if found is not None:
                 return found
     return None
+
+
+def walk_final(
+    dyn: DynamicPart, following: State, parts: list[str], i: int, method: str, ctx: list[Any], values: tuple[str, ...]
+) -> Match | None:
+    """Follow a part that can hold slashes: it takes all that is left of the path."""
+    m = dyn.match("/".join(parts[i:]))
+    if m is None:
+        return None
+    if dyn.suffixed and m.group("_mpslash"):
+        # "/<path:p>/" matched with its slash: what is left is the empty part after it.
+        return walk(following, [""], 0, method, ctx, values + _groups(m, dyn.names))
+    return walk(following, parts, len(parts), method, ctx, values + _groups(m, dyn.names))
 
 
 def _groups(m: Any, names: tuple[str, ...]) -> tuple[str, ...]:

@@ -84,6 +84,9 @@ class Weight(NamedTuple):
     argument_weights: tuple[int, ...]
 
 
+_ANY_SEGMENT = frozenset({r"(?P<_mp0>[^/]+)\Z", r"(?P<_mp0>[^/]{1,})\Z"})
+
+
 class DynamicPart:
     """One ``/``-delimited part holding converters (or, if ``final``, the rest of the path)."""
 
@@ -98,7 +101,7 @@ class DynamicPart:
         self.match = re.compile(content).match
         self.names = tuple(f"_mp{i}" for i in range(count))
         # The default converter alone in a part matches any non-empty segment: skip the regex.
-        self.any_segment = not final and content == r"(?P<_mp0>[^/]+)\Z"
+        self.any_segment = not final and content in _ANY_SEGMENT
 
 
 class Rule:

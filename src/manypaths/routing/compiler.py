@@ -1,0 +1,177 @@
+"""Generates one Python function that walks the state machine exactly as ``matcher.walk`` does.
+
+It is built once, lazily, for the whole map (never per rule at ``add()``): static transitions
+become string comparisons (or, where a state has many, a dict of sub-functions, so the cost
+does not grow with the routes), default converters a truth test, other converters one regex
+call, and terminal states inline method checks and dict literals. Parts that can hold slashes
+(``path``) are handed to the interpreter. The differential test runs both against werkzeug.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .matcher import SlashRequired, walk, walk_final
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .matcher import Match, State
+    from .rules import Rule
+
+Matcher = "Callable[[list[str], int, str, list[Any]], Match | None]"
+# Past this many static children, a state dispatches through a dict instead of comparisons.
+WIDE = 8
+MAX_DEPTH = 60
+
+
+class _Emitter:
+    def __init__(self) -> None:
+        self.constants: dict[str, Any] = {"SlashRequired": SlashRequired, "_final": walk_final, "_walk": walk}
+        self._ids: dict[int, str] = {}
+        self.functions: list[list[str]] = []
+        self._pending: list[tuple[str, State, int, list[str]]] = []
+
+    def const(self, value: Any, prefix: str) -> str:
+        key = id(value)
+        name = self._ids.get(key)
+        if name is None:
+            name = f"{prefix}{len(self._ids)}"
+            self._ids[key] = name
+            self.constants[name] = value
+        return name
+
+    def function(self, name: str, state: State, i: int, values: list[str]) -> None:
+        params = ", ".join(["parts", "n", "method", "ctx", *values])
+        lines = [f"def {name}({params}):"]
+        self._state(lines, state, i, values, 1)
+        lines.append("    return None")
+        self.functions.append(lines)
+
+    def run(self) -> None:
+        while self._pending:
+            self.function(*self._pending.pop())
+
+    def _state(self, out: list[str], state: State, i: int, values: list[str], depth: int) -> None:
+        pad = "    " * depth
+        if depth > MAX_DEPTH:
+            # Python allows 100 levels of indentation: a very deep rule goes to the interpreter.
+            s = self.const(state, "S")
+            out.append(f"{pad}r = _walk({s}, parts, {i}, method, ctx, ({''.join(v + ', ' for v in values)}))")
+            out.append(f"{pad}if r is not None:")
+            out.append(f"{pad}    return r")
+            return
+        terminal: list[str] = []
+        self._terminal(terminal, state, values, depth + 1)
+        if terminal:
+            out.append(f"{pad}if n == {i}:")
+            out.extend(terminal)
+            out.append(f"{pad}else:")
+        else:
+            out.append(f"{pad}if n != {i}:")
+        inner = "    " * (depth + 1)
+        p = f"p{i}"
+        out.append(f"{inner}{p} = parts[{i}]")
+        statics = list(state.static.items())
+        if len(statics) > WIDE:
+            table = {}
+            for text, child in statics:
+                name = f"_s{len(self.constants)}_{len(table)}"
+                self._pending.append((name, child, i + 1, values))
+                table[text] = name
+            tname = self.const(table, "T")
+            out.append(f"{inner}f = {tname}.get({p})")
+            out.append(f"{inner}if f is not None:")
+            args = ", ".join(["parts", "n", "method", "ctx", *values])
+            out.append(f"{inner}    r = f({args})")
+            out.append(f"{inner}    if r is not None:")
+            out.append(f"{inner}        return r")
+            self._tables.append(table)
+        else:
+            for k, (text, child) in enumerate(statics):
+                out.append(f"{inner}{'if' if k == 0 else 'elif'} {p} == {text!r}:")
+                self._state(out, child, i + 1, values, depth + 2)
+        for dyn, child in state.dynamic:
+            if dyn.final:
+                d, c = self.const(dyn, "D"), self.const(child, "S")
+                out.append(f"{inner}r = _final({d}, {c}, parts, {i}, method, ctx, ({''.join(v + ', ' for v in values)}))")
+                out.append(f"{inner}if r is not None:")
+                out.append(f"{inner}    return r")
+            elif dyn.any_segment:
+                out.append(f"{inner}if {p}:")
+                self._state(out, child, i + 1, [*values, p], depth + 2)
+            else:
+                matcher = self.const(dyn.match, "M")
+                out.append(f"{inner}m = {matcher}({p})")
+                out.append(f"{inner}if m is not None:")
+                names = []
+                for k, group in enumerate(dyn.names):
+                    name = f"v{i}_{k}"
+                    out.append(f"{inner}    {name} = m.group({group!r})")
+                    names.append(name)
+                self._state(out, child, i + 1, values + names, depth + 2)
+        trailing = [r for r in state.rules if not r.strict_slashes]
+        if trailing:
+            out.append(f"{inner}if n == {i + 1} and {p} == '':")
+            for rule in trailing:
+                self._rule(out, rule, values, depth + 2, record_allowed=True)
+
+    def _terminal(self, out: list[str], state: State, values: list[str], depth: int) -> None:
+        for rule in state.rules:
+            self._rule(out, rule, values, depth, record_allowed=True)
+        slash = state.static.get("")
+        if slash is None:
+            return
+        pad = "    " * depth
+        for rule in slash.rules:
+            cond = "True" if rule.methods is None else f"method in {self.const(rule.methods, 'A')}"
+            out.append(f"{pad}if {cond}:")
+            if rule.strict_slashes:
+                out.append(f"{pad}    raise SlashRequired")
+            else:
+                self._accept(out, rule, values, depth + 1)
+
+    def _rule(self, out: list[str], rule: Rule, values: list[str], depth: int, *, record_allowed: bool) -> None:
+        pad = "    " * depth
+        if rule.methods is None:
+            self._accept(out, rule, values, depth)
+            return
+        allowed = self.const(rule.methods, "A")
+        out.append(f"{pad}if method in {allowed}:")
+        self._accept(out, rule, values, depth + 1)
+        if record_allowed:
+            out.append(f"{pad}else:")
+            out.append(f"{pad}    ctx[0] = ctx[0] | {allowed}")
+
+    def _accept(self, out: list[str], rule: Rule, values: list[str], depth: int) -> None:
+        # The generated matcher serves the converting pass only (the merge-slashes pass walks).
+        pad = "    " * depth
+        r = self.const(rule, "R")
+        if rule.plain:
+            items = ", ".join(f"{name!r}: {v}" for name, v in zip(rule.names, values))
+            out.append(f"{pad}return {r}, {{{items}}}")
+        else:
+            out.append(f"{pad}a = {r}.convert(({''.join(v + ', ' for v in values)}))")
+            out.append(f"{pad}if a is not None:")
+            out.append(f"{pad}    return {r}, a")
+            out.append(f"{pad}ctx[1] = ctx[1] | {{{r}}}")
+
+    _tables: list[dict[str, str]]
+
+
+def compile_matcher(start: State) -> Callable[[list[str], int, str, list[Any]], Match | None]:
+    """A function ``(parts, len(parts), method, ctx) -> match`` walking from ``start`` at part 1."""
+    emitter = _Emitter()
+    emitter._tables = []
+    emitter.function("match", start, 1, [])
+    emitter.run()
+    source = "\n".join("\n".join(lines) for lines in reversed(emitter.functions))
+    namespace = dict(emitter.constants)
+    exec(compile(source, "<manypaths routing>", "exec"), namespace)
+    # The dispatch tables name sub-functions: resolve the names now that they exist.
+    for table in emitter._tables:
+        for text, name in table.items():
+            table[text] = namespace[name]
+    matcher: Any = namespace["match"]
+    matcher.source = source
+    return matcher  # type: ignore[no-any-return]
