@@ -74,7 +74,7 @@ class _Emitter:
         out.append(f"{inner}{p} = parts[{i}]")
         statics = list(state.static.items())
         if len(statics) > WIDE:
-            table = {}
+            table: dict[str, Any] = {}
             for text, child in statics:
                 name = f"_s{len(self.constants)}_{len(table)}"
                 self._pending.append((name, child, i + 1, values))

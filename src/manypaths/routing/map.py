@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from .compiler import compile_matcher
 from .converters import DEFAULT_CONVERTERS, PATH_SAFE
 from .exceptions import BuildError, MethodNotAllowed, NotFound, RequestRedirect, RuleError
-from .compiler import compile_matcher
 from .matcher import ALLOWED, CONVERT, EMPTY, SlashRequired, State, new_context, walk
 
 if TYPE_CHECKING:
@@ -191,7 +191,7 @@ class Map:
             raise RequestRedirect(_redirect(path + "/", query_string)) from None
         if found is None:
             self._miss(path, method, ctx, query_string)
-        return found
+        return found  # type: ignore[no-any-return]
 
     def _miss(self, path: str, method: str, ctx: list[Any], query_string: str) -> NoReturn:
         """No rule matched: a merged-slashes redirect, 405 or 404, from what the walk collected."""
