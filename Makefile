@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: test lint demo bench bench-routing clean
+.PHONY: test lint demo bench bench-routing bench-wsgi clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,10 +34,13 @@ demo: $(VENV)/.demo-installed
 	$(BIN)/python -m manypaths serve examples.api.app:app --host $(HOST) --port $(PORT)
 
 ## make bench: every benchmark, ratios against the peers measured in the same run
-bench: bench-routing
+bench: bench-routing bench-wsgi
 
 bench-routing: $(VENV)/.bench-installed
 	$(BIN)/python benchmarks/routing.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+bench-wsgi: $(VENV)/.bench-installed
+	$(BIN)/python benchmarks/wsgi.py

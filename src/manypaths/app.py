@@ -184,7 +184,7 @@ class App(Scaffold):
             response = self.make_response(rv)
         except HTTPError as e:  # e.g. a header value with a line break
             response = self.make_response(self.handle_user_exception(e, request))
-        for func in reversed(list(self._scoped("after", request))):
+        for func in reversed(self._scoped("after", request)):
             response = func(response)
         return response
 
@@ -219,17 +219,21 @@ class App(Scaffold):
             raise LookupError(f"No view function is registered for endpoint {request.endpoint!r}.")
         return view(**(request.view_args or {}))
 
-    def _scoped(self, kind: str, request: Request) -> Iterator[Callable[..., Any]]:
+    def _scoped(self, kind: str, request: Request) -> list[Callable[..., Any]]:
         # The app's hooks first, then each enclosing blueprint's, outermost first (as Flask).
         hooks = self._hooks[kind]
-        yield from hooks.get(None, ())
+        if not hooks:
+            return []
+        found = list(hooks.get(None, ()))
         for name in reversed(list(blueprint_names(request.endpoint))):
-            yield from hooks.get(name, ())
+            found.extend(hooks.get(name, ()))
+        return found
 
     def _teardown(self, request: Request, error: BaseException | None) -> None:
-        for func in reversed(list(self._scoped("teardown", request))):
+        for func in reversed(self._scoped("teardown", request)):
             func(error)
-        request.close()
+        if "form" in request._cache:
+            request.close()
 
     # -- errors ---------------------------------------------------------------------------------
 

@@ -32,14 +32,20 @@ class _AppGlobals:
 
 
 class RequestContext:
-    """What belongs to one request: the app, the Request and ``g``."""
+    """What belongs to one request: the app, the Request and ``g`` (made on first use)."""
 
-    __slots__ = ("app", "g", "request")
+    __slots__ = ("_g", "app", "request")
 
     def __init__(self, app: App, request: Request) -> None:
         self.app = app
         self.request = request
-        self.g = _AppGlobals()
+        self._g: _AppGlobals | None = None
+
+    @property
+    def g(self) -> _AppGlobals:
+        if self._g is None:
+            self._g = _AppGlobals()
+        return self._g
 
 
 _current: ContextVar[RequestContext] = ContextVar("manypaths.request")

@@ -20,6 +20,8 @@ MAX_FIELDS = 1000
 
 def wsgi_to_text(value: str) -> str:
     """A WSGI string (latin-1 code points for raw bytes) as text, decoding UTF-8."""
+    if value.isascii():
+        return value
     try:
         return value.encode("latin-1").decode("utf-8", "replace")
     except UnicodeEncodeError:  # a server that already decoded it
@@ -61,7 +63,11 @@ class Request:
     @property
     def path(self) -> str:
         """The path below the app's root, percent-decoded (``/users/42``)."""
-        return "/" + wsgi_to_text(self.environ.get("PATH_INFO", "")).lstrip("/")
+        path = self._cache.get("path")
+        if path is None:
+            raw = wsgi_to_text(self.environ.get("PATH_INFO", ""))
+            path = self._cache["path"] = raw if raw[:1] == "/" and raw[1:2] != "/" else "/" + raw.lstrip("/")
+        return path  # type: ignore[no-any-return]
 
     @property
     def script_root(self) -> str:

@@ -40,8 +40,21 @@ class Response:
         mimetype: str | None = None,
         content_type: str | None = None,
     ) -> None:
-        self.headers = headers if isinstance(headers, Headers) else Headers(headers)
         self._on_close: list[Callable[[], Any]] = []
+        if headers is None and content_type is None and isinstance(response, str):
+            # The common case (a view returned text or JSON): two headers, no bookkeeping.
+            data = response.encode("utf-8")
+            self.headers = Headers()
+            kind = mimetype or self.default_mimetype
+            self.headers._items = [("Content-Type", _CONTENT_TYPES.get(kind) or _with_charset(kind)),
+                                   ("Content-Length", str(len(data)))]
+            self.response = [data]
+            if status is None or status == 200:
+                self._status_code, self._status = 200, "200 OK"
+            else:
+                self.status = status
+            return
+        self.headers = headers if isinstance(headers, Headers) else Headers(headers)
         self.status = 200 if status is None else status
         if content_type is None and "Content-Type" not in self.headers:
             content_type = _with_charset(mimetype or self.default_mimetype)
@@ -66,7 +79,8 @@ class Response:
     def status(self, value: int | str) -> None:
         if isinstance(value, int):
             self._status_code = value
-            self._status = f"{value} {STATUS_TEXT.get(value, 'UNKNOWN')}"
+            line = _STATUS_LINES.get(value)
+            self._status = line if line is not None else f"{value} UNKNOWN"
             return
         text = str(value).strip()
         code, _, reason = text.partition(" ")
@@ -89,7 +103,7 @@ class Response:
         """Replace the body and set Content-Length."""
         data = value.encode("utf-8") if isinstance(value, str) else bytes(value)
         self.response = [data]
-        self.headers.set("Content-Length", str(len(data)))
+        self.headers.set("Content-Length", str(len(data)))  # replaces any earlier one
 
     def get_data(self, as_text: bool = False) -> Any:
         """The whole body (a stream is read and kept), as bytes or text."""
@@ -211,12 +225,14 @@ class Response:
             yield chunk.encode("utf-8") if isinstance(chunk, str) else chunk
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        start_response(self._status, self.headers.to_wsgi_list())
+        start_response(self._status, self.headers._items)
         if environ.get("REQUEST_METHOD") == "HEAD":
             self.close()
             return []
-        if isinstance(self.response, list):
-            body = [c.encode("utf-8") if isinstance(c, str) else c for c in self.response]
+        body = self.response
+        if type(body) is list:
+            if not all(type(c) is bytes for c in body):
+                body = [c.encode("utf-8") if isinstance(c, str) else bytes(c) for c in body]
             if self._on_close:
                 return _ClosingIterator(body, self.close)
             return body
@@ -239,6 +255,11 @@ class _ClosingIterator:
 
     def __next__(self) -> bytes:
         return next(self._iterator)
+
+
+_STATUS_LINES = {code: f"{code} {text}" for code, text in STATUS_TEXT.items()}
+_CONTENT_TYPES = {"text/html": "text/html; charset=utf-8", "text/plain": "text/plain; charset=utf-8",
+                  "application/json": "application/json"}
 
 
 def _with_charset(mimetype: str) -> str:
@@ -339,8 +360,10 @@ def redirect(location: str, code: int = 302) -> Response:
 
 def json_response(data: Any, status: int = 200, *, indent: int | None = None) -> Response:
     """``data`` as an ``application/json`` response."""
-    body = _json.dumps(data, indent=indent, separators=None if indent else (",", ":"), sort_keys=True,
-                       default=_json_default)
+    if indent is None:
+        body = _ENCODER.encode(data)
+    else:
+        body = _json.dumps(data, indent=indent, sort_keys=True, default=_json_default)
     return Response(body + "\n", status=status, mimetype="application/json")
 
 
@@ -363,3 +386,7 @@ def _json_default(value: Any) -> Any:
     if hasattr(value, "__html__"):
         return str(value.__html__())
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+# As Flask's JSON provider: compact, sorted keys, ASCII; one encoder reused (building one per call costs).
+_ENCODER = _json.JSONEncoder(separators=(",", ":"), sort_keys=True, default=_json_default)
