@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json as _json
 from typing import IO, TYPE_CHECKING, Any
 
 from .datastructures import EnvironHeaders, FileStorage, MultiDict
@@ -67,7 +66,7 @@ class Request:
         if path is None:
             raw = wsgi_to_text(self.environ.get("PATH_INFO", ""))
             path = self._cache["path"] = raw if raw[:1] == "/" and raw[1:2] != "/" else "/" + raw.lstrip("/")
-        return path  # type: ignore[no-any-return]
+        return path
 
     @property
     def script_root(self) -> str:
@@ -247,9 +246,11 @@ class Request:
             raise UnsupportedMediaType(
                 "Did not attempt to load JSON data because the request Content-Type was not 'application/json'."
             )
+        import json
+
         data = self.get_data()
         try:
-            value = _json.loads(data)
+            value = json.loads(data)
         except (ValueError, RecursionError) as e:  # malformed, not UTF-8, or nested too deep
             if silent:
                 return None

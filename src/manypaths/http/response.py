@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json as _json
-from html import escape
 from typing import TYPE_CHECKING, Any
 
 from .datastructures import Headers
-from .exceptions import STATUS_TEXT
+from .exceptions import STATUS_TEXT, escape
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
@@ -41,6 +39,7 @@ class Response:
         content_type: str | None = None,
     ) -> None:
         self._on_close: list[Callable[[], Any]] = []
+        self.response: Iterable[bytes | str]
         if headers is None and content_type is None and isinstance(response, str):
             # The common case (a view returned text or JSON): two headers, no bookkeeping.
             data = response.encode("utf-8")
@@ -60,7 +59,6 @@ class Response:
             content_type = _with_charset(mimetype or self.default_mimetype)
         if content_type is not None:
             self.headers.set("Content-Type", content_type)
-        self.response: Iterable[bytes | str]
         if response is None:
             self.set_data(b"")
         elif isinstance(response, (str, bytes, bytearray)):
@@ -141,8 +139,10 @@ class Response:
         """The body parsed as JSON: None if it is not JSON (unless ``force``) or, with ``silent``, malformed."""
         if not (force or self.is_json):
             return None
+        import json
+
         try:
-            return _json.loads(self.get_data())
+            return json.loads(self.get_data())
         except ValueError:
             if silent:
                 return None
@@ -229,13 +229,13 @@ class Response:
         if environ.get("REQUEST_METHOD") == "HEAD":
             self.close()
             return []
-        body = self.response
+        body: Any = self.response
         if type(body) is list:
             if not all(type(c) is bytes for c in body):
                 body = [c.encode("utf-8") if isinstance(c, str) else bytes(c) for c in body]
             if self._on_close:
                 return _ClosingIterator(body, self.close)
-            return body
+            return body  # type: ignore[no-any-return]
         return _ClosingIterator(self.iter_encoded(), self.close)
 
     def __repr__(self) -> str:
@@ -360,10 +360,18 @@ def redirect(location: str, code: int = 302) -> Response:
 
 def json_response(data: Any, status: int = 200, *, indent: int | None = None) -> Response:
     """``data`` as an ``application/json`` response."""
+    global _ENCODER
     if indent is None:
+        if _ENCODER is None:
+            import json
+
+            # As Flask's JSON provider: compact, sorted keys, ASCII; one encoder, reused.
+            _ENCODER = json.JSONEncoder(separators=(",", ":"), sort_keys=True, default=_json_default)
         body = _ENCODER.encode(data)
     else:
-        body = _json.dumps(data, indent=indent, sort_keys=True, default=_json_default)
+        import json
+
+        body = json.dumps(data, indent=indent, sort_keys=True, default=_json_default)
     return Response(body + "\n", status=status, mimetype="application/json")
 
 
@@ -388,5 +396,4 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-# As Flask's JSON provider: compact, sorted keys, ASCII; one encoder reused (building one per call costs).
-_ENCODER = _json.JSONEncoder(separators=(",", ":"), sort_keys=True, default=_json_default)
+_ENCODER: Any = None  # json is imported with the first JSON response

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import quote
 
 if TYPE_CHECKING:
     import uuid
@@ -19,6 +18,8 @@ def quote_segment(value: str) -> str:
     # Most values (ids, slugs) need no escaping; a set check is far cheaper than quote().
     if _PLAIN.issuperset(value):
         return value
+    from urllib.parse import quote  # only values that need escaping pay for the module
+
     return quote(value, safe=PATH_SAFE)
 
 

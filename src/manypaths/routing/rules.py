@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Any, NamedTuple
-from urllib.parse import urlencode
 
 from .converters import PATH_SAFE, BaseConverter, ValidationError, quote_segment
 from .exceptions import RuleError
@@ -329,6 +328,8 @@ class Rule:
         if append_unknown and not self._query_excluded.issuperset(values):
             query = [(k, v) for k, v in _multi_items(values) if k not in self._query_excluded and v is not None]
             if query:
+                from urllib.parse import urlencode
+
                 path += "?" + urlencode(query, safe=_QUERY_SAFE)
         return path
 

@@ -1,0 +1,40 @@
+"""Cold start: import + app build + a first plain request pull in few modules, none of the heavy ones.
+
+A behaviour test (which modules load), not a timing: serverless functions pay every import on
+each cold start.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+PROBE = r"""
+import sys
+before = set(sys.modules)
+from manypaths import App
+app = App("coldstart")
+for i in range(50):
+    app.add_url_rule(f"/r{i}/<int:id>", f"r{i}", lambda id: f"item {id}")
+app.add_url_rule("/hello", "hello", lambda: "Hello")
+import io
+def call(path):
+    env = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "SERVER_NAME": "x", "SERVER_PORT": "80",
+           "wsgi.input": io.BytesIO(), "wsgi.url_scheme": "http"}
+    return b"".join(app(env, lambda s, h, e=None: None))
+assert call("/hello") == b"Hello"
+assert call("/r7/3") == b"item 3"
+added = sorted(set(sys.modules) - before)
+print(repr(added))
+"""
+
+HEAVY = {"json", "email", "http.cookies", "logging", "python_multipart", "wsgiref", "inspect", "dataclasses", "asyncio",
+         "urllib.parse", "html", "uuid", "difflib", "socket", "threading", "tempfile"}
+
+
+def test_cold_start_first_request_imports_at_most_40_modules() -> None:
+    out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=60, check=True)
+    added = ast.literal_eval(out.stdout)
+    assert len(added) <= 40, added
+    assert not HEAVY & set(added), sorted(HEAVY & set(added))
