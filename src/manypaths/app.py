@@ -162,7 +162,8 @@ class App(Scaffold):
                 response = self.handle_exception(e)
             return response(environ, start_response)
         finally:
-            self._teardown(request, error)
+            if self._hooks["teardown"] or "form" in request._cache:
+                self._teardown(request, error)
             _current.reset(token)
 
     def full_dispatch_request(self, request: Request) -> Response:
@@ -170,10 +171,11 @@ class App(Scaffold):
         routing_error = self._match(request)
         try:
             rv = None
-            for func in self._scoped("before", request):
-                rv = func()
-                if rv is not None:
-                    break
+            if self._hooks["before"]:
+                for func in self._scoped("before", request):
+                    rv = func()
+                    if rv is not None:
+                        break
             if rv is None:
                 if routing_error is not None:
                     raise routing_error
@@ -184,15 +186,18 @@ class App(Scaffold):
             response = self.make_response(rv)
         except HTTPError as e:  # e.g. a header value with a line break
             response = self.make_response(self.handle_user_exception(e, request))
-        for func in reversed(self._scoped("after", request)):
-            response = func(response)
+        if self._hooks["after"]:
+            for func in reversed(self._scoped("after", request)):
+                response = func(response)
         return response
 
     def _match(self, request: Request) -> Exception | None:
         environ = request.environ
         try:
+            # WSGI servers send the method upper-case; Map.match upper-cases anything else itself.
             rule, args = self.url_map.match(
-                request.path, request.method, return_rule=True, query_string=str(environ.get("QUERY_STRING", ""))
+                request.path, environ.get("REQUEST_METHOD") or "GET", return_rule=True,
+                query_string=environ.get("QUERY_STRING") or "",
             )
         except routing.RequestRedirect as e:
             target = e.new_url if "://" in e.new_url else f"{request.scheme}://{request.host}{request.script_root}{e.new_url}"
@@ -307,7 +312,11 @@ class App(Scaffold):
                 f"The view function for {self._endpoint()!r} did not return a valid response: it returned None "
                 "or ended without a return statement."
             )
-        if isinstance(rv, Response):
+        if type(rv) is str:
+            response = self.response_class(rv)
+        elif type(rv) is dict:
+            response = json_response(rv)
+        elif isinstance(rv, Response):
             response = rv
         elif isinstance(rv, (str, bytes, bytearray)):
             response = self.response_class(bytes(rv) if isinstance(rv, bytearray) else rv)

@@ -108,3 +108,12 @@ def test_custom_converter_with_slash_spans_segments() -> None:
     assert Everything.part_isolating is False
     m = Map([Rule("/x/<all:v>", endpoint="e")], converters={"all": Everything})
     assert m.match("/x/a/b") == ("e", {"v": "a/b"})
+
+
+def test_int_fast_test_equals_the_regex_on_every_code_point() -> None:
+    import re
+
+    # The generated matcher tests <int> parts with str.isdecimal() instead of the regex \d+.
+    pattern = re.compile(r"\d+\Z")
+    disagree = [c for c in map(chr, range(0x110000)) if bool(pattern.match(c)) != c.isdecimal()]
+    assert disagree == []

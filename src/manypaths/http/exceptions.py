@@ -15,6 +15,8 @@ def escape(text: str) -> str:
             .replace('"', "&quot;").replace("'", "&#x27;"))
 
 
+_PAGES: dict[tuple[int, str], str] = {}
+
 STATUS_TEXT: dict[int, str] = {
     100: "Continue", 200: "OK", 201: "Created", 202: "Accepted", 204: "No Content",
     206: "Partial Content", 301: "Moved Permanently", 302: "Found", 303: "See Other",
@@ -39,7 +41,10 @@ class HTTPError(Exception):
         if description is not None:
             self.description = description
         self.response = response
-        super().__init__(f"{self.code} {self.name}: {self.description}")
+        super().__init__(description)
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}: {self.description}"
 
     @property
     def name(self) -> str:
@@ -51,10 +56,17 @@ class HTTPError(Exception):
 
     def body(self) -> str:
         """A minimal HTML page; the description is escaped (it may echo user input)."""
-        return (
-            f"<!doctype html>\n<html lang=en>\n<title>{self.code} {escape(self.name)}</title>\n"
-            f"<h1>{escape(self.name)}</h1>\n<p>{escape(self.description)}</p>\n"
-        )
+        key = (self.code, self.description)
+        page = _PAGES.get(key)
+        if page is None:
+            page = (
+                f"<!doctype html>\n<html lang=en>\n<title>{self.code} {escape(self.name)}</title>\n"
+                f"<h1>{escape(self.name)}</h1>\n<p>{escape(self.description)}</p>\n"
+            )
+            # Only the classes' own descriptions are kept: custom ones may be unbounded user text.
+            if self.description == type(self).description and len(_PAGES) < 256:
+                _PAGES[key] = page
+        return page
 
     def get_response(self) -> Response:
         """The response for this error (``response`` if one was given)."""

@@ -231,7 +231,7 @@ class Response:
             return []
         body: Any = self.response
         if type(body) is list:
-            if not all(type(c) is bytes for c in body):
+            if not (len(body) == 1 and type(body[0]) is bytes) and not all(type(c) is bytes for c in body):
                 body = [c.encode("utf-8") if isinstance(c, str) else bytes(c) for c in body]
             if self._on_close:
                 return _ClosingIterator(body, self.close)
@@ -363,11 +363,8 @@ def json_response(data: Any, status: int = 200, *, indent: int | None = None) ->
     global _ENCODER
     if indent is None:
         if _ENCODER is None:
-            import json
-
-            # As Flask's JSON provider: compact, sorted keys, ASCII; one encoder, reused.
-            _ENCODER = json.JSONEncoder(separators=(",", ":"), sort_keys=True, default=_json_default)
-        body = _ENCODER.encode(data)
+            _ENCODER = _make_encoder()
+        body = _ENCODER(data)
     else:
         import json
 
@@ -397,3 +394,27 @@ def _json_default(value: Any) -> Any:
 
 
 _ENCODER: Any = None  # json is imported with the first JSON response
+
+
+def _make_encoder() -> Callable[[Any], str]:
+    """As Flask's JSON provider: compact, sorted keys, ASCII. One encoder, reused across calls."""
+    import json
+    from json import encoder as _encoder
+
+    encoder: Any = _encoder  # its C accelerators are not in the type stubs
+    if encoder.c_make_encoder is None or encoder.c_encode_basestring_ascii is None:  # pragma: no cover
+        python_encoder = json.JSONEncoder(separators=(",", ":"), sort_keys=True, default=_json_default)
+        return python_encoder.encode
+    # The C encoder keeps no state between calls when it does not track circular references
+    # (markers=None): building it once saves most of json.dumps' per-call cost. A circular
+    # structure then fails with RecursionError instead of ValueError.
+    make = encoder.c_make_encoder(None, _json_default, encoder.c_encode_basestring_ascii, None, ":", ",", True,
+                                  False, True)
+    string = encoder.c_encode_basestring_ascii
+
+    def encode(data: Any) -> str:
+        if isinstance(data, str):
+            return string(data)  # type: ignore[no-any-return]
+        return "".join(make(data, 0))
+
+    return encode

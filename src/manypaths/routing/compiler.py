@@ -100,6 +100,9 @@ class _Emitter:
             elif dyn.any_segment:
                 out.append(f"{inner}if {p}:")
                 self._state(out, child, i + 1, [*values, p], depth + 2)
+            elif dyn.str_test is not None:
+                out.append(f"{inner}if {p}.{dyn.str_test}():")
+                self._state(out, child, i + 1, [*values, p], depth + 2)
             else:
                 matcher = self.const(dyn.match, "M")
                 out.append(f"{inner}m = {matcher}({p})")
@@ -147,8 +150,10 @@ class _Emitter:
         # The generated matcher serves the converting pass only (the merge-slashes pass walks).
         pad = "    " * depth
         r = self.const(rule, "R")
-        if rule.plain:
-            items = ", ".join(f"{name!r}: {v}" for name, v in zip(rule.names, values))
+        if rule.inline is not None:
+            items = ", ".join(
+                f"{name!r}: {f'{call}({v})' if call else v}" for name, v, call in zip(rule.names, values, rule.inline)
+            )
             out.append(f"{pad}return {r}, {{{items}}}")
         else:
             out.append(f"{pad}a = {r}.convert(({''.join(v + ', ' for v in values)}))")

@@ -52,6 +52,11 @@ class BaseConverter:
         """Convert the matched text to the value the view receives."""
         return value
 
+    @property
+    def inline(self) -> str | None:
+        """A builtin whose call equals ``to_python`` on any text the regex matches ("" for none), or None."""
+        return "" if type(self).to_python is BaseConverter.to_python else None
+
     def to_url(self, value: Any) -> str:
         """Convert a value to its (percent-encoded) URL text."""
         return quote_segment(str(value))
@@ -134,6 +139,13 @@ class NumberConverter(BaseConverter):
         if (self.min is not None and number < self.min) or (self.max is not None and number > self.max):
             raise ValidationError
         return number
+
+    @property
+    def inline(self) -> str | None:
+        # Unconstrained, the regex (digits, a dot) guarantees int()/float() succeed.
+        if self.fixed_digits or self.min is not None or self.max is not None:
+            return None
+        return {int: "int", float: "float"}.get(self.num_convert)
 
     def to_url(self, value: Any) -> str:
         text = str(self.num_convert(value))

@@ -16,8 +16,12 @@ class NotFound(RoutingError):
     """No rule matches the path."""
 
     def __init__(self, path: str = "") -> None:
-        super().__init__(f"no rule matches {path!r}")
+        # Misses are frequent (scanners, typos): the message is only formatted when shown.
+        super().__init__(path)
         self.path = path
+
+    def __str__(self) -> str:
+        return f"no rule matches {self.path!r}"
 
 
 class MethodNotAllowed(RoutingError):
@@ -27,7 +31,10 @@ class MethodNotAllowed(RoutingError):
         self.allowed: frozenset[str] = frozenset(allowed)
         self.path = path
         self.method = method
-        super().__init__(f"{method} {path!r} not allowed; allowed: {', '.join(sorted(self.allowed))}")
+        super().__init__(path)
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path!r} not allowed; allowed: {', '.join(sorted(self.allowed))}"
 
 
 class RequestRedirect(RoutingError):

@@ -84,12 +84,15 @@ class Weight(NamedTuple):
 
 
 _ANY_SEGMENT = frozenset({r"(?P<_mp0>[^/]+)\Z", r"(?P<_mp0>[^/]{1,})\Z"})
+# Parts whose whole regex a str method decides exactly: for str patterns "\d" is Unicode
+# category Nd, which is what str.isdecimal() tests (and it is False for "").
+_STR_TESTS = {r"(?P<_mp0>\d+)\Z": "isdecimal"}
 
 
 class DynamicPart:
     """One ``/``-delimited part holding converters (or, if ``final``, the rest of the path)."""
 
-    __slots__ = ("content", "final", "suffixed", "weight", "key", "match", "names", "any_segment")
+    __slots__ = ("content", "final", "suffixed", "weight", "key", "match", "names", "any_segment", "str_test")
 
     def __init__(self, content: str, final: bool, suffixed: bool, weight: Weight, count: int) -> None:
         self.content = content
@@ -101,6 +104,7 @@ class DynamicPart:
         self.names = tuple(f"_mp{i}" for i in range(count))
         # The default converter alone in a part matches any non-empty segment: skip the regex.
         self.any_segment = not final and content in _ANY_SEGMENT
+        self.str_test = None if final else _STR_TESTS.get(content)
 
 
 class Rule:
@@ -123,7 +127,7 @@ class Rule:
     __slots__ = (
         "rule", "endpoint", "methods", "defaults", "strict_slashes", "merge_slashes",
         "redirect_to", "build_only", "arguments", "map", "parts", "converters",
-        "_trace", "names", "plain", "_to_python", "_build_ops", "_query_excluded",
+        "_trace", "names", "plain", "inline", "_to_python", "_build_ops", "_query_excluded",
     )  # fmt: skip
 
     def __init__(
@@ -191,6 +195,9 @@ class Rule:
         )
         # A plain rule's values need no conversion: the matcher zips them with the names.
         self.plain = not self._to_python and not self.defaults
+        # Conversions the generated matcher can write inline (int(v), float(v)), if all are such.
+        inline = tuple(conv.inline for conv in self.converters.values())
+        self.inline: tuple[str, ...] | None = None if self.defaults or None in inline else inline  # type: ignore[assignment]
         self._compile_builder()
 
     def _parse(self, text: str, converters: Mapping[str, type[BaseConverter]]) -> Iterable[str | DynamicPart]:
