@@ -129,14 +129,15 @@ def call(app: Any, env: dict[str, Any]) -> tuple[int, bytes]:
     return int(status[0].split()[0]), data
 
 
-def time_row(app: Any, path: str) -> float:
-    n = 300 if QUICK else 3000
-    envs = [environ(path) for _ in range(n)]
+def time_rows(apps: dict[str, Any], path: str) -> dict[str, float]:
+    """Best µs per request of each app, the apps interleaved pass by pass (drift hits all alike)."""
+    n = 300 if QUICK else 1000
 
     def start_response(status: str, headers: Any, exc_info: Any = None) -> None:
         return None
 
-    def run() -> None:
+    def run(app: Any, envs: list[dict[str, Any]]) -> int:
+        t0 = time.perf_counter_ns()
         for env in envs:
             body = app(env, start_response)
             for _ in body:
@@ -144,17 +145,20 @@ def time_row(app: Any, path: str) -> float:
             close = getattr(body, "close", None)
             if close is not None:
                 close()
+        return time.perf_counter_ns() - t0
 
-    run()
-    best = float("inf")
-    for _ in range(3 if QUICK else 7):
-        envs = [environ(path) for _ in range(n)]  # fresh environs: frameworks cache on them
-        gc.disable()
-        t0 = time.perf_counter_ns()
-        run()
-        best = min(best, time.perf_counter_ns() - t0)
-        gc.enable()
-    return best / n / 1000
+    best = {name: float("inf") for name in apps}
+    for app in apps.values():
+        run(app, [environ(path) for _ in range(n)])  # warm up (manypaths compiles its matcher)
+    for _ in range(5 if QUICK else 21):
+        for name, app in apps.items():
+            envs = [environ(path) for _ in range(n)]  # fresh environs: frameworks cache on them
+            gc.disable()
+            try:
+                best[name] = min(best[name], run(app, envs))
+            finally:
+                gc.enable()
+    return {name: t / n / 1000 for name, t in best.items()}
 
 
 def main() -> None:
@@ -171,7 +175,7 @@ def main() -> None:
     names = list(apps)
     print(f"  {'row':<12}" + "".join(f"{n:>12}" for n in names) + "   ratios to manypaths")
     for label, path, _, _ in ROWS:
-        times = {name: time_row(app, path) for name, app in apps.items()}
+        times = time_rows(apps, path)
         ratios = "  ".join(f"{n} {times[n] / times['manypaths']:.1f}x" for n in names[1:])
         print(f"  {label:<12}" + "".join(f"{times[n]:>12.2f}" for n in names) + f"   {ratios}")
 

@@ -178,8 +178,10 @@ class App(Scaffold):
                         break
             if rv is None:
                 if routing_error is not None:
-                    raise routing_error
-                rv = self.dispatch_request(request)
+                    # Answer the miss directly: raising it again only to catch it below costs.
+                    rv = self.handle_user_exception(routing_error, request)
+                else:
+                    rv = self.dispatch_request(request)
         except Exception as e:
             rv = self.handle_user_exception(e, request)
         try:

@@ -43,10 +43,10 @@ class Response:
         if headers is None and content_type is None and isinstance(response, str):
             # The common case (a view returned text or JSON): two headers, no bookkeeping.
             data = response.encode("utf-8")
-            self.headers = Headers()
             kind = mimetype or self.default_mimetype
-            self.headers._items = [("Content-Type", _CONTENT_TYPES.get(kind) or _with_charset(kind)),
-                                   ("Content-Length", str(len(data)))]
+            self.headers = headers = Headers.__new__(Headers)
+            headers._items = [("Content-Type", _CONTENT_TYPES.get(kind) or _with_charset(kind)),
+                              ("Content-Length", str(len(data)))]
             self.response = [data]
             if status is None or status == 200:
                 self._status_code, self._status = 200, "200 OK"
