@@ -9,6 +9,7 @@ from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from .http.datastructures import Headers
 from .http.response import Response
+from .http.wsgi import call_wsgi
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -149,23 +150,10 @@ class TestClient:
 
     def call(self, environ: dict[str, Any]) -> TestResponse:
         """Call the app with a prepared environ and collect the whole response."""
-        captured: dict[str, Any] = {}
-
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
-            captured["status"] = status
-            captured["headers"] = headers
-            return lambda chunk: None
-
-        result = self.app(environ, start_response)
-        try:
-            body = b"".join(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-        response = TestResponse(status=captured["status"])
+        status, headers, body = call_wsgi(self.app, environ)
+        response = TestResponse(status=status)
         # Exactly what the app sent: no Content-Type or Content-Length added.
-        response.headers = Headers(captured["headers"])
+        response.headers = Headers(headers)
         response.response = [body]
         response.request_path = environ["PATH_INFO"]
         self._store_cookies(response)

@@ -13,6 +13,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlencode
 
+from ..http.wsgi import call_wsgi
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
@@ -54,22 +56,7 @@ def lambda_handler(
             message = f"{e}\n".encode()
             return _response(kind, event, "400 Bad Request", [("Content-Type", "text/plain; charset=utf-8")],
                              message, forced_binary)
-        captured: list[Any] = []
-
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., Any]:
-            if exc_info is not None and captured:
-                raise exc_info[1].with_traceback(exc_info[2])
-            captured[:] = [status, headers]
-            return lambda chunk: None
-
-        result = wsgi_app(environ, start_response)
-        try:
-            body = b"".join(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-        status, headers = captured
+        status, headers, body = call_wsgi(wsgi_app, environ)
         return _response(kind, event, status, headers, body, forced_binary)
 
     return handler

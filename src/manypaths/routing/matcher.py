@@ -92,13 +92,9 @@ def walk(state: State, parts: list[str], i: int, method: str, ctx: list[Any], va
         SlashRequired: a strict-slashes rule would match with a trailing slash.
     """
     if i == len(parts):
-        for rule in state.rules:
-            if rule.methods is not None and method not in rule.methods:
-                ctx[ALLOWED] = ctx[ALLOWED] | rule.methods
-                continue
-            found = _accept(rule, values, ctx)
-            if found is not None:
-                return found
+        found = _first(state.rules, method, ctx, values, False)
+        if found is not None:
+            return found
         slash = state.static.get("")
         if slash is not None:
             for rule in slash.rules:
@@ -134,15 +130,21 @@ def walk(state: State, parts: list[str], i: int, method: str, ctx: list[Any], va
 
     if part == "" and i + 1 == len(parts):
         # A trailing slash left over: rules without strict slashes match it.
-        for rule in state.rules:
-            if rule.strict_slashes:
-                continue
-            if rule.methods is not None and method not in rule.methods:
-                ctx[ALLOWED] = ctx[ALLOWED] | rule.methods
-                continue
-            found = _accept(rule, values, ctx)
-            if found is not None:
-                return found
+        return _first(state.rules, method, ctx, values, True)
+    return None
+
+
+def _first(rules: list[Rule], method: str, ctx: list[Any], values: tuple[str, ...], loose_only: bool) -> Match | None:
+    """The first of ``rules`` (in order) accepting ``method`` and the values; others' methods are collected."""
+    for rule in rules:
+        if loose_only and rule.strict_slashes:
+            continue
+        if rule.methods is not None and method not in rule.methods:
+            ctx[ALLOWED] = ctx[ALLOWED] | rule.methods
+            continue
+        found = _accept(rule, values, ctx)
+        if found is not None:
+            return found
     return None
 
 
