@@ -29,7 +29,7 @@ added = sorted(set(sys.modules) - before)
 print(repr(added))
 """
 
-HEAVY = {"json", "email", "http.cookies", "logging", "python_multipart", "wsgiref", "inspect", "dataclasses", "asyncio",
+HEAVY = {"typing", "json", "email", "http.cookies", "logging", "python_multipart", "wsgiref", "inspect", "dataclasses", "asyncio",
          "urllib.parse", "html", "uuid", "difflib", "socket", "threading", "tempfile"}
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
 
 from . import routing
 from .blueprints import Blueprint, Scaffold, blueprint_names
@@ -14,8 +13,13 @@ from .http.exceptions import HTTPError
 from .http.request import Request
 from .http.response import Response, json_response, redirect
 
+# typing is for the type checker only: importing it at run time would cost every cold start
+# milliseconds, for annotations that `from __future__ import annotations` never evaluates.
+TYPE_CHECKING = False
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+    from typing import Any
 
     from .testing import TestClient
 

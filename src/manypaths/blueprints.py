@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+# typing is for the type checker only: importing it at run time would cost every cold start
+# milliseconds, for annotations that `from __future__ import annotations` never evaluates.
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+    from typing import Any, TypeVar
 
     from .app import App
 
-F = TypeVar("F", bound="Callable[..., Any]")
-ErrorKey = "int | type[BaseException]"
+if TYPE_CHECKING:
+    F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Scaffold:

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import io
 import json as _json
-from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from .http.datastructures import Headers
 from .http.response import Response
 from .http.wsgi import call_wsgi
 
+# typing is for the type checker only: importing it at run time would cost every cold start
+# milliseconds, for annotations that `from __future__ import annotations` never evaluates.
+TYPE_CHECKING = False
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
+    from typing import Any
 
 _REDIRECTS = (301, 302, 303, 307, 308)
 

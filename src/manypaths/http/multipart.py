@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from typing import IO, Any
-
 from .datastructures import FileStorage, MultiDict
 from .exceptions import BadRequest, RequestEntityTooLarge
+
+# typing is for the type checker only: importing it at run time would cost every cold start
+# milliseconds, for annotations that `from __future__ import annotations` never evaluates.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO, Any
+
 
 
 def parse_multipart(

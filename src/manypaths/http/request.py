@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import IO, TYPE_CHECKING, Any
-
 from .datastructures import EnvironHeaders, FileStorage, MultiDict
 from .exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 
+# typing is for the type checker only: importing it at run time would cost every cold start
+# milliseconds, for annotations that `from __future__ import annotations` never evaluates.
+TYPE_CHECKING = False
+
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import IO, Any
 
     from ..routing import Rule
 

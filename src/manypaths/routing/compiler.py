@@ -9,12 +9,15 @@ call, and terminal states inline method checks and dict literals. Parts that can
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from .matcher import SlashRequired, walk, walk_final
+
+# typing is for the type checker only: importing it at run time would cost every cold start
+# milliseconds, for annotations that `from __future__ import annotations` never evaluates.
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import Any
 
     from .matcher import Match, State
     from .rules import Rule

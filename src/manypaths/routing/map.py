@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, NoReturn
 
 from .compiler import compile_matcher
 from .converters import DEFAULT_CONVERTERS, PATH_SAFE
 from .exceptions import BuildError, MethodNotAllowed, NotFound, RequestRedirect, RuleError
 from .matcher import ALLOWED, CONVERT, EMPTY, SlashRequired, State, new_context, walk
 
+# typing is for the type checker only: importing it at run time would cost every cold start
+# milliseconds, for annotations that `from __future__ import annotations` never evaluates.
+TYPE_CHECKING = False
+
 if TYPE_CHECKING:
     from collections.abc import Hashable, Iterable, Iterator, Mapping
+    from typing import Any, NoReturn
 
     from .converters import BaseConverter
     from .matcher import Match
@@ -19,8 +23,9 @@ if TYPE_CHECKING:
 
 _SLASHES = re.compile("/{2,}")
 _UPPER = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-# A static path's winner for one method: (endpoint, rule, defaults).
-StaticHit = tuple[Any, "Rule", "dict[str, Any] | None"]
+if TYPE_CHECKING:
+    # A static path's winner for one method: (endpoint, rule, defaults).
+    StaticHit = tuple[Any, Rule, dict[str, Any] | None]
 
 
 class Map:

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .converters import PATH_SAFE, BaseConverter, ValidationError, quote_segment
 from .exceptions import RuleError
 
+# typing is for the type checker only: importing it at run time would cost every cold start
+# milliseconds, for annotations that `from __future__ import annotations` never evaluates.
+TYPE_CHECKING = False
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Hashable, Iterable, Mapping
+    from typing import Any
 
     from .map import Map
+
+    Weight = tuple[int, tuple[tuple[int, int], ...], int, tuple[int, ...]]
 
 _PART_RE = re.compile(
     r"""
@@ -74,13 +80,6 @@ def _literal(value: str) -> Any:
     return value
 
 
-class Weight(NamedTuple):
-    """Orders the dynamic parts at one place: more static text first, then converter weights."""
-
-    neg_static_count: int
-    static_weights: tuple[tuple[int, int], ...]
-    neg_argument_count: int
-    argument_weights: tuple[int, ...]
 
 
 _ANY_SEGMENT = frozenset({r"(?P<_mp0>[^/]+)\Z", r"(?P<_mp0>[^/]{1,})\Z"})
@@ -258,7 +257,9 @@ class Rule:
     ) -> str | DynamicPart:
         if static:
             return content
-        weight = Weight(-len(static_weights), tuple(static_weights), -len(argument_weights), tuple(argument_weights))
+        # Orders the dynamic parts at one place: more static pieces first, longer static text first,
+        # more converters first, then lower converter weights (werkzeug's Weighting).
+        weight: Weight = (-len(static_weights), tuple(static_weights), -len(argument_weights), tuple(argument_weights))
         try:
             return DynamicPart(content + r"\Z", final, suffixed, weight, count)
         except re.error as e:
@@ -367,4 +368,4 @@ def _multi_items(values: Mapping[str, Any]) -> Iterable[tuple[str, Any]]:
             yield key, value
 
 
-__all__ = ["PATH_SAFE", "DynamicPart", "Rule", "Weight", "parse_converter_args"]
+__all__ = ["PATH_SAFE", "DynamicPart", "Rule", "parse_converter_args"]
