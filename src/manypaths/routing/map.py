@@ -56,6 +56,7 @@ class Map:
         self.strict_slashes = strict_slashes
         self.merge_slashes = merge_slashes
         self._rules: list[Rule] = []
+        self._converter_cache: dict[tuple[str, str | None], BaseConverter] = {}
         self._by_endpoint: dict[Hashable, list[Rule]] = {}
         self._by_text: dict[tuple[Any, ...], list[Rule]] = {}
         self._root = State()

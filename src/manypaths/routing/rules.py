@@ -274,6 +274,13 @@ class Rule:
     ) -> BaseConverter:
         if variable in self.converters:
             raise RuleError(self.rule, f"variable {variable!r} appears twice")
+        # Converters do not change once built: a map shares one per spelling ("<owner>" x 100).
+        shared = self.map._converter_cache if self.map is not None else {}
+        key = (name, arguments)
+        conv = shared.get(key)
+        if conv is not None:
+            self.converters[variable] = conv
+            return conv
         cls = converters.get(name)
         if cls is None:
             known = ", ".join(sorted(converters))
@@ -283,7 +290,7 @@ class Rule:
             conv = cls(self.map, *args, **kwargs)
         except (TypeError, ValueError) as e:
             raise RuleError(self.rule, f"bad arguments for converter {name!r}: {e}") from None
-        self.converters[variable] = conv
+        self.converters[variable] = shared[key] = conv
         return conv
 
     def _compile_builder(self) -> None:
