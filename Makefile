@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: test lint demo bench bench-routing bench-wsgi clean
+.PHONY: test lint demo bench bench-routing bench-wsgi bench-coldstart clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +33,9 @@ test: $(VENV)/.test-installed
 demo: $(VENV)/.demo-installed
 	$(BIN)/python -m manypaths serve examples.api.app:app --host $(HOST) --port $(PORT)
 
-## make bench: every benchmark, ratios against the peers measured in the same run
-bench: bench-routing bench-wsgi
+## make bench: every benchmark, ratios against the peers measured in the same run; writes BENCHMARKS.md
+bench: $(VENV)/.bench-installed
+	$(BIN)/python benchmarks/report.py
 
 bench-routing: $(VENV)/.bench-installed
 	$(BIN)/python benchmarks/routing.py
@@ -44,3 +45,6 @@ clean:
 
 bench-wsgi: $(VENV)/.bench-installed
 	$(BIN)/python benchmarks/wsgi.py
+
+bench-coldstart: $(VENV)/.bench-installed
+	$(BIN)/python benchmarks/coldstart.py

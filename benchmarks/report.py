@@ -1,0 +1,61 @@
+"""Run every benchmark and write BENCHMARKS.md: machine, versions, every table, how to reproduce.
+
+    make bench          (or: .venv/bin/python benchmarks/report.py [--quick])
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+HERE = Path(__file__).parent
+SCRIPTS = [
+    ("Routing", "routing.py", "make bench-routing"),
+    ("WSGI round trip", "wsgi.py", "make bench-wsgi"),
+    ("Cold start", "coldstart.py", "make bench-coldstart"),
+]
+PEERS = ["werkzeug", "flask", "falcon", "sanic-routing", "starlette", "bottle", "aws-lambda-powertools"]
+
+
+def cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main() -> None:
+    quick = [a for a in sys.argv[1:] if a == "--quick"]
+    sections = []
+    for title, script, command in SCRIPTS:
+        print(f"running {script} ...", file=sys.stderr)
+        t0 = time.monotonic()
+        out = subprocess.run([sys.executable, str(HERE / script), *quick], capture_output=True, text=True, check=True)
+        sections.append(f"## {title}\n\n`{command}` ({time.monotonic() - t0:.0f} s)\n\n```\n{out.stdout.strip()}\n```\n")
+    versions = ", ".join(f"{p} {metadata.version(p)}" for p in PEERS)
+    text = (
+        "# Benchmarks\n\n"
+        "Written by `make bench` (`benchmarks/report.py`); each script also runs alone. Every peer is checked to "
+        "give the right answer before it is timed; ratios compare frameworks measured in the same run. The "
+        "machine is a shared VM whose speed varies run to run: compare ratios, and rerun.\n\n"
+        f"- Machine: {os.cpu_count()} cores, {cpu()}, {platform.system()} {platform.release()}\n"
+        f"- Python {platform.python_version()} ({platform.python_implementation()})\n"
+        f"- manypaths {metadata.version('manypaths')}; peers: {versions}\n"
+        f"- Date: {time.strftime('%Y-%m-%d')}\n\n"
+        "Not written yet (issue #5): a real-server load benchmark (gunicorn + a bounded load) and a Lambda "
+        "event benchmark.\n\n" + "\n".join(sections)
+    )
+    (HERE.parent / "BENCHMARKS.md").write_text(text)
+    print("wrote BENCHMARKS.md", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
