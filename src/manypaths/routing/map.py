@@ -242,9 +242,9 @@ class Map:
             BuildError: no rule of the endpoint fits the values and method; the message says
                 what is missing and suggests the endpoint you probably meant.
         """
-        if self._static is None:
-            self._prepare()
-        values = {k: v for k, v in values.items() if v is not None} if values else {}
+        # A None value counts as absent (rules and query string alike); values are not copied.
+        if values is None:
+            values = {}
         if method is not None:
             method = method.upper()
         rules = self._by_endpoint.get(endpoint)
@@ -265,10 +265,13 @@ class Map:
             if path is not None:
                 break
         if path is None:
-            raise BuildError(endpoint, values, method, reason=_why_not(rules, values, method, problems))
-        root = script_name.rstrip("/")
+            present = {k: v for k, v in values.items() if v is not None}
+            raise BuildError(endpoint, present, method, reason=_why_not(rules, present, method, problems))
         if not force_external:
-            return f"{root}/{path.lstrip('/')}"
+            if not script_name:
+                return path
+            return f"{script_name.rstrip('/')}/{path.lstrip('/')}"
+        root = script_name.rstrip("/")
         if not host:
             raise ValueError("force_external=True needs the host to build an absolute URL")
         return f"{url_scheme}://{host}{root}/{path.lstrip('/')}"

@@ -126,7 +126,7 @@ class Rule:
     __slots__ = (
         "rule", "endpoint", "methods", "defaults", "strict_slashes", "merge_slashes",
         "redirect_to", "build_only", "arguments", "map", "parts", "converters",
-        "_trace", "names", "plain", "inline", "_to_python", "_build_ops", "_query_excluded",
+        "_trace", "names", "plain", "inline", "_to_python", "_template", "_fills", "_required", "_query_excluded",
     )  # fmt: skip
 
     def __init__(
@@ -306,7 +306,14 @@ class Rule:
                 ops[-1] = (False, ops[-1][1] + data)
             else:
                 ops.append((dynamic, data))
-        self._build_ops = tuple(ops)
+        # A str.format template: static text pre-quoted (braces doubled), "{}" per variable.
+        if any(dynamic for dynamic, _ in ops):
+            self._template = "".join("{}" if dynamic else data.replace("{", "{{").replace("}", "}}")
+                                     for dynamic, data in ops)
+        else:
+            self._template = "".join(data for _, data in ops)
+        self._fills = tuple((data, self.converters[data].to_url) for dynamic, data in ops if dynamic)
+        self._required = self.arguments - frozenset(defaults)
         self._query_excluded = self.arguments
 
     def convert(self, values: tuple[str, ...]) -> dict[str, Any] | None:
@@ -322,24 +329,23 @@ class Rule:
         return args
 
     def suitable_for(self, values: Mapping[str, Any], method: str | None) -> bool:
-        """Whether ``values`` (and ``method``) can build this rule."""
+        """Whether ``values`` (and ``method``) can build this rule (a None value counts as absent)."""
         if method is not None and self.methods is not None and method not in self.methods:
             return False
-        defaults = self.defaults or {}
-        for key in self.arguments:
-            if key not in defaults and key not in values:
+        for key in self._required:
+            if values.get(key) is None:
                 return False
-        for key, value in defaults.items():
-            if key in values and values[key] != value:
-                return False
+        if self.defaults:
+            for key, value in self.defaults.items():
+                given = values.get(key)
+                if given is not None and given != value:
+                    return False
         return True
 
     def build(self, values: Mapping[str, Any], append_unknown: bool = True) -> str:
         """The path (and query string) for ``values``; raise ``ValueError`` if a value does not fit."""
-        converters = self.converters
-        path = "".join(
-            converters[data].to_url(values[data]) if dynamic else data for dynamic, data in self._build_ops
-        )
+        fills = self._fills
+        path = self._template.format(*[to_url(values[name]) for name, to_url in fills]) if fills else self._template
         if append_unknown and not self._query_excluded.issuperset(values):
             query = [(k, v) for k, v in _multi_items(values) if k not in self._query_excluded and v is not None]
             if query:
