@@ -192,3 +192,29 @@ def test_map_wide_and_deep_states_match_compiled_and_interpreted(compile_after: 
         source = m._compiled.source
         assert ".get(p1)" in source  # the wide state dispatches through a dict
         assert "_walk(" in source  # the 70-segment rule goes to the interpreter past MAX_DEPTH
+
+
+WERKZEUG_ROUND_TRIP = None
+
+
+@settings(max_examples=300, deadline=None)
+@given(endpoint_values(), st.sampled_from(["", "/fn", "/fn/"]))
+def test_map_build_equals_werkzeug(case: tuple[str, dict[str, Any]], script_name: str) -> None:
+    from werkzeug.routing import Map as WMap
+    from werkzeug.routing import Rule as WRule
+
+    global WERKZEUG_ROUND_TRIP
+    if WERKZEUG_ROUND_TRIP is None:
+        WERKZEUG_ROUND_TRIP = WMap([WRule(r.rule, endpoint=r.endpoint) for r in ROUND_TRIP_MAP])
+    endpoint, values = case
+    adapter = WERKZEUG_ROUND_TRIP.bind("localhost", script_name=script_name or "/")
+    assert ROUND_TRIP_MAP.build(endpoint, values, script_name=script_name) == adapter.build(endpoint, values)
+
+
+def test_map_build_literal_braces_and_fallbacks() -> None:
+    m = Map([Rule("/a{}b/<x>", endpoint="braces"), Rule("/p/<int:n>", endpoint="p", defaults=None)])
+    assert m.build("braces", {"x": "1"}) == "/a%7B%7Db/1"
+    assert m.build("p", {"n": 3, "extra": None}) == "/p/3"  # None counts as absent
+    assert m.build("p", {"n": 3, "q": "x y"}) == "/p/3?q=x+y"  # extras: the generic path
+    with pytest.raises(BuildError, match="rejected a value"):
+        m.build("p", {"n": "three"})  # the fast path's ValueError is reported by the generic one

@@ -183,3 +183,49 @@ def compile_matcher(start: State) -> Callable[[list[str], int, str, list[Any]], 
     matcher: Any = namespace["match"]
     matcher.source = source
     return matcher  # type: ignore[no-any-return]
+
+
+def compile_builder(rules: list[Rule]) -> Callable[[Any], str | None]:
+    """A function building the common case of one endpoint's URLs, or None for the generic path.
+
+    The common case: no method asked, the values are exactly the first suitable rule's variables
+    (no extras, no None), and that rule has no defaults. The rules are tested in the generic
+    path's order (those accepting GET first), so the first suitable rule decides as it would there.
+    """
+    from .converters import _PLAIN, PATH_SAFE, BaseConverter, quote_segment
+
+    constants: dict[str, Any] = {"PLAIN": _PLAIN, "SAFE": PATH_SAFE, "quote_segment": quote_segment}
+    lines = ["def build(values):", "    get = values.get", "    n = len(values)"]
+    seen: dict[str, str] = {}
+    for k, rule in enumerate(r for r in rules if r.methods is None or "GET" in r.methods):
+        required = sorted(rule._required)
+        for name in required:
+            if name not in seen:
+                seen[name] = f"v{len(seen)}"
+                lines.append(f"    {seen[name]} = get({name!r})")
+        present = " and ".join(f"{seen[name]} is not None" for name in required) or "True"
+        if rule.defaults:
+            lines.append(f"    if {present}:")
+            lines.append("        return None")
+            continue
+        pieces = []
+        for is_var, data in rule.build_pieces:
+            if not is_var:
+                pieces.append(repr(data))
+                continue
+            conv = rule.converters[data]
+            if type(conv).to_url is BaseConverter.to_url:
+                # The default to_url, inline: str() and a set test; quote() only if needed.
+                pieces.append(f"quote_segment(str({seen[data]}))")
+            else:
+                fn = f"to_url_{k}_{data}"
+                constants[fn] = conv.to_url
+                pieces.append(f"{fn}({seen[data]})")
+        lines.append(f"    if {present}:")
+        lines.append(f"        if n != {len(required)}:")
+        lines.append("            return None")
+        lines.append(f"        return {' + '.join(pieces) or repr('')}")
+    lines.append("    return None")
+    namespace = dict(constants)
+    exec(compile("\n".join(lines), "<manypaths url builder>", "exec"), namespace)
+    return namespace["build"]  # type: ignore[no-any-return]

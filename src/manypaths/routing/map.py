@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .compiler import compile_matcher
+from .compiler import compile_builder, compile_matcher
 from .converters import DEFAULT_CONVERTERS, PATH_SAFE
 from .exceptions import BuildError, MethodNotAllowed, NotFound, RequestRedirect, RuleError
 from .matcher import ALLOWED, CONVERT, EMPTY, SlashRequired, State, new_context, walk
@@ -62,6 +62,7 @@ class Map:
         self._root = State()
         self._static: dict[str, dict[str, StaticHit]] | None = None
         self._compiled: Any = None
+        self._builders: dict[Hashable, Any] = {}
         self._walks = 0
         self._start: State | None = None
         for rule in rules:
@@ -92,6 +93,7 @@ class Map:
             self._static = None
             self._compiled = None
             self._walks = 0
+        self._builders.pop(rule.endpoint, None)
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self._rules)
@@ -245,6 +247,17 @@ class Map:
         # A None value counts as absent (rules and query string alike); values are not copied.
         if values is None:
             values = {}
+        if method is None and not force_external:
+            builder = self._builders.get(endpoint)
+            if builder is None and endpoint in self._by_endpoint:
+                builder = self._builders[endpoint] = compile_builder(self._by_endpoint[endpoint])
+            if builder is not None:
+                try:
+                    path: str | None = builder(values)
+                except ValueError:
+                    path = None  # the generic path below reports it
+                if path is not None:
+                    return f"{script_name.rstrip('/')}{path}" if script_name else path
         if method is not None:
             method = method.upper()
         rules = self._by_endpoint.get(endpoint)

@@ -126,7 +126,7 @@ class Rule:
     __slots__ = (
         "rule", "endpoint", "methods", "defaults", "strict_slashes", "merge_slashes",
         "redirect_to", "build_only", "arguments", "map", "parts", "converters",
-        "_trace", "names", "plain", "inline", "_to_python", "_template", "_fills", "_required", "_query_excluded",
+        "_trace", "names", "plain", "inline", "_to_python", "_template", "_fills", "build_pieces", "_required", "_query_excluded",
     )  # fmt: skip
 
     def __init__(
@@ -313,6 +313,7 @@ class Rule:
         else:
             self._template = "".join(data for _, data in ops)
         self._fills = tuple((data, self.converters[data].to_url) for dynamic, data in ops if dynamic)
+        self.build_pieces: tuple[tuple[bool, str], ...] = tuple(ops)  # (is a variable, name or quoted text)
         self._required = self.arguments - frozenset(defaults)
         self._query_excluded = self.arguments
 
