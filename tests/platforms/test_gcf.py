@@ -117,3 +117,14 @@ def test_gcf_flask_app_through_cloud_function(flask_function: str, path: str) ->
     assert (status, body) == (200, b"123")
     status, _, body = fetch(flask_function + "/fn/where")
     assert json.loads(body) == {"self": "/fn/where", "root": "/fn"}
+
+
+def test_gcf_runtime_answers_some_paths_itself(function: str) -> None:
+    # Deployed shape (no prefix in the path): functions-framework serves these without the function.
+    for path in ("/robots.txt", "/favicon.ico", "/static/peek"):
+        status, _, body = fetch(function + path)
+        assert status == 404 and b"reached the function" not in body, path
+    assert fetch(function + "/static/peek", "POST")[2] == b"reached the function"  # only GET/HEAD are static
+    # With the prefix in the path (a local run), they reach the function.
+    assert fetch(function + "/fn/static/peek")[2] == b"reached the function"
+    assert fetch(function + "/fn/robots.txt")[2] == b"reached the function"

@@ -46,6 +46,16 @@ def go() -> Any:
     return redirect(url_for("item", n=7))
 
 
+@app.route("/static/peek", methods=["GET", "POST"])
+def static_peek() -> Any:
+    return "reached the function"
+
+
+@app.get("/robots.txt")
+def robots() -> Any:
+    return "reached the function"
+
+
 main = cloud_function(app, prefix="/fn")
 
 flask_app = flask.Flask(__name__)
