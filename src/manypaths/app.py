@@ -155,7 +155,9 @@ class App(Scaffold):
 
     def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = self.request_class(environ)
-        request.max_content_length = self.config["MAX_CONTENT_LENGTH"]
+        limit = self.config["MAX_CONTENT_LENGTH"]
+        if limit is not None:
+            request.max_content_length = limit
         token = _current.set(RequestContext(self, request))
         error: BaseException | None = None
         try:
@@ -249,6 +251,8 @@ class App(Scaffold):
     # -- errors ---------------------------------------------------------------------------------
 
     def _find_handler(self, error: BaseException, request: Request | None) -> Callable[..., Any] | None:
+        if not self._error_handlers:
+            return None
         scopes: list[str | None] = list(blueprint_names(request.endpoint)) if request is not None else []
         scopes.append(None)
         code = error.code if isinstance(error, HTTPError) else None
