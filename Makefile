@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: test lint demo bench bench-routing bench-wsgi bench-coldstart clean
+.PHONY: test lint demo bench bench-routing bench-wsgi bench-coldstart bench-server clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,3 +48,6 @@ bench-wsgi: $(VENV)/.bench-installed
 
 bench-coldstart: $(VENV)/.bench-installed
 	$(BIN)/python benchmarks/coldstart.py
+
+bench-server: $(VENV)/.bench-installed
+	$(BIN)/python benchmarks/server.py

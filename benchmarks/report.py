@@ -18,6 +18,7 @@ SCRIPTS = [
     ("Routing", "routing.py", "make bench-routing"),
     ("WSGI round trip", "wsgi.py", "make bench-wsgi"),
     ("Cold start", "coldstart.py", "make bench-coldstart"),
+    ("A real server", "server.py", "make bench-server"),
 ]
 PEERS = ["werkzeug", "flask", "falcon", "sanic-routing", "starlette", "bottle", "aws-lambda-powertools"]
 
@@ -50,8 +51,7 @@ def main() -> None:
         f"- Python {platform.python_version()} ({platform.python_implementation()})\n"
         f"- manypaths {metadata.version('manypaths')}; peers: {versions}\n"
         f"- Date: {time.strftime('%Y-%m-%d')}\n\n"
-        "Not written yet (issue #5): a real-server load benchmark (gunicorn + a bounded load) and a Lambda "
-        "event benchmark.\n\n" + "\n".join(sections)
+        "Not written yet (issue #5): a Lambda-event benchmark.\n\n" + "\n".join(sections)
     )
     (HERE.parent / "BENCHMARKS.md").write_text(text)
     print("wrote BENCHMARKS.md", file=sys.stderr)
