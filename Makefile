@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: test lint demo bench bench-routing bench-wsgi bench-coldstart bench-server clean
+.PHONY: test lint demo bench bench-routing bench-wsgi bench-coldstart bench-server bench-lambda clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,3 +51,6 @@ bench-coldstart: $(VENV)/.bench-installed
 
 bench-server: $(VENV)/.bench-installed
 	$(BIN)/python benchmarks/server.py
+
+bench-lambda: $(VENV)/.bench-installed
+	$(BIN)/python benchmarks/lambda_events.py

@@ -19,6 +19,7 @@ SCRIPTS = [
     ("WSGI round trip", "wsgi.py", "make bench-wsgi"),
     ("Cold start", "coldstart.py", "make bench-coldstart"),
     ("A real server", "server.py", "make bench-server"),
+    ("Lambda events", "lambda_events.py", "make bench-lambda"),
 ]
 PEERS = ["werkzeug", "flask", "falcon", "sanic-routing", "starlette", "bottle", "aws-lambda-powertools"]
 
@@ -51,7 +52,7 @@ def main() -> None:
         f"- Python {platform.python_version()} ({platform.python_implementation()})\n"
         f"- manypaths {metadata.version('manypaths')}; peers: {versions}\n"
         f"- Date: {time.strftime('%Y-%m-%d')}\n\n"
-        "Not written yet (issue #5): a Lambda-event benchmark.\n\n" + "\n".join(sections)
+        "\n".join(sections)
     )
     (HERE.parent / "BENCHMARKS.md").write_text(text)
     print("wrote BENCHMARKS.md", file=sys.stderr)
