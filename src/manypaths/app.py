@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
     from .testing import TestClient
 
-_WSGI = "Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]"
 
 
 class App(Scaffold):

@@ -12,7 +12,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from typing import Any
 
-WSGIApp = "Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]"
 
 
 def mount(app: Callable[..., Iterable[bytes]], prefix: str) -> Callable[..., Iterable[bytes]]:

@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from .matcher import Match, State
     from .rules import Rule
 
-Matcher = "Callable[[list[str], int, str, list[Any]], Match | None]"
 # Past this many static children, a state dispatches through a dict instead of comparisons.
 WIDE = 8
 MAX_DEPTH = 60
