@@ -43,20 +43,21 @@ def _start(target: str) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("functions-framework did not start in 30 s")
 
 
-@pytest.fixture(scope="module")
-def function() -> Iterator[str]:
-    proc, base = _start("main")
+def _serve(target: str) -> Iterator[str]:
+    proc, base = _start(target)
     yield base
     proc.terminate()
     proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def function() -> Iterator[str]:
+    yield from _serve("main")
 
 
 @pytest.fixture(scope="module")
 def flask_function() -> Iterator[str]:
-    proc, base = _start("flask_main")
-    yield base
-    proc.terminate()
-    proc.wait(10)
+    yield from _serve("flask_main")
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):

@@ -32,6 +32,8 @@ class _Emitter:
         self.constants: dict[str, Any] = {"SlashRequired": SlashRequired, "_final": walk_final, "_walk": walk}
         self._ids: dict[int, str] = {}
         self.functions: list[list[str]] = []
+        # Dispatch tables of wide states: text -> sub-function name, resolved after exec.
+        self._tables: list[dict[str, Any]] = []
         self._pending: list[tuple[str, State, int, list[str]]] = []
 
     def const(self, value: Any, prefix: str) -> str:
@@ -163,13 +165,11 @@ class _Emitter:
             out.append(f"{pad}    return {r}, a")
             out.append(f"{pad}ctx[1] = ctx[1] | {{{r}}}")
 
-    _tables: list[dict[str, str]]
 
 
 def compile_matcher(start: State) -> Callable[[list[str], int, str, list[Any]], Match | None]:
     """A function ``(parts, len(parts), method, ctx) -> match`` walking from ``start`` at part 1."""
     emitter = _Emitter()
-    emitter._tables = []
     emitter.function("match", start, 1, [])
     emitter.run()
     source = "\n".join("\n".join(lines) for lines in reversed(emitter.functions))
