@@ -6,12 +6,12 @@ from collections.abc import Iterator
 
 from . import routing
 from .blueprints import Blueprint, Scaffold, blueprint_names
-from .context import RequestContext, _current, current_context
+from .context import _current, current_app_object, current_request
 from .http import exceptions as http_errors
 from .http.datastructures import Headers
 from .http.exceptions import HTTPError
 from .http.request import Request
-from .http.response import Response, json_response, redirect
+from .http.response import Response, fast_response, json_response, json_text, redirect
 
 # typing is for the type checker only: importing it at run time would cost every cold start
 # milliseconds, for annotations that `from __future__ import annotations` never evaluates.
@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
     from .testing import TestClient
 
+
+
+_NOT_OPTIONS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"})
 
 
 class App(Scaffold):
@@ -59,8 +62,8 @@ class App(Scaffold):
             "before": {}, "after": {}, "teardown": {},
         }
         self._logger: Any = None
-        # OPTIONS is answered for every URL (with Allow) unless a view handles it itself.
-        self._no_auto_options: set[str] = set()
+        # True while no hook or override can observe a response object (see wsgi_app); None: not known.
+        self._plain: bool | None = None
 
     @property
     def debug(self) -> bool:
@@ -92,7 +95,8 @@ class App(Scaffold):
         """Route ``rule`` to ``view_func`` under ``endpoint`` (default: the function's name).
 
         ``options`` go to ``Rule``: ``methods``, ``defaults``, ``strict_slashes``, ``redirect_to``...
-        OPTIONS is answered automatically unless the view lists it itself.
+        OPTIONS is answered automatically (``Allow``) unless the view lists it itself or
+        ``provide_automatic_options=False``.
         """
         if endpoint is None:
             if view_func is None:
@@ -104,7 +108,15 @@ class App(Scaffold):
         if isinstance(methods, str):
             raise TypeError(f"methods for {rule!r} must be a list of strings, like ['GET', 'POST'], not {methods!r}")
         methods = {str(m).upper() for m in methods}
+        # As Flask: OPTIONS is answered for the rule (with Allow) unless the view handles it itself.
+        if provide_automatic_options is None:
+            provide_automatic_options = getattr(view_func, "provide_automatic_options", None)
+        if provide_automatic_options is None:
+            provide_automatic_options = "OPTIONS" not in methods
+        if provide_automatic_options:
+            methods.add("OPTIONS")
         url_rule = routing.Rule(rule, endpoint=endpoint, methods=methods, **options)
+        url_rule.provide_automatic_options = bool(provide_automatic_options)
         if view_func is not None:
             existing = self.view_functions.get(endpoint)
             if existing is not None and existing is not view_func:
@@ -112,8 +124,6 @@ class App(Scaffold):
                     f"View function mapping is overwriting an existing endpoint function: {endpoint!r}"
                 )
         self.url_map.add(url_rule)
-        if provide_automatic_options is False:
-            self._no_auto_options.add(url_rule.rule)
         if view_func is not None:
             self.view_functions[endpoint] = view_func
 
@@ -137,6 +147,7 @@ class App(Scaffold):
 
     def _add_hook(self, scope: str | None, kind: str, func: Callable[..., Any]) -> None:
         self._hooks[kind].setdefault(scope, []).append(func)
+        self._plain = None
 
     def register_blueprint(self, blueprint: Blueprint, *, url_prefix: str | None = None, name: str | None = None) -> None:
         """Add a blueprint's routes, handlers and hooks (under ``name``, default the blueprint's)."""
@@ -153,15 +164,31 @@ class App(Scaffold):
         return self.wsgi_app(environ, start_response)
 
     def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """Answer one request: match, hooks, the view, error handlers (``__call__`` calls this, so
+        middleware can wrap it: ``app.wsgi_app = Middleware(app.wsgi_app)``)."""
         request = self.request_class(environ)
+        request.app = self
         limit = self.config["MAX_CONTENT_LENGTH"]
         if limit is not None:
             request.max_content_length = limit
-        token = _current.set(RequestContext(self, request))
+        token = _current.set(request)
         error: BaseException | None = None
         try:
             try:
-                response = self.full_dispatch_request(request)
+                plain = self._plain
+                if plain is None:
+                    plain = self._plain = self._nothing_observes_responses()
+                if plain and self.response_class is Response:
+                    # Nothing can see a Response object between the view and the server (no
+                    # after-request hooks, no overridden make_response): text and JSON go out
+                    # without one. Same status, headers and body as make_response would give.
+                    rv = self._view_value(request, False)
+                    kind = type(rv)
+                    if kind is str or kind is dict:
+                        return _send(rv, kind is str, environ, start_response)
+                    response = self._make_response_or_error(rv, request)
+                else:
+                    response = self.full_dispatch_request(request)
             except Exception as e:
                 error = e
                 response = self.handle_exception(e)
@@ -171,65 +198,88 @@ class App(Scaffold):
                 self._teardown(request, error)
             _current.reset(token)
 
+    def _nothing_observes_responses(self) -> bool:
+        # Worked out on the first request (and again after a hook is added).
+        cls = type(self)
+        return (not self._hooks["before"] and not self._hooks["after"]
+                and cls.full_dispatch_request is App.full_dispatch_request and cls.make_response is App.make_response)
+
     def full_dispatch_request(self, request: Request) -> Response:
         """Match, run before-hooks, the view and after-hooks; turn errors into responses."""
-        routing_error = self._match(request)
-        try:
-            rv = None
-            if self._hooks["before"]:
-                for func in self._scoped("before", request):
-                    rv = func()
-                    if rv is not None:
-                        break
-            if rv is None:
-                if routing_error is not None:
-                    # Answer the miss directly: raising it again only to catch it below costs.
-                    rv = self.handle_user_exception(routing_error, request)
-                else:
-                    rv = self.dispatch_request(request)
-        except Exception as e:
-            rv = self.handle_user_exception(e, request)
-        try:
-            response = self.make_response(rv)
-        except HTTPError as e:  # e.g. a header value with a line break
-            response = self.make_response(self.handle_user_exception(e, request))
+        response = self._make_response_or_error(self._view_value(request, True), request)
         if self._hooks["after"]:
             for func in reversed(self._scoped("after", request)):
                 response = func(response)
         return response
 
-    def _match(self, request: Request) -> Exception | None:
+    def _view_value(self, request: Request, hooks: bool) -> Any:
+        # Match the request, run the before-request hooks (if ``hooks``), then the view: what it
+        # returned, or what the error handlers made of a routing miss or an exception.
         environ = request.environ
+        path = environ.get("PATH_INFO")
+        if type(path) is str and path[:1] == "/" and path[1:2] != "/" and path.isascii():
+            request._cache["path"] = path  # what request.path would work out, the common case
+        else:
+            path = request.path
+        routing_error: Exception | None = None
         try:
             # WSGI servers send the method upper-case; Map.match upper-cases anything else itself.
-            rule, args = self.url_map.match(
-                request.path, environ.get("REQUEST_METHOD") or "GET", return_rule=True,
+            rule, request.view_args = self.url_map.match(
+                path, environ.get("REQUEST_METHOD") or "GET", return_rule=True,
                 query_string=environ.get("QUERY_STRING") or "",
             )
-        except routing.RequestRedirect as e:
-            target = e.new_url if "://" in e.new_url else f"{request.scheme}://{request.host}{request.script_root}{e.new_url}"
-            return _Redirect(target, e.code)
-        except routing.MethodNotAllowed as e:
-            allowed = e.allowed | {"OPTIONS"}
-            if request.method == "OPTIONS" and not self._no_auto_options:
-                return _Options(allowed)
-            return http_errors.MethodNotAllowed(allowed)
-        except routing.NotFound:
-            return http_errors.NotFound()
-        request.url_rule = rule
-        request.endpoint = rule.endpoint
-        request.view_args = args
-        return None
+            request.url_rule = rule
+            request.endpoint = rule.endpoint
+        except routing.RoutingError as e:
+            routing_error = self._routing_error(e, request)
+        try:
+            if hooks and self._hooks["before"]:
+                for func in self._scoped("before", request):
+                    rv = func()
+                    if rv is not None:
+                        return rv
+            if routing_error is not None:
+                # Answer the miss directly: raising it again only to catch it below costs.
+                return self.handle_user_exception(routing_error, request)
+            return self.dispatch_request(request)
+        except Exception as e:
+            return self.handle_user_exception(e, request)
+
+    def _make_response_or_error(self, rv: Any, request: Request) -> Response:
+        try:
+            return self.make_response(rv)
+        except HTTPError as e:  # e.g. a header value with a line break
+            return self.make_response(self.handle_user_exception(e, request))
+
+    def _routing_error(self, error: routing.RoutingError, request: Request) -> Exception:
+        # What a miss of the route map answers: a redirect, 405 (with Allow) or 404.
+        if isinstance(error, routing.RequestRedirect):
+            url = error.new_url
+            target = url if "://" in url else f"{request.scheme}://{request.host}{request.script_root}{url}"
+            return _Redirect(target, error.code)
+        if isinstance(error, routing.MethodNotAllowed):
+            return http_errors.MethodNotAllowed(error.allowed)
+        return http_errors.NotFound()
 
     def dispatch_request(self, request: Request) -> Any:
         """Call the matched view with the route's values (OPTIONS answered automatically)."""
         rule = request.url_rule
         if rule is None:
             raise http_errors.NotFound()
+        if (rule.provide_automatic_options and request.environ.get("REQUEST_METHOD") not in _NOT_OPTIONS
+                and request.method == "OPTIONS"):
+            return self.make_default_options_response()
         view = self.view_functions.get(request.endpoint)
         if view is None:
             raise LookupError(f"No view function is registered for endpoint {request.endpoint!r}.")
         return view(**(request.view_args or {}))
+
+    def make_default_options_response(self) -> Response:
+        """The answer to OPTIONS on a URL no view handles it for: ``Allow`` lists the URL's methods."""
+        request = current_request()
+        response = self.response_class()
+        response.headers.set("Allow", ", ".join(sorted(self.url_map.allowed_methods(request.path))))
+        return response
 
     def _scoped(self, kind: str, request: Request) -> list[Callable[..., Any]]:
         # The app's hooks first, then each enclosing blueprint's, outermost first (as Flask).
@@ -268,7 +318,7 @@ class App(Scaffold):
 
     def handle_user_exception(self, error: Exception, request: Request) -> Any:
         """An HTTP error or an exception a handler is registered for becomes a response; others re-raise."""
-        if isinstance(error, (_Redirect, _Options)):
+        if isinstance(error, _Redirect):
             return error.response()
         handler = self._find_handler(error, request)
         if handler is not None:
@@ -279,7 +329,7 @@ class App(Scaffold):
 
     def handle_exception(self, error: Exception) -> Response:
         """An unhandled exception: log it with its traceback and answer 500 (the traceback only in debug)."""
-        request = current_context().request
+        request = current_request()
         self.logger.error("Exception on %s [%s]", request.path, request.method, exc_info=error)
         server_error = http_errors.InternalServerError()
         handler = self._find_handler(server_error, request)
@@ -301,6 +351,11 @@ class App(Scaffold):
         str/bytes: the body; dict/list: JSON; a Response as is; a generator/iterator: streamed;
         a tuple ``(body, status)``, ``(body, headers)`` or ``(body, status, headers)``.
         """
+        kind = type(rv)
+        if kind is str and self.response_class is Response:  # the common cases first
+            return fast_response(Response, rv, "text/html; charset=utf-8")
+        if kind is dict:
+            return fast_response(self.response_class, json_text(rv), "application/json")
         status: Any = None
         headers: Any = None
         if isinstance(rv, tuple):
@@ -321,16 +376,12 @@ class App(Scaffold):
                 f"The view function for {self._endpoint()!r} did not return a valid response: it returned None "
                 "or ended without a return statement."
             )
-        if type(rv) is str:
-            response = self.response_class(rv)
-        elif type(rv) is dict:
-            response = json_response(rv)
-        elif isinstance(rv, Response):
+        if isinstance(rv, Response):
             response = rv
         elif isinstance(rv, (str, bytes, bytearray)):
             response = self.response_class(bytes(rv) if isinstance(rv, bytearray) else rv)
         elif isinstance(rv, (dict, list)):
-            response = json_response(rv)
+            response = json_response(rv, response_class=self.response_class)
         elif isinstance(rv, HTTPError):
             response = rv.get_response()
         elif isinstance(rv, Iterator):
@@ -351,7 +402,7 @@ class App(Scaffold):
     @staticmethod
     def _endpoint() -> Any:
         try:
-            return current_context().request.endpoint
+            return current_request().endpoint
         except RuntimeError:
             return None
 
@@ -372,7 +423,7 @@ class App(Scaffold):
 
         ``".view"`` means a view of the current blueprint; extra values go to the query string.
         """
-        request = current_context().request
+        request = current_request()
         if endpoint.startswith("."):
             names = list(blueprint_names(request.endpoint))
             endpoint = f"{names[0]}{endpoint}" if names else endpoint[1:]
@@ -432,9 +483,23 @@ class _Options(Exception):
         return response
 
 
+def _send(rv: str | dict[str, Any], text: bool, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    # A view's text or JSON straight to the server: what make_response(rv)(environ, start_response) sends.
+    if text:
+        data = rv.encode("utf-8")  # type: ignore[union-attr]
+        content_type = "text/html; charset=utf-8"
+    else:
+        data = json_text(rv).encode("ascii")
+        content_type = "application/json"
+    start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(data)))])
+    if environ.get("REQUEST_METHOD") == "HEAD":
+        return []
+    return [data]
+
+
 def url_for(endpoint: str, /, **values: Any) -> str:
     """The URL of ``endpoint`` in the current request's app (see ``App.url_for``)."""
-    return current_context().app.url_for(endpoint, **values)
+    return current_app_object().url_for(endpoint, **values)
 
 
 def jsonify(*args: Any, **kwargs: Any) -> Response:
@@ -447,7 +512,7 @@ def jsonify(*args: Any, **kwargs: Any) -> Response:
 
 def make_response(*args: Any) -> Response:
     """A Response from what a view may return (``make_response("hi", 201)``)."""
-    app = current_context().app
+    app = current_app_object()
     if not args:
         return app.response_class()
     return app.make_response(args[0] if len(args) == 1 else args)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .http import Request
 
 
-class _AppGlobals:
+class AppGlobals:
     """``g``: a namespace for one request's data (``g.user = ...``)."""
 
     def get(self, name: str, default: Any = None) -> Any:
@@ -35,28 +35,13 @@ class _AppGlobals:
         return f"<g {self.__dict__!r}>"
 
 
-class RequestContext:
-    """What belongs to one request: the app, the Request and ``g`` (made on first use)."""
-
-    __slots__ = ("_g", "app", "request")
-
-    def __init__(self, app: App, request: Request) -> None:
-        self.app = app
-        self.request = request
-        self._g: _AppGlobals | None = None
-
-    @property
-    def g(self) -> _AppGlobals:
-        if self._g is None:
-            self._g = _AppGlobals()
-        return self._g
+# The running request (it carries its app and its ``g``): one object per request, set and reset
+# around the dispatch.
+_current: ContextVar[Request] = ContextVar("manypaths.request")
 
 
-_current: ContextVar[RequestContext] = ContextVar("manypaths.request")
-
-
-def current_context() -> RequestContext:
-    """The running request's context; a clear error outside a request."""
+def current_request() -> Request:
+    """The running request; a clear error outside a request."""
     try:
         return _current.get()
     except LookupError:
@@ -64,6 +49,23 @@ def current_context() -> RequestContext:
             "Working outside of a request: 'request', 'g', 'url_for' and 'current_app' work only while "
             "the app handles a request (use app.test_client() or app.test_request_context() in tests)."
         ) from None
+
+
+def current_app_object() -> App:
+    """The App handling the running request."""
+    app = current_request().app
+    if app is None:
+        raise RuntimeError("The running request has no App (it was not dispatched by App.wsgi_app).")
+    return app
+
+
+def _request_globals() -> AppGlobals:
+    # Made on first use: most requests never touch ``g``.
+    req = current_request()
+    found = req._g
+    if found is None:
+        found = req._g = AppGlobals()
+    return found
 
 
 class _Proxy:
@@ -103,6 +105,6 @@ class _Proxy:
         return self._find()
 
 
-request: Request = _Proxy(lambda: current_context().request)  # type: ignore[assignment]
-g: _AppGlobals = _Proxy(lambda: current_context().g)  # type: ignore[assignment]
-current_app: App = _Proxy(lambda: current_context().app)  # type: ignore[assignment]
+request: Request = _Proxy(current_request)  # type: ignore[assignment]
+g: AppGlobals = _Proxy(_request_globals)  # type: ignore[assignment]
+current_app: App = _Proxy(current_app_object)  # type: ignore[assignment]

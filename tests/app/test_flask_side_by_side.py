@@ -119,6 +119,25 @@ def build(App: Any, Blueprint: Any, request: Any, jsonify: Any, url_for: Any, re
     def only_post() -> Any:
         return "posted"
 
+    def no_auto_options() -> Any:
+        return "no automatic OPTIONS"
+
+    app.add_url_rule("/no-options", view_func=no_auto_options, provide_automatic_options=False)
+
+    @app.route("/own-options", methods=["GET", "OPTIONS"])
+    def own_options() -> Any:
+        if request.method == "OPTIONS":
+            return "", 204, {"X-Custom": "preflight"}
+        return "own options"
+
+    @app.route("/no-content")
+    def no_content() -> Any:
+        return "a body a 204 must not carry", 204
+
+    @app.route("/not-modified")
+    def not_modified() -> Any:
+        return "stale body", 304, {"X-Custom": "kept"}
+
     bp = Blueprint("api", __name__, url_prefix="/api")
 
     @bp.route("/items/<int:item_id>")
@@ -176,6 +195,14 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("GET", "/only-post", {}),
     ("HEAD", "/post/3", {}),
     ("OPTIONS", "/user/1", {}),
+    ("OPTIONS", "/", {}),
+    ("OPTIONS", "/no-options", {}),  # 405: the rule turned automatic OPTIONS off
+    ("DELETE", "/no-options", {}),  # 405 whose Allow has no OPTIONS
+    ("OPTIONS", "/own-options", {}),  # the view answers
+    ("DELETE", "/own-options", {}),
+    ("OPTIONS", "/api/items/7", {}),
+    ("GET", "/no-content", {}),  # no body, no Content-Length
+    ("GET", "/not-modified", {}),  # no body, no representation headers
     ("GET", "/api/items/7", {}),
     ("GET", "/api", {}),
     ("GET", "/api/", {}),

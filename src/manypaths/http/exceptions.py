@@ -19,6 +19,7 @@ def escape(text: str) -> str:
 
 
 _PAGES: dict[tuple[int, str], str] = {}
+_responses: Any = None  # the response module, imported with the first error response (it imports this one)
 
 STATUS_TEXT: dict[int, str] = {
     100: "Continue", 200: "OK", 201: "Created", 202: "Accepted", 204: "No Content",
@@ -73,11 +74,13 @@ class HTTPError(Exception):
 
     def get_response(self) -> Response:
         """The response for this error (``response`` if one was given)."""
-        from .response import Response
-
         if self.response is not None:
             return self.response
-        response = Response(self.body(), status=self.code, mimetype="text/html")
+        global _responses
+        if _responses is None:
+            from . import response as _responses
+        response: Response = _responses.fast_response(_responses.Response, self.body(), "text/html; charset=utf-8",
+                                                      self.code)
         for key, value in self.headers():
             response.headers.set(key, value)
         return response

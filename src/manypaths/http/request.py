@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import IO, Any
 
+    from ..app import App
+    from ..context import AppGlobals
     from ..routing import Rule
 
 _UNSET: Any = object()
@@ -41,13 +43,17 @@ class Request:
     max_content_length: int | None = None
     #: Uploads larger than this are spooled to a temporary file instead of memory.
     max_form_memory_size: int = 500 * 1024
+    #: The App handling the request (set before dispatch; None for a Request made by hand).
+    app: App | None = None
+    _g: AppGlobals | None = None  # the request's ``g``, made on first use
+
+    #: What routing matched: the view's arguments, its endpoint and its Rule (None before, or on a miss).
+    view_args: dict[str, Any] | None = None
+    endpoint: Any = None
+    url_rule: Rule | None = None
 
     def __init__(self, environ: dict[str, Any]) -> None:
         self.environ = environ
-        #: What routing matched: the view's arguments, its endpoint and its Rule.
-        self.view_args: dict[str, Any] | None = None
-        self.endpoint: Any = None
-        self.url_rule: Rule | None = None
         self._cache: dict[str, Any] = {}
 
     def _cached(self, key: str, make: Callable[[], Any]) -> Any:

@@ -32,6 +32,8 @@ class Response:
     """
 
     default_mimetype = "text/html"
+    # Functions to call on close(); a list once call_on_close() is used.
+    _on_close: tuple[Callable[[], Any], ...] | list[Callable[[], Any]] = ()
 
     def __init__(
         self,
@@ -41,19 +43,12 @@ class Response:
         mimetype: str | None = None,
         content_type: str | None = None,
     ) -> None:
-        self._on_close: list[Callable[[], Any]] = []
         self.response: Iterable[bytes | str]
         if headers is None and content_type is None and isinstance(response, str):
-            # The common case (a view returned text or JSON): two headers, no bookkeeping.
-            data = response.encode("utf-8")
+            # The common case (a view returned text): two headers, no bookkeeping.
             kind = mimetype or self.default_mimetype
-            self.headers = headers = Headers.__new__(Headers)
-            headers._items = [("Content-Type", _CONTENT_TYPES.get(kind) or _with_charset(kind)),
-                              ("Content-Length", str(len(data)))]
-            self.response = [data]
-            if status is None or status == 200:
-                self._status_code, self._status = 200, "200 OK"
-            else:
+            _fill(self, response.encode("utf-8"), _CONTENT_TYPES.get(kind) or _with_charset(kind))
+            if status is not None and status != 200:
                 self.status = status
             return
         self.headers = headers if isinstance(headers, Headers) else Headers(headers)
@@ -211,7 +206,7 @@ class Response:
 
     def call_on_close(self, func: Callable[[], Any]) -> Callable[[], Any]:
         """Call ``func`` when the server closes the response."""
-        self._on_close.append(func)
+        self._on_close = [*self._on_close, func]
         return func
 
     def close(self) -> None:
@@ -219,15 +214,22 @@ class Response:
         close = getattr(self.response, "close", None)
         if close is not None:
             close()
-        for func in self._on_close:
+        funcs, self._on_close = self._on_close, ()
+        for func in funcs:
             func()
-        self._on_close = []
 
     def iter_encoded(self) -> Iterator[bytes]:
         for chunk in self.response:
             yield chunk.encode("utf-8") if isinstance(chunk, str) else chunk
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        code = self._status_code
+        if code < 200 or code == 204 or code == 304:
+            # No body, and (RFC 9110 8.6, 15.4.5) no Content-Length or representation headers.
+            drop = _NO_BODY_HEADERS[code == 304]
+            start_response(self._status, [(k, v) for k, v in self.headers._items if k.lower() not in drop])
+            self.close()
+            return []
         start_response(self._status, self.headers._items)
         if environ.get("REQUEST_METHOD") == "HEAD":
             self.close()
@@ -259,6 +261,39 @@ class _ClosingIterator:
     def __next__(self) -> bytes:
         return next(self._iterator)
 
+
+def _fill(response: Response, data: bytes, content_type: str) -> None:
+    # A 200 response of one body chunk: its two headers written directly.
+    headers = _new_headers(Headers)
+    headers._items = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
+    response.headers = headers
+    response.response = [data]
+    response._status_code = 200
+    response._status = "200 OK"
+
+
+def fast_response(cls: type[Response], text: str, content_type: str, status: int = 200) -> Response:
+    """``cls(text, status, content_type=content_type)`` for a Response class that keeps Response's
+    ``__init__``, without running it (the App's path for text, JSON and error pages)."""
+    if cls.__init__ is not _response_init:
+        return cls(text, status, content_type=content_type)
+    response = _new(cls)
+    _fill(response, text.encode("utf-8"), content_type)
+    if status != 200:
+        response.status = status
+    return response
+
+
+_new = object.__new__
+_new_headers = Headers.__new__
+_response_init = Response.__init__
+
+# Headers a response without a body must not carry: 1xx and 204 (False), 304 (True, as werkzeug).
+_NO_BODY_HEADERS = {
+    False: frozenset({"content-length"}),
+    True: frozenset({"allow", "content-encoding", "content-language", "content-length", "content-md5",
+                     "content-range", "content-type", "last-modified"}),
+}
 
 _STATUS_LINES = {code: f"{code} {text}" for code, text in STATUS_TEXT.items()}
 _CONTENT_TYPES = {"text/html": "text/html; charset=utf-8", "text/plain": "text/plain; charset=utf-8",
@@ -361,18 +396,26 @@ def redirect(location: str, code: int = 302) -> Response:
     return response
 
 
-def json_response(data: Any, status: int = 200, *, indent: int | None = None) -> Response:
-    """``data`` as an ``application/json`` response."""
-    global _ENCODER
+def json_text(data: Any) -> str:
+    """``data`` as JSON text the way Flask's ``jsonify`` writes it: compact, sorted keys, ASCII, a
+    final newline; dates, UUIDs, decimals and dataclasses are serialised too."""
+    encode = _ENCODER
+    if encode is None:
+        encode = _make_encoder()
+    return encode(data) + "\n"
+
+
+def json_response(
+    data: Any, status: int = 200, *, indent: int | None = None, response_class: type[Response] | None = None
+) -> Response:
+    """``data`` as an ``application/json`` response (``indent``: pretty-printed)."""
     if indent is None:
-        if _ENCODER is None:
-            _ENCODER = _make_encoder()
-        body = _ENCODER(data)
+        body = json_text(data)
     else:
         import json
 
-        body = json.dumps(data, indent=indent, sort_keys=True, default=_json_default)
-    return Response(body + "\n", status=status, mimetype="application/json")
+        body = json.dumps(data, indent=indent, sort_keys=True, default=_json_default) + "\n"
+    return fast_response(response_class or Response, body, "application/json", status)
 
 
 def _json_default(value: Any) -> Any:
@@ -396,11 +439,17 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
-_ENCODER: Any = None  # json is imported with the first JSON response
+_ENCODER: Callable[[Any], str] | None = None  # json is imported with the first JSON response
 
 
 def _make_encoder() -> Callable[[Any], str]:
     """As Flask's JSON provider: compact, sorted keys, ASCII. One encoder, reused across calls."""
+    global _ENCODER
+    _ENCODER = encode = _build_encoder()
+    return encode
+
+
+def _build_encoder() -> Callable[[Any], str]:
     import json
     from json import encoder as _encoder
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .rules import Rule
 
 _SLASHES = re.compile("/{2,}")
+_OPTIONS = frozenset({"OPTIONS"})
 _UPPER = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 if TYPE_CHECKING:
     # A static path's winner for one method: (endpoint, rule, defaults).
@@ -80,11 +81,14 @@ class Map:
         shape = tuple(p if isinstance(p, str) else p.key for p in rule.parts)
         same = self._by_text.setdefault(shape, [])
         for other in same:
-            if rule.methods is None or other.methods is None or rule.methods & other.methods:
-                clash = "all methods" if rule.methods is None or other.methods is None else ", ".join(
-                    sorted(rule.methods & other.methods)
-                )
-                raise RuleError(rule.rule, f"already registered for {clash} (endpoint {other.endpoint!r})")
+            if rule.methods is None or other.methods is None:
+                raise RuleError(rule.rule, f"already registered for all methods (endpoint {other.endpoint!r})")
+            shared = rule.methods & other.methods
+            if rule.provide_automatic_options and other.provide_automatic_options:
+                shared -= _OPTIONS  # both answer OPTIONS the same way, with the URL's Allow
+            if shared:
+                raise RuleError(rule.rule, f"already registered for {', '.join(sorted(shared))} "
+                                           f"(endpoint {other.endpoint!r})")
         same.append(rule)
         self._rules.append(rule)
         self._by_endpoint.setdefault(rule.endpoint, []).append(rule)

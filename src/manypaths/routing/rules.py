@@ -125,7 +125,7 @@ class Rule:
 
     __slots__ = (
         "rule", "endpoint", "methods", "defaults", "strict_slashes", "merge_slashes",
-        "redirect_to", "build_only", "arguments", "map", "parts", "converters",
+        "redirect_to", "build_only", "provide_automatic_options", "arguments", "map", "parts", "converters",
         "_trace", "names", "plain", "inline", "_to_python", "_template", "_fills", "build_pieces", "_required", "_query_excluded",
     )  # fmt: skip
 
@@ -166,6 +166,8 @@ class Rule:
         self.merge_slashes = merge_slashes
         self.redirect_to = redirect_to
         self.build_only = build_only
+        #: Set by the App: OPTIONS on this rule is answered with ``Allow`` instead of calling the view.
+        self.provide_automatic_options = False
         self.arguments: frozenset[str] = frozenset(self.defaults or ())
         self.map: Map | None = None
         self.parts: list[str | DynamicPart] = []

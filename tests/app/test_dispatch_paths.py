@@ -1,0 +1,161 @@
+"""The App answers text and JSON without a Response object when nothing can observe one (no hooks,
+no overridden make_response). These tests pin that this shortcut answers exactly as the general
+path does: the same app is built twice, once with a no-op before_request hook (which forces the
+general path), and every request of a table must get the same status, headers and body.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+
+from manypaths import App, Response, abort
+from manypaths.testing import TestClient
+
+
+def build(general: bool) -> App:
+    app = App("paths")
+
+    if general:
+        @app.before_request
+        def noop() -> None:
+            return None
+
+    @app.route("/text")
+    def text() -> Any:
+        return "héllo"
+
+    @app.route("/json", methods=["GET", "POST"])
+    def as_json() -> Any:
+        return {"b": [1, 2.5, None, True], "a": "ü", "c": {"z": 1, "y": 2}}
+
+    @app.route("/users/<int:user_id>")
+    def user(user_id: int) -> Any:
+        return f"user {user_id}"
+
+    @app.route("/list")
+    def a_list() -> Any:
+        return [1, 2]
+
+    @app.route("/tuple")
+    def a_tuple() -> Any:
+        return "made", 201, {"X-A": "1"}
+
+    @app.route("/bytes")
+    def a_bytes() -> Any:
+        return b"\x00\xff"
+
+    @app.route("/response")
+    def a_response() -> Any:
+        return Response("plain", mimetype="text/plain")
+
+    @app.route("/stream")
+    def stream() -> Any:
+        return iter(["a", "b"])
+
+    @app.route("/abort")
+    def aborts() -> Any:
+        abort(403)
+
+    @app.route("/handled")
+    def handled() -> Any:
+        raise KeyError("k")
+
+    @app.errorhandler(KeyError)
+    def key_error(e: Any) -> Any:
+        return {"error": str(e)}, 409
+
+    @app.route("/boom")
+    def boom() -> Any:
+        raise RuntimeError("boom")
+
+    @app.route("/surrogate")
+    def surrogate() -> Any:
+        return "\ud800"  # cannot be encoded: a 500, never a half-sent response
+
+    @app.route("/unserialisable")
+    def unserialisable() -> Any:
+        return {"x": object()}
+
+    @app.route("/none")
+    def none() -> Any:
+        return None
+
+    @app.route("/slash/")
+    def slash() -> Any:
+        return "slash"
+
+    return app
+
+
+CASES = [
+    ("GET", "/text"), ("HEAD", "/text"), ("GET", "/json"), ("POST", "/json"), ("HEAD", "/json"),
+    ("GET", "/users/7"), ("GET", "/users/x"), ("GET", "/list"), ("GET", "/tuple"), ("GET", "/bytes"),
+    ("GET", "/response"), ("GET", "/stream"), ("GET", "/abort"), ("GET", "/handled"), ("GET", "/boom"),
+    ("GET", "/surrogate"), ("GET", "/unserialisable"), ("GET", "/none"), ("GET", "/slash"),
+    ("OPTIONS", "/text"), ("DELETE", "/text"), ("GET", "/nowhere"), ("get", "/text"), ("options", "/json"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), CASES, ids=[f"{m} {p}" for m, p in CASES])
+def test_shortcut_answers_as_the_general_path(method: str, path: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.CRITICAL)
+    plain, general = build(general=False), build(general=True)
+    got = TestClient(plain).open(path, method)
+    want = TestClient(general).open(path, method)
+    assert plain._plain is True and general._plain is False  # each took the path meant
+    assert got.status == want.status
+    assert got.headers.items() == want.headers.items()
+    assert got.get_data() == want.get_data()
+
+
+def test_shortcut_output_is_what_flask_style_make_response_gives() -> None:
+    client = TestClient(build(general=False))
+    response = client.get("/json")
+    body = b'{"a":"\\u00fc","b":[1,2.5,null,true],"c":{"y":2,"z":1}}\n'  # sorted, compact, ASCII, a newline
+    assert response.get_data() == body
+    assert response.headers.items() == [("Content-Type", "application/json"),
+                                                  ("Content-Length", str(len(body)))]
+    text = client.head("/text")
+    assert text.headers["Content-Length"] == str(len("héllo".encode())) and text.get_data() == b""
+
+
+def test_a_hook_added_after_the_first_request_is_honoured() -> None:
+    app = build(general=False)
+    client = TestClient(app)
+    assert client.get("/text").headers.get("X-After") is None
+    assert app._plain is True
+
+    @app.after_request
+    def tag(response: Response) -> Response:
+        response.headers["X-After"] = "yes"
+        return response
+
+    assert client.get("/text").headers["X-After"] == "yes"
+    assert client.get("/json").headers["X-After"] == "yes"
+
+
+def test_a_custom_response_class_gets_the_text() -> None:
+    class Plain(Response):
+        default_mimetype = "text/plain"
+
+    app = build(general=False)
+    app.response_class = Plain
+    response = TestClient(app).get("/text")
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.get_data() == "héllo".encode()
+
+
+def test_an_overridden_make_response_is_called() -> None:
+    class Tagging(App):
+        def make_response(self, rv: Any) -> Response:
+            response = super().make_response(rv)
+            response.headers["X-Made"] = "1"
+            return response
+
+    app = Tagging("t")
+    app.route("/")(lambda: "hi")
+    assert TestClient(app).get("/").headers["X-Made"] == "1"
+    assert app._plain is False
