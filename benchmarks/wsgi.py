@@ -1,6 +1,7 @@
 """WSGI round trip: the same small app in manypaths, Flask, Falcon and bottle, called in-process.
 
-Rows: a static route, an int-parameter route, a JSON response, a 404. Each framework's answer
+Rows: a static route, an int-parameter route, a JSON response, a 404. "mp+hook" is the manypaths
+app with an after_request hook added (its general path, through a Response object). Each framework's answer
 is checked (status and body) before timing; µs per request, best of several passes, with the
 ratio to manypaths measured in the same run.
 
@@ -39,6 +40,18 @@ def manypaths_app() -> Any:
     @app.get("/json")
     def as_json() -> Any:
         return JSON_BODY
+
+    return app
+
+
+def manypaths_hooked_app() -> Any:
+    """The same app with an after_request hook: every answer goes through a Response object (the
+    general path), where the plain app sends text and JSON without one."""
+    app = manypaths_app()
+
+    @app.after_request
+    def keep(response: Any) -> Any:
+        return response
 
     return app
 
@@ -107,8 +120,8 @@ def bottle_app() -> Any:
     return app
 
 
-APPS: dict[str, Callable[[], Any]] = {"manypaths": manypaths_app, "flask": flask_app, "falcon": falcon_app,
-                                      "bottle": bottle_app}
+APPS: dict[str, Callable[[], Any]] = {"manypaths": manypaths_app, "mp+hook": manypaths_hooked_app,
+                                      "flask": flask_app, "falcon": falcon_app, "bottle": bottle_app}
 
 
 def environ(path: str) -> dict[str, Any]:

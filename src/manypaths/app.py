@@ -25,9 +25,6 @@ if TYPE_CHECKING:
 
 
 
-_NOT_OPTIONS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"})
-
-
 class App(Scaffold):
     """A web application: ``app = App(__name__)``, then ``@app.route("/")``.
 
@@ -64,6 +61,7 @@ class App(Scaffold):
         self._logger: Any = None
         # True while no hook or override can observe a response object (see wsgi_app); None: not known.
         self._plain: bool | None = None
+        self._scoped_cache: dict[tuple[str, Any], list[Callable[..., Any]]] = {}
 
     @property
     def debug(self) -> bool:
@@ -148,6 +146,7 @@ class App(Scaffold):
     def _add_hook(self, scope: str | None, kind: str, func: Callable[..., Any]) -> None:
         self._hooks[kind].setdefault(scope, []).append(func)
         self._plain = None
+        self._scoped_cache.clear()
 
     def register_blueprint(self, blueprint: Blueprint, *, url_prefix: str | None = None, name: str | None = None) -> None:
         """Add a blueprint's routes, handlers and hooks (under ``name``, default the blueprint's)."""
@@ -185,7 +184,14 @@ class App(Scaffold):
                     rv = self._view_value(request, False)
                     kind = type(rv)
                     if kind is str or kind is dict:
-                        return _send(rv, kind is str, environ, start_response)
+                        if kind is str:
+                            data = rv.encode("utf-8")
+                            content_type = "text/html; charset=utf-8"
+                        else:
+                            data = json_text(rv).encode("ascii")
+                            content_type = "application/json"
+                        start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(data)))])
+                        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [data]
                     response = self._make_response_or_error(rv, request)
                 else:
                     response = self.full_dispatch_request(request)
@@ -222,14 +228,16 @@ class App(Scaffold):
         else:
             path = request.path
         routing_error: Exception | None = None
+        # WSGI servers send the method upper-case; Map.match upper-cases anything else itself.
+        method = environ.get("REQUEST_METHOD") or "GET"
         try:
-            # WSGI servers send the method upper-case; Map.match upper-cases anything else itself.
             rule, request.view_args = self.url_map.match(
-                path, environ.get("REQUEST_METHOD") or "GET", return_rule=True,
-                query_string=environ.get("QUERY_STRING") or "",
+                path, method, return_rule=True, query_string=environ.get("QUERY_STRING") or "",
             )
             request.url_rule = rule
             request.endpoint = rule.endpoint
+            if method != "GET" and rule.provide_automatic_options and str(method).upper() == "OPTIONS":
+                routing_error = _Options()
         except routing.RoutingError as e:
             routing_error = self._routing_error(e, request)
         try:
@@ -262,13 +270,10 @@ class App(Scaffold):
         return http_errors.NotFound()
 
     def dispatch_request(self, request: Request) -> Any:
-        """Call the matched view with the route's values (OPTIONS answered automatically)."""
+        """Call the matched view with the route's values."""
         rule = request.url_rule
         if rule is None:
             raise http_errors.NotFound()
-        if (rule.provide_automatic_options and request.environ.get("REQUEST_METHOD") not in _NOT_OPTIONS
-                and request.method == "OPTIONS"):
-            return self.make_default_options_response()
         view = self.view_functions.get(request.endpoint)
         if view is None:
             raise LookupError(f"No view function is registered for endpoint {request.endpoint!r}.")
@@ -282,13 +287,17 @@ class App(Scaffold):
         return response
 
     def _scoped(self, kind: str, request: Request) -> list[Callable[..., Any]]:
-        # The app's hooks first, then each enclosing blueprint's, outermost first (as Flask).
-        hooks = self._hooks[kind]
-        if not hooks:
-            return []
-        found = list(hooks.get(None, ()))
-        for name in reversed(list(blueprint_names(request.endpoint))):
-            found.extend(hooks.get(name, ()))
+        # The app's hooks first, then each enclosing blueprint's, outermost first (as Flask);
+        # kept per endpoint until a hook is added.
+        key = (kind, request.endpoint)
+        found = self._scoped_cache.get(key)
+        if found is None:
+            hooks = self._hooks[kind]
+            found = list(hooks.get(None, ()))
+            for name in reversed(list(blueprint_names(request.endpoint))):
+                found.extend(hooks.get(name, ()))
+            if len(self._scoped_cache) < 4096:
+                self._scoped_cache[key] = found
         return found
 
     def _teardown(self, request: Request, error: BaseException | None) -> None:
@@ -320,6 +329,8 @@ class App(Scaffold):
         """An HTTP error or an exception a handler is registered for becomes a response; others re-raise."""
         if isinstance(error, _Redirect):
             return error.response()
+        if isinstance(error, _Options):
+            return self.make_default_options_response()
         handler = self._find_handler(error, request)
         if handler is not None:
             return handler(error)
@@ -471,30 +482,7 @@ class _Redirect(Exception):
 
 
 class _Options(Exception):
-    """An OPTIONS request no view handles: answered with the URL's methods in ``Allow``."""
-
-    def __init__(self, allowed: frozenset[str]) -> None:
-        super().__init__(allowed)
-        self.allowed = allowed
-
-    def response(self) -> Response:
-        response = Response()
-        response.headers.set("Allow", ", ".join(sorted(self.allowed)))
-        return response
-
-
-def _send(rv: str | dict[str, Any], text: bool, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-    # A view's text or JSON straight to the server: what make_response(rv)(environ, start_response) sends.
-    if text:
-        data = rv.encode("utf-8")  # type: ignore[union-attr]
-        content_type = "text/html; charset=utf-8"
-    else:
-        data = json_text(rv).encode("ascii")
-        content_type = "application/json"
-    start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(data)))])
-    if environ.get("REQUEST_METHOD") == "HEAD":
-        return []
-    return [data]
+    """OPTIONS on a rule that answers it automatically (``Allow``): before-request hooks run first."""
 
 
 def url_for(endpoint: str, /, **values: Any) -> str:

@@ -402,7 +402,7 @@ def json_text(data: Any) -> str:
     encode = _ENCODER
     if encode is None:
         encode = _make_encoder()
-    return encode(data) + "\n"
+    return encode(data)
 
 
 def json_response(
@@ -456,7 +456,7 @@ def _build_encoder() -> Callable[[Any], str]:
     encoder: Any = _encoder  # its C accelerators are not in the type stubs
     if encoder.c_make_encoder is None or encoder.c_encode_basestring_ascii is None:  # pragma: no cover
         python_encoder = json.JSONEncoder(separators=(",", ":"), sort_keys=True, default=_json_default)
-        return python_encoder.encode
+        return lambda data: python_encoder.encode(data) + "\n"
     # The C encoder keeps no state between calls when it does not track circular references
     # (markers=None): building it once saves most of json.dumps' per-call cost. A circular
     # structure then fails with RecursionError instead of ValueError.
@@ -466,7 +466,7 @@ def _build_encoder() -> Callable[[Any], str]:
 
     def encode(data: Any) -> str:
         if isinstance(data, str):
-            return string(data)  # type: ignore[no-any-return]
-        return "".join(make(data, 0))
+            return string(data) + "\n"  # type: ignore[no-any-return]
+        return "".join(make(data, 0)) + "\n"  # a list or a tuple, by Python version
 
     return encode
