@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from . import routing
 from .blueprints import Blueprint, Scaffold, blueprint_names
-from .context import _current, current_app_object, current_request
+from .context import RequestContext, _current, current_app_object, current_request
 from .http import exceptions as http_errors
 from .http.datastructures import Headers
 from .http.exceptions import HTTPError
@@ -455,6 +455,26 @@ class App(Scaffold):
         return url
 
     # -- tools ----------------------------------------------------------------------------------
+
+    def test_request_context(self, path: str = "/", method: str = "GET", **kwargs: Any) -> RequestContext:
+        """A request context for tests and scripts, as Flask's: ``with app.test_request_context("/users/1"):``
+        makes ``request``, ``g``, ``url_for`` and ``current_app`` work without dispatching a view.
+
+        ``kwargs`` are those of ``manypaths.testing.build_environ`` (``base_url``, ``query_string``,
+        ``headers``, ``data``, ``json``, ``content_type``, ``environ_overrides``). The URL is matched:
+        ``request.url_rule``, ``endpoint`` and ``view_args`` are set when a rule matches it.
+        """
+        from .testing import build_environ
+
+        request = self.request_class(build_environ(path, method, **kwargs))
+        request.app = self
+        request.max_content_length = self.config["MAX_CONTENT_LENGTH"]
+        try:
+            request.url_rule, request.view_args = self.url_map.match(request.path, request.method, return_rule=True)
+            request.endpoint = request.url_rule.endpoint
+        except routing.RoutingError:
+            pass  # not matched: url_rule stays None, as in a view-less request
+        return RequestContext(request)
 
     def test_client(self) -> TestClient:
         """A client that calls the app in-process: ``app.test_client().get("/")``."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 # typing is for the type checker only: importing it at run time would cost every cold start
 # milliseconds, for annotations that `from __future__ import annotations` never evaluates.
@@ -49,6 +49,38 @@ def current_request() -> Request:
             "Working outside of a request: 'request', 'g', 'url_for' and 'current_app' work only while "
             "the app handles a request (use app.test_client() or app.test_request_context() in tests)."
         ) from None
+
+
+class RequestContext:
+    """Makes ``request`` a given Request while active: ``with app.test_request_context("/x"):``.
+
+    Inside, ``request``, ``g``, ``url_for`` and ``current_app`` work as in a view. Contexts nest
+    (the outer request comes back when the inner one ends).
+    """
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self._tokens: list[Token[Request]] = []
+
+    def push(self) -> None:
+        self._tokens.append(_current.set(self.request))
+
+    def pop(self) -> None:
+        if not self._tokens:
+            raise RuntimeError("This request context is not active (pop() without push()).")
+        _current.reset(self._tokens.pop())
+        if not self._tokens:
+            self.request.close()
+
+    def __enter__(self) -> RequestContext:
+        self.push()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.pop()
+
+    def __repr__(self) -> str:
+        return f"<RequestContext {self.request!r}>"
 
 
 def current_app_object() -> App:

@@ -94,62 +94,11 @@ class TestClient:
         content_type: str | None,
         environ_overrides: Mapping[str, Any] | None,
     ) -> TestResponse:
-        path, _, inline_query = path.partition("?")
-        if query_string is None:
-            query = inline_query
-        elif isinstance(query_string, str):
-            query = query_string
-        else:
-            query = urlencode(list(_pairs(query_string)), doseq=True)
-        body = b""
-        if json is not None:
-            body = _json.dumps(json).encode("utf-8")
-            content_type = content_type or "application/json"
-        elif isinstance(data, (bytes, str)):
-            body = data.encode("utf-8") if isinstance(data, str) else data
-        elif data is not None:
-            items = list(_pairs(data))
-            if any(_is_file(v) for _, v in items):
-                body, content_type = _encode_multipart(items)
-            else:
-                body = urlencode(items).encode("ascii")
-                content_type = content_type or "application/x-www-form-urlencoded"
-        host, _, port = self.host.partition(":")
-        environ: dict[str, Any] = {
-            "REQUEST_METHOD": method.upper(),
-            "SCRIPT_NAME": self.script_name,
-            # WSGI: the percent-decoded path, as latin-1 code points of its UTF-8 bytes.
-            "PATH_INFO": unquote(path, encoding="latin-1"),
-            "QUERY_STRING": query,
-            "SERVER_NAME": host,
-            "SERVER_PORT": port or ("443" if self.scheme == "https" else "80"),
-            "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_HOST": self.host,
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": self.scheme,
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": io.StringIO(),
-            "wsgi.multithread": False,
-            "wsgi.multiprocess": False,
-            "wsgi.run_once": False,
-        }
-        if body or method.upper() in ("POST", "PUT", "PATCH"):
-            environ["CONTENT_LENGTH"] = str(len(body))
-        if content_type:
-            environ["CONTENT_TYPE"] = content_type
-        if self.cookies:
-            environ["HTTP_COOKIE"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if headers:
-            pairs = headers.items() if hasattr(headers, "items") else headers
-            for key, value in pairs:
-                name = key.upper().replace("-", "_")
-                if name in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-                    environ[name] = value
-                else:
-                    environ["HTTP_" + name] = value
-        if environ_overrides:
-            environ.update(environ_overrides)
+        environ = build_environ(
+            path, method, base_url=f"{self.scheme}://{self.host}{self.script_name}", query_string=query_string,
+            headers=headers, data=data, json=json, content_type=content_type, environ_overrides=environ_overrides,
+            cookies=self.cookies,
+        )
         return self.call(environ)
 
     def call(self, environ: dict[str, Any]) -> TestResponse:
@@ -199,6 +148,88 @@ class TestClient:
 
     def options(self, path: str = "/", **kw: Any) -> TestResponse:
         return self.open(path, "OPTIONS", **kw)
+
+
+def build_environ(
+    path: str = "/",
+    method: str = "GET",
+    *,
+    base_url: str = "http://localhost",
+    query_string: Mapping[str, Any] | str | None = None,
+    headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+    data: Mapping[str, Any] | str | bytes | None = None,
+    json: Any = None,
+    content_type: str | None = None,
+    environ_overrides: Mapping[str, Any] | None = None,
+    cookies: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The WSGI environ a server would give the app for this request.
+
+    ``path`` may carry a query (``"/search?q=x"``) unless ``query_string`` is given (a string or a
+    mapping, lists giving repeated keys); ``base_url`` is the scheme, host and mount point
+    (``SCRIPT_NAME``); ``data`` is a body (bytes/str) or form fields (file-like values make it
+    multipart); ``json`` a value sent as JSON.
+    """
+    target = urlsplit(base_url)
+    scheme = target.scheme or "http"
+    netloc = target.netloc or "localhost"
+    path, _, inline_query = path.partition("?")
+    if query_string is None:
+        query = inline_query
+    elif isinstance(query_string, str):
+        query = query_string
+    else:
+        query = urlencode(list(_pairs(query_string)), doseq=True)
+    body = b""
+    if json is not None:
+        body = _json.dumps(json).encode("utf-8")
+        content_type = content_type or "application/json"
+    elif isinstance(data, (bytes, str)):
+        body = data.encode("utf-8") if isinstance(data, str) else data
+    elif data is not None:
+        items = list(_pairs(data))
+        if any(_is_file(v) for _, v in items):
+            body, content_type = _encode_multipart(items)
+        else:
+            body = urlencode(items).encode("ascii")
+            content_type = content_type or "application/x-www-form-urlencoded"
+    host, _, port = netloc.partition(":")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method.upper(),
+        "SCRIPT_NAME": target.path.rstrip("/"),
+        # WSGI: the percent-decoded path, as latin-1 code points of its UTF-8 bytes.
+        "PATH_INFO": unquote(path, encoding="latin-1"),
+        "QUERY_STRING": query,
+        "SERVER_NAME": host,
+        "SERVER_PORT": port or ("443" if scheme == "https" else "80"),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": netloc,
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": scheme,
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": io.StringIO(),
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    if body or method.upper() in ("POST", "PUT", "PATCH"):
+        environ["CONTENT_LENGTH"] = str(len(body))
+    if content_type:
+        environ["CONTENT_TYPE"] = content_type
+    if cookies:
+        environ["HTTP_COOKIE"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    if headers:
+        pairs = headers.items() if hasattr(headers, "items") else headers
+        for key, value in pairs:
+            name = key.upper().replace("-", "_")
+            if name in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                environ[name] = value
+            else:
+                environ["HTTP_" + name] = value
+    if environ_overrides:
+        environ.update(environ_overrides)
+    return environ
 
 
 def _pairs(values: Mapping[str, Any]) -> Iterable[tuple[str, Any]]:
