@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from .compiler import compile_builder, compile_matcher
 from .converters import DEFAULT_CONVERTERS, PATH_SAFE
 from .exceptions import BuildError, MethodNotAllowed, NotFound, RequestRedirect, RuleError
 from .matcher import ALLOWED, CONVERT, EMPTY, SlashRequired, State, new_context, walk
+from .rules import merge_slashes
 
 # typing is for the type checker only: importing it at run time would cost every cold start
 # milliseconds, for annotations that `from __future__ import annotations` never evaluates.
@@ -21,7 +20,6 @@ if TYPE_CHECKING:
     from .matcher import Match
     from .rules import Rule
 
-_SLASHES = re.compile("/{2,}")
 _OPTIONS = frozenset({"OPTIONS"})
 _UPPER = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 if TYPE_CHECKING:
@@ -208,7 +206,7 @@ class Map:
     def _miss(self, path: str, method: str, ctx: list[Any], query_string: str) -> NoReturn:
         """No rule matched: a merged-slashes redirect, 405 or 404, from what the walk collected."""
         if self.merge_slashes and "//" in path:
-            merged = _SLASHES.sub("/", path)
+            merged = merge_slashes(path)
             ctx[CONVERT] = False
             try:
                 found = walk(self._root, merged.split("/"), 0, method, ctx, ())

@@ -124,6 +124,11 @@ def walk(state: State, parts: list[str], i: int, method: str, ctx: list[Any], va
             found = walk(following, parts, i + 1, method, ctx, (*values, part))
         elif dyn.final:
             found = walk_final(dyn, following, parts, i, method, ctx, values)
+        elif dyn.str_test is not None:
+            # A str method that decides the part's regex exactly (see rules._STR_TESTS).
+            if not getattr(part, dyn.str_test)():
+                continue
+            found = walk(following, parts, i + 1, method, ctx, (*values, part))
         else:
             m = dyn.match(part)
             if m is None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from .converters import PATH_SAFE, BaseConverter, ValidationError, quote_segment
 from .exceptions import RuleError
 
@@ -12,33 +10,23 @@ from .exceptions import RuleError
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Hashable, Iterable, Mapping
+    from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
     from typing import Any
 
     from .map import Map
 
     Weight = tuple[int, tuple[tuple[int, int], ...], int, tuple[int, ...]]
 
-_PART_RE = re.compile(
-    r"""
-    (?:
-        (?P<slash>/)
-      | (?P<static>[^</]+)
-      | <(?:(?P<converter>[a-zA-Z_][a-zA-Z0-9_]*)(?:\((?P<arguments>.*?)\))?:)?
-         (?P<variable>[a-zA-Z_][a-zA-Z0-9_]*)>
-    )
-    """,
-    re.VERBOSE,
-)
-_ARG_RE = re.compile(
-    r"""
+# Rule text is read by hand, not with a regex: ``re`` (and ``enum`` under it) cost a cold start
+# milliseconds, and most rules never need one (``<id>`` and ``<int:id>`` parts are tested with
+# str methods). ``re`` is imported when a rule's converter or mixed part needs a regex.
+_NAME_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+_NAME_CHARS = _NAME_START | frozenset("0123456789")
+_ARG_PATTERN = r"""
     \s*((?P<name>\w+)\s*=\s*)?
     (?P<value>True|False|\d+.\d+|\d+.|\d+|[\w\d_.]+|[urUR]?(?P<stringval>"[^"]*?"|'[^']*'))
     \s*,
-    """,
-    re.VERBOSE | re.UNICODE,
-)
-_SLASHES = re.compile("/{2,}")
+"""
 _QUERY_SAFE = "!$'()*,/:;?@"
 _CONSTANTS: dict[str, Any] = {"None": None, "True": True, "False": False}
 
@@ -51,7 +39,9 @@ def parse_converter_args(text: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
     args: list[Any] = []
     kwargs: dict[str, Any] = {}
     position = 0
-    for item in _ARG_RE.finditer(text):
+    import re
+
+    for item in re.finditer(_ARG_PATTERN, text, re.VERBOSE | re.UNICODE):
         if item.start() != position:
             raise ValueError(f"cannot parse converter argument {text[position:item.start()]!r}")
         raw = item.group("stringval")
@@ -67,6 +57,78 @@ def parse_converter_args(text: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
     if position != len(text):
         raise ValueError(f"cannot parse converter argument {text[position:-1]!r}")
     return tuple(args), kwargs
+
+
+def _name_end(text: str, pos: int) -> int:
+    # The end of a name ([a-zA-Z_][a-zA-Z0-9_]*) starting at pos, or pos if none starts there.
+    if pos >= len(text) or text[pos] not in _NAME_START:
+        return pos
+    end = pos + 1
+    while end < len(text) and text[end] in _NAME_CHARS:
+        end += 1
+    return end
+
+
+def _variable(text: str, pos: int) -> tuple[str | None, str | None, str, int] | None:
+    """``<converter(arguments):name>`` at ``text[pos] == "<"``: (converter, arguments, name, end), as
+    werkzeug's rule regex reads it; None if it is not one."""
+    start = pos + 1
+    end = _name_end(text, start)
+    if end == start:
+        return None
+    following = text[end:end + 1]
+    if following == "(":
+        # The regex's lazy ``\((.*?)\):``: the first "):" after which a name and ">" follow,
+        # with no line break inside the arguments.
+        search = end + 1
+        while (close := text.find("):", search)) >= 0 and "\n" not in text[end + 1:close]:
+            name_end = _name_end(text, close + 2)
+            if name_end > close + 2 and text[name_end:name_end + 1] == ">":
+                return text[start:end], text[end + 1:close], text[close + 2:name_end], name_end + 1
+            search = close + 1
+        return None
+    if following == ":":
+        name_end = _name_end(text, end + 1)
+        if name_end > end + 1 and text[name_end:name_end + 1] == ">":
+            return text[start:end], None, text[end + 1:name_end], name_end + 1
+        return None
+    if following == ">":
+        return None, None, text[start:end], end + 1
+    return None
+
+
+def tokenize(text: str, rule: str | None = None) -> Iterator[tuple[str, Any]]:
+    """Rule text as werkzeug's rule regex reads it: ``("/", "/")``, ``("static", text)`` and
+    ``("variable", (converter or None, arguments or None, name))``.
+
+    Raises:
+        RuleError: text that is none of these (``rule`` names the rule in the message).
+    """
+    pos = 0
+    while pos < len(text):
+        char = text[pos]
+        if char == "/":
+            yield "/", "/"
+            pos += 1
+        elif char != "<":
+            end = pos + 1
+            while end < len(text) and text[end] not in "</":
+                end += 1
+            yield "static", text[pos:end]
+            pos = end
+        else:
+            found = _variable(text, pos)
+            if found is None:
+                raise RuleError(rule or text, f"malformed at position {pos}: {text[pos:pos + 20]!r}")
+            converter, arguments, variable, pos = found
+            yield "variable", (converter, arguments, variable)
+
+
+def merge_slashes(text: str) -> str:
+    """Runs of slashes as one (``//a///b`` -> ``/a/b``)."""
+    while "//" in text:
+        text = text.replace("//", "/")
+    return text
 
 
 def _literal(value: str) -> Any:
@@ -88,6 +150,32 @@ _ANY_SEGMENT = frozenset({r"(?P<_mp0>[^/]+)\Z", r"(?P<_mp0>[^/]{1,})\Z"})
 _STR_TESTS = {r"(?P<_mp0>\d+)\Z": "isdecimal"}
 
 
+# What re.escape escapes (Python 3.7+), without importing re.
+_REGEX_SPECIAL = {i: "\\" + chr(i) for i in b"()[]{}?*+-|^$\\.&~# \t\n\r\v\f"}
+
+
+def _escape(text: str) -> str:
+    return text.translate(_REGEX_SPECIAL)
+
+
+def _regex_match(content: str) -> Callable[[str], Any]:
+    # The part's regex, compiled on first use: parts decided by a str test never need it.
+    compiled: Any = None
+    if content in _ANY_SEGMENT or content in _STR_TESTS:
+        def match(text: str) -> Any:
+            nonlocal compiled
+            if compiled is None:
+                import re
+
+                compiled = re.compile(content).match
+            return compiled(text)
+
+        return match
+    import re
+
+    return re.compile(content).match
+
+
 class DynamicPart:
     """One ``/``-delimited part holding converters (or, if ``final``, the rest of the path)."""
 
@@ -99,11 +187,11 @@ class DynamicPart:
         self.suffixed = suffixed
         self.weight = weight
         self.key = (content, final, suffixed, weight)
-        self.match = re.compile(content).match
         self.names = tuple(f"_mp{i}" for i in range(count))
         # The default converter alone in a part matches any non-empty segment: skip the regex.
         self.any_segment = not final and content in _ANY_SEGMENT
         self.str_test = None if final else _STR_TESTS.get(content)
+        self.match: Callable[[str], Any] = _regex_match(content)
 
 
 class Rule:
@@ -182,7 +270,7 @@ class Rule:
             self.strict_slashes = map.strict_slashes
         if self.merge_slashes is None:
             self.merge_slashes = map.merge_slashes
-        text = _SLASHES.sub("/", self.rule) if self.merge_slashes else self.rule
+        text = merge_slashes(self.rule) if self.merge_slashes else self.rule
         self.converters = {}
         self._trace: list[tuple[bool, str]] = []
         self.parts = list(self._parse(text, map.converters))
@@ -208,28 +296,8 @@ class Rule:
         count = 0
         static_weights: list[tuple[int, int]] = []
         argument_weights: list[int] = []
-        pos = 0
-        while pos < len(text):
-            m = _PART_RE.match(text, pos)
-            if m is None:
-                raise RuleError(self.rule, f"malformed at position {pos}: {text[pos:pos + 20]!r}")
-            static_text, variable, slash = m.group("static", "variable", "slash")
-            if static_text is not None:
-                static_weights.append((len(static_weights), -len(static_text)))
-                self._trace.append((False, static_text))
-                content += static_text if static else re.escape(static_text)
-            if variable is not None:
-                if static:
-                    content = re.escape(content)
-                static = False
-                conv = self._converter(variable, m.group("converter") or "default", m.group("arguments"), converters)
-                if not conv.part_isolating:
-                    final = True
-                content += f"(?P<_mp{count}>{conv.regex})"
-                count += 1
-                argument_weights.append(conv.weight)
-                self._trace.append((True, variable))
-            if slash is not None:
+        for kind, value in tokenize(text, self.rule):
+            if kind == "/":
                 self._trace.append((False, "/"))
                 if final:
                     content += "/"
@@ -237,7 +305,22 @@ class Rule:
                     yield self._part(content, static, False, False, static_weights, argument_weights, count)
                     content, static, final, count = "", True, False, 0
                     static_weights, argument_weights = [], []
-            pos = m.end()
+            elif kind == "static":
+                static_weights.append((len(static_weights), -len(value)))
+                self._trace.append((False, value))
+                content += value if static else _escape(value)
+            else:
+                converter, arguments, variable = value
+                if static:
+                    content = _escape(content)
+                static = False
+                conv = self._converter(variable, converter or "default", arguments, converters)
+                if not conv.part_isolating:
+                    final = True
+                content += f"(?P<_mp{count}>{conv.regex})"
+                count += 1
+                argument_weights.append(conv.weight)
+                self._trace.append((True, variable))
         suffixed = final and content.endswith("/")
         if suffixed:
             # "/<path:p>/" matches with or without the slash; the slash is then checked apart.
@@ -264,7 +347,7 @@ class Rule:
         weight: Weight = (-len(static_weights), tuple(static_weights), -len(argument_weights), tuple(argument_weights))
         try:
             return DynamicPart(content + r"\Z", final, suffixed, weight, count)
-        except re.error as e:
+        except ValueError as e:  # re.error
             raise RuleError(self.rule, f"a converter's regex does not compile: {e}") from None
 
     def _converter(
@@ -369,10 +452,9 @@ class Rule:
         target = self.redirect_to
         if callable(target):
             return str(target(self.map, **values))
-        return _VARIABLE_RE.sub(lambda m: self.converters[m.group(1)].to_url(values[m.group(1)]), str(target))
+        import re
 
-
-_VARIABLE_RE = re.compile(r"<([^>]+)>")
+        return re.sub(r"<([^>]+)>", lambda m: self.converters[m.group(1)].to_url(values[m.group(1)]), str(target))
 
 
 def _multi_items(values: Mapping[str, Any]) -> Iterable[tuple[str, Any]]:
