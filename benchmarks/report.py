@@ -52,8 +52,7 @@ def main() -> None:
         f"- Python {platform.python_version()} ({platform.python_implementation()})\n"
         f"- manypaths {metadata.version('manypaths')}; peers: {versions}\n"
         f"- Date: {time.strftime('%Y-%m-%d')}\n\n"
-        "\n".join(sections)
-    )
+    ) + "\n".join(sections)
     (HERE.parent / "BENCHMARKS.md").write_text(text)
     print("wrote BENCHMARKS.md", file=sys.stderr)
 
