@@ -25,6 +25,11 @@ if TYPE_CHECKING:
 
 
 
+# What a view's str and dict become (Response's default mimetype; Flask's JSON type).
+_HTML = "text/html; charset=utf-8"
+_JSON = "application/json"
+
+
 class App(Scaffold):
     """A web application: ``app = App(__name__)``, then ``@app.route("/")``.
 
@@ -186,10 +191,10 @@ class App(Scaffold):
                     if kind is str or kind is dict:
                         if kind is str:
                             data = rv.encode("utf-8")
-                            content_type = "text/html; charset=utf-8"
+                            content_type = _HTML
                         else:
                             data = json_text(rv).encode("ascii")
-                            content_type = "application/json"
+                            content_type = _JSON
                         start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(data)))])
                         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [data]
                     response = self._make_response_or_error(rv, request)
@@ -364,9 +369,9 @@ class App(Scaffold):
         """
         kind = type(rv)
         if kind is str and self.response_class is Response:  # the common cases first
-            return fast_response(Response, rv, "text/html; charset=utf-8")
+            return fast_response(Response, rv, _HTML)
         if kind is dict:
-            return fast_response(self.response_class, json_text(rv), "application/json")
+            return fast_response(self.response_class, json_text(rv), _JSON)
         status: Any = None
         headers: Any = None
         if isinstance(rv, tuple):

@@ -226,7 +226,7 @@ class Response:
         code = self._status_code
         if code < 200 or code == 204 or code == 304:
             # No body, and (RFC 9110 8.6, 15.4.5) no Content-Length or representation headers.
-            drop = _NO_BODY_HEADERS[code == 304]
+            drop = _NOT_MODIFIED_DROPS if code == 304 else _NO_CONTENT_DROPS
             start_response(self._status, [(k, v) for k, v in self.headers._items if k.lower() not in drop])
             self.close()
             return []
@@ -288,12 +288,10 @@ _new = object.__new__
 _new_headers = Headers.__new__
 _response_init = Response.__init__
 
-# Headers a response without a body must not carry: 1xx and 204 (False), 304 (True, as werkzeug).
-_NO_BODY_HEADERS = {
-    False: frozenset({"content-length"}),
-    True: frozenset({"allow", "content-encoding", "content-language", "content-length", "content-md5",
-                     "content-range", "content-type", "last-modified"}),
-}
+# Headers a response without a body must not carry: 1xx and 204, and 304 (as werkzeug).
+_NO_CONTENT_DROPS = frozenset({"content-length"})
+_NOT_MODIFIED_DROPS = frozenset({"allow", "content-encoding", "content-language", "content-length", "content-md5",
+                                 "content-range", "content-type", "last-modified"})
 
 _STATUS_LINES = {code: f"{code} {text}" for code, text in STATUS_TEXT.items()}
 _CONTENT_TYPES = {"text/html": "text/html; charset=utf-8", "text/plain": "text/plain; charset=utf-8",

@@ -35,12 +35,12 @@ def parse_converter_args(text: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """Parse ``1, min=2, name='x'`` the way werkzeug does; raise ``ValueError`` on junk."""
     if not text.strip():
         return (), {}
+    import re
+
     text += ","
     args: list[Any] = []
     kwargs: dict[str, Any] = {}
     position = 0
-    import re
-
     for item in re.finditer(_ARG_PATTERN, text, re.VERBOSE | re.UNICODE):
         if item.start() != position:
             raise ValueError(f"cannot parse converter argument {text[position:item.start()]!r}")
