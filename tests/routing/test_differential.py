@@ -1,9 +1,15 @@
 """Map.match agrees with werkzeug's MapAdapter.match on generated rule sets and requests.
 
-One deliberate difference is emulated, not loosened: when a converter's ``to_python`` raises
-ValidationError, manypaths tries the next rule (werkzeug's documented behaviour) while
-werkzeug >= 2.2 answers 404. The reference answer for such a case is werkzeug's own answer
-with the rejecting rule removed, repeated until no converter rejects.
+Two deliberate differences are emulated, not loosened:
+
+- when a converter's ``to_python`` raises ValidationError (or ``int()`` refuses more digits
+  than Python's limit), manypaths tries the next rule (werkzeug's documented behaviour) while
+  werkzeug >= 2.2 answers 404 (500 for the digits). The reference answer for such a case is
+  werkzeug's own answer with the rejecting rule removed, repeated until no converter rejects.
+- a 405 lists only methods for which some rule accepts the URL (its converters included);
+  werkzeug also counts rules whose converters would reject the values. The reference keeps a
+  method of werkzeug's ``Allow`` only if werkzeug (with the emulation above) matches the
+  request with that method, and answers 404 when none is left.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import random
 import uuid
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from werkzeug import routing as wz
@@ -54,6 +60,9 @@ class _Recorder:
         except wz.ValidationError:
             rejections.append(self)
             raise
+        except ValueError:  # int() past sys.get_int_max_str_digits(): we reject the value
+            rejections.append(self)
+            raise wz.ValidationError() from None
 
 
 class WzInt(_Recorder, wz.IntegerConverter):
@@ -111,7 +120,7 @@ def _concrete(rnd: random.Random, rule_text: str) -> str:
         spec = rule_text[i + 1 : j]
         i = j + 1
         if spec.startswith("int"):
-            out.append(rnd.choice(["5", "0", "51", "123", "1234", "-7", "x", "42"]))
+            out.append(rnd.choice(["5", "0", "51", "123", "1234", "-7", "x", "42", "9" * 4400]))
         elif spec.startswith("float"):
             out.append(rnd.choice(["1.5", "0.5", "-2.5", "3", "10.25"]))
         elif spec.startswith("path"):
@@ -158,7 +167,7 @@ def _adapter(specs: list[dict[str, Any]]) -> tuple[wz.Map, wz.MapAdapter]:
     return _adapters[key]
 
 
-def _werkzeug(specs: list[dict[str, Any]], path: str, method: str) -> tuple[Any, ...]:
+def _werkzeug(specs: list[dict[str, Any]], path: str, method: str, filter_allowed: bool = True) -> tuple[Any, ...]:
     live = list(specs)
     while True:
         wmap, adapter = _adapter(live)
@@ -171,7 +180,10 @@ def _werkzeug(specs: list[dict[str, Any]], path: str, method: str) -> tuple[Any,
             return ("redirect", url.path + (f"?{url.query}" if url.query else ""))
         except WzMethodNotAllowed as e:
             if not rejections:
-                return ("405", frozenset(e.valid_methods or ()))
+                allowed = frozenset(e.valid_methods or ())
+                if filter_allowed:
+                    allowed = frozenset(m for m in allowed if _reaches_a_rule(specs, path, m))
+                return ("405", allowed) if allowed else ("404",)
         except WzNotFound:
             if not rejections:
                 return ("404",)
@@ -179,6 +191,14 @@ def _werkzeug(specs: list[dict[str, Any]], path: str, method: str) -> tuple[Any,
         rejected = rejections[-1]
         rule = next(r for r in wmap.iter_rules() if rejected in r._converters.values())
         live = [s for s in live if s["endpoint"] != rule.endpoint]
+
+
+def _reaches_a_rule(specs: list[dict[str, Any]], path: str, method: str) -> bool:
+    # The request matches with this method, directly or after one redirect (merged slashes).
+    answer = _werkzeug(specs, path, method, filter_allowed=False)
+    if answer[0] == "redirect":
+        answer = _werkzeug(specs, unquote(answer[1].partition("?")[0]), method, filter_allowed=False)
+    return answer[0] == "match"
 
 
 def _ours(m: Map, path: str, method: str) -> tuple[Any, ...]:

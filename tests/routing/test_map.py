@@ -97,7 +97,8 @@ def test_map_build_errors_say_what_is_wrong(url_map: Map) -> None:
         url_map.build("show_post")
     with pytest.raises(BuildError, match="method DELETE"):
         url_map.build("show_post", {"post_id": 1}, method="DELETE")
-    with pytest.raises(BuildError, match="rejected a value"):
+    # As werkzeug: a converter's ValueError in to_url reaches the caller (a value of the wrong type).
+    with pytest.raises(ValueError, match="invalid literal"):
         url_map.build("show_post", {"post_id": "abc"})
 
 
@@ -216,5 +217,5 @@ def test_map_build_literal_braces_and_fallbacks() -> None:
     assert m.build("braces", {"x": "1"}) == "/a%7B%7Db/1"
     assert m.build("p", {"n": 3, "extra": None}) == "/p/3"  # None counts as absent
     assert m.build("p", {"n": 3, "q": "x y"}) == "/p/3?q=x+y"  # extras: the generic path
-    with pytest.raises(BuildError, match="rejected a value"):
-        m.build("p", {"n": "three"})  # the fast path's ValueError is reported by the generic one
+    with pytest.raises(ValueError, match="three"):
+        m.build("p", {"n": "three"})  # the fast path's ValueError reaches the caller, as werkzeug's

@@ -43,7 +43,7 @@ def test_rule_same_text_and_method_twice_fails() -> None:
 
 
 def test_rule_methods_string_and_empty_rejected() -> None:
-    with pytest.raises(RuleError, match="not the string"):
+    with pytest.raises(TypeError, match="not the string"):
         Rule("/", endpoint="e", methods="GET")
     with pytest.raises(RuleError, match="never match"):
         Rule("/", endpoint="e", methods=[])

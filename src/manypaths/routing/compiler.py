@@ -144,11 +144,19 @@ class _Emitter:
             self._accept(out, rule, values, depth)
             return
         allowed = self.const(rule.methods, "A")
+        r = self.const(rule, "R")
         out.append(f"{pad}if method in {allowed}:")
         self._accept(out, rule, values, depth + 1)
         if record_allowed:
             out.append(f"{pad}else:")
-            out.append(f"{pad}    ctx[0] = ctx[0] | {allowed}")
+            if rule._to_python:
+                # The URL exists for other methods only if this rule's converters accept the values.
+                out.append(f"{pad}    if {r}.convert(({''.join(v + ', ' for v in values)})) is not None:")
+                out.append(f"{pad}        ctx[0] = ctx[0] | {allowed}")
+                out.append(f"{pad}    else:")
+                out.append(f"{pad}        ctx[1] = ctx[1] | {{{r}}}")
+            else:
+                out.append(f"{pad}    ctx[0] = ctx[0] | {allowed}")
 
     def _accept(self, out: list[str], rule: Rule, values: list[str], depth: int) -> None:
         # The generated matcher serves the converting pass only (the merge-slashes pass walks).
@@ -158,7 +166,15 @@ class _Emitter:
             items = ", ".join(
                 f"{name!r}: {f'{call}({v})' if call else v}" for name, v, call in zip(rule.names, values, rule.inline)
             )
-            out.append(f"{pad}return {r}, {{{items}}}")
+            if "int" in rule.inline:
+                # int() refuses more digits than sys.get_int_max_str_digits(): the rule rejects the
+                # value (404 or the next rule), as NumberConverter.to_python does.
+                out.append(f"{pad}try:")
+                out.append(f"{pad}    return {r}, {{{items}}}")
+                out.append(f"{pad}except ValueError:")
+                out.append(f"{pad}    ctx[1] = ctx[1] | {{{r}}}")
+            else:
+                out.append(f"{pad}return {r}, {{{items}}}")
         else:
             out.append(f"{pad}a = {r}.convert(({''.join(v + ', ' for v in values)}))")
             out.append(f"{pad}if a is not None:")
@@ -223,7 +239,9 @@ def compile_builder(rules: list[Rule]) -> Callable[[Any], str | None]:
         lines.append(f"    if {present}:")
         lines.append(f"        if n != {len(required)}:")
         lines.append("            return None")
-        lines.append(f"        return {' + '.join(pieces) or repr('')}")
+        # A long chain of "+" nests in the compiler's tree (RecursionError past ~1,000 pieces).
+        joined = " + ".join(pieces) if len(pieces) <= 32 else f"''.join(({', '.join(pieces)},))"
+        lines.append(f"        return {joined or repr('')}")
     lines.append("    return None")
     namespace = dict(constants)
     exec(compile("\n".join(lines), "<manypaths url builder>", "exec"), namespace)

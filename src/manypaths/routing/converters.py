@@ -125,6 +125,11 @@ class NumberConverter(BaseConverter):
         signed: bool = False,
     ) -> None:
         super().__init__(map)
+        for name, bound in (("min", min), ("max", max)):
+            if bound is not None and (isinstance(bound, bool) or not isinstance(bound, (int, float))):
+                raise TypeError(f"{name} must be a number, not {bound!r}")
+        if not isinstance(signed, bool):
+            raise TypeError(f"signed must be True or False, not {signed!r}")
         if signed:
             self.regex = f"-?{type(self).regex}"
         self.fixed_digits = _nonneg("fixed_digits", fixed_digits)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from .compiler import compile_builder, compile_matcher
-from .converters import DEFAULT_CONVERTERS, PATH_SAFE
+from .converters import DEFAULT_CONVERTERS, PATH_SAFE, ValidationError
 from .exceptions import BuildError, MethodNotAllowed, NotFound, RequestRedirect, RuleError
-from .matcher import ALLOWED, CONVERT, EMPTY, SlashRequired, State, new_context, walk
+from .matcher import ALLOWED, CONVERT, EMPTY, SlashRequired, State, new_context, walk, walk_deep
 from .rules import merge_slashes
 
 # typing is for the type checker only: importing it at run time would cost every cold start
@@ -62,6 +62,7 @@ class Map:
         self._static: dict[str, dict[str, StaticHit]] | None = None
         self._compiled: Any = None
         self._builders: dict[Hashable, Any] = {}
+        self._build_rules: dict[Hashable, list[Rule]] = {}
         self._walks = 0
         self._start: State | None = None
         for rule in rules:
@@ -76,7 +77,8 @@ class Map:
         """
         rule.bind(self)
         # Same parts (static text, converter regexes) means the same URLs: a clash.
-        shape = tuple(p if isinstance(p, str) else p.key for p in rule.parts)
+        # Converters are shared per spelling, so their identities tell `<int(max=9):v>` from `<int:v>`.
+        shape = (*(p if isinstance(p, str) else p.key for p in rule.parts), *map(id, rule.converters.values()))
         same = self._by_text.setdefault(shape, [])
         for other in same:
             if rule.methods is None or other.methods is None:
@@ -96,6 +98,7 @@ class Map:
             self._compiled = None
             self._walks = 0
         self._builders.pop(rule.endpoint, None)
+        self._build_rules.pop(rule.endpoint, None)
 
     def __iter__(self) -> Iterator[Rule]:
         return iter(self._rules)
@@ -161,8 +164,11 @@ class Map:
                     found = compiled(parts, len(parts), method, ctx)
                 except SlashRequired:
                     raise RequestRedirect(_redirect(path + "/", query_string)) from None
-                if found is None:
-                    self._miss(path, method, ctx, query_string)
+                except RecursionError:
+                    found = None  # the walk below takes over with an explicit stack
+                else:
+                    if found is None:
+                        self._miss(path, method, ctx, query_string)
         if found is None:
             found = self._walk(path, method.upper(), query_string)
         rule, args = found
@@ -199,6 +205,13 @@ class Map:
                 found = walk(self._root, parts, 0, method, ctx, ())
         except SlashRequired:
             raise RequestRedirect(_redirect(path + "/", query_string)) from None
+        except RecursionError:
+            # A rule deeper than the recursion limit: walk again with an explicit stack.
+            ctx = new_context()
+            try:
+                found = walk_deep(self._root, parts, 0, method, ctx, ())
+            except SlashRequired:
+                raise RequestRedirect(_redirect(path + "/", query_string)) from None
         if found is None:
             self._miss(path, method, ctx, query_string)
         return found  # type: ignore[no-any-return]
@@ -252,7 +265,7 @@ class Map:
         if method is None and not force_external:
             builder = self._builders.get(endpoint)
             if builder is None and endpoint in self._by_endpoint:
-                builder = self._builders[endpoint] = compile_builder(self._by_endpoint[endpoint])
+                builder = self._builders[endpoint] = compile_builder(self._build_order(endpoint))
             if builder is not None:
                 try:
                     path: str | None = builder(values)
@@ -262,26 +275,29 @@ class Map:
                     return f"{script_name.rstrip('/')}{path}" if script_name else path
         if method is not None:
             method = method.upper()
-        rules = self._by_endpoint.get(endpoint)
+        rules = self._build_order(endpoint)
         if not rules:
             raise BuildError(endpoint, values, method, reason="no such endpoint.", suggestion=self._suggest(endpoint))
         path = None
-        problems: list[str] = []
+        rejected: list[str] = []
+        # As werkzeug: the rules accepting GET first, then any; a converter's ValidationError in
+        # to_url passes to the next rule, any other exception (ValueError...) reaches the caller.
         for candidate_method in ("GET", None) if method is None else (method,):
             for rule in rules:
                 if not rule.suitable_for(values, candidate_method):
                     continue
                 try:
                     path = rule.build(values, append_unknown)
-                except ValueError as e:
-                    problems.append(f"{rule.rule!r} rejected a value: {e or type(e).__name__}")
+                except ValidationError:
+                    if rule.rule not in rejected:
+                        rejected.append(rule.rule)
                     continue
                 break
             if path is not None:
                 break
         if path is None:
             present = {k: v for k, v in values.items() if v is not None}
-            raise BuildError(endpoint, present, method, reason=_why_not(rules, present, method, problems))
+            raise BuildError(endpoint, present, method, reason=_why_not(rules, present, method, rejected))
         if not force_external:
             if not script_name:
                 return path
@@ -289,7 +305,20 @@ class Map:
         root = script_name.rstrip("/")
         if not host:
             raise ValueError("force_external=True needs the host to build an absolute URL")
-        return f"{url_scheme}://{host}{root}/{path.lstrip('/')}"
+        # No scheme: a scheme-relative URL ("//host/path"), as werkzeug builds it.
+        scheme = f"{url_scheme}:" if url_scheme else ""
+        return f"{scheme}//{host}{root}/{path.lstrip('/')}"
+
+    def _build_order(self, endpoint: Hashable) -> list[Rule]:
+        # werkzeug's build order: the rules using more values (then more defaults) first, so
+        # url_for("posts", page=2) picks "/posts/<int:page>" over "/posts/". Stable: ties keep
+        # the order added.
+        rules = self._build_rules.get(endpoint)
+        if rules is None:
+            rules = sorted(self._by_endpoint.get(endpoint, ()),
+                           key=lambda r: (-len(r.arguments), -len(r.defaults or ())))
+            self._build_rules[endpoint] = rules
+        return rules
 
     def _suggest(self, endpoint: Hashable) -> Hashable | None:
         import difflib
@@ -322,9 +351,9 @@ def _redirect(path: str, query_string: str) -> str:
     return f"{url}?{query_string}" if query_string else url
 
 
-def _why_not(rules: list[Rule], values: Mapping[str, Any], method: str | None, problems: list[str]) -> str:
-    if problems:
-        return "; ".join(problems) + "."
+def _why_not(rules: list[Rule], values: Mapping[str, Any], method: str | None, rejected: list[str]) -> str:
+    if rejected:
+        return f"the converters of {', '.join(repr(r) for r in rejected)} rejected the values (ValidationError)."
     methods = {m for r in rules for m in (r.methods or ())}
     if method is not None and not any(r.methods is None or method in r.methods for r in rules):
         return f"no rule of it accepts method {method} (it has: {', '.join(sorted(methods))})."

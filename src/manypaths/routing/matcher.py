@@ -51,11 +51,12 @@ class State:
 
     def sort(self) -> None:
         """Order dynamic transitions by weight (stable: ties keep insertion order)."""
-        self.dynamic.sort(key=lambda entry: entry[0].weight)
-        for child in self.static.values():
-            child.sort()
-        for _, child in self.dynamic:
-            child.sort()
+        stack = [self]  # no recursion: a rule may be deeper than the recursion limit
+        while stack:
+            state = stack.pop()
+            state.dynamic.sort(key=lambda entry: entry[0].weight)
+            stack.extend(state.static.values())
+            stack.extend(child for _, child in state.dynamic)
 
 
 # What one match collects, in a list because it is created on every match: the methods of
@@ -87,6 +88,18 @@ def _accept(rule: Rule, values: tuple[str, ...], ctx: list[Any]) -> Match | None
         ctx[REJECTED] = ctx[REJECTED] | {rule}
         return None
     return rule, args
+
+
+def _exists(rule: Rule, values: tuple[str, ...], ctx: list[Any]) -> bool:
+    # Whether the rule's converters accept the values (converted even in the merge-slashes pass).
+    if rule.plain:
+        return True
+    if rule in ctx[REJECTED]:
+        return False
+    if rule.convert(values) is None:
+        ctx[REJECTED] = ctx[REJECTED] | {rule}
+        return False
+    return True
 
 
 def walk(state: State, parts: list[str], i: int, method: str, ctx: list[Any], values: tuple[str, ...]) -> Match | None:
@@ -143,13 +156,64 @@ def walk(state: State, parts: list[str], i: int, method: str, ctx: list[Any], va
     return None
 
 
+def walk_deep(state: State, parts: list[str], i: int, method: str, ctx: list[Any],
+              values: tuple[str, ...]) -> Match | None:
+    """``walk`` with an explicit stack instead of recursion: the same answer in the same order, for
+    paths deeper than Python's recursion limit (a rule of 1,500 segments)."""
+    stack: list[tuple[Any, ...]] = [(0, state, i, values)]
+    n = len(parts)
+    while stack:
+        task = stack.pop()
+        kind = task[0]
+        if kind == 0:  # visit a state at part i
+            _, state, i, values = task
+            if i == n:
+                found = walk(state, parts, i, method, ctx, values)  # the terminal checks: no recursion
+                if found is not None:
+                    return found
+                continue
+            part = parts[i]
+            # Pushed in reverse: the static child first, then the dynamic ones, then a loose slash.
+            if part == "" and i + 1 == n:
+                stack.append((2, state, values))
+            for dyn, following in reversed(state.dynamic):
+                stack.append((1, dyn, following, i, values))
+            following = state.static.get(part)
+            if following is not None:
+                stack.append((0, following, i + 1, values))
+        elif kind == 1:  # a dynamic transition
+            _, dyn, following, i, values = task
+            part = parts[i]
+            if dyn.any_segment:
+                if part:
+                    stack.append((0, following, i + 1, (*values, part)))
+            elif dyn.final:
+                found = walk_final(dyn, following, parts, i, method, ctx, values)
+                if found is not None:
+                    return found
+            elif dyn.str_test is not None:
+                if getattr(part, dyn.str_test)():
+                    stack.append((0, following, i + 1, (*values, part)))
+            else:
+                m = dyn.match(part)
+                if m is not None:
+                    stack.append((0, following, i + 1, values + _groups(m, dyn.names)))
+        else:  # a trailing slash left over
+            found = _first(task[1].rules, method, ctx, task[2], True)
+            if found is not None:
+                return found
+    return None
+
+
 def _first(rules: list[Rule], method: str, ctx: list[Any], values: tuple[str, ...], loose_only: bool) -> Match | None:
     """The first of ``rules`` (in order) accepting ``method`` and the values; others' methods are collected."""
     for rule in rules:
         if loose_only and rule.strict_slashes:
             continue
         if rule.methods is not None and method not in rule.methods:
-            ctx[ALLOWED] = ctx[ALLOWED] | rule.methods
+            # Only a rule that accepts the values makes the URL exist (405 rather than 404).
+            if _exists(rule, values, ctx):
+                ctx[ALLOWED] = ctx[ALLOWED] | rule.methods
             continue
         found = _accept(rule, values, ctx)
         if found is not None:

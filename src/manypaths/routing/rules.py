@@ -33,6 +33,9 @@ _CONSTANTS: dict[str, Any] = {"None": None, "True": True, "False": False}
 
 def parse_converter_args(text: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """Parse ``1, min=2, name='x'`` the way werkzeug does; raise ``ValueError`` on junk."""
+    text = text.rstrip()
+    if text.endswith(","):
+        text = text[:-1]  # a trailing comma, as werkzeug accepts: ``any(a, b,)``
     if not text.strip():
         return (), {}
     import re
@@ -231,8 +234,6 @@ class Rule:
     ) -> None:
         if not isinstance(string, str) or not string.startswith("/"):
             raise RuleError(str(string), "a rule must be a string starting with '/'")
-        if endpoint is None and redirect_to is None:
-            raise RuleError(string, "a rule needs an endpoint (or redirect_to)")
         try:
             hash(endpoint)
         except TypeError:
@@ -242,7 +243,8 @@ class Rule:
         self.methods: frozenset[str] | None = None
         if methods is not None:
             if isinstance(methods, str):
-                raise RuleError(string, f"methods must be a list of strings, not the string {methods!r}")
+                raise TypeError(f"methods of rule {string!r} must be a list of strings, like ['GET'], "
+                                f"not the string {methods!r}")
             upper = {str(m).upper() for m in methods}
             if not upper:
                 raise RuleError(string, "methods is empty: the rule could never match")
