@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 from werkzeug import routing as wz
 
-from manypaths.routing import BaseConverter, BuildError, Map, MethodNotAllowed, NotFound, Rule, RuleError, ValidationError
+from manypaths.routing import (
+    BaseConverter,
+    BuildError,
+    Map,
+    MethodNotAllowed,
+    NotFound,
+    Rule,
+    RuleError,
+    ValidationError,
+)
 
 
 def _both_matchers(m: Map, path: str, method: str = "GET") -> list[object]:
