@@ -178,9 +178,9 @@ def walk_deep(state: State, parts: list[str], i: int, method: str, ctx: list[Any
                 stack.append((2, state, values))
             for dyn, following in reversed(state.dynamic):
                 stack.append((1, dyn, following, i, values))
-            following = state.static.get(part)
-            if following is not None:
-                stack.append((0, following, i + 1, values))
+            child = state.static.get(part)
+            if child is not None:
+                stack.append((0, child, i + 1, values))
         elif kind == 1:  # a dynamic transition
             _, dyn, following, i, values = task
             part = parts[i]
