@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from . import routing
 from .blueprints import Blueprint, Scaffold, blueprint_names
+from .config import Config
 from .context import RequestContext, _current, current_app_object, current_request
 from .http import exceptions as http_errors
 from .http.datastructures import Headers
@@ -39,6 +40,11 @@ class App(Scaffold):
         max_content_length: the largest request body in bytes (larger: 413).
         strict_slashes: as ``Map``'s: ``/docs`` redirects to the rule ``/docs/``.
         converters: extra route converters by name.
+        json_errors: answer every error page as RFC 9457 problem details (``application/problem+json``);
+            by default only clients that prefer JSON (``Accept``) get them.
+
+    ``app.config`` (a ``Config``, Flask's loaders) holds ``DEBUG``, ``TESTING``,
+    ``PROPAGATE_EXCEPTIONS``, ``MAX_CONTENT_LENGTH``, ``TRUSTED_HOSTS`` and ``JSON_ERRORS``.
     """
 
     request_class = Request
@@ -52,11 +58,15 @@ class App(Scaffold):
         max_content_length: int | None = None,
         strict_slashes: bool = True,
         converters: dict[str, type[routing.BaseConverter]] | None = None,
+        json_errors: bool = False,
     ) -> None:
         self.import_name = import_name
         self.url_map = routing.Map(converters=converters, strict_slashes=strict_slashes)
         self.view_functions: dict[str, Callable[..., Any]] = {}
-        self.config: dict[str, Any] = {"DEBUG": debug, "MAX_CONTENT_LENGTH": max_content_length}
+        self.config = Config(_root_path(import_name), {
+            "DEBUG": debug, "TESTING": False, "PROPAGATE_EXCEPTIONS": None, "MAX_CONTENT_LENGTH": max_content_length,
+            "TRUSTED_HOSTS": None, "JSON_ERRORS": json_errors,
+        })
         self.blueprints: dict[str, Blueprint] = {}
         # Scope None is the app; a blueprint's full name scopes its own handlers and hooks.
         self._error_handlers: dict[str | None, dict[int | type[BaseException], Callable[..., Any]]] = {}
@@ -75,6 +85,15 @@ class App(Scaffold):
     @debug.setter
     def debug(self, value: bool) -> None:
         self.config["DEBUG"] = value
+
+    @property
+    def testing(self) -> bool:
+        """``TESTING``: unhandled exceptions propagate to the caller (the test client) instead of a 500."""
+        return bool(self.config["TESTING"])
+
+    @testing.setter
+    def testing(self, value: bool) -> None:
+        self.config["TESTING"] = value
 
     @property
     def logger(self) -> Any:
@@ -141,8 +160,20 @@ class App(Scaffold):
             http_errors.error_class(key)  # a clear error for a code that is not an HTTP error
         elif not (isinstance(key, type) and issubclass(key, BaseException)):
             raise TypeError(f"errorhandler takes an HTTP status code or an exception class, not {key!r}")
+        elif key in _ROUTING_CODES:
+            key = _ROUTING_CODES[key]  # routing.NotFound / MethodNotAllowed: the app answers them as 404 / 405
+        elif issubclass(key, routing.RoutingError) and not issubclass(key, routing.BuildError):
+            raise TypeError(
+                f"errorhandler({key.__module__}.{key.__name__}) would never be called: routing misses are "
+                "answered as HTTP errors. Register errorhandler(404) or errorhandler(405) (manypaths.exceptions."
+                "NotFound / MethodNotAllowed); redirects (308) are not errors and have no handler."
+            )
         elif issubclass(key, HTTPError) and key is not HTTPError and "code" in key.__dict__:
             key = key.code
+        elif not issubclass(key, HTTPError):
+            code = _foreign_code(key)  # werkzeug.exceptions.NotFound and the like: by their code
+            if code is not None:
+                key = code
         self._error_handlers.setdefault(scope, {})[key] = func
 
     def _hook(self, kind: str, func: Callable[..., Any]) -> None:
@@ -236,6 +267,8 @@ class App(Scaffold):
         # WSGI servers send the method upper-case; Map.match upper-cases anything else itself.
         method = environ.get("REQUEST_METHOD") or "GET"
         try:
+            if self.config["TRUSTED_HOSTS"] is not None:
+                self._check_host(request)
             rule, request.view_args = self.url_map.match(
                 path, method, return_rule=True, query_string=environ.get("QUERY_STRING") or "",
             )
@@ -245,6 +278,8 @@ class App(Scaffold):
                 routing_error = _Options()
         except routing.RoutingError as e:
             routing_error = self._routing_error(e, request)
+        except http_errors.SecurityError as e:
+            routing_error = e
         try:
             if hooks and self._hooks["before"]:
                 for func in self._scoped("before", request):
@@ -263,6 +298,13 @@ class App(Scaffold):
             return self.make_response(rv)
         except HTTPError as e:  # e.g. a header value with a line break
             return self.make_response(self.handle_user_exception(e, request))
+
+    def _check_host(self, request: Request) -> None:
+        # TRUSTED_HOSTS (as Flask's): a Host header not listed answers 400 before routing, so no URL
+        # (redirect, url_for(_external=True)) is ever built from it. ".example.org" allows subdomains.
+        host = str(request.environ.get("HTTP_HOST") or request.environ.get("SERVER_NAME") or "")
+        if not host_is_trusted(host, self.config["TRUSTED_HOSTS"]):
+            raise http_errors.SecurityError(f"Host {host[:100]!r} is not trusted.")
 
     def _routing_error(self, error: routing.RoutingError, request: Request) -> Exception:
         # What a miss of the route map answers: a redirect, 405 (with Allow) or 404.
@@ -305,6 +347,10 @@ class App(Scaffold):
                 self._scoped_cache[key] = found
         return found
 
+    def do_teardown_request(self, exc: BaseException | None = None) -> None:
+        """Run the teardown_request hooks for the current request (the request context's end calls this)."""
+        self._teardown(current_request(), exc)
+
     def _teardown(self, request: Request, error: BaseException | None) -> None:
         for func in reversed(self._scoped("teardown", request)):
             func(error)
@@ -313,19 +359,23 @@ class App(Scaffold):
 
     # -- errors ---------------------------------------------------------------------------------
 
-    def _find_handler(self, error: BaseException, request: Request | None) -> Callable[..., Any] | None:
+    def _find_handler(self, error: BaseException, request: Request | None,
+                      original: BaseException | None = None) -> Callable[..., Any] | None:
+        # Per scope (innermost blueprint first, then the app): the handler for the code, then for
+        # the closest class (of ``original`` first: another library's error converted to ours).
         if not self._error_handlers:
             return None
         scopes: list[str | None] = list(blueprint_names(request.endpoint)) if request is not None else []
         scopes.append(None)
         code = error.code if isinstance(error, HTTPError) else None
+        classes = type(error).__mro__ if original is None else (*type(original).__mro__, *type(error).__mro__)
         for scope in scopes:
             handlers = self._error_handlers.get(scope)
             if not handlers:
                 continue
             if code is not None and code in handlers:
                 return handlers[code]
-            for cls in type(error).__mro__:
+            for cls in classes:
                 if cls in handlers:
                     return handlers[cls]
         return None
@@ -336,28 +386,59 @@ class App(Scaffold):
             return error.response()
         if isinstance(error, _Options):
             return self.make_default_options_response()
+        if not isinstance(error, HTTPError) and http_errors.looks_like_http_error(error):
+            # Another library's HTTP error (a werkzeug HTTPException left in a ported app): handlers
+            # for its code or its classes take it as it is; otherwise it answers its code, not a 500.
+            converted = http_errors.from_foreign(error)
+            handler = self._find_handler(converted, request, error)
+            if handler is not None:
+                return handler(error)
+            error = converted
         handler = self._find_handler(error, request)
         if handler is not None:
             return handler(error)
         if isinstance(error, HTTPError):
-            return error.get_response()
+            return self.error_response(error, request)
         raise error
 
+    def error_response(self, error: HTTPError, request: Request | None = None) -> Response:
+        """The page for an HTTP error no handler took: RFC 9457 problem details for a client that
+        prefers JSON (or with ``JSON_ERRORS``), the HTML page otherwise."""
+        if error.response is None and (self.config["JSON_ERRORS"] or (request is not None and wants_json(request))):
+            return error.get_response(json=True)
+        return error.get_response()
+
     def handle_exception(self, error: Exception) -> Response:
-        """An unhandled exception: log it with its traceback and answer 500 (the traceback only in debug)."""
+        """An unhandled exception: log it with its traceback and answer 500 (the traceback only in debug).
+
+        With ``TESTING`` or ``PROPAGATE_EXCEPTIONS`` the exception propagates instead (the test client
+        raises it), as in Flask. The after-request hooks run on the 500 response, as in Flask.
+        """
+        propagate = self.config["PROPAGATE_EXCEPTIONS"]
+        if propagate is None:
+            propagate = self.config["TESTING"]
+        if propagate:
+            raise error
         request = current_request()
         self.logger.error("Exception on %s [%s]", request.path, request.method, exc_info=error)
-        server_error = http_errors.InternalServerError()
+        server_error = http_errors.InternalServerError(original_exception=error)
         handler = self._find_handler(server_error, request)
         if handler is not None:
-            server_error.original_exception = error  # type: ignore[attr-defined]
-            return self.make_response(handler(server_error))
-        if self.debug:
+            response = self.make_response(handler(server_error))
+        elif self.debug:
             import traceback
 
             text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-            return self.response_class(text, status=500, mimetype="text/plain")
-        return server_error.get_response()
+            response = self.response_class(text, status=500, mimetype="text/plain")
+        else:
+            response = self.error_response(server_error, request)
+        if self._hooks["after"]:
+            for func in reversed(self._scoped("after", request)):
+                try:
+                    response = func(response)
+                except Exception as hook_error:  # the 500 still goes out; the hook's failure is logged
+                    self.logger.error("after_request hook failed on a 500 response", exc_info=hook_error)
+        return response
 
     # -- responses --------------------------------------------------------------------------------
 
@@ -399,7 +480,7 @@ class App(Scaffold):
         elif isinstance(rv, (dict, list)):
             response = json_response(rv, response_class=self.response_class)
         elif isinstance(rv, HTTPError):
-            response = rv.get_response()
+            response = self.error_response(rv, self._current_request())
         elif isinstance(rv, Iterator):
             response = self.response_class(rv)
         else:
@@ -414,6 +495,13 @@ class App(Scaffold):
             for key, value in pairs:
                 response.headers.set(key, value) if not isinstance(headers, list) else response.headers.add(key, value)
         return response
+
+    @staticmethod
+    def _current_request() -> Request | None:
+        try:
+            return current_request()
+        except RuntimeError:
+            return None
 
     @staticmethod
     def _endpoint() -> Any:
@@ -492,6 +580,81 @@ class App(Scaffold):
         from .serving import run
 
         run(self, host=host, port=port, prefix=prefix)
+
+
+def _root_path(import_name: str) -> str:
+    # The folder of the app's module (config files are relative to it), as Flask's root_path.
+    import os
+    import sys
+
+    module = sys.modules.get(import_name)
+    filename = getattr(module, "__file__", None)
+    return os.path.dirname(os.path.abspath(filename)) if filename else os.getcwd()
+
+
+def _foreign_code(cls: type[BaseException]) -> int | None:
+    # werkzeug.exceptions.NotFound and its kind: a class-level int code in 400-599 and a description.
+    code = getattr(cls, "code", None)
+    if type(code) is int and 400 <= code <= 599 and (hasattr(cls, "description") or hasattr(cls, "detail")):
+        return code
+    return None
+
+
+_ROUTING_CODES: dict[type[BaseException], int] = {routing.NotFound: 404, routing.MethodNotAllowed: 405}
+
+
+def host_is_trusted(host: str, trusted: Iterable[str]) -> bool:
+    """Whether ``host`` (a Host header, port allowed) is one of ``trusted`` (``".example.org"``: and
+    its subdomains), compared without the port and case-insensitively, as werkzeug's."""
+    if isinstance(trusted, str):
+        trusted = [trusted]
+    if host.startswith("["):
+        name = host.partition("]")[0] + "]"
+    else:
+        name = host.rpartition(":")[0] if host.count(":") == 1 else host
+    name = name.lower().rstrip(".")
+    if not name:
+        return False
+    for ref in trusted:
+        ref = ref.lower()
+        if ref.startswith("."):
+            if name == ref[1:] or name.endswith(ref):
+                return True
+        elif name == ref:
+            return True
+    return False
+
+
+def wants_json(request: Request) -> bool:
+    """Whether the client's Accept header prefers JSON to HTML (``application/json``,
+    ``application/problem+json`` or any ``+json`` type, by q-value; wildcards do not count for HTML)."""
+    accept = request.environ.get("HTTP_ACCEPT")
+    if not accept or "json" not in accept:
+        return False
+    json_q = html_q = 0.0
+    json_first = html_first = None
+    for position, item in enumerate(str(accept).split(",")):
+        media, _, params = item.partition(";")
+        media = media.strip().lower()
+        q = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = max(0.0, min(1.0, float(value)))
+                except ValueError:
+                    q = 0.0
+        if media == "text/html" or media == "application/xhtml+xml":
+            html_q = max(html_q, q)
+            html_first = position if html_first is None else html_first
+        elif media == "application/json" or (media.startswith("application/") and media.endswith("+json")):
+            json_q = max(json_q, q)
+            json_first = position if json_first is None else json_first
+    if json_q <= 0:
+        return False
+    if json_q != html_q:
+        return json_q > html_q
+    return html_first is None or (json_first is not None and json_first < html_first)
 
 
 class _Redirect(Exception):

@@ -152,6 +152,8 @@ class Blueprint(Scaffold):
 
     def register_blueprint(self, blueprint: Blueprint, *, url_prefix: str | None = None, name: str | None = None) -> None:
         """Nest ``blueprint``: its endpoints become ``outer.inner.view``, its prefix follows ours."""
+        if blueprint is self:
+            raise ValueError(f"Blueprint {self.name!r} cannot be registered on itself.")
 
         def register(app: App, outer: str, prefix: str | None) -> None:
             inner_prefix = url_prefix if url_prefix is not None else blueprint.url_prefix

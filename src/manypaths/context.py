@@ -65,19 +65,24 @@ class RequestContext:
     def push(self) -> None:
         self._tokens.append(_current.set(self.request))
 
-    def pop(self) -> None:
+    def pop(self, exc: BaseException | None = None) -> None:
+        """Deactivate; the last pop runs the app's teardown_request hooks (with ``exc``), as Flask."""
         if not self._tokens:
             raise RuntimeError("This request context is not active (pop() without push()).")
-        _current.reset(self._tokens.pop())
-        if not self._tokens:
-            self.request.close()
+        try:
+            if len(self._tokens) == 1 and self.request.app is not None:
+                self.request.app.do_teardown_request(exc)  # while request and g still work
+        finally:
+            _current.reset(self._tokens.pop())
+            if not self._tokens:
+                self.request.close()
 
     def __enter__(self) -> RequestContext:
         self.push()
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.pop()
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        self.pop(exc)
 
     def __repr__(self) -> str:
         return f"<RequestContext {self.request!r}>"

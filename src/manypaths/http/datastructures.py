@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .exceptions import BadRequest
+from .exceptions import BadRequest, BadRequestKeyError
 
 # typing is for the type checker only: importing it at run time would cost every cold start
 # milliseconds, for annotations that `from __future__ import annotations` never evaluates.
@@ -31,7 +31,10 @@ class MultiDict(dict[str, list[str]]):
         dict.setdefault(self, key, []).append(value)
 
     def __getitem__(self, key: str) -> Any:
-        values = dict.__getitem__(self, key)
+        values = dict.get(self, key)
+        if not values:
+            # A KeyError that is also a 400: ``request.form["name"]`` on a form without it (as werkzeug).
+            raise BadRequestKeyError(key)
         return values[0]
 
     def __setitem__(self, key: str, value: Any) -> None:
@@ -145,7 +148,7 @@ class Headers:
     def __getitem__(self, key: str) -> str:
         value = self.get(key)
         if value is None:
-            raise KeyError(key)
+            raise BadRequestKeyError(key)
         return str(value)
 
     def __delitem__(self, key: str) -> None:
@@ -189,16 +192,27 @@ class Headers:
         return f"Headers({self._items!r})"
 
 
-class InvalidHeader(BadRequest, ValueError):  # type: ignore[misc, valid-type]
+class InvalidHeader(BadRequest, ValueError):
     """A header name or value holds a line break (response splitting): refused, answered 400."""
 
 
 def _checked(key: str, value: Any) -> tuple[str, str]:
     text = str(value)
-    # A CR or LF would let a value start a new header (response splitting): refuse it.
-    if "\n" in text or "\r" in text or "\n" in key or "\r" in key or ":" in key:
-        raise InvalidHeader(f"The header {key!r} would hold a line break or an invalid character.")
+    # A CR or LF would let a value start a new header (response splitting); NUL and characters
+    # outside latin-1 make WSGI servers fail with a 500: refuse them all here.
+    if ("\n" in text or "\r" in text or "\x00" in text or "\n" in key or "\r" in key or ":" in key
+            or "\x00" in key or not key or not (text.isascii() or _latin1(text)) or not key.isascii()):
+        raise InvalidHeader(f"The header {key[:60]!r} would hold a line break, a NUL or a character outside "
+                            "latin-1 (encode the value first).")
     return key, text
+
+
+def _latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class EnvironHeaders(Headers):

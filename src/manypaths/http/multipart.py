@@ -62,11 +62,12 @@ def parse_multipart(
         nonlocal ended
         ended = True
 
-    parser = python_multipart.FormParser(
-        "multipart/form-data", on_field, on_file, on_end, boundary=boundary.encode("latin-1", "replace"),
-        config={"MAX_MEMORY_FILE_SIZE": max_memory, "MAX_BODY_SIZE": float("inf")},
-    )
     try:
+        # The constructor checks the boundary too (a boundary past 70 bytes or so raises): a 400.
+        parser = python_multipart.FormParser(
+            "multipart/form-data", on_field, on_file, on_end, boundary=boundary.encode("latin-1", "replace"),
+            config={"MAX_MEMORY_FILE_SIZE": max_memory, "MAX_BODY_SIZE": float("inf")},
+        )
         while True:
             chunk = stream.read(64 * 1024)
             if not chunk:

@@ -263,7 +263,9 @@ class Request:
         except (ValueError, RecursionError) as e:  # malformed, not UTF-8, or nested too deep
             if silent:
                 return None
-            raise BadRequest(f"Failed to decode JSON object: {e}") from None
+            # The parser's message (line, column, what it expected) only in debug mode, as Flask.
+            detail = f": {e}" if self.app is not None and self.app.debug else "."
+            raise BadRequest(f"Failed to decode JSON object{detail}") from None
         if cache:
             self._cache[key] = value
         return value

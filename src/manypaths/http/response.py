@@ -334,15 +334,16 @@ def dump_cookie(
     samesite: str | None = None,
 ) -> str:
     """A ``Set-Cookie`` header value; the value is quoted when it holds unsafe characters."""
-    if not key or not _COOKIE_SAFE.issuperset(key) or "=" in key:
-        raise ValueError(f"invalid cookie name {key!r}")
+    if not isinstance(key, str) or not key or not _COOKIE_SAFE.issuperset(key) or "=" in key:
+        raise ValueError(f"set_cookie: key {key!r} is not a valid cookie name (letters, digits and "
+                         "!#$%&'*+-.^_`|~ only; no '=', ';', spaces or quotes)")
     parts = [f"{key}={_quote_cookie(str(value))}"]
     if max_age is not None and expires is None:
         import time
 
         expires = time.time() + int(max_age)  # for clients that predate Max-Age
     if domain:
-        parts.append(f"Domain={_attribute(domain)}")
+        parts.append(f"Domain={_attribute('domain', domain)}")
     if expires is not None:
         parts.append(f"Expires={expires if isinstance(expires, str) else http_date(expires)}")
     if max_age is not None:
@@ -352,7 +353,7 @@ def dump_cookie(
     if httponly:
         parts.append("HttpOnly")
     if path is not None:
-        parts.append(f"Path={_attribute(path)}")
+        parts.append(f"Path={_attribute('path', path)}")
     if samesite is not None:
         same = samesite.title()
         if same not in ("Strict", "Lax", "None"):
@@ -361,9 +362,9 @@ def dump_cookie(
     return "; ".join(parts)
 
 
-def _attribute(value: str) -> str:
-    if any(c in value for c in ";\r\n"):
-        raise ValueError(f"invalid cookie attribute {value!r}")
+def _attribute(name: str, value: str) -> str:
+    if not isinstance(value, str) or any(c in value for c in ";\r\n\x00") or not value.isascii():
+        raise ValueError(f"set_cookie: {name} {value!r} must be ASCII text without ';', CR, LF or NUL")
     return value
 
 
