@@ -55,14 +55,16 @@ def lambda_handler(
         kind = detect(event)
         try:
             environ = _environ(kind, event, context, base)
-        except BadEventBody as e:
-            # The client's request is at fault, not the function: answer 400, in the event's style.
-            message = f"{e}\n".encode()
+        except (BadEventBody, TypeError, AttributeError, ValueError) as e:
+            # A body marked base64 that is not, or a value no real event holds (a number for a path,
+            # a string for a list): answer 400 in the event's style, never crash the invocation.
+            reason = str(e) if isinstance(e, BadEventBody) else f"The {kind} event is malformed: {e}"
             return _response(kind, event, "400 Bad Request", [("Content-Type", "text/plain; charset=utf-8")],
-                             message, forced_binary)
+                             f"{reason}\n".encode(), forced_binary)
         status, headers, body = call_wsgi(wsgi_app, environ)
         return _response(kind, event, status, headers, body, forced_binary)
 
+    handler.wsgi_app = wsgi_app  # type: ignore[attr-defined]  # what the CLI and tests reach through
     return handler
 
 
@@ -93,55 +95,78 @@ def detect(event: Any) -> str:
     )
 
 
+def _text(value: Any, what: str, default: str = "") -> str:
+    # A value events hold as a string; anything else is a malformed event (a 400, see handler).
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a string, not {type(value).__name__}")
+    return value
+
+
 def _environ(kind: str, event: dict[str, Any], context: Any, base: str) -> dict[str, Any]:
     ctx = event.get("requestContext") or {}
+    if not isinstance(ctx, dict):
+        raise TypeError(f"requestContext must be an object, not {type(ctx).__name__}")
     headers: list[tuple[str, str]] = []
     script_name = ""
     if kind == "v1":
-        method = event["httpMethod"]
-        path = event["path"] or "/"
+        method = _text(event["httpMethod"], "httpMethod")
+        path = _text(event["path"], "path") or "/"
         headers = _header_pairs(event.get("multiValueHeaders"), event.get("headers"))
         query = _encode_query(event.get("multiValueQueryStringParameters") or event.get("queryStringParameters"))
-        remote = (ctx.get("identity") or {}).get("sourceIp")
+        identity = ctx.get("identity") or {}
+        remote = identity.get("sourceIp") if isinstance(identity, dict) else None
         # requestContext.path is what the client asked for (with the stage, or a base-path mapping).
-        full = ctx.get("path") or ""
+        full = _text(ctx.get("path"), "requestContext.path")
+        stage = _text(ctx.get("stage"), "requestContext.stage")
         if full and full != path and full.endswith(path.rstrip("/") or "/"):
             script_name = full[: len(full) - len(path.rstrip("/") or "/")].rstrip("/")
-        elif ctx.get("stage") and _is_execute_api(ctx.get("domainName")):
-            script_name = "/" + ctx["stage"]
+        elif stage and _is_execute_api(ctx.get("domainName")):
+            script_name = "/" + stage
     elif kind == "v2":
         http = ctx.get("http") or {}
-        method = http.get("method", "GET")
-        path = unquote(event.get("rawPath") or "/")
+        if not isinstance(http, dict):
+            raise TypeError("requestContext.http must be an object")
+        method = _text(http.get("method"), "requestContext.http.method", "GET")
+        raw_path = _text(event.get("rawPath"), "rawPath") or "/"
         headers = _header_pairs(None, event.get("headers"))
-        if event.get("cookies"):
-            headers.append(("cookie", "; ".join(event["cookies"])))
-        query = event.get("rawQueryString") or ""
+        cookies = event.get("cookies")
+        if cookies:
+            if not isinstance(cookies, list):
+                raise TypeError("cookies must be a list of strings")
+            headers.append(("cookie", "; ".join(_text(c, "a cookie") for c in cookies)))
+        # The raw query as the client sent it: as a WSGI server passes it (bytes as latin-1 code points).
+        query = _to_wsgi(_text(event.get("rawQueryString"), "rawQueryString"))
         remote = http.get("sourceIp")
-        stage = ctx.get("stage")
-        # A named stage shows in rawPath: move it to SCRIPT_NAME, on a segment boundary only.
+        stage = _text(ctx.get("stage"), "requestContext.stage")
+        # A named stage shows in rawPath: move it to SCRIPT_NAME, on a segment boundary of the raw
+        # path (so "/%70rod/x" is not taken for stage "prod").
         if stage and stage != "$default":
-            path, script_name = _take_prefix(path, "/" + stage)
+            raw_path, script_name = _take_prefix(raw_path, "/" + stage)
+        path = unquote(raw_path)
     elif kind == "alb":
-        method = event["httpMethod"]
-        path = unquote(event.get("path") or "/")
+        method = _text(event["httpMethod"], "httpMethod")
+        path = unquote(_text(event.get("path"), "path") or "/")
         headers = _header_pairs(event.get("multiValueHeaders"), event.get("headers"))
         # ALB passes query parameters as the client sent them: already encoded.
         params = event.get("multiValueQueryStringParameters") or event.get("queryStringParameters") or {}
-        query = "&".join(f"{k}={v}" for k, values in params.items() for v in _listed(values))
+        if not isinstance(params, dict):
+            raise TypeError("the query string parameters must be an object")
+        query = _to_wsgi("&".join(f"{k}={v}" for k, values in params.items() for v in _listed(values)))
         remote = None
     elif kind == "lattice2":
-        method = event["method"]
-        path = unquote(str(event["path"]).split("?", 1)[0] or "/")
+        method = _text(event["method"], "method")
+        path = unquote(_text(event["path"], "path").split("?", 1)[0] or "/")
         headers = _header_pairs(None, event.get("headers"))
         query = _encode_query(event.get("queryStringParameters"))
         remote = None
     else:  # lattice1
-        method = event["method"]
-        raw = str(event["raw_path"])
+        method = _text(event["method"], "method")
+        raw = _text(event["raw_path"], "raw_path")
         path = unquote(raw.split("?", 1)[0] or "/")
         headers = _header_pairs(None, event.get("headers"))
-        query = raw.split("?", 1)[1] if "?" in raw else _encode_query(event.get("query_string_parameters"))
+        query = _to_wsgi(raw.split("?", 1)[1]) if "?" in raw else _encode_query(event.get("query_string_parameters"))
         remote = None
 
     if base:
@@ -152,11 +177,19 @@ def _environ(kind: str, event: dict[str, Any], context: Any, base: str) -> dict[
     lower = {k.lower(): v for k, v in headers}
     forwarded = lower.get("x-forwarded-for", "")
     if remote is None:
-        remote = forwarded.split(",")[0].strip() or "127.0.0.1"
+        # ALB and VPC Lattice append the address they saw to X-Forwarded-For: the last entry is the
+        # one the client cannot forge (the first is whatever the client sent).
+        remote = forwarded.split(",")[-1].strip() or "127.0.0.1"
     remote = str(remote).split("/")[0]  # API Gateway may send "1.2.3.4/32"
     host = lower.get("host") or ctx.get("domainName") or "localhost"
     scheme = lower.get("x-forwarded-proto", "https").split(",")[0].strip() or "https"
     port = lower.get("x-forwarded-port", "443" if scheme == "https" else "80")
+    if not method or not _TOKEN.issuperset(method):
+        raise ValueError(f"the HTTP method {method[:20]!r} is not a method")
+    if not path.startswith("/"):
+        path = "/" + path
+    if script_name and not script_name.startswith("/"):
+        script_name = "/" + script_name
     environ: dict[str, Any] = {
         "REQUEST_METHOD": str(method).upper(),
         "SCRIPT_NAME": _to_wsgi(script_name),
@@ -181,6 +214,7 @@ def _environ(kind: str, event: dict[str, Any], context: Any, base: str) -> dict[
         "serverless.context": context,
     }
     for name, value in headers:
+        value = _to_wsgi(value)  # PEP 3333: header values are latin-1 code points of the bytes
         key = name.upper().replace("-", "_")
         if key == "CONTENT_TYPE":
             environ["CONTENT_TYPE"] = value
@@ -193,7 +227,13 @@ def _environ(kind: str, event: dict[str, Any], context: Any, base: str) -> dict[
                 environ[key] = environ[key] + sep + value
             else:
                 environ[key] = value
-    environ.setdefault("HTTP_HOST", host)
+    environ.setdefault("HTTP_HOST", _to_wsgi(host))
+    environ["SERVER_NAME"] = _to_wsgi(environ["SERVER_NAME"]) or "localhost"
+    if not environ["SERVER_PORT"].isdigit():
+        environ["SERVER_PORT"] = "443" if scheme == "https" else "80"
+    if scheme not in ("http", "https"):
+        environ["wsgi.url_scheme"] = "https"
+    environ["REMOTE_ADDR"] = _to_wsgi(environ["REMOTE_ADDR"])
     return environ
 
 
@@ -207,11 +247,16 @@ def _header_pairs(multi: Any, single: Any) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
     if isinstance(multi, dict) and multi:
         for name, values in multi.items():
-            pairs.extend((name, v) for v in _listed(values))
+            pairs.extend((str(name), v) for v in _listed(values))
     elif isinstance(single, dict):
         for name, value in single.items():
-            pairs.extend((name, v) for v in _listed(value))
-    return pairs
+            pairs.extend((str(name), v) for v in _listed(value))
+    # Names that cannot be CGI variables (empty, or with characters outside a token) are dropped,
+    # as WSGI servers drop them.
+    return [(n, v) for n, v in pairs if n and _TOKEN.issuperset(n)]
+
+
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def _encode_query(params: Any) -> str:
@@ -247,13 +292,16 @@ def _body(event: dict[str, Any], kind: str) -> bytes:
     raw = event.get("body")
     if raw is None:
         return b""
+    if not isinstance(raw, str):
+        # Events carry the body as text (base64 for binary); an int must not become that many zero bytes.
+        raise BadEventBody(f"The event's body must be a string, not {type(raw).__name__}.")
     encoded = event.get("is_base64_encoded") if kind == "lattice1" else event.get("isBase64Encoded")
     if encoded:
         try:
             return base64.b64decode(raw, validate=True)
         except (ValueError, TypeError) as e:
             raise BadEventBody(f"The request body is marked base64 but does not decode: {e}") from None
-    return raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
+    return raw.encode("utf-8", "surrogatepass")
 
 
 def _is_text(content_type: str, forced_binary: frozenset[str]) -> bool:
