@@ -1,4 +1,9 @@
-"""The ``manypaths`` command: ``routes APP``, ``serve APP``, ``invoke APP --event FILE``."""
+"""The ``manypaths`` command: ``routes APP``, ``serve APP``, ``invoke APP --event FILE``.
+
+APP is ``module:attribute`` or ``module`` alone (then ``app``, ``application`` or a ``create_app()``
+factory, as Flask's CLI looks for them). It may be a manypaths App, a Flask app, any WSGI callable,
+or what ``cloud_function(app)`` and ``lambda_handler(app)`` return (they carry ``.wsgi_app``).
+"""
 
 from __future__ import annotations
 
@@ -8,88 +13,202 @@ import sys
 # milliseconds, for annotations that `from __future__ import annotations` never evaluates.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import Any
 
 
+class CLIError(Exception):
+    """A problem the user can fix: printed as one line, exit status 2."""
+
 
 def load_app(spec: str) -> Any:
-    """Import ``module:attribute`` (the current directory is importable)."""
+    """Import ``module:attribute`` or ``module`` (the current directory is importable)."""
     import importlib
     import os
 
     module_name, sep, attribute = spec.partition(":")
-    if not sep or not module_name or not attribute:
-        raise SystemExit(f"manypaths: APP must be 'module:attribute' (like 'examples.api.app:app'), not {spec!r}")
+    if not module_name or (sep and not attribute):
+        raise CLIError(f"APP must be 'module:attribute' or 'module' (like 'examples.api.app:app'), not {spec!r}")
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
     try:
         module = importlib.import_module(module_name)
-    except ImportError as e:
-        raise SystemExit(f"manypaths: cannot import {module_name!r}: {e}") from None
-    try:
-        return getattr(module, attribute)
-    except AttributeError:
-        raise SystemExit(f"manypaths: module {module_name!r} has no attribute {attribute!r}") from None
+    except ModuleNotFoundError as e:
+        if e.name is not None and module_name.startswith(e.name):
+            raise CLIError(f"cannot import {module_name!r}: no module named {e.name!r} (run from the folder that "
+                           "holds it, or check the spelling)") from None
+        raise CLIError(f"importing {module_name!r} failed: {e} (a dependency of the app is missing)") from None
+    except Exception as e:
+        raise CLIError(f"importing {module_name!r} failed: {type(e).__name__}: {e} "
+                       f"(python -c 'import {module_name}' shows the traceback)") from None
+    if attribute:
+        try:
+            return getattr(module, attribute)
+        except AttributeError:
+            raise CLIError(f"module {module_name!r} has no attribute {attribute!r}") from None
+    for name in ("app", "application"):
+        found = getattr(module, name, None)
+        if found is not None and callable(found):
+            return found
+    factory = getattr(module, "create_app", None)
+    if callable(factory):
+        try:
+            return factory()
+        except TypeError as e:
+            raise CLIError(f"{module_name}.create_app() needs arguments ({e}); name the app as 'module:attribute'") from None
+    raise CLIError(f"module {module_name!r} has no 'app', 'application' or 'create_app'; name it as "
+                   f"'{module_name}:attribute'")
+
+
+def unwrap(target: Any) -> Any:
+    """The WSGI app behind a platform entry point (``cloud_function``/``lambda_handler``), or ``target``."""
+    inner = getattr(target, "wsgi_app", None)
+    if getattr(target, "manypaths_entry", None) and inner is not None:
+        return inner
+    return target
+
+
+def _rules(app: Any) -> Iterable[tuple[str, frozenset[str] | None, str]] | None:
+    # (endpoint, methods, rule text) of a manypaths App or a Flask app (werkzeug's Map); None: no routes.
+    url_map = getattr(app, "url_map", None)
+    if url_map is None:
+        return None
+    rules = url_map.iter_rules() if hasattr(url_map, "iter_rules") else url_map
+    return [(str(r.endpoint), frozenset(r.methods) if r.methods is not None else None, str(r.rule)) for r in rules]
 
 
 def routes_table(app: Any) -> str:
     """A table of endpoint, methods and rule, like ``flask routes``."""
+    found = _rules(unwrap(app))
+    if found is None:
+        return f"{type(app).__name__} is a WSGI app without a route map: its routes are its own."
     rows = [("Endpoint", "Methods", "Rule")]
-    for rule in sorted(app.url_map, key=lambda r: str(r.endpoint)):
-        methods = ", ".join(sorted((rule.methods or {"*"}) - {"HEAD", "OPTIONS"}))
-        rows.append((str(rule.endpoint), methods, rule.rule))
+    for endpoint, methods, rule in sorted(found, key=lambda r: (r[0], r[2])):
+        rows.append((endpoint, ", ".join(sorted((methods or {"*"}) - {"HEAD", "OPTIONS"})) or "OPTIONS", rule))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
 
+def _serve(target: Any, host: str, port: int, prefix: str | None) -> None:
+    from .serving import make_server
+
+    app = unwrap(target)
+    if prefix is None:
+        prefix = getattr(target, "prefix", None) or ""  # cloud_function(app, prefix="/fn") serves there
+    try:
+        server = make_server(app, host, port, prefix=prefix)
+    except OSError as e:
+        import errno
+
+        if e.errno == errno.EADDRINUSE:
+            raise CLIError(f"port {port} on {host} is already in use: stop the other server or pass --port "
+                           f"{port + 1}") from None
+        raise CLIError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    found = _rules(app)
+    if found is not None:
+        print(routes_table(app), file=sys.stderr)
+        root = f"http://{host}:{server.server_port}{prefix.rstrip('/')}"
+        tries = [rule for _, methods, rule in found if "<" not in rule and (methods is None or "GET" in methods)]
+        print("\nTry:", *(f"  curl {root}{rule}" for rule in tries[:8]), sep="\n", file=sys.stderr)
+    print(f" * manypaths serving on http://{host}:{server.server_port}{prefix} (Ctrl+C to stop)", file=sys.stderr)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+class _Context:
+    """A stand-in for the Lambda context object (what a handler may read of it)."""
+
+    def __init__(self, function_name: str) -> None:
+        import uuid
+
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = f"arn:aws:lambda:local:000000000000:function:{function_name}"
+        self.memory_limit_in_mb = 128
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 300_000
+
+
+def _invoke(target: Any, event_file: str, base_path: str | None, raw_handler: bool) -> str:
+    import json
+
+    from .platforms.aws import UnsupportedEvent, lambda_handler
+
+    try:
+        with open(event_file, encoding="utf-8") as f:
+            event = json.load(f)
+    except OSError as e:
+        raise CLIError(f"cannot read the event file {event_file!r}: {e.strerror or e}") from None
+    except ValueError as e:
+        raise CLIError(f"the event file {event_file!r} is not JSON: {e}") from None
+    if getattr(target, "manypaths_entry", None) == "lambda" or raw_handler:
+        handler = target  # a Lambda handler already: call it as Lambda would
+        if base_path is not None:
+            raise CLIError("--base-path applies to a WSGI app; the handler has its own (lambda_handler(app, base_path=...))")
+    else:
+        handler = lambda_handler(unwrap(target), base_path=base_path)
+    try:
+        result = handler(event, _Context(getattr(target, "__name__", "function")))
+    except UnsupportedEvent as e:
+        raise CLIError(str(e)) from None
+    return json.dumps(result, indent=2)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line."""
+    """Run the command line; errors a user can fix print one line and exit 2."""
     import argparse
 
-    parser = argparse.ArgumentParser(prog="manypaths", description="One function, many paths.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    routes = commands.add_parser("routes", help="list the app's routes")
-    routes.add_argument("app", help="module:attribute, e.g. examples.api.app:app")
-    serve = commands.add_parser("serve", help="serve the app locally (standard library server)")
-    serve.add_argument("app")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
-    serve.add_argument("--prefix", default="", help="mount the app under this path, e.g. /myfunction")
-    invoke = commands.add_parser("invoke", help="call the app's Lambda handler with an event file")
-    invoke.add_argument("app")
-    invoke.add_argument("--event", required=True, help="a JSON file holding the Lambda event")
-    invoke.add_argument("--base-path", default=None)
+    from . import __version__
+
+    formatter = argparse.ArgumentDefaultsHelpFormatter
+    parser = argparse.ArgumentParser(prog="manypaths", description="One function, many paths.",
+                                     formatter_class=formatter)
+    parser.add_argument("--version", action="version", version=f"manypaths {__version__} (pure Python)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    app_help = ("module:attribute or module (then app, application or create_app()): a manypaths App, a Flask app, "
+                "any WSGI callable, or a cloud_function(...) / lambda_handler(...) entry point")
+    routes = commands.add_parser("routes", help="list the app's routes", formatter_class=formatter)
+    routes.add_argument("app", metavar="APP", help=app_help)
+    serve = commands.add_parser("serve", help="serve the app locally (standard library server)",
+                                formatter_class=formatter)
+    serve.add_argument("app", metavar="APP", help=app_help)
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    serve.add_argument("--port", type=int, default=8080, help="the port to listen on")
+    serve.add_argument("--prefix", default=None,
+                       help="mount the app under this path, e.g. /myfunction (default: a cloud_function's own "
+                            "prefix, else none)")
+    invoke = commands.add_parser("invoke", help="run a Lambda event through the app and print the response",
+                                 formatter_class=formatter)
+    invoke.add_argument("app", metavar="APP", help=app_help)
+    invoke.add_argument("--event", required=True, help="a JSON file holding the Lambda event (required)")
+    invoke.add_argument("--base-path", default=None, help="a custom domain's base-path mapping, e.g. /v1")
+    invoke.add_argument("--lambda-handler", action="store_true",
+                        help="APP is a Lambda handler(event, context) of another library: call it as is")
     args = parser.parse_args(argv)
 
-    app = load_app(args.app)
-    if args.command == "routes":
-        print(routes_table(app))
-    elif args.command == "serve":
-        from .serving import run
-
-        if hasattr(app, "url_map"):
-            print(routes_table(app), file=sys.stderr)
-            root = f"http://{args.host}:{args.port}{args.prefix.rstrip('/')}"
-            tries = [r.rule for r in app.url_map if "<" not in r.rule and (r.methods is None or "GET" in r.methods)]
-            print("\nTry:", *(f"  curl {root}{rule}" for rule in tries[:8]), sep="\n", file=sys.stderr)
-        run(app, host=args.host, port=args.port, prefix=args.prefix)
-    else:
-        import json
-
-        from .platforms.aws import UnsupportedEvent, lambda_handler
-
-        try:
-            with open(args.event, encoding="utf-8") as f:
-                event = json.load(f)
-        except (OSError, ValueError) as e:
-            raise SystemExit(f"manypaths: cannot read the event {args.event!r}: {e}") from None
-        try:
-            result = lambda_handler(app, base_path=args.base_path)(event, None)
-        except UnsupportedEvent as e:
-            raise SystemExit(f"manypaths: {e}") from None
-        print(json.dumps(result, indent=2))
+    try:
+        target = load_app(args.app)
+        if not callable(target):
+            raise CLIError(f"{args.app} is a {type(target).__name__}, not an app (a WSGI callable)")
+        if args.command == "routes":
+            print(routes_table(target))
+        elif args.command == "serve":
+            _serve(target, args.host, args.port, args.prefix)
+        else:
+            print(_invoke(target, args.event, args.base_path, args.lambda_handler))
+    except CLIError as e:
+        print(f"manypaths: error: {e}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -64,7 +64,9 @@ def lambda_handler(
         status, headers, body = call_wsgi(wsgi_app, environ)
         return _response(kind, event, status, headers, body, forced_binary)
 
-    handler.wsgi_app = wsgi_app  # type: ignore[attr-defined]  # what the CLI and tests reach through
+    # What it wraps, for the CLI (``manypaths routes module:handler``) and for tests.
+    handler.wsgi_app = wsgi_app  # type: ignore[attr-defined]
+    handler.manypaths_entry = "lambda"  # type: ignore[attr-defined]
     return handler
 
 

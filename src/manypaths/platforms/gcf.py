@@ -49,6 +49,10 @@ def cloud_function(wsgi_app: Callable[..., Any], *, prefix: str | None = None) -
         return Response(body, status=status, headers=headers, direct_passthrough=True)
 
     main.__name__ = main.__qualname__ = "main"
+    # What it wraps, for the CLI (``manypaths routes module:main``, ``serve``) and for tests.
+    main.wsgi_app = wsgi_app  # type: ignore[attr-defined]
+    main.prefix = fixed  # type: ignore[attr-defined]
+    main.manypaths_entry = "cloud_function"  # type: ignore[attr-defined]
     return main
 
 

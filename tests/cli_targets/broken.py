@@ -1,0 +1,3 @@
+"""A module whose import fails inside the user's code."""
+
+raise RuntimeError("configuration missing: set DATABASE_URL")
