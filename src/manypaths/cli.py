@@ -92,7 +92,7 @@ def routes_table(app: Any) -> str:
 
 
 def _serve(target: Any, host: str, port: int, prefix: str | None) -> None:
-    from .serving import make_server
+    from .serving import make_server, serve
 
     app = unwrap(target)
     if prefix is None:
@@ -112,13 +112,7 @@ def _serve(target: Any, host: str, port: int, prefix: str | None) -> None:
         root = f"http://{host}:{server.server_port}{prefix.rstrip('/')}"
         tries = [rule for _, methods, rule in found if "<" not in rule and (methods is None or "GET" in methods)]
         print("\nTry:", *(f"  curl {root}{rule}" for rule in tries[:8]), sep="\n", file=sys.stderr)
-    print(f" * manypaths serving on http://{host}:{server.server_port}{prefix} (Ctrl+C to stop)", file=sys.stderr)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve(server, host, prefix)
 
 
 class _Context:

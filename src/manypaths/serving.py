@@ -51,7 +51,11 @@ def make_server(app: Callable[..., Iterable[bytes]], host: str = "127.0.0.1", po
 
 def run(app: Callable[..., Iterable[bytes]], host: str = "127.0.0.1", port: int = 8080, *, prefix: str = "") -> None:
     """Serve ``app`` until interrupted."""
-    server = make_server(app, host, port, prefix=prefix)
+    serve(make_server(app, host, port, prefix=prefix), host, prefix)
+
+
+def serve(server: Any, host: str, prefix: str = "") -> None:
+    """Run a server from ``make_server`` until interrupted, then close it."""
     print(f" * manypaths serving on http://{host}:{server.server_port}{prefix} (Ctrl+C to stop)", file=sys.stderr)
     try:
         server.serve_forever()

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from examples.api.app import app
+from manypaths.http.wsgi import call_wsgi
 
 PATHS = ["/", "/users/", "/users/1", "/users/0", "/users/x", "/posts", "/posts/", "/files/a/b", "/upload",
          "/posts/00000000-0000-0000-0000-000000000000", "//users//1", "/nowhere"]
@@ -34,21 +35,6 @@ bodies = st.one_of(
     st.just(b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nhello\r\n--xyz--\r\n'),
     st.just(b"--xyz\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\nunterminated"),
 )
-
-
-def _call(environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
-    captured: list[Any] = []
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        captured[:] = [status, headers]
-        return lambda data: None
-
-    result = app(environ, start_response)
-    try:
-        body = b"".join(result)
-    finally:
-        getattr(result, "close", lambda: None)()
-    return captured[0], captured[1], body
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -72,7 +58,7 @@ def test_fuzz_wsgi_requests_never_500(path: str, method: str, query: str, header
         "CONTENT_LENGTH": {"exact": str(len(body)), "missing": "", "short": str(len(body) // 2), "junk": "-x"}[length_kind],
         **headers,
     }
-    status, response_headers, data = _call(environ)
+    status, response_headers, data = call_wsgi(app, environ)
     code = int(status.split(" ", 1)[0])
     assert 100 <= code <= 599 and code != 500, (status, data[:300])
     for name, value in response_headers:
