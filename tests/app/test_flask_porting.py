@@ -385,3 +385,34 @@ def test_json_parser_details_only_in_debug() -> None:
         app.debug = debug
         body = app.test_client().post("/j", data="{oops", content_type="application/json").get_data()
         assert (b"Expecting" in body) is shown
+
+
+def test_multipart_boundary_too_long_is_400() -> None:
+    app = manypaths.App(__name__)
+    app.add_url_rule("/up", "up", lambda: {"n": len(manypaths.request.form)}, methods=["POST"])
+    boundary = "b" * 300
+    body = f"--{boundary}\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--{boundary}--\r\n"
+    response = app.test_client().post("/up", data=body, content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 400 and b"multipart" in response.get_data()
+
+
+@pytest.mark.parametrize(("kwargs", "culprit"), [
+    ({"key": "bad name"}, "key"), ({"key": "a;b"}, "key"), ({"key": ""}, "key"),
+    ({"key": "ok", "path": "/a;b"}, "path"), ({"key": "ok", "domain": "x.org;evil"}, "domain"),
+    ({"key": "ok", "path": "/\r\nX: y"}, "path"), ({"key": "ok", "samesite": "sometimes"}, "samesite"),
+])
+def test_set_cookie_bad_arguments_name_the_argument(kwargs: dict[str, Any], culprit: str) -> None:
+    with pytest.raises(ValueError, match=culprit):
+        manypaths.Response().set_cookie(**kwargs)
+
+
+@pytest.mark.parametrize("value", ["a\x00b", "€uro", "line\r\nbreak", "日本"])
+def test_header_values_outside_latin1_or_with_nul_are_refused(value: str) -> None:
+    with pytest.raises(ValueError, match="latin-1|line break|NUL"):
+        manypaths.Response().headers.set("X-Test", value)
+    app = manypaths.App(__name__)
+    # From a request (the view echoes a query value into a header): a 400, never a 500.
+    app.add_url_rule("/echo", "echo", lambda: ("ok", {"X-Echo": manypaths.request.args["v"]}))
+    response = app.test_client().get("/echo", query_string={"v": value})
+    assert response.status_code == 400
+    assert manypaths.Response().headers.set("X-Latin", "café") is None  # latin-1 itself is fine
