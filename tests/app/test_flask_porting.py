@@ -408,7 +408,7 @@ def test_set_cookie_bad_arguments_name_the_argument(kwargs: dict[str, Any], culp
 
 @pytest.mark.parametrize("value", ["a\x00b", "€uro", "line\r\nbreak", "日本"])
 def test_header_values_outside_latin1_or_with_nul_are_refused(value: str) -> None:
-    with pytest.raises(ValueError, match="latin-1|line break|NUL"):
+    with pytest.raises(ValueError, match=r"latin-1|line break|NUL"):
         manypaths.Response().headers.set("X-Test", value)
     app = manypaths.App(__name__)
     # From a request (the view echoes a query value into a header): a 400, never a 500.
