@@ -180,6 +180,104 @@ class Response:
     def location(self, value: str) -> None:
         self.headers.set("Location", value)
 
+    # -- headers werkzeug users reach for ---------------------------------------------------
+
+    @property
+    def allow(self) -> set[str]:
+        """The methods in ``Allow`` (assign an iterable to set them)."""
+        return _header_set(self.headers.get("Allow"))
+
+    @allow.setter
+    def allow(self, value: Any) -> None:
+        self._set_list("Allow", value)
+
+    @property
+    def vary(self) -> set[str]:
+        """The header names in ``Vary`` (assign an iterable to set them)."""
+        return _header_set(self.headers.get("Vary"))
+
+    @vary.setter
+    def vary(self, value: Any) -> None:
+        self._set_list("Vary", value)
+
+    @property
+    def content_encoding(self) -> str | None:
+        return self.headers.get("Content-Encoding")  # type: ignore[no-any-return]
+
+    @content_encoding.setter
+    def content_encoding(self, value: str | None) -> None:
+        self._set_or_delete("Content-Encoding", value)
+
+    @property
+    def last_modified(self) -> datetime | None:
+        """``Last-Modified`` as an aware datetime (assign a datetime or a timestamp)."""
+        from .caching import parse_date
+
+        return parse_date(self.headers.get("Last-Modified"))
+
+    @last_modified.setter
+    def last_modified(self, value: datetime | int | float | None) -> None:
+        self._set_or_delete("Last-Modified", None if value is None else http_date(value))
+
+    @property
+    def expires(self) -> datetime | None:
+        """``Expires`` as an aware datetime (assign a datetime or a timestamp)."""
+        from .caching import parse_date
+
+        return parse_date(self.headers.get("Expires"))
+
+    @expires.setter
+    def expires(self, value: datetime | int | float | None) -> None:
+        self._set_or_delete("Expires", None if value is None else http_date(value))
+
+    @property
+    def cache_control(self) -> Any:
+        """``Cache-Control`` as an object: ``response.cache_control.max_age = 60``, ``.no_store = True``."""
+        from .caching import CacheControl
+
+        return CacheControl(self.headers.get("Cache-Control"), lambda text: self._set_or_delete("Cache-Control", text))
+
+    def set_etag(self, etag: str, weak: bool = False) -> None:
+        """Set ``ETag`` (quoted; ``W/`` when weak)."""
+        from .caching import quote_etag
+
+        self.headers.set("ETag", quote_etag(etag, weak))
+
+    def get_etag(self) -> tuple[str | None, bool | None]:
+        """``(etag, weak)`` from ``ETag``, or ``(None, None)``."""
+        from .caching import unquote_etag
+
+        return unquote_etag(self.headers.get("ETag"))
+
+    def add_etag(self, overwrite: bool = False, weak: bool = False) -> None:
+        """Set an ETag from the body's SHA-1 unless one is set (or ``overwrite``)."""
+        if overwrite or "ETag" not in self.headers:
+            import hashlib
+
+            self.set_etag(hashlib.sha1(self.get_data()).hexdigest(), weak)
+
+    def make_conditional(self, request_or_environ: Any) -> Response:
+        """Answer 304 Not Modified (no body) when the request's ``If-None-Match`` names this ETag, or
+        its ``If-Modified-Since`` is not older than ``Last-Modified`` (GET and HEAD only)."""
+        from .caching import not_modified
+
+        environ = getattr(request_or_environ, "environ", request_or_environ)
+        if self._status_code == 200 and not_modified(environ, self.get_etag()[0], self.last_modified):
+            self.status = 304
+        return self
+
+    def _set_list(self, name: str, value: Any) -> None:
+        if value is None:
+            self.headers.pop(name)
+        else:
+            self.headers.set(name, ", ".join(value) if not isinstance(value, str) else value)
+
+    def _set_or_delete(self, name: str, value: str | None) -> None:
+        if value is None:
+            self.headers.pop(name)
+        else:
+            self.headers.set(name, value)
+
     def set_cookie(
         self,
         key: str,
@@ -246,6 +344,10 @@ class Response:
     def __repr__(self) -> str:
         size = "streamed" if self.is_streamed else f"{self.content_length} bytes"
         return f"<Response {size} [{self._status}]>"
+
+
+def _header_set(value: str | None) -> set[str]:
+    return {item.strip() for item in (value or "").split(",") if item.strip()}
 
 
 class _ClosingIterator:
