@@ -393,6 +393,9 @@ class App(Scaffold):
             handler = self._find_handler(converted, request, error)
             if handler is not None:
                 return handler(error)
+            own = _foreign_response(error, self.response_class)
+            if own is not None:
+                return own  # its own status, headers and body, as Flask would answer it
             error = converted
         handler = self._find_handler(error, request)
         if handler is not None:
@@ -590,6 +593,21 @@ def _root_path(import_name: str) -> str:
     module = sys.modules.get(import_name)
     filename = getattr(module, "__file__", None)
     return os.path.dirname(os.path.abspath(filename)) if filename else os.getcwd()
+
+
+def _foreign_response(error: BaseException, response_class: type[Response]) -> Response | None:
+    # A werkzeug HTTPException's own response (``get_response()``: status, headers, body) as ours.
+    get_response = getattr(error, "get_response", None)
+    if not callable(get_response):
+        return None
+    try:
+        theirs = get_response()
+        body = theirs.get_data()
+        status = int(theirs.status_code)
+        headers = [(str(k), str(v)) for k, v in theirs.headers.items() if str(k).lower() != "content-length"]
+    except Exception:  # not werkzeug's shape: answer with our page for its code
+        return None
+    return response_class(body, status=status, headers=headers)
 
 
 def _foreign_code(cls: type[BaseException]) -> int | None:

@@ -151,3 +151,88 @@ def test_view_without_dispatch_request_says_so() -> None:
     app.testing = True
     with pytest.raises(NotImplementedError, match="Empty must implement dispatch_request"):
         app.test_client().get("/e")
+
+
+# -- werkzeug interop: a ported app keeps werkzeug imports for a while --------------------------------
+
+def test_werkzeug_http_exception_answers_its_own_code_headers_and_body() -> None:
+    import werkzeug.exceptions
+
+    def build_raiser(App: Any) -> Any:
+        app = App(__name__)
+
+        @app.route("/w/<int:code>")
+        def raise_it(code: int) -> Any:
+            if code == 401:
+                raise werkzeug.exceptions.Unauthorized("who?", www_authenticate="Basic realm=x")
+            if code == 405:
+                raise werkzeug.exceptions.MethodNotAllowed(["GET", "PUT"])
+            raise werkzeug.exceptions.default_exceptions[code]("their words")
+
+        return app
+
+    flask_app, ours = build_raiser(flask.Flask), build_raiser(manypaths.App)
+    for code in (400, 401, 403, 404, 405, 409, 418, 429, 503):
+        theirs, mine = flask_app.test_client().get(f"/w/{code}"), ours.test_client().get(f"/w/{code}")
+        assert mine.status_code == theirs.status_code == code
+        assert mine.get_data() == theirs.get_data()
+        for header in ("Content-Type", "Allow", "WWW-Authenticate", "Content-Length"):
+            assert mine.headers.get(header) == theirs.headers.get(header), (code, header)
+
+
+def test_werkzeug_converter_class_works_in_converters() -> None:
+    import werkzeug.routing
+
+    class EvenConverter(werkzeug.routing.BaseConverter):
+        regex = r"\d+"
+        weight = 50
+
+        def to_python(self, value: str) -> int:
+            number = int(value)
+            if number % 2:
+                raise werkzeug.routing.ValidationError()
+            return number
+
+        def to_url(self, value: Any) -> str:
+            return str(int(value))
+
+    class ListConverter(werkzeug.routing.BaseConverter):
+        def __init__(self, map: Any, separator: str = "+") -> None:
+            super().__init__(map)
+            self.separator = separator
+
+        def to_python(self, value: str) -> list[str]:
+            return value.split(self.separator)
+
+        def to_url(self, value: Any) -> str:
+            return self.separator.join(super(ListConverter, self).to_url(v) for v in value)
+
+    def build_app(App: Any, url_for: Any) -> Any:
+        app = App(__name__)
+        app.url_map.converters["even"] = EvenConverter
+        app.url_map.converters["list"] = ListConverter
+
+        @app.route("/n/<even:n>")
+        def even(n: int) -> Any:
+            return {"even": n, "self": url_for("even", n=n)}
+
+        @app.route("/n/<int:n>")
+        def odd(n: int) -> Any:
+            return {"odd": n}
+
+        @app.route("/tags/<list(separator=','):tags>")
+        def tags(tags: list[str]) -> Any:
+            return {"tags": tags, "self": url_for("tags", tags=["a b", "c"])}
+
+        return app
+
+    flask_app, ours = build_app(flask.Flask, flask.url_for), build_app(manypaths.App, manypaths.url_for)
+    for path in ("/n/4", "/tags/x,y,z", "/n/x"):
+        for _ in range(20):  # the walk, then the generated matcher
+            theirs, mine = flask_app.test_client().get(path), ours.test_client().get(path)
+            assert (mine.status_code, mine.get_json()) == (theirs.status_code, theirs.get_json()), path
+    # The README's first deliberate difference: werkzeug's ValidationError makes the rule absent and
+    # the next rule is tried (werkzeug's documented contract); werkzeug >= 2.2 answers 404.
+    for _ in range(20):
+        assert ours.test_client().get("/n/7").get_json() == {"odd": 7}
+    assert flask_app.test_client().get("/n/7").status_code == 404

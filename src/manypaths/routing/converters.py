@@ -30,6 +30,12 @@ class ValidationError(ValueError):
     """Raised by ``to_python``: this rule does not match the value; the next rule is tried."""
 
 
+def is_validation_error(error: BaseException) -> bool:
+    """Ours, or another library's class of that name (werkzeug's), recognised without importing it."""
+    return isinstance(error, ValidationError) or any(
+        cls.__name__ == "ValidationError" and cls.__module__.startswith("werkzeug") for cls in type(error).__mro__)
+
+
 class BaseConverter:
     """A converter: ``regex`` selects the text, ``to_python``/``to_url`` convert it.
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .compiler import compile_builder, compile_matcher
-from .converters import DEFAULT_CONVERTERS, PATH_SAFE, ValidationError
+from .converters import DEFAULT_CONVERTERS, PATH_SAFE, is_validation_error
 from .exceptions import BuildError, MethodNotAllowed, NotFound, RequestRedirect, RuleError
 from .matcher import ALLOWED, CONVERT, EMPTY, SlashRequired, State, new_context, walk, walk_deep
 from .rules import merge_slashes
@@ -288,7 +288,9 @@ class Map:
                     continue
                 try:
                     path = rule.build(values, append_unknown)
-                except ValidationError:
+                except ValueError as e:
+                    if not is_validation_error(e):
+                        raise
                     if rule.rule not in rejected:
                         rejected.append(rule.rule)
                     continue

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .converters import PATH_SAFE, BaseConverter, ValidationError, quote_segment
+from .converters import PATH_SAFE, BaseConverter, ValidationError, is_validation_error, quote_segment
 from .exceptions import RuleError
 
 # typing is for the type checker only: importing it at run time would cost every cold start
@@ -287,7 +287,8 @@ class Rule:
         # A plain rule's values need no conversion: the matcher zips them with the names.
         self.plain = not self._to_python and not self.defaults
         # Conversions the generated matcher can write inline (int(v), float(v)), if all are such.
-        inline = tuple(conv.inline for conv in self.converters.values())
+        # A converter class of werkzeug's (a ported app's) has no ``inline``: it is called, not inlined.
+        inline = tuple(getattr(conv, "inline", None) for conv in self.converters.values())
         self.inline: tuple[str, ...] | None = None if self.defaults or None in inline else inline  # type: ignore[assignment]
         self._compile_builder()
 
@@ -412,6 +413,10 @@ class Rule:
                 args[name] = to_python(args[name])
             except ValidationError:
                 return None
+            except ValueError as e:
+                if is_validation_error(e):  # werkzeug's ValidationError, from a converter of a ported app
+                    return None
+                raise
         if self.defaults:
             args.update(self.defaults)
         return args
