@@ -19,6 +19,30 @@ _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+def _list_header(name: str, doc: str) -> Any:
+    # A comma-separated header as a set of its items (Allow, Vary).
+    def get(self: Response) -> set[str]:
+        return _header_set(self.headers.get(name))
+
+    def set_(self: Response, value: Any) -> None:
+        self._set_list(name, value)
+
+    return property(get, set_, doc=doc)
+
+
+def _date_header(name: str, doc: str) -> Any:
+    # An HTTP-date header as an aware datetime (Last-Modified, Expires).
+    def get(self: Response) -> datetime | None:
+        from .caching import parse_date
+
+        return parse_date(self.headers.get(name))
+
+    def set_(self: Response, value: datetime | int | float | None) -> None:
+        self._set_or_delete(name, None if value is None else http_date(value))
+
+    return property(get, set_, doc=doc)
+
+
 class Response:
     """An HTTP response.
 
@@ -182,23 +206,10 @@ class Response:
 
     # -- headers werkzeug users reach for ---------------------------------------------------
 
-    @property
-    def allow(self) -> set[str]:
-        """The methods in ``Allow`` (assign an iterable to set them)."""
-        return _header_set(self.headers.get("Allow"))
-
-    @allow.setter
-    def allow(self, value: Any) -> None:
-        self._set_list("Allow", value)
-
-    @property
-    def vary(self) -> set[str]:
-        """The header names in ``Vary`` (assign an iterable to set them)."""
-        return _header_set(self.headers.get("Vary"))
-
-    @vary.setter
-    def vary(self, value: Any) -> None:
-        self._set_list("Vary", value)
+    allow = _list_header("Allow", "The methods in ``Allow`` (assign an iterable to set them).")
+    vary = _list_header("Vary", "The header names in ``Vary`` (assign an iterable to set them).")
+    last_modified = _date_header("Last-Modified", "``Last-Modified`` as an aware datetime (assign one, or a timestamp).")
+    expires = _date_header("Expires", "``Expires`` as an aware datetime (assign one, or a timestamp).")
 
     @property
     def content_encoding(self) -> str | None:
@@ -207,28 +218,6 @@ class Response:
     @content_encoding.setter
     def content_encoding(self, value: str | None) -> None:
         self._set_or_delete("Content-Encoding", value)
-
-    @property
-    def last_modified(self) -> datetime | None:
-        """``Last-Modified`` as an aware datetime (assign a datetime or a timestamp)."""
-        from .caching import parse_date
-
-        return parse_date(self.headers.get("Last-Modified"))
-
-    @last_modified.setter
-    def last_modified(self, value: datetime | int | float | None) -> None:
-        self._set_or_delete("Last-Modified", None if value is None else http_date(value))
-
-    @property
-    def expires(self) -> datetime | None:
-        """``Expires`` as an aware datetime (assign a datetime or a timestamp)."""
-        from .caching import parse_date
-
-        return parse_date(self.headers.get("Expires"))
-
-    @expires.setter
-    def expires(self, value: datetime | int | float | None) -> None:
-        self._set_or_delete("Expires", None if value is None else http_date(value))
 
     @property
     def cache_control(self) -> Any:
