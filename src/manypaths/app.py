@@ -171,7 +171,7 @@ class App(Scaffold):
         elif issubclass(key, HTTPError) and key is not HTTPError and "code" in key.__dict__:
             key = key.code
         elif not issubclass(key, HTTPError):
-            code = _foreign_code(key)  # werkzeug.exceptions.NotFound and the like: by their code
+            code = http_errors.foreign_code(key)  # werkzeug.exceptions.NotFound and the like: by their code
             if code is not None:
                 key = code
         self._error_handlers.setdefault(scope, {})[key] = func
@@ -386,10 +386,11 @@ class App(Scaffold):
             return error.response()
         if isinstance(error, _Options):
             return self.make_default_options_response()
-        if not isinstance(error, HTTPError) and http_errors.looks_like_http_error(error):
+        code = None if isinstance(error, HTTPError) else http_errors.foreign_code(error)
+        if code is not None:
             # Another library's HTTP error (a werkzeug HTTPException left in a ported app): handlers
             # for its code or its classes take it as it is; otherwise it answers its code, not a 500.
-            converted = http_errors.from_foreign(error)
+            converted = http_errors.from_foreign(error, code)
             handler = self._find_handler(converted, request, error)
             if handler is not None:
                 return handler(error)
@@ -608,14 +609,6 @@ def _foreign_response(error: BaseException, response_class: type[Response]) -> R
     except Exception:  # not werkzeug's shape: answer with our page for its code
         return None
     return response_class(body, status=status, headers=headers)
-
-
-def _foreign_code(cls: type[BaseException]) -> int | None:
-    # werkzeug.exceptions.NotFound and its kind: a class-level int code in 400-599 and a description.
-    code = getattr(cls, "code", None)
-    if type(code) is int and 400 <= code <= 599 and (hasattr(cls, "description") or hasattr(cls, "detail")):
-        return code
-    return None
 
 
 _ROUTING_CODES: dict[type[BaseException], int] = {routing.NotFound: 404, routing.MethodNotAllowed: 405}

@@ -415,30 +415,19 @@ def error_class(code: int) -> type[HTTPError]:
     return cls
 
 
-def looks_like_http_error(error: BaseException) -> bool:
-    """An exception of another library that stands for an HTTP error (werkzeug's ``HTTPException``,
-    Starlette's...): an int ``code`` in 400-599 and a ``description`` (or ``detail``)."""
+def foreign_code(error: BaseException | type[BaseException]) -> int | None:
+    """The status of another library's HTTP error (werkzeug's ``HTTPException``, Starlette's...), an
+    instance or a class: an int ``code`` in 400-599 beside a ``description`` (or ``detail``); else None."""
     code = getattr(error, "code", None)
-    return (type(code) is int and 400 <= code <= 599
-            and (hasattr(error, "description") or hasattr(error, "detail")))
+    if type(code) is int and 400 <= code <= 599 and (hasattr(error, "description") or hasattr(error, "detail")):
+        return code
+    return None
 
 
-def from_foreign(error: BaseException) -> HTTPError:
-    """Our HTTPError for ``error`` (see ``looks_like_http_error``): its code, description and, for
-    a werkzeug exception, its own headers (``Allow``, ``WWW-Authenticate``...)."""
-    code: int = error.code  # type: ignore[attr-defined]
+def from_foreign(error: BaseException, code: int) -> HTTPError:
+    """Our HTTPError for another library's (see ``foreign_code``): its code and description."""
     description = getattr(error, "description", None) or getattr(error, "detail", None)
-    converted = error_class(code)(description=str(description) if description is not None else None)
-    extra: list[tuple[str, str]] = []
-    get_headers = getattr(error, "get_headers", None)
-    if callable(get_headers):
-        try:
-            extra = [(str(k), str(v)) for k, v in get_headers() if str(k).lower() != "content-type"]
-        except Exception:  # their headers are a courtesy; the status is what counts
-            extra = []
-    if extra:
-        converted.headers = lambda: extra  # type: ignore[method-assign]
-    return converted
+    return error_class(code)(description=str(description) if description is not None else None)
 
 
 def abort(status: int | Response, description: str | None = None, **kwargs: Any) -> NoReturn:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .converters import PATH_SAFE, BaseConverter, ValidationError, is_validation_error, quote_segment
+from .converters import PATH_SAFE, BaseConverter, is_validation_error, quote_segment
 from .exceptions import RuleError
 
 # typing is for the type checker only: importing it at run time would cost every cold start
@@ -411,12 +411,10 @@ class Rule:
         for name, to_python in self._to_python:
             try:
                 args[name] = to_python(args[name])
-            except ValidationError:
+            except ValueError as e:  # ours, or werkzeug's ValidationError from a ported app's converter
+                if not is_validation_error(e):
+                    raise
                 return None
-            except ValueError as e:
-                if is_validation_error(e):  # werkzeug's ValidationError, from a converter of a ported app
-                    return None
-                raise
         if self.defaults:
             args.update(self.defaults)
         return args
