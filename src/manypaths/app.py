@@ -7,7 +7,14 @@ from collections.abc import Iterator
 from . import routing
 from .blueprints import Blueprint, Scaffold, blueprint_names
 from .config import Config
-from .context import RequestContext, _current, current_app_object, current_request
+from .context import (
+    AppContext,
+    RequestContext,
+    _current,
+    app_context_owned,
+    current_app_object,
+    current_request,
+)
 from .http import exceptions as http_errors
 from .http.datastructures import Headers
 from .http.exceptions import HTTPError
@@ -20,9 +27,11 @@ TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
-    from typing import Any
+    from typing import Any, TypeVar
 
     from .testing import TestClient
+
+    F = TypeVar("F", bound=Callable[..., Any])
 
 
 
@@ -66,13 +75,20 @@ class App(Scaffold):
         self.config = Config(_root_path(import_name), {
             "DEBUG": debug, "TESTING": False, "PROPAGATE_EXCEPTIONS": None, "MAX_CONTENT_LENGTH": max_content_length,
             "TRUSTED_HOSTS": None, "JSON_ERRORS": json_errors,
+            "SERVER_NAME": None, "APPLICATION_ROOT": "/", "PREFERRED_URL_SCHEME": "http",
         })
         self.blueprints: dict[str, Blueprint] = {}
         # Scope None is the app; a blueprint's full name scopes its own handlers and hooks.
         self._error_handlers: dict[str | None, dict[int | type[BaseException], Callable[..., Any]]] = {}
         self._hooks: dict[str, dict[str | None, list[Callable[..., Any]]]] = {
-            "before": {}, "after": {}, "teardown": {},
+            "before": {}, "after": {}, "teardown": {}, "url_value": {}, "url_defaults": {},
         }
+        # Flask's names: functions by scope (None: the app; else a blueprint's name).
+        self.url_value_preprocessors = self._hooks["url_value"]
+        self.url_default_functions = self._hooks["url_defaults"]
+        self.url_build_error_handlers: list[Callable[[routing.BuildError, str, dict[str, Any]], Any]] = []
+        self._teardown_appcontext: list[Callable[..., Any]] = []
+        self._has_teardown = False  # any teardown_request or teardown_appcontext hook
         self._logger: Any = None
         # True while no hook or override can observe a response object (see wsgi_app); None: not known.
         self._plain: bool | None = None
@@ -183,14 +199,38 @@ class App(Scaffold):
         self._hooks[kind].setdefault(scope, []).append(func)
         self._plain = None
         self._scoped_cache.clear()
+        self._has_teardown = bool(self._hooks["teardown"] or self._teardown_appcontext)
 
-    def register_blueprint(self, blueprint: Blueprint, *, url_prefix: str | None = None, name: str | None = None) -> None:
-        """Add a blueprint's routes, handlers and hooks (under ``name``, default the blueprint's)."""
+    def teardown_appcontext(self, func: F) -> F:
+        """Call ``func(error_or_None)`` when an application context ends: after each request (which
+        is its own application context) and at the end of ``with app.app_context():``."""
+        self._teardown_appcontext.append(func)
+        self._has_teardown = True
+        return func
+
+    def register_blueprint(
+        self,
+        blueprint: Blueprint,
+        *,
+        url_prefix: str | None = None,
+        name: str | None = None,
+        url_defaults: dict[str, Any] | None = None,
+        subdomain: str | None = None,
+    ) -> None:
+        """Add a blueprint's routes, handlers and hooks (under ``name``, default the blueprint's).
+
+        ``url_defaults`` are default view values of each of its rules (merged over the blueprint's own);
+        ``subdomain`` must be None (no host matching).
+        """
         full_name = name or blueprint.name
         if full_name in self.blueprints:
             raise ValueError(f"A blueprint named {full_name!r} is already registered; pass name= to register again.")
+        if subdomain is not None:
+            from .blueprints import _no_subdomain
+
+            _no_subdomain(subdomain, full_name)
         self.blueprints[full_name] = blueprint
-        blueprint.register(self, name=full_name, url_prefix=url_prefix)
+        blueprint.register(self, name=full_name, url_prefix=url_prefix, url_defaults=url_defaults)
 
     # -- WSGI -----------------------------------------------------------------------------------
 
@@ -236,14 +276,14 @@ class App(Scaffold):
                 response = self.handle_exception(e)
             return response(environ, start_response)
         finally:
-            if self._hooks["teardown"] or "form" in request._cache:
+            if self._has_teardown or "form" in request._cache:
                 self._teardown(request, error)
             _current.reset(token)
 
     def _nothing_observes_responses(self) -> bool:
         # Worked out on the first request (and again after a hook is added).
         cls = type(self)
-        return (not self._hooks["before"] and not self._hooks["after"]
+        return (not self._hooks["before"] and not self._hooks["after"] and not self._hooks["url_value"]
                 and cls.full_dispatch_request is App.full_dispatch_request and cls.make_response is App.make_response)
 
     def full_dispatch_request(self, request: Request) -> Response:
@@ -281,6 +321,9 @@ class App(Scaffold):
         except http_errors.SecurityError as e:
             routing_error = e
         try:
+            if hooks and self._hooks["url_value"]:
+                for func in self._scoped("url_value", request):
+                    func(request.endpoint, request.view_args)
             if hooks and self._hooks["before"]:
                 for func in self._scoped("before", request):
                     rv = func()
@@ -334,14 +377,17 @@ class App(Scaffold):
         return response
 
     def _scoped(self, kind: str, request: Request) -> list[Callable[..., Any]]:
+        return self._scoped_for(kind, request.endpoint)
+
+    def _scoped_for(self, kind: str, endpoint: Any) -> list[Callable[..., Any]]:
         # The app's hooks first, then each enclosing blueprint's, outermost first (as Flask);
         # kept per endpoint until a hook is added.
-        key = (kind, request.endpoint)
+        key = (kind, endpoint)
         found = self._scoped_cache.get(key)
         if found is None:
             hooks = self._hooks[kind]
             found = list(hooks.get(None, ()))
-            for name in reversed(list(blueprint_names(request.endpoint))):
+            for name in reversed(list(blueprint_names(endpoint))):
                 found.extend(hooks.get(name, ()))
             if len(self._scoped_cache) < 4096:
                 self._scoped_cache[key] = found
@@ -349,13 +395,32 @@ class App(Scaffold):
 
     def do_teardown_request(self, exc: BaseException | None = None) -> None:
         """Run the teardown_request hooks for the current request (the request context's end calls this)."""
-        self._teardown(current_request(), exc)
+        request = current_request()
+        for func in reversed(self._scoped("teardown", request)):
+            func(exc)
+
+    def do_teardown_appcontext(self, exc: BaseException | None = None) -> None:
+        """Run the teardown_appcontext hooks (an application context's end calls this)."""
+        for func in reversed(self._teardown_appcontext):
+            func(exc)
 
     def _teardown(self, request: Request, error: BaseException | None) -> None:
-        for func in reversed(self._scoped("teardown", request)):
-            func(error)
-        if "form" in request._cache:
-            request.close()
+        # The end of a request: its teardown_request hooks, then, when the request was its own
+        # application context, the teardown_appcontext hooks; then uploaded files are closed.
+        try:
+            if self._hooks["teardown"]:
+                for func in reversed(self._scoped("teardown", request)):
+                    func(error)
+            if self._teardown_appcontext and app_context_owned(self):
+                self.do_teardown_appcontext(error)
+        finally:
+            if "form" in request._cache:
+                request.close()
+
+    def app_context(self) -> AppContext:
+        """An application context: ``with app.app_context():`` makes ``current_app`` and ``g`` work
+        outside a request (scripts, CLI commands, tests), and ``url_for`` with ``SERVER_NAME``."""
+        return AppContext(self)
 
     # -- errors ---------------------------------------------------------------------------------
 
@@ -530,26 +595,70 @@ class App(Scaffold):
         """The URL of ``endpoint`` for the current request (its script root and host).
 
         ``".view"`` means a view of the current blueprint; extra values go to the query string.
+        Outside a request (an application context, a script) the URL is external and built from
+        ``SERVER_NAME``, ``APPLICATION_ROOT`` and ``PREFERRED_URL_SCHEME``, as in Flask. The
+        ``url_defaults`` functions fill in values first; a ``BuildError`` goes to the
+        ``url_build_error_handlers`` before it is raised.
         """
-        request = current_request()
-        if endpoint.startswith("."):
-            names = list(blueprint_names(request.endpoint))
-            endpoint = f"{names[0]}{endpoint}" if names else endpoint[1:]
-        if _scheme is not None and _external is False:
+        request = _current.get(None)
+        if request is not None:
+            if endpoint[:1] == ".":
+                names = list(blueprint_names(request.endpoint))
+                endpoint = f"{names[0]}{endpoint}" if names else endpoint[1:]
+            if _external is None:
+                _external = _scheme is not None
+            script_name, scheme, host = request.script_root, request.scheme, request.host
+        else:
+            if endpoint[:1] == ".":
+                endpoint = endpoint[1:]
+            server = self.config["SERVER_NAME"]
+            if not server:
+                raise RuntimeError(
+                    f"url_for({endpoint!r}) outside a request needs SERVER_NAME in app.config (the host URLs are "
+                    "built for); also set APPLICATION_ROOT and PREFERRED_URL_SCHEME as needed."
+                )
+            if _external is None:
+                _external = True
+            script_name = str(self.config["APPLICATION_ROOT"] or "/").rstrip("/")
+            scheme = self.config["PREFERRED_URL_SCHEME"] or "http"
+            host = str(server)
+        if _scheme is not None and not _external:
             raise ValueError("When specifying '_scheme', '_external' must be True.")
-        external = bool(_external) or _scheme is not None
+        if self._hooks["url_defaults"]:
+            self.inject_url_defaults(endpoint, values)
         try:
             url = self.url_map.build(
-                endpoint, values, method=_method, script_name=request.script_root, force_external=external,
-                url_scheme=_scheme or request.scheme, host=request.host,
+                endpoint, values, method=_method, script_name=script_name, force_external=_external,
+                url_scheme=_scheme or scheme, host=host,
             )
         except routing.BuildError as e:
-            raise routing.BuildError(e.endpoint, e.values, e.method, reason=e.reason, suggestion=e.suggestion) from None
+            error = routing.BuildError(e.endpoint, e.values, e.method, reason=e.reason, suggestion=e.suggestion)
+            values.update(_anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external)
+            return self.handle_url_build_error(error, endpoint, values)
         if _anchor is not None:
             from urllib.parse import quote
 
             url += "#" + quote(_anchor, safe="%!#$&'()*+,/:;=?@")
         return url
+
+    def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
+        """Let the ``url_defaults`` functions (the app's, then those of the endpoint's blueprints)
+        fill ``values`` in place before ``endpoint``'s URL is built."""
+        for func in self._scoped_for("url_defaults", endpoint):
+            func(endpoint, values)
+
+    def handle_url_build_error(self, error: routing.BuildError, endpoint: str, values: dict[str, Any]) -> str:
+        """Ask each of ``url_build_error_handlers`` (``handler(error, endpoint, values)``) for a URL;
+        the first that returns one wins; else ``error`` is raised."""
+        for handler in self.url_build_error_handlers:
+            try:
+                rv = handler(error, endpoint, values)
+            except routing.BuildError as e:
+                error = e  # the next handler sees this one
+                continue
+            if rv is not None:
+                return str(rv)
+        raise error from None
 
     # -- tools ----------------------------------------------------------------------------------
 

@@ -101,6 +101,17 @@ class Scaffold:
         self._hook("teardown", func)
         return func
 
+    def url_value_preprocessor(self, func: F) -> F:
+        """Call ``func(endpoint, view_args)`` after matching, before the before-request hooks: it may
+        pop values from ``view_args`` (a language code kept in ``g``, say) before the view sees them."""
+        self._hook("url_value", func)
+        return func
+
+    def url_defaults(self, func: F) -> F:
+        """Call ``func(endpoint, values)`` before each ``url_for``: it fills in values in place."""
+        self._hook("url_defaults", func)
+        return func
+
     def _hook(self, kind: str, func: Callable[..., Any]) -> None:
         raise NotImplementedError
 
@@ -112,15 +123,27 @@ class Blueprint(Scaffold):
         name: the endpoint prefix (``"users"`` gives ``users.show``).
         import_name: the module's ``__name__``.
         url_prefix: a path put before every rule (``"/users"``).
+        url_defaults: default view values of every rule (``{"lang": "en"}``).
+        subdomain: only None: subdomain and host matching are not supported.
     """
 
-    def __init__(self, name: str, import_name: str, url_prefix: str | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        import_name: str,
+        url_prefix: str | None = None,
+        *,
+        url_defaults: dict[str, Any] | None = None,
+        subdomain: str | None = None,
+    ) -> None:
         if not name or "." in name:
             raise ValueError(f"Blueprint name {name!r} must be non-empty and hold no dot.")
+        _no_subdomain(subdomain, name)
         self.name = name
         self.import_name = import_name
         self.url_prefix = url_prefix
-        self._deferred: list[Callable[[App, str, str | None], None]] = []
+        self.url_values_defaults = dict(url_defaults or {})
+        self._deferred: list[Callable[[App, _Setup], None]] = []
 
     def add_url_rule(
         self,
@@ -135,38 +158,112 @@ class Blueprint(Scaffold):
         if endpoint is not None and "." in endpoint:
             raise ValueError(f"Blueprint endpoint {endpoint!r} must not hold a dot.")
 
-        def register(app: App, name: str, prefix: str | None) -> None:
-            full_rule = _join(prefix, rule)
-            app.add_url_rule(full_rule, f"{name}.{endpoint}" if endpoint else None, view_func, **options)
+        def register(app: App, setup: _Setup) -> None:
+            full_rule = _join(setup.prefix, rule)
+            rule_options = options
+            if setup.defaults:
+                rule_options = {**options, "defaults": {**setup.defaults, **(options.get("defaults") or {})}}
+            app.add_url_rule(full_rule, f"{setup.name}.{endpoint}" if endpoint else None, view_func, **rule_options)
 
         self._deferred.append(register)
 
     def _register_view(self, endpoint: str, func: Callable[..., Any]) -> None:
-        self._deferred.append(lambda app, name, prefix: app._register_view(f"{name}.{endpoint}", func))
+        self._deferred.append(lambda app, setup: app._register_view(f"{setup.name}.{endpoint}", func))
 
     def register_error_handler(self, key: int | type[BaseException], func: Callable[..., Any]) -> None:
-        self._deferred.append(lambda app, name, prefix: app._add_error_handler(name, key, func))
+        self._deferred.append(lambda app, setup: app._add_error_handler(setup.name, key, func))
 
     def _hook(self, kind: str, func: Callable[..., Any]) -> None:
-        self._deferred.append(lambda app, name, prefix: app._add_hook(name, kind, func))
+        self._deferred.append(lambda app, setup: app._add_hook(setup.name, kind, func))
 
-    def register_blueprint(self, blueprint: Blueprint, *, url_prefix: str | None = None, name: str | None = None) -> None:
+    def _app_hook(self, kind: str, func: F) -> F:
+        self._deferred.append(lambda app, setup: app._add_hook(None, kind, func))
+        return func
+
+    # App-wide hooks recorded on a blueprint: they apply to every request of the app, as Flask's.
+
+    def before_app_request(self, func: F) -> F:
+        """``before_request`` for every request of the app, not only this blueprint's."""
+        return self._app_hook("before", func)
+
+    def after_app_request(self, func: F) -> F:
+        """``after_request`` for every request of the app."""
+        return self._app_hook("after", func)
+
+    def teardown_app_request(self, func: F) -> F:
+        """``teardown_request`` for every request of the app."""
+        return self._app_hook("teardown", func)
+
+    def app_url_value_preprocessor(self, func: F) -> F:
+        """``url_value_preprocessor`` for every request of the app."""
+        return self._app_hook("url_value", func)
+
+    def app_url_defaults(self, func: F) -> F:
+        """``url_defaults`` for every ``url_for`` of the app."""
+        return self._app_hook("url_defaults", func)
+
+    def app_errorhandler(self, code_or_exception: int | type[BaseException]) -> Callable[[F], F]:
+        """``errorhandler`` for errors anywhere in the app."""
+
+        def decorator(func: F) -> F:
+            self._deferred.append(lambda app, setup: app._add_error_handler(None, code_or_exception, func))
+            return func
+
+        return decorator
+
+    def register_blueprint(
+        self,
+        blueprint: Blueprint,
+        *,
+        url_prefix: str | None = None,
+        name: str | None = None,
+        url_defaults: dict[str, Any] | None = None,
+        subdomain: str | None = None,
+    ) -> None:
         """Nest ``blueprint``: its endpoints become ``outer.inner.view``, its prefix follows ours."""
         if blueprint is self:
             raise ValueError(f"Blueprint {self.name!r} cannot be registered on itself.")
+        _no_subdomain(subdomain, blueprint.name)
 
-        def register(app: App, outer: str, prefix: str | None) -> None:
+        def register(app: App, setup: _Setup) -> None:
             inner_prefix = url_prefix if url_prefix is not None else blueprint.url_prefix
-            blueprint.register(app, name=f"{outer}.{name or blueprint.name}", url_prefix=_join(prefix, inner_prefix))
+            blueprint.register(app, name=f"{setup.name}.{name or blueprint.name}",
+                               url_prefix=_join(setup.prefix, inner_prefix), url_defaults=url_defaults)
 
         self._deferred.append(register)
 
-    def register(self, app: App, *, name: str | None = None, url_prefix: str | None = None) -> None:
+    def register(
+        self,
+        app: App,
+        *,
+        name: str | None = None,
+        url_prefix: str | None = None,
+        url_defaults: dict[str, Any] | None = None,
+    ) -> None:
         """Apply everything recorded on this blueprint to ``app`` (``app.register_blueprint`` calls this)."""
-        full_name = name or self.name
         prefix = url_prefix if url_prefix is not None else self.url_prefix
+        setup = _Setup(name or self.name, prefix, {**self.url_values_defaults, **(url_defaults or {})})
         for deferred in self._deferred:
-            deferred(app, full_name, prefix)
+            deferred(app, setup)
+
+
+class _Setup:
+    """Where a blueprint is registered: its full name, URL prefix and default view values."""
+
+    __slots__ = ("name", "prefix", "defaults")
+
+    def __init__(self, name: str, prefix: str | None, defaults: dict[str, Any]) -> None:
+        self.name = name
+        self.prefix = prefix
+        self.defaults = defaults
+
+
+def _no_subdomain(subdomain: str | None, name: str) -> None:
+    if subdomain is not None:
+        raise ValueError(
+            f"Blueprint {name!r}: subdomain={subdomain!r} needs host matching, which manypaths does not do. Deploy "
+            "one function per host, or branch on request.host in a before_request hook."
+        )
 
 
 def _join(prefix: str | None, rule: str | None) -> str:

@@ -1,4 +1,10 @@
-"""Request-scoped ``request`` and ``g``, backed by contextvars (safe under threads and async)."""
+"""``request``, ``g`` and ``current_app``, backed by contextvars (safe under threads and async).
+
+Two contexts, as Flask's: the request context (``request``) and the application context
+(``current_app`` and ``g``). A dispatched request is its own application context unless one for the
+same app is already active (``with app.app_context():`` around test client calls shares its ``g``),
+so a request costs one context variable, not two: the Request object carries its app and its ``g``.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from contextvars import ContextVar, Token
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
     from typing import Any
 
     from .app import App
@@ -31,6 +37,9 @@ class AppGlobals:
     def __contains__(self, name: str) -> bool:
         return name in self.__dict__
 
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.__dict__)
+
     def __repr__(self) -> str:
         return f"<g {self.__dict__!r}>"
 
@@ -38,6 +47,9 @@ class AppGlobals:
 # The running request (it carries its app and its ``g``): one object per request, set and reset
 # around the dispatch.
 _current: ContextVar[Request] = ContextVar("manypaths.request")
+# An application context pushed explicitly (``app.app_context()``, or by a request context of a
+# request that has no app of its own).
+_app_ctx: ContextVar[AppContext] = ContextVar("manypaths.app_context")
 
 
 def current_request() -> Request:
@@ -66,12 +78,13 @@ class RequestContext:
         self._tokens.append(_current.set(self.request))
 
     def pop(self, exc: BaseException | None = None) -> None:
-        """Deactivate; the last pop runs the app's teardown_request hooks (with ``exc``), as Flask."""
+        """Deactivate; the last pop runs the app's ``teardown_request`` hooks (with ``exc``), then its
+        ``teardown_appcontext`` hooks unless an application context of the app surrounds this one."""
         if not self._tokens:
             raise RuntimeError("This request context is not active (pop() without push()).")
         try:
             if len(self._tokens) == 1 and self.request.app is not None:
-                self.request.app.do_teardown_request(exc)  # while request and g still work
+                self.request.app._teardown(self.request, exc)  # while request and g still work
         finally:
             _current.reset(self._tokens.pop())
             if not self._tokens:
@@ -88,20 +101,98 @@ class RequestContext:
         return f"<RequestContext {self.request!r}>"
 
 
+class AppContext:
+    """Makes ``current_app`` and ``g`` work without a request: ``with app.app_context():``.
+
+    Each context has its own ``g``. Requests handled inside it by the same app share that ``g``
+    (and leave the ``teardown_appcontext`` hooks to its end), as in Flask. Contexts nest.
+    """
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.g = AppGlobals()
+        self._tokens: list[Token[AppContext]] = []
+        self._request: Request | None = None  # the request running when pushed: this context is inside it
+
+    def push(self) -> None:
+        self._request = _current.get(None)
+        self._tokens.append(_app_ctx.set(self))
+
+    def pop(self, exc: BaseException | None = None) -> None:
+        """Deactivate; the last pop runs the app's ``teardown_appcontext`` hooks (with ``exc``)."""
+        if not self._tokens:
+            raise RuntimeError("This application context is not active (pop() without push()).")
+        try:
+            if len(self._tokens) == 1:
+                self.app.do_teardown_appcontext(exc)
+        finally:
+            _app_ctx.reset(self._tokens.pop())
+
+    def __enter__(self) -> AppContext:
+        self.push()
+        return self
+
+    def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
+        self.pop(exc)
+
+    def __repr__(self) -> str:
+        return f"<AppContext of {self.app.import_name!r}>"
+
+
+def _app_scope() -> AppContext | Request | None:
+    # The innermost of the running request and the pushed application context.
+    req = _current.get(None)
+    ctx = _app_ctx.get(None)
+    if ctx is not None and (req is None or ctx._request is req):
+        return ctx
+    return req
+
+
+def app_context_owned(app: App) -> bool:
+    """Whether a request of ``app`` that starts now is its own application context (no context of
+    ``app`` is active around it): its end then runs the ``teardown_appcontext`` hooks."""
+    ctx = _app_ctx.get(None)
+    return ctx is None or ctx.app is not app
+
+
+def has_app_context() -> bool:
+    """Whether ``current_app`` and ``g`` work here (a request or an application context is active)."""
+    return _app_scope() is not None
+
+
+def has_request_context() -> bool:
+    """Whether ``request`` works here."""
+    return _current.get(None) is not None
+
+
 def current_app_object() -> App:
-    """The App handling the running request."""
-    app = current_request().app
+    """The App of the active application context (or of the running request)."""
+    scope = _app_scope()
+    if scope is None:
+        raise RuntimeError(
+            "Working outside of application context: 'current_app' and 'g' work only while the app handles "
+            "a request or inside 'with app.app_context():'."
+        )
+    app = scope.app
     if app is None:
         raise RuntimeError("The running request has no App (it was not dispatched by App.wsgi_app).")
     return app
 
 
 def _request_globals() -> AppGlobals:
-    # Made on first use: most requests never touch ``g``.
-    req = current_request()
-    found = req._g
-    if found is None:
-        found = req._g = AppGlobals()
+    scope = _app_scope()
+    if scope is None:
+        raise RuntimeError(
+            "Working outside of application context: 'g' works only while the app handles a request or "
+            "inside 'with app.app_context():'."
+        )
+    if isinstance(scope, AppContext):
+        return scope.g
+    found = scope._g
+    if found is None:  # made on first use: most requests never touch ``g``
+        ctx = _app_ctx.get(None)
+        found = ctx.g if ctx is not None and ctx.app is scope.app else AppGlobals()
+        scope._g = found
     return found
 
 
@@ -127,8 +218,8 @@ class _Proxy:
 
     def __bool__(self) -> bool:
         try:
-            _current.get()
-        except LookupError:
+            self._find()
+        except RuntimeError:
             return False
         return True
 
@@ -136,7 +227,7 @@ class _Proxy:
         try:
             return repr(self._find())
         except RuntimeError:
-            return "<unbound proxy: no request>"
+            return "<unbound proxy: no active context>"
 
     def _get_current_object(self) -> Any:
         return self._find()

@@ -112,6 +112,12 @@ class Map:
             return iter(self._rules)
         return iter(self._by_endpoint.get(endpoint, ()))
 
+    def is_endpoint_expecting(self, endpoint: Hashable, *arguments: str) -> bool:
+        """Whether some rule of ``endpoint`` takes all of ``arguments`` (as werkzeug's; a KeyError
+        for an unknown endpoint). ``url_defaults`` functions use it to add only values a URL takes."""
+        wanted = frozenset(arguments)
+        return any(wanted <= rule.arguments for rule in self._by_endpoint[endpoint])
+
     def _prepare(self) -> dict[str, dict[str, StaticHit]]:
         # Sort once, and index fully static paths: a static hit is two dict lookups.
         self._root.sort()
