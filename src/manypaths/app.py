@@ -19,7 +19,7 @@ from .http import exceptions as http_errors
 from .http.datastructures import Headers
 from .http.exceptions import HTTPError
 from .http.request import Request
-from .http.response import Response, fast_response, json_response, json_text, redirect
+from .http.response import Response, fast_response, json_text, redirect
 
 # typing is for the type checker only: importing it at run time would cost every cold start
 # milliseconds, for annotations that `from __future__ import annotations` never evaluates.
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from typing import Any, TypeVar
 
+    from .json import JSONProvider
     from .testing import TestClient
 
     F = TypeVar("F", bound=Callable[..., Any])
@@ -58,6 +59,8 @@ class App(Scaffold):
 
     request_class = Request
     response_class = Response
+    #: The class of ``app.json`` (None: ``manypaths.json.DefaultJSONProvider``, imported when first used).
+    json_provider_class: type[JSONProvider] | None = None
 
     def __init__(
         self,
@@ -87,6 +90,9 @@ class App(Scaffold):
         self.url_value_preprocessors = self._hooks["url_value"]
         self.url_default_functions = self._hooks["url_defaults"]
         self.url_build_error_handlers: list[Callable[[routing.BuildError, str, dict[str, Any]], Any]] = []
+        self._json: JSONProvider | None = None
+        # True while dicts and lists can go out through the prebuilt encoder (see manypaths.json).
+        self._json_stock = type(self).json_provider_class is None
         self._teardown_appcontext: list[Callable[..., Any]] = []
         self._has_teardown = False  # any teardown_request or teardown_appcontext hook
         self._logger: Any = None
@@ -101,6 +107,24 @@ class App(Scaffold):
     @debug.setter
     def debug(self, value: bool) -> None:
         self.config["DEBUG"] = value
+
+    @property
+    def json(self) -> JSONProvider:
+        """The JSON provider (``dumps``, ``loads``, ``response``; ``app.json.sort_keys = False``...)."""
+        provider = self._json
+        if provider is None:
+            from .json import DefaultJSONProvider, is_stock
+
+            provider = self._json = (type(self).json_provider_class or DefaultJSONProvider)(self)
+            self._json_stock = is_stock(provider)
+        return provider
+
+    @json.setter
+    def json(self, provider: JSONProvider) -> None:
+        from .json import is_stock
+
+        self._json = provider
+        self._json_stock = is_stock(provider)
 
     @property
     def testing(self) -> bool:
@@ -259,7 +283,7 @@ class App(Scaffold):
                     # without one. Same status, headers and body as make_response would give.
                     rv = self._view_value(request, False)
                     kind = type(rv)
-                    if kind is str or kind is dict:
+                    if kind is str or (kind is dict and self._json_stock and not self.config["DEBUG"]):
                         if kind is str:
                             data = rv.encode("utf-8")
                             content_type = _HTML
@@ -520,7 +544,7 @@ class App(Scaffold):
         kind = type(rv)
         if kind is str and self.response_class is Response:  # the common cases first
             return fast_response(Response, rv, _HTML)
-        if kind is dict:
+        if kind is dict and self._json_stock and not self.config["DEBUG"]:
             return fast_response(self.response_class, json_text(rv), _JSON)
         status: Any = None
         headers: Any = None
@@ -547,7 +571,7 @@ class App(Scaffold):
         elif isinstance(rv, (str, bytes, bytearray)):
             response = self.response_class(bytes(rv) if isinstance(rv, bytearray) else rv)
         elif isinstance(rv, (dict, list)):
-            response = json_response(rv, response_class=self.response_class)
+            response = self.json.response(rv)
         elif isinstance(rv, HTTPError):
             response = self.error_response(rv, self._current_request())
         elif isinstance(rv, Iterator):
@@ -799,11 +823,11 @@ def url_for(endpoint: str, /, **values: Any) -> str:
 
 
 def jsonify(*args: Any, **kwargs: Any) -> Response:
-    """A JSON response of one value, several (a list), or keyword arguments (an object)."""
-    if args and kwargs:
-        raise TypeError("jsonify() takes positional or keyword arguments, not both")
-    data: Any = kwargs if not args else (args[0] if len(args) == 1 else list(args))
-    return json_response(data)
+    """A JSON response of one value, several (a list), or keyword arguments (an object), made by the
+    current app's JSON provider (see ``manypaths.json``)."""
+    from .json import jsonify as provider_jsonify
+
+    return provider_jsonify(*args, **kwargs)
 
 
 def make_response(*args: Any) -> Response:

@@ -255,11 +255,14 @@ class Request:
             raise UnsupportedMediaType(
                 "Did not attempt to load JSON data because the request Content-Type was not 'application/json'."
             )
-        import json
-
         data = self.get_data()
         try:
-            value = json.loads(data)
+            if self.app is not None and not self.app._json_stock:
+                value = self.app.json.loads(data)  # a provider of the app's own
+            else:
+                import json
+
+                value = json.loads(data)
         except (ValueError, RecursionError) as e:  # malformed, not UTF-8, or nested too deep
             if silent:
                 return None
