@@ -303,6 +303,8 @@ class App(Scaffold):
             if self._has_teardown or "form" in request._cache:
                 self._teardown(request, error)
             _current.reset(token)
+            if "manypaths.preserve_context" in environ:  # the test client's ``with client:``
+                environ["manypaths.preserve_context"](request)
 
     def _nothing_observes_responses(self) -> bool:
         # Worked out on the first request (and again after a hook is added).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json as _json
+from collections.abc import Mapping
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from .http.datastructures import Headers
@@ -15,19 +16,35 @@ from .http.wsgi import call_wsgi
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Mapping
+    from collections.abc import Callable, Iterable
+    from contextvars import Token
     from typing import Any
+
+    from .http.request import Request
 
 _REDIRECTS = (301, 302, 303, 307, 308)
 
 
 class TestResponse(Response):
-    """What the app answered: ``status_code``, ``headers``, ``data``, ``text``, ``json``."""
+    """What the app answered: ``status_code``, ``headers``, ``data``, ``text``, ``json``; ``request``
+    (the Request that was sent) and ``history`` (the redirects followed to get here)."""
 
     __test__ = False  # not a pytest test class
 
     request_path: str = ""
     history: tuple[TestResponse, ...] = ()
+    request: Request
+
+
+class Cookie:
+    """A cookie the client holds (``client.get_cookie("session").value``)."""
+
+    def __init__(self, key: str, value: str) -> None:
+        self.key = key
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"<Cookie {self.key}={self.value!r}>"
 
 
 class TestClient:
@@ -36,79 +53,128 @@ class TestClient:
     Args:
         app: any WSGI callable (a manypaths App, a Flask app...).
         base_url: scheme, host and mount point of the app, e.g. ``"https://example.com/fn"``.
+
+    ``environ_base`` holds the environ values every request starts from (``REMOTE_ADDR``,
+    ``HTTP_USER_AGENT``). Inside ``with client:`` the last request's context stays active after the
+    response, so ``request`` and ``g`` can be checked; it ends with the block (or the next request).
     """
 
     __test__ = False
 
     def __init__(self, app: Callable[..., Iterable[bytes]], base_url: str = "http://localhost") -> None:
+        from . import __version__
+
         self.app = app
         parts = urlsplit(base_url)
         self.scheme = parts.scheme or "http"
         self.host = parts.netloc or "localhost"
         self.script_name = parts.path.rstrip("/")
         self.cookies: dict[str, str] = {}
+        self.environ_base: dict[str, Any] = {"REMOTE_ADDR": "127.0.0.1", "HTTP_USER_AGENT": f"manypaths/{__version__}"}
+        self._preserving = False
+        self._kept: Token[Any] | None = None
+
+    # -- with client: ---------------------------------------------------------------------------
+
+    def __enter__(self) -> TestClient:
+        if self._preserving:
+            raise RuntimeError("Cannot nest 'with client:' blocks of the same client.")
+        self._preserving = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._preserving = False
+        self._release()
+
+    def _release(self) -> None:
+        if self._kept is not None:
+            from .context import _current
+
+            _current.reset(self._kept)
+            self._kept = None
+
+    def _keep(self, request: Any) -> None:
+        # Called by App.wsgi_app once the request is over: make it the current request again.
+        from .context import _current
+
+        self._release()
+        self._kept = _current.set(request)
+
+    # -- requests -------------------------------------------------------------------------------
 
     def open(
         self,
-        path: str = "/",
+        path: str | Mapping[str, Any] = "/",
         method: str = "GET",
         *,
+        base_url: str | None = None,
         query_string: Mapping[str, Any] | str | None = None,
         headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
         data: Mapping[str, Any] | str | bytes | None = None,
         json: Any = None,
         content_type: str | None = None,
+        mimetype: str | None = None,
+        auth: tuple[str, str] | str | None = None,
         follow_redirects: bool = False,
+        environ_base: Mapping[str, Any] | None = None,
         environ_overrides: Mapping[str, Any] | None = None,
+        buffered: bool = False,
     ) -> TestResponse:
-        """Send one request (and follow redirects if asked)."""
+        """Send one request (and follow redirects if asked); ``path`` may also be a whole environ.
+
+        The arguments are werkzeug's ``EnvironBuilder``'s: ``query_string`` (a string or a mapping,
+        lists for repeated keys), ``headers`` (a mapping or pairs), ``data`` (a body, or form fields
+        where a file object or ``(file, filename[, content_type])`` makes it multipart), ``json``,
+        ``content_type``/``mimetype``, ``auth`` (``(user, password)`` for Basic), ``base_url`` (scheme,
+        host and script root of this request), ``environ_base``/``environ_overrides``.
+        """
+        if not isinstance(path, str):
+            return self.call(dict(path))
+        if base_url is None:
+            base_url = f"{self.scheme}://{self.host}{self.script_name}"
+        script_name = urlsplit(base_url).path.rstrip("/")
+        pairs: list[tuple[str, str]] = list(
+            headers.items() if isinstance(headers, Mapping) else headers or ())
+        if auth is not None:
+            pairs.append(("Authorization", _authorization(auth)))
+        base = {**self.environ_base, **(environ_base or {})}
         history: list[TestResponse] = []
-        response = self._open(path, method, query_string, headers, data, json, content_type, environ_overrides)
-        while follow_redirects and response.status_code in _REDIRECTS and response.location:
-            if len(history) > 20:
-                raise RuntimeError(f"more than 20 redirects from {path!r}")
+        while True:
+            environ = build_environ(
+                path, method, base_url=base_url, query_string=query_string, headers=pairs, data=data, json=json,
+                content_type=content_type or mimetype, environ_overrides=environ_overrides, cookies=self.cookies,
+                environ_base=base,
+            )
+            response = self.call(environ)
+            if not (follow_redirects and response.status_code in _REDIRECTS and response.location):
+                break
+            if len(history) >= 20:
+                raise RuntimeError(f"more than 20 redirects from {response.request_path!r}")
             history.append(response)
             target = urlsplit(response.location)
-            if response.status_code in (307, 308):
-                next_method = method
-            else:
-                next_method = "HEAD" if method == "HEAD" else "GET"
-                data = json = None
+            if response.status_code not in (307, 308):
+                method = "HEAD" if method == "HEAD" else "GET"
+                data = json = content_type = mimetype = None
             path = target.path
-            if self.script_name and path.startswith(self.script_name):
-                path = path[len(self.script_name):]
-            response = self._open(path, next_method, target.query, headers,
-                                  data, json, content_type, environ_overrides)
-            method = next_method
+            if script_name and path.startswith(script_name):
+                path = path[len(script_name):]
+            query_string = target.query
         response.history = tuple(history)
         return response
 
-    def _open(
-        self,
-        path: str,
-        method: str,
-        query_string: Mapping[str, Any] | str | None,
-        headers: Mapping[str, str] | Iterable[tuple[str, str]] | None,
-        data: Mapping[str, Any] | str | bytes | None,
-        json: Any,
-        content_type: str | None,
-        environ_overrides: Mapping[str, Any] | None,
-    ) -> TestResponse:
-        environ = build_environ(
-            path, method, base_url=f"{self.scheme}://{self.host}{self.script_name}", query_string=query_string,
-            headers=headers, data=data, json=json, content_type=content_type, environ_overrides=environ_overrides,
-            cookies=self.cookies,
-        )
-        return self.call(environ)
-
     def call(self, environ: dict[str, Any]) -> TestResponse:
         """Call the app with a prepared environ and collect the whole response."""
+        from .http.request import Request
+
+        if self._preserving:
+            environ["manypaths.preserve_context"] = self._keep
         status, headers, body = call_wsgi(self.app, environ)
         response = TestResponse(status=status)
         # Exactly what the app sent: no Content-Type or Content-Length added.
         response.headers = Headers(headers)
         response.response = [body]
         response.request_path = environ["PATH_INFO"]
+        response.request = Request(environ)
         self._store_cookies(response)
         return response
 
@@ -125,8 +191,19 @@ class TestClient:
             else:
                 self.cookies[name] = value
 
-    def set_cookie(self, key: str, value: str) -> None:
+    def set_cookie(self, key: str, value: str = "", **attributes: Any) -> None:
+        """Hold a cookie to send with the following requests (``domain``/``path`` are accepted and ignored:
+        the client sends every cookie it holds)."""
         self.cookies[key] = value
+
+    def get_cookie(self, key: str, **attributes: Any) -> Cookie | None:
+        """The cookie ``key`` the client holds, or None."""
+        value = self.cookies.get(key)
+        return None if value is None else Cookie(key, value)
+
+    def delete_cookie(self, key: str, **attributes: Any) -> None:
+        """Forget the cookie ``key``."""
+        self.cookies.pop(key, None)
 
     def get(self, path: str = "/", **kw: Any) -> TestResponse:
         return self.open(path, "GET", **kw)
@@ -149,6 +226,18 @@ class TestClient:
     def options(self, path: str = "/", **kw: Any) -> TestResponse:
         return self.open(path, "OPTIONS", **kw)
 
+    def trace(self, path: str = "/", **kw: Any) -> TestResponse:
+        return self.open(path, "TRACE", **kw)
+
+
+def _authorization(auth: tuple[str, str] | str) -> str:
+    if isinstance(auth, str):
+        return auth
+    import base64
+
+    user, password = auth
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+
 
 def build_environ(
     path: str = "/",
@@ -162,13 +251,15 @@ def build_environ(
     content_type: str | None = None,
     environ_overrides: Mapping[str, Any] | None = None,
     cookies: Mapping[str, str] | None = None,
+    environ_base: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The WSGI environ a server would give the app for this request.
 
     ``path`` may carry a query (``"/search?q=x"``) unless ``query_string`` is given (a string or a
     mapping, lists giving repeated keys); ``base_url`` is the scheme, host and mount point
     (``SCRIPT_NAME``); ``data`` is a body (bytes/str) or form fields (file-like values make it
-    multipart); ``json`` a value sent as JSON.
+    multipart); ``json`` a value sent as JSON; ``environ_base`` values come first (any other key
+    replaces them), ``environ_overrides`` last.
     """
     target = urlsplit(base_url)
     scheme = target.scheme or "http"
@@ -194,7 +285,8 @@ def build_environ(
             body = urlencode(items).encode("ascii")
             content_type = content_type or "application/x-www-form-urlencoded"
     host, _, port = netloc.partition(":")
-    environ: dict[str, Any] = {
+    environ: dict[str, Any] = dict(environ_base or ())
+    environ.update({
         "REQUEST_METHOD": method.upper(),
         "SCRIPT_NAME": target.path.rstrip("/"),
         # WSGI: the percent-decoded path, as latin-1 code points of its UTF-8 bytes.
@@ -203,7 +295,6 @@ def build_environ(
         "SERVER_NAME": host,
         "SERVER_PORT": port or ("443" if scheme == "https" else "80"),
         "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
         "HTTP_HOST": netloc,
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": scheme,
@@ -212,7 +303,8 @@ def build_environ(
         "wsgi.multithread": False,
         "wsgi.multiprocess": False,
         "wsgi.run_once": False,
-    }
+    })
+    environ.setdefault("REMOTE_ADDR", "127.0.0.1")
     if body or method.upper() in ("POST", "PUT", "PATCH"):
         environ["CONTENT_LENGTH"] = str(len(body))
     if content_type:
@@ -221,12 +313,16 @@ def build_environ(
         environ["HTTP_COOKIE"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
     if headers:
         pairs = headers.items() if hasattr(headers, "items") else headers
+        given: set[str] = set()
         for key, value in pairs:
             name = key.upper().replace("-", "_")
-            if name in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-                environ[name] = value
+            if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                name = "HTTP_" + name
+            if name in given and name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                environ[name] = f"{environ[name]}, {value}"  # a repeated header: one line, as a server joins it
             else:
-                environ["HTTP_" + name] = value
+                environ[name] = value
+                given.add(name)
     if environ_overrides:
         environ.update(environ_overrides)
     return environ
@@ -260,7 +356,11 @@ def _encode_multipart(items: list[tuple[str, Any]]) -> tuple[bytes, str]:
             if isinstance(content, str):
                 content = content.encode("utf-8")
             out.write(f'Content-Disposition: form-data; name="{quote(name)}"; filename="{quote(filename)}"\r\n'.encode())
-            out.write(f"Content-Type: {ctype or 'application/octet-stream'}\r\n\r\n".encode())
+            if ctype is None:
+                import mimetypes
+
+                ctype = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+            out.write(f"Content-Type: {ctype}\r\n\r\n".encode())
             out.write(content)
         else:
             out.write(f'Content-Disposition: form-data; name="{quote(name)}"\r\n\r\n'.encode())

@@ -252,6 +252,24 @@ class FileStorage:
         self.name = name
         self.content_type = content_type
 
+    @property
+    def mimetype(self) -> str:
+        """The content type without parameters, lower-case (``"text/csv"``)."""
+        return (self.content_type or "").partition(";")[0].strip().lower()
+
+    @property
+    def mimetype_params(self) -> dict[str, str]:
+        """The content type's parameters (``{"charset": "utf-8"}``)."""
+        params: dict[str, str] = {}
+        for item in (self.content_type or "").split(";")[1:]:
+            key, _, value = item.partition("=")
+            if key.strip():
+                params[key.strip().lower()] = value.strip().strip('"')
+        return params
+
+    def __bool__(self) -> bool:
+        return bool(self.filename)  # as werkzeug's: an empty file field is falsy
+
     def read(self, size: int = -1) -> bytes:
         """Read from the file's start (first call) or where the last read stopped."""
         return self.stream.read(size)

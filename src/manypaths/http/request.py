@@ -217,8 +217,8 @@ class Request:
         """The whole body, as bytes (or text with ``as_text=True``)."""
         data = self._cache.get("data")
         if data is None:
-            if "form" in self._cache:
-                data = b""  # the form parser consumed the stream
+            if "form" in self._cache and self.mimetype == "multipart/form-data":
+                data = b""  # the multipart parser consumed the stream
             else:
                 data = self.stream.read()
             if cache:
