@@ -6,14 +6,30 @@ from . import exceptions
 from .app import App, jsonify, make_response, url_for
 from .blueprints import Blueprint
 from .config import Config
-from .context import current_app, g, request
+from .context import AppContext, current_app, g, has_app_context, has_request_context, request
 from .http import HTTPError, Request, Response, abort, redirect
 from .http.exceptions import HTTPException
 
 __version__ = "0.1.0"
 
+# Imported when first used, so an app that does not send files pays nothing for them at cold start.
+_LAZY = {"send_file": "files", "send_from_directory": "files", "safe_join": "files", "secure_filename": "files"}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'manypaths' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
 __all__ = [
     "App",
+    "AppContext",
     "Blueprint",
     "Config",
     "HTTPError",
@@ -24,9 +40,15 @@ __all__ = [
     "current_app",
     "exceptions",
     "g",
+    "has_app_context",
+    "has_request_context",
     "jsonify",
     "make_response",
     "redirect",
     "request",
+    "safe_join",
+    "secure_filename",
+    "send_file",
+    "send_from_directory",
     "url_for",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 from . import routing
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
 
 
 
+_STATIC_DEFAULT: Any = object()  # App(static_folder=...) not given: "static" if that folder exists
+
 # What a view's str and dict become (Response's default mimetype; Flask's JSON type).
 _HTML = "text/html; charset=utf-8"
 _JSON = "application/json"
@@ -52,6 +55,10 @@ class App(Scaffold):
         converters: extra route converters by name.
         json_errors: answer every error page as RFC 9457 problem details (``application/problem+json``);
             by default only clients that prefer JSON (``Accept``) get them.
+        static_folder: a folder of files served under ``static_url_path`` (endpoint ``static``:
+            ``url_for("static", filename="app.css")``), relative to the module's folder. By default
+            ``"static"`` when that folder exists; None: no static route.
+        static_url_path: the URL path of those files (default ``/`` + the folder's name).
 
     ``app.config`` (a ``Config``, Flask's loaders) holds ``DEBUG``, ``TESTING``,
     ``PROPAGATE_EXCEPTIONS``, ``MAX_CONTENT_LENGTH``, ``TRUSTED_HOSTS`` and ``JSON_ERRORS``.
@@ -71,14 +78,18 @@ class App(Scaffold):
         strict_slashes: bool = True,
         converters: dict[str, type[routing.BaseConverter]] | None = None,
         json_errors: bool = False,
+        static_folder: str | os.PathLike[str] | None = _STATIC_DEFAULT,
+        static_url_path: str | None = None,
     ) -> None:
         self.import_name = import_name
+        self.root_path = _root_path(import_name)
         self.url_map = routing.Map(converters=converters, strict_slashes=strict_slashes)
         self.view_functions: dict[str, Callable[..., Any]] = {}
-        self.config = Config(_root_path(import_name), {
+        self.config = Config(self.root_path, {
             "DEBUG": debug, "TESTING": False, "PROPAGATE_EXCEPTIONS": None, "MAX_CONTENT_LENGTH": max_content_length,
             "TRUSTED_HOSTS": None, "JSON_ERRORS": json_errors,
             "SERVER_NAME": None, "APPLICATION_ROOT": "/", "PREFERRED_URL_SCHEME": "http",
+            "SEND_FILE_MAX_AGE_DEFAULT": None,
         })
         self.blueprints: dict[str, Blueprint] = {}
         # Scope None is the app; a blueprint's full name scopes its own handlers and hooks.
@@ -99,6 +110,17 @@ class App(Scaffold):
         # True while no hook or override can observe a response object (see wsgi_app); None: not known.
         self._plain: bool | None = None
         self._scoped_cache: dict[tuple[str, Any], list[Callable[..., Any]]] = {}
+        self.static_folder: str | None = None
+        self.static_url_path: str | None = None
+        if static_folder is _STATIC_DEFAULT:
+            default = os.path.join(self.root_path, "static")
+            static_folder = default if os.path.isdir(default) else None
+        if static_folder is not None:
+            self.static_folder = os.path.join(self.root_path, os.fspath(static_folder))
+            if static_url_path is None:
+                static_url_path = "/" + os.path.basename(self.static_folder.rstrip("/\\"))
+            self.static_url_path = static_url_path.rstrip("/")
+            self.add_url_rule(f"{self.static_url_path}/<path:filename>", "static", self.send_static_file)
 
     @property
     def debug(self) -> bool:
@@ -686,6 +708,30 @@ class App(Scaffold):
                 return str(rv)
         raise error from None
 
+    # -- files ----------------------------------------------------------------------------------
+
+    @property
+    def has_static_folder(self) -> bool:
+        return self.static_folder is not None
+
+    def send_static_file(self, filename: str) -> Response:
+        """The view of the ``static`` endpoint: ``filename`` from ``static_folder`` (404 outside it)."""
+        if self.static_folder is None:
+            raise RuntimeError("App has no static_folder: pass App(static_folder=...) to serve static files.")
+        from .files import send_from_directory
+
+        return send_from_directory(self.static_folder, filename, max_age=self.get_send_file_max_age(filename))
+
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        """``Cache-Control: max-age`` of a sent file: ``SEND_FILE_MAX_AGE_DEFAULT`` (seconds or a
+        timedelta; None: ``no-cache``, the browser revalidates with the ETag). Override per file type."""
+        value = self.config["SEND_FILE_MAX_AGE_DEFAULT"]
+        if value is None:
+            return None
+        if hasattr(value, "total_seconds"):
+            return int(value.total_seconds())
+        return int(value)
+
     # -- tools ----------------------------------------------------------------------------------
 
     def test_request_context(self, path: str = "/", method: str = "GET", **kwargs: Any) -> RequestContext:
@@ -723,7 +769,6 @@ class App(Scaffold):
 
 def _root_path(import_name: str) -> str:
     # The folder of the app's module (config files are relative to it), as Flask's root_path.
-    import os
     import sys
 
     module = sys.modules.get(import_name)

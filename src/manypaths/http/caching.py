@@ -132,3 +132,48 @@ def not_modified(environ: dict[str, Any], etag: str | None, last_modified: datet
     if since is None or last_modified is None:
         return False
     return last_modified.replace(microsecond=0) <= since
+
+
+def byte_range(header: str, length: int) -> tuple[int, int] | None:
+    """The ``(start, stop)`` bytes a ``Range`` header asks of a ``length``-byte body (RFC 9110 14.1.2),
+    or None when it is to be ignored (another unit, or several ranges: the whole body is sent, as the
+    RFC allows). Raises ValueError when the range is malformed or starts past the end (a 416)."""
+    unit, sep, spec = header.partition("=")
+    if not sep:
+        raise ValueError(f"malformed Range {header[:100]!r}")
+    if unit.strip().lower() != "bytes":
+        return None  # a unit we do not serve: ignored (RFC 9110 14.2)
+    if "," in spec:
+        return None
+    first, dash, last = spec.strip().partition("-")
+    first, last = first.strip(), last.strip()
+    if not dash or not (first.isdigit() or last.isdigit()) or (first and not first.isdigit()) or (
+            last and not last.isdigit()) or not (first.isascii() and last.isascii()):
+        raise ValueError(f"malformed Range {header[:100]!r}")
+    if not first:  # the last N bytes
+        suffix = int(last)
+        if suffix == 0:
+            raise ValueError("empty suffix range")
+        return max(0, length - suffix), length
+    start = int(first)
+    stop = length if not last else min(int(last) + 1, length)
+    if last and int(last) < start:
+        raise ValueError(f"range end before its start in {header[:100]!r}")
+    if start >= length:
+        raise ValueError(f"range starts past the end ({length} bytes)")
+    return start, stop
+
+
+def if_range_holds(environ: dict[str, Any], etag: str | None, weak: bool | None,
+                   last_modified: datetime | None) -> bool:
+    """Whether a ``Range`` may be honoured: no ``If-Range``, or it names the current strong ETag or
+    exactly the ``Last-Modified`` date (RFC 9110 13.1.5)."""
+    condition = environ.get("HTTP_IF_RANGE")
+    if not condition:
+        return True
+    condition = str(condition).strip()
+    if condition[:1] == '"' or condition[:2] in ("W/", "w/"):
+        value, is_weak = unquote_etag(condition)
+        return bool(etag is not None and not weak and not is_weak and value == etag)
+    since = parse_date(condition)
+    return since is not None and last_modified is not None and last_modified.replace(microsecond=0) == since

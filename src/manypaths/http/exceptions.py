@@ -167,7 +167,8 @@ class NotFound(HTTPError):
     """404."""
 
     code = 404
-    description = "The requested URL was not found on the server."
+    description = ("The requested URL was not found on the server. If you entered the URL manually please check "
+                   "your spelling and try again.")
 
 
 class MethodNotAllowed(HTTPError):

@@ -245,15 +245,55 @@ class Response:
 
             self.set_etag(hashlib.sha1(self.get_data()).hexdigest(), weak)
 
-    def make_conditional(self, request_or_environ: Any) -> Response:
-        """Answer 304 Not Modified (no body) when the request's ``If-None-Match`` names this ETag, or
-        its ``If-Modified-Since`` is not older than ``Last-Modified`` (GET and HEAD only)."""
-        from .caching import not_modified
+    def make_conditional(self, request_or_environ: Any, accept_ranges: bool | str = False,
+                         complete_length: int | None = None) -> Response:
+        """Make the response conditional to the request (GET and HEAD only), as werkzeug's.
+
+        304 Not Modified (no body) when ``If-None-Match`` names this ETag, or ``If-Modified-Since`` is
+        not older than ``Last-Modified``. With ``accept_ranges`` (and the body's ``complete_length``)
+        a ``Range`` request gets 206 Partial Content with that slice (unless ``If-Range`` says the
+        resource changed), and an unsatisfiable one raises RequestedRangeNotSatisfiable (416).
+        A ``Date`` header is added when missing.
+        """
+        from .caching import byte_range, if_range_holds, not_modified
 
         environ = getattr(request_or_environ, "environ", request_or_environ)
-        if self._status_code == 200 and not_modified(environ, self.get_etag()[0], self.last_modified):
+        if str(environ.get("REQUEST_METHOD", "GET")).upper() not in ("GET", "HEAD"):
+            return self
+        if "Date" not in self.headers:
+            self.headers.set("Date", http_date(_now()))
+        etag, weak = self.get_etag()
+        partial = False
+        if accept_ranges:
+            self.headers.set("Accept-Ranges", "bytes" if accept_ranges is True else str(accept_ranges))
+            header = environ.get("HTTP_RANGE")
+            if complete_length and header and self._status_code == 200 and if_range_holds(
+                    environ, etag, weak, self.last_modified):
+                try:
+                    found = byte_range(str(header), complete_length)
+                except ValueError:
+                    from .exceptions import RequestedRangeNotSatisfiable
+
+                    self.close()
+                    raise RequestedRangeNotSatisfiable(complete_length) from None
+                if found is not None:
+                    self._slice(*found)
+                    self.status = 206
+                    self.headers.set("Content-Range", f"bytes {found[0]}-{found[1] - 1}/{complete_length}")
+                    partial = True
+        if not partial and self._status_code == 200 and not_modified(environ, etag, self.last_modified):
             self.status = 304
         return self
+
+    def _slice(self, start: int, stop: int) -> None:
+        # Keep bytes [start, stop) of the body: a file body seeks, anything else is read and cut.
+        body = self.response
+        set_range = getattr(body, "set_range", None)
+        if set_range is not None:
+            set_range(start, stop - start)
+        else:
+            self.response = [self.get_data()[start:stop]]
+        self.headers.set("Content-Length", str(stop - start))
 
     def _set_list(self, name: str, value: Any) -> None:
         if value is None:
@@ -396,6 +436,12 @@ def _with_charset(mimetype: str) -> str:
     ):
         return f"{mimetype}; charset=utf-8"
     return mimetype
+
+
+def _now() -> float:
+    import time
+
+    return time.time()
 
 
 def http_date(value: datetime | int | float) -> str:
