@@ -37,6 +37,22 @@ if TYPE_CHECKING:
 
 
 
+async def _probe() -> None:
+    return None
+
+
+_probe_coroutine = _probe()
+_COROUTINE: type[Any] = type(_probe_coroutine)  # types.CoroutineType, without importing types
+_probe_coroutine.close()
+del _probe_coroutine
+
+
+def _in_event_loop() -> bool:
+    from asyncio import _get_running_loop  # asyncio is loaded: a coroutine exists
+
+    return _get_running_loop() is not None
+
+
 _STATIC_DEFAULT: Any = object()  # App(static_folder=...) not given: "static" if that folder exists
 
 # What a view's str and dict become (Response's default mimetype; Flask's JSON type).
@@ -59,6 +75,9 @@ class App(Scaffold):
             ``url_for("static", filename="app.css")``), relative to the module's folder. By default
             ``"static"`` when that folder exists; None: no static route.
         static_url_path: the URL path of those files (default ``/`` + the folder's name).
+        asgi_threads: under ASGI, run every request in a worker thread (as Starlette runs sync
+            views), so a blocking sync view never stalls the event loop. By default a request of an
+            app without hooks runs inline on the loop (faster); apps with hooks always use threads.
 
     ``app.config`` (a ``Config``, Flask's loaders) holds ``DEBUG``, ``TESTING``,
     ``PROPAGATE_EXCEPTIONS``, ``MAX_CONTENT_LENGTH``, ``TRUSTED_HOSTS`` and ``JSON_ERRORS``.
@@ -80,6 +99,7 @@ class App(Scaffold):
         json_errors: bool = False,
         static_folder: str | os.PathLike[str] | None = _STATIC_DEFAULT,
         static_url_path: str | None = None,
+        asgi_threads: bool = False,
     ) -> None:
         self.import_name = import_name
         self.root_path = _root_path(import_name)
@@ -89,7 +109,7 @@ class App(Scaffold):
             "DEBUG": debug, "TESTING": False, "PROPAGATE_EXCEPTIONS": None, "MAX_CONTENT_LENGTH": max_content_length,
             "TRUSTED_HOSTS": None, "JSON_ERRORS": json_errors,
             "SERVER_NAME": None, "APPLICATION_ROOT": "/", "PREFERRED_URL_SCHEME": "http",
-            "SEND_FILE_MAX_AGE_DEFAULT": None,
+            "SEND_FILE_MAX_AGE_DEFAULT": None, "ASGI_THREADS": asgi_threads,
         })
         self.blueprints: dict[str, Blueprint] = {}
         # Scope None is the app; a blueprint's full name scopes its own handlers and hooks.
@@ -104,6 +124,9 @@ class App(Scaffold):
         self._json: JSONProvider | None = None
         # True while dicts and lists can go out through the prebuilt encoder (see manypaths.json).
         self._json_stock = type(self).json_provider_class is None
+        self._startup_hooks: list[Callable[[], Any]] = []
+        self._shutdown_hooks: list[Callable[[], Any]] = []
+        self._started = False
         self._teardown_appcontext: list[Callable[..., Any]] = []
         self._has_teardown = False  # any teardown_request or teardown_appcontext hook
         self._logger: Any = None
@@ -280,9 +303,69 @@ class App(Scaffold):
 
     # -- WSGI -----------------------------------------------------------------------------------
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        """The WSGI entry point."""
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any] | None = None, *send: Any) -> Any:
+        """The WSGI entry point (``app(environ, start_response)``), and the ASGI one: ``app(scope,
+        receive, send)`` (ASGI 3) or ``app(scope)`` (ASGI 2, what uvicorn's auto-detection calls)."""
+        if send or start_response is None:
+            if send:
+                return self.asgi(environ, start_response, send[0])  # type: ignore[arg-type]
+            scope = environ
+            return lambda receive, send: self.asgi(scope, receive, send)
         return self.wsgi_app(environ, start_response)
+
+    async def asgi(self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
+        """The ASGI 3 application (``uvicorn module:app.asgi``; ``uvicorn module:app`` works too): HTTP
+        and lifespan scopes; ``root_path`` becomes the script root, so ``url_for`` is right behind a
+        prefix. ``asyncio`` is imported only when this is first used."""
+        from .aio import serve_asgi
+
+        await serve_asgi(self, scope, receive, send)
+
+    def on_startup(self, func: F) -> F:
+        """Call ``func()`` (sync or async) once per process before the first request: at the ASGI
+        lifespan startup, or before the first WSGI request (a Lambda container, a worker)."""
+        self._startup_hooks.append(func)
+        return func
+
+    def on_shutdown(self, func: F) -> F:
+        """Call ``func()`` (sync or async) at the ASGI lifespan shutdown (WSGI: at interpreter exit)."""
+        self._shutdown_hooks.append(func)
+        return func
+
+    def _startup_sync(self) -> None:
+        # WSGI: the startup hooks before the first request; shutdown hooks at exit.
+        self._started = True
+        for func in self._startup_hooks:
+            self._sync(func())
+        if self._shutdown_hooks:
+            import atexit
+
+            atexit.register(lambda: [self._sync(func()) for func in self._shutdown_hooks])
+
+    async def _startup_async(self) -> None:
+        from .aio import call_hooks
+
+        if not self._started:
+            self._started = True
+            await call_hooks(self._startup_hooks)
+
+    def _inline_asgi(self) -> bool:
+        # Under ASGI, a request runs inline on the server's loop when no hook can run between the
+        # view and the response (the WSGI fast path's condition) and nothing tears down.
+        plain = self._plain
+        if plain is None:
+            plain = self._plain = self._nothing_observes_responses()
+        return plain and not self._has_teardown
+
+    @staticmethod
+    def _sync(rv: Any) -> Any:
+        """A view's, hook's or handler's value; a coroutine is run to completion first (WSGI: on the
+        thread's event loop; in an ASGI worker thread: on the server's loop)."""
+        if type(rv) is _COROUTINE:
+            from .aio import resolve
+
+            return resolve(rv)
+        return rv
 
     def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         """Answer one request: match, hooks, the view, error handlers (``__call__`` calls this, so
@@ -298,6 +381,8 @@ class App(Scaffold):
             try:
                 plain = self._plain
                 if plain is None:
+                    if self._startup_hooks and not self._started:
+                        self._startup_sync()
                     plain = self._plain = self._nothing_observes_responses()
                 if plain and self.response_class is Response:
                     # Nothing can see a Response object between the view and the server (no
@@ -339,7 +424,7 @@ class App(Scaffold):
         response = self._make_response_or_error(self._view_value(request, True), request)
         if self._hooks["after"]:
             for func in reversed(self._scoped("after", request)):
-                response = func(response)
+                response = self._sync(func(response))
         return response
 
     def _view_value(self, request: Request, hooks: bool) -> Any:
@@ -371,10 +456,10 @@ class App(Scaffold):
         try:
             if hooks and self._hooks["url_value"]:
                 for func in self._scoped("url_value", request):
-                    func(request.endpoint, request.view_args)
+                    self._sync(func(request.endpoint, request.view_args))
             if hooks and self._hooks["before"]:
                 for func in self._scoped("before", request):
-                    rv = func()
+                    rv = self._sync(func())
                     if rv is not None:
                         return rv
             if routing_error is not None:
@@ -415,7 +500,10 @@ class App(Scaffold):
         view = self.view_functions.get(request.endpoint)
         if view is None:
             raise LookupError(f"No view function is registered for endpoint {request.endpoint!r}.")
-        return view(**(request.view_args or {}))
+        rv = view(**(request.view_args or {}))
+        if type(rv) is _COROUTINE and not _in_event_loop():
+            return self._sync(rv)  # an async view under WSGI; under ASGI the caller awaits it
+        return rv
 
     def make_default_options_response(self) -> Response:
         """The answer to OPTIONS on a URL no view handles it for: ``Allow`` lists the URL's methods."""
@@ -450,7 +538,7 @@ class App(Scaffold):
     def do_teardown_appcontext(self, exc: BaseException | None = None) -> None:
         """Run the teardown_appcontext hooks (an application context's end calls this)."""
         for func in reversed(self._teardown_appcontext):
-            func(exc)
+            self._sync(func(exc))
 
     def _teardown(self, request: Request, error: BaseException | None) -> None:
         # The end of a request: its teardown_request hooks, then, when the request was its own
@@ -458,7 +546,7 @@ class App(Scaffold):
         try:
             if self._hooks["teardown"]:
                 for func in reversed(self._scoped("teardown", request)):
-                    func(error)
+                    self._sync(func(error))
             if self._teardown_appcontext and app_context_owned(self):
                 self.do_teardown_appcontext(error)
         finally:
@@ -506,14 +594,14 @@ class App(Scaffold):
             converted = http_errors.from_foreign(error, code)
             handler = self._find_handler(converted, request, error)
             if handler is not None:
-                return handler(error)
+                return self._sync(handler(error))
             own = _foreign_response(error, self.response_class)
             if own is not None:
                 return own  # its own status, headers and body, as Flask would answer it
             error = converted
         handler = self._find_handler(error, request)
         if handler is not None:
-            return handler(error)
+            return self._sync(handler(error))
         if isinstance(error, HTTPError):
             return self.error_response(error, request)
         raise error
@@ -541,7 +629,7 @@ class App(Scaffold):
         server_error = http_errors.InternalServerError(original_exception=error)
         handler = self._find_handler(server_error, request)
         if handler is not None:
-            response = self.make_response(handler(server_error))
+            response = self.make_response(self._sync(handler(server_error)))
         elif self.debug:
             import traceback
 
@@ -552,7 +640,7 @@ class App(Scaffold):
         if self._hooks["after"]:
             for func in reversed(self._scoped("after", request)):
                 try:
-                    response = func(response)
+                    response = self._sync(func(response))
                 except Exception as hook_error:  # the 500 still goes out; the hook's failure is logged
                     self.logger.error("after_request hook failed on a 500 response", exc_info=hook_error)
         return response
@@ -585,6 +673,12 @@ class App(Scaffold):
                     f"The view function for {self._endpoint()!r} returned a tuple of {len(rv)} items; "
                     "use (body, status, headers), (body, status), or (body, headers)."
                 )
+        if kind is _COROUTINE:
+            rv.close()
+            raise RuntimeError(
+                f"The view function for {self._endpoint()!r} is async and was called from sync code inside a running "
+                "event loop: serve the app through its ASGI interface (app.asgi), or through a WSGI server."
+            )
         if rv is None:
             raise TypeError(
                 f"The view function for {self._endpoint()!r} did not return a valid response: it returned None "
@@ -598,12 +692,12 @@ class App(Scaffold):
             response = self.json.response(rv)
         elif isinstance(rv, HTTPError):
             response = self.error_response(rv, self._current_request())
-        elif isinstance(rv, Iterator):
+        elif isinstance(rv, Iterator) or hasattr(rv, "__aiter__"):
             response = self.response_class(rv)
         else:
             raise TypeError(
                 f"The view function for {self._endpoint()!r} returned a {type(rv).__name__}; it must return a "
-                "str, bytes, dict, list, Response, generator, or a tuple of one of these with a status/headers."
+                "str, bytes, dict, list, Response, generator (or async generator), or a tuple of one of these with a status/headers."
             )
         if status is not None:
             response.status = status

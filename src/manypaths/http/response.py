@@ -128,7 +128,7 @@ class Response:
     def get_data(self, as_text: bool = False) -> Any:
         """The whole body (a stream is read and kept), as bytes or text."""
         if not (isinstance(self.response, list) and all(isinstance(x, bytes) for x in self.response)):
-            chunks = [c.encode("utf-8") if isinstance(c, str) else bytes(c) for c in self.response]
+            chunks = list(self.iter_encoded())
             self.close()
             self.response = chunks
         data = b"".join(self.response)
@@ -346,7 +346,12 @@ class Response:
             func()
 
     def iter_encoded(self) -> Iterator[bytes]:
-        for chunk in self.response:
+        source: Any = self.response
+        if hasattr(source, "__aiter__"):  # an async generator body, served by a WSGI server
+            from ..aio import iterate_async
+
+            source = iterate_async(source)
+        for chunk in source:
             yield chunk.encode("utf-8") if isinstance(chunk, str) else chunk
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

@@ -1,0 +1,517 @@
+"""Async support: coroutines under WSGI, the App's ASGI interface, and ASGI apps on WSGI platforms.
+
+Imported the first time a view, hook or handler returns a coroutine, or ASGI is used: a sync app
+never imports ``asyncio`` (cold start).
+
+- Under WSGI (gunicorn, Cloud Functions, Lambda) a coroutine runs to completion on an event loop
+  kept per thread, so a Lambda container or a gthread worker reuses one loop across requests.
+- ``App.asgi`` (and ``App.__call__`` with ASGI arguments) serves HTTP and lifespan scopes. An app
+  with no request hooks runs inline on the server's loop (async views awaited, sync views called
+  directly: no thread hop); an app with hooks, or made with ``asgi_threads=True``, runs each request
+  in a worker thread and its coroutines on the server's loop.
+- ``WSGIFromASGI`` makes any ASGI app (FastAPI, Starlette) a WSGI callable, so ``lambda_handler``
+  and ``cloud_function`` carry it: lifespan startup once per thread's loop, responses streamed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import sys
+from _thread import get_ident
+from contextvars import ContextVar, copy_context
+
+from .app import _COROUTINE
+from .context import _current
+
+# typing is for the type checker only: importing it at run time would cost every cold start
+# milliseconds, for annotations that `from __future__ import annotations` never evaluates.
+TYPE_CHECKING = False
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator
+    from typing import Any
+
+    from .app import App
+    from .http.response import Response
+
+    Scope = dict[str, Any]
+    Receive = Callable[[], Awaitable[dict[str, Any]]]
+    Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+# Set in a worker thread of an ASGI server: coroutines there run on the server's loop.
+_server_loop: ContextVar[asyncio.AbstractEventLoop] = ContextVar("manypaths.server_loop")
+_loops: dict[int, asyncio.AbstractEventLoop] = {}
+
+
+def thread_loop() -> asyncio.AbstractEventLoop:
+    """This thread's event loop, made on first use and kept (not one per request)."""
+    loop = _loops.get(get_ident())
+    if loop is None or loop.is_closed():
+        loop = _loops[get_ident()] = asyncio.new_event_loop()
+    return loop
+
+
+def resolve(coro: Coroutine[Any, Any, Any]) -> Any:
+    """Run a coroutine a view, hook or handler returned, from sync code, and return its result."""
+    target = _server_loop.get(None)
+    if target is not None:  # a worker thread of an ASGI server: on the server's loop
+        return asyncio.run_coroutine_threadsafe(coro, target).result()
+    if asyncio._get_running_loop() is not None:
+        coro.close()
+        raise RuntimeError(
+            "A coroutine (an async view, hook or handler) reached sync code running inside an event loop. "
+            "Serve the app through its ASGI interface (app.asgi), or through a WSGI server."
+        )
+    return thread_loop().run_until_complete(coro)
+
+
+def iterate_async(iterable: Any) -> Iterator[Any]:
+    """The items of an async iterable (an async generator body), from sync code."""
+    iterator = iterable.__aiter__()
+    try:
+        while True:
+            try:
+                yield resolve(iterator.__anext__())
+            except StopAsyncIteration:
+                return
+    finally:
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            resolve(aclose())
+
+
+async def call_hooks(funcs: Iterable[Callable[[], Any]]) -> None:
+    """Call each function; await what it returns if it is awaitable (startup/shutdown hooks)."""
+    for func in funcs:
+        rv = func()
+        if hasattr(rv, "__await__"):
+            await rv
+
+
+# -- the App as an ASGI application ----------------------------------------------------------------
+
+
+async def serve_asgi(app: App, scope: Scope, receive: Receive, send: Send) -> None:
+    kind = scope["type"]
+    if kind == "http":
+        await _http(app, scope, receive, send)
+    elif kind == "lifespan":
+        await _lifespan(app, receive, send)
+    elif kind == "websocket":
+        await send({"type": "websocket.close", "code": 1000})  # no websocket routes: refuse the handshake
+    else:
+        raise ValueError(f"ASGI scope type {kind!r} is not served (only 'http', 'lifespan' and 'websocket').")
+
+
+async def _lifespan(app: App, receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            try:
+                await app._startup_async()
+            except Exception as e:
+                app.logger.error("startup hook failed", exc_info=e)
+                await send({"type": "lifespan.startup.failed", "message": f"{type(e).__name__}: {e}"})
+                return
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            try:
+                await call_hooks(app._shutdown_hooks)
+            except Exception as e:
+                app.logger.error("shutdown hook failed", exc_info=e)
+                await send({"type": "lifespan.shutdown.failed", "message": f"{type(e).__name__}: {e}"})
+                return
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _read_body(receive: Receive, limit: int | None, declared: str | None) -> bytes | None:
+    # The whole body, read through receive; None when the client went away. A body past ``limit``
+    # (declared or while reading) raises _TooLarge: the excess is never buffered.
+    if limit is not None and declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body") or b""
+        if chunk:
+            size += len(chunk)
+            if limit is not None and size > limit:
+                raise _TooLarge
+            chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks) if len(chunks) != 1 else chunks[0]
+
+
+def scope_environ(scope: Scope, body: bytes) -> dict[str, Any]:
+    """The WSGI environ for an ASGI HTTP scope (``root_path`` becomes ``SCRIPT_NAME``)."""
+    root = (scope.get("root_path") or "").rstrip("/")
+    path = scope.get("path") or "/"
+    if root and (path == root or path.startswith(root + "/")):
+        path = path[len(root):] or "/"  # servers that put root_path in path too (ASGI spec 2.4+)
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": scope.get("method") or "GET",
+        "SCRIPT_NAME": root.encode("utf-8", "surrogateescape").decode("latin-1"),
+        "PATH_INFO": path.encode("utf-8", "surrogateescape").decode("latin-1"),
+        "QUERY_STRING": (scope.get("query_string") or b"").decode("latin-1"),
+        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version') or '1.1'}",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "https" if scope.get("scheme") in ("https", "wss") else "http",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": True,
+        "wsgi.run_once": False,
+        "asgi.scope": scope,
+    }
+    server = scope.get("server")
+    if server:
+        environ["SERVER_NAME"], environ["SERVER_PORT"] = str(server[0]), str(server[1] or 80)
+    else:
+        environ["SERVER_NAME"], environ["SERVER_PORT"] = "localhost", "80"
+    client = scope.get("client")
+    if client:
+        environ["REMOTE_ADDR"], environ["REMOTE_PORT"] = str(client[0]), str(client[1])
+    for raw_name, raw_value in scope.get("headers") or ():
+        name = raw_name.decode("latin-1")
+        if "_" in name:
+            continue  # x_forwarded_for must not pass for x-forwarded-for (as gunicorn and nginx drop them)
+        key = name.upper().replace("-", "_")
+        value = raw_value.decode("latin-1")
+        if key == "CONTENT_TYPE":
+            environ[key] = value
+            continue
+        if key == "CONTENT_LENGTH":
+            continue
+        key = "HTTP_" + key
+        if key in environ:
+            value = f"{environ[key]}{'; ' if key == 'HTTP_COOKIE' else ','}{value}"
+        environ[key] = value
+    if body or environ["REQUEST_METHOD"] in ("POST", "PUT", "PATCH"):
+        environ["CONTENT_LENGTH"] = str(len(body))
+    return environ
+
+
+def _declared_length(scope: Scope) -> str | None:
+    for name, value in scope.get("headers") or ():
+        if name.lower() == b"content-length":
+            return str(value.decode("latin-1").strip())
+    return None
+
+
+async def _http(app: App, scope: Scope, receive: Receive, send: Send) -> None:
+    if app._startup_hooks and not app._started:
+        await app._startup_async()  # a server without lifespan support: before the first request
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    try:
+        body = await _read_body(receive, limit, _declared_length(scope) if limit is not None else None)
+    except _TooLarge:
+        from .http.exceptions import RequestEntityTooLarge
+
+        environ = scope_environ(scope, b"")
+        await _send_response(app.error_response(RequestEntityTooLarge()), environ, send, receive)
+        return
+    if body is None:
+        return  # the client left before the body arrived
+    environ = scope_environ(scope, body)
+    if app.config["ASGI_THREADS"] or not app._inline_asgi():
+        await _in_thread(app, environ, send, receive)
+        return
+    request = app.request_class(environ)
+    request.app = app
+    if limit is not None:
+        request.max_content_length = limit
+    token = _current.set(request)
+    try:
+        try:
+            rv = app._view_value(request, False)
+            while type(rv) is _COROUTINE:
+                try:
+                    rv = await rv
+                except Exception as e:
+                    rv = app.handle_user_exception(e, request)
+            kind = type(rv)
+            if kind is str or (kind is dict and app._json_stock and not app.config["DEBUG"]):
+                from .http.response import json_text
+
+                if kind is str:
+                    data, content_type = rv.encode("utf-8"), b"text/html; charset=utf-8"
+                else:
+                    data, content_type = json_text(rv).encode("ascii"), b"application/json"
+                await send({"type": "http.response.start", "status": 200, "headers": [
+                    (b"content-type", content_type), (b"content-length", str(len(data)).encode("ascii"))]})
+                await send({"type": "http.response.body", "body": b"" if environ["REQUEST_METHOD"] == "HEAD" else data})
+                return
+            response = app._make_response_or_error(rv, request)
+        except Exception as e:
+            response = app.handle_exception(e)
+        await _send_response(response, environ, send, receive)
+    finally:
+        if "form" in request._cache:
+            request.close()
+        _current.reset(token)
+
+
+async def _send_response(response: Response, environ: dict[str, Any], send: Send, receive: Receive) -> None:
+    body = response.response
+    if hasattr(body, "__aiter__") and response.status_code not in (204, 304) and environ["REQUEST_METHOD"] != "HEAD":
+        await send({"type": "http.response.start", "status": response.status_code, "headers": _headers(
+            response.headers._items)})
+        await _stream(body.__aiter__(), send, receive, is_async=True)
+        return
+    captured: list[Any] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        captured[:] = [status, headers]
+
+    result = response(environ, start_response)
+    status, headers = captured
+    await send({"type": "http.response.start", "status": int(status[:3]), "headers": _headers(headers)})
+    if type(result) is list:
+        await send({"type": "http.response.body", "body": b"".join(result)})
+        return
+    await _stream(iter(result), send, receive, is_async=False, close=getattr(result, "close", None))
+
+
+def _headers(pairs: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in pairs]
+
+
+async def _stream(iterator: Any, send: Send, receive: Receive, *, is_async: bool,
+                  close: Callable[[], Any] | None = None) -> None:
+    # Chunk by chunk; a client that disconnects stops the stream (the body is closed either way).
+    async def disconnected() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    watcher = asyncio.ensure_future(disconnected())
+    try:
+        while not watcher.done():
+            try:
+                chunk = await iterator.__anext__() if is_async else next(iterator)
+            except (StopIteration, StopAsyncIteration):
+                break
+            if chunk:
+                await send({"type": "http.response.body", "body": chunk.encode("utf-8") if isinstance(chunk, str)
+                            else bytes(chunk), "more_body": True})
+        if not watcher.done():
+            await send({"type": "http.response.body", "body": b""})
+    finally:
+        watcher.cancel()
+        if is_async and hasattr(iterator, "aclose"):
+            await iterator.aclose()
+        if close is not None:
+            close()
+
+
+async def _in_thread(app: App, environ: dict[str, Any], send: Send, receive: Receive) -> None:
+    # The whole WSGI dispatch in a worker thread (hooks, teardown, sync views that block); its
+    # coroutines run on this loop (resolve() sees _server_loop). The body is iterated there too.
+    loop = asyncio.get_running_loop()
+    context = copy_context()
+    context.run(_server_loop.set, loop)
+    captured: list[Any] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        captured[:] = [status, headers]
+
+    def start() -> Any:
+        return app.wsgi_app(environ, start_response)
+
+    result = await loop.run_in_executor(None, context.run, start)
+    status, headers = captured
+    await send({"type": "http.response.start", "status": int(status[:3]), "headers": _headers(headers)})
+    if type(result) is list:
+        await send({"type": "http.response.body", "body": b"".join(result)})
+        return
+    iterator = iter(result)
+    done = object()
+    close = getattr(result, "close", None)
+
+    def pull() -> Any:
+        return next(iterator, done)
+
+    try:
+        while True:
+            chunk = await loop.run_in_executor(None, context.run, pull)
+            if chunk is done:
+                break
+            if chunk:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+    finally:
+        if close is not None:
+            await loop.run_in_executor(None, context.run, close)
+
+
+# -- any ASGI app as a WSGI app (for lambda_handler and cloud_function) ------------------------------
+
+
+class WSGIFromASGI:
+    """A WSGI callable serving an ASGI 3 app: each request runs on this thread's event loop; the
+    lifespan startup runs once per loop (a Lambda container: once) before the first request.
+    ``SCRIPT_NAME`` (a stage, a base path, a function's prefix) becomes ``root_path``."""
+
+    def __init__(self, asgi_app: Callable[..., Any], *, lifespan: bool = True) -> None:
+        self.asgi_app = asgi_app
+        self.lifespan = lifespan
+        self._state: dict[int, dict[str, Any]] = {}  # per loop: lifespan state and its task
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        loop = thread_loop()
+        state = self._state.get(id(loop))
+        if state is None:
+            state = self._state[id(loop)] = {}
+            if self.lifespan:
+                loop.run_until_complete(self._startup(state))
+        scope = environ_scope(environ, state.get("state"))
+        body = environ["wsgi.input"].read() if environ.get("CONTENT_LENGTH") not in (None, "", "0") else b""
+        messages: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        sent = [False]
+
+        async def receive() -> dict[str, Any]:
+            if not sent[0]:
+                sent[0] = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await asyncio.Event().wait()  # no disconnect in WSGI: wait until cancelled
+            raise AssertionError("unreachable")
+
+        async def send(message: dict[str, Any]) -> None:
+            await messages.put(message)
+
+        task = loop.create_task(self._run(scope, receive, send, messages))
+        first = loop.run_until_complete(messages.get())
+        if first["type"] != "http.response.start":
+            task.cancel()
+            raise RuntimeError(f"The ASGI app sent {first['type']!r} before http.response.start.")
+        start_response(f"{first['status']} {_reason(first['status'])}",
+                       [(k.decode("latin-1"), v.decode("latin-1")) for k, v in first.get("headers") or ()])
+        return _BodyIterator(loop, task, messages)
+
+    async def _run(self, scope: Scope, receive: Receive, send: Send, messages: asyncio.Queue[dict[str, Any]]) -> None:
+        try:
+            await self.asgi_app(scope, receive, send)
+        except Exception as e:
+            import logging
+
+            logging.getLogger("manypaths").error("ASGI app failed", exc_info=e)
+            await messages.put({"type": "http.response.start", "status": 500, "headers": [
+                (b"content-type", b"text/plain; charset=utf-8")]})
+            await messages.put({"type": "http.response.body", "body": b"Internal Server Error\n"})
+        finally:
+            await messages.put({"type": "manypaths.done"})
+
+    async def _startup(self, state: dict[str, Any]) -> None:
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        replies: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        await queue.put({"type": "lifespan.startup"})
+        lifespan_state: dict[str, Any] = {}
+        scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": lifespan_state}
+
+        async def run() -> None:
+            try:
+                await self.asgi_app(scope, queue.get, replies.put)
+            except Exception as e:  # an app without lifespan support (as Mangum's "auto")
+                await replies.put({"type": "manypaths.unsupported", "error": e})
+
+        state["task"] = asyncio.ensure_future(run())  # stays pending until shutdown, on this loop
+        reply = await replies.get()
+        if reply["type"] == "lifespan.startup.failed":
+            raise RuntimeError(f"ASGI lifespan startup failed: {reply.get('message', '')}")
+        state["state"] = lifespan_state
+
+
+class _BodyIterator:
+    """The WSGI body of an ASGI response: each chunk is read by running the loop until it is sent."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, task: asyncio.Task[None],
+                 messages: asyncio.Queue[dict[str, Any]]) -> None:
+        self.loop, self.task, self.messages = loop, task, messages
+        self.finished = False
+
+    def __iter__(self) -> _BodyIterator:
+        return self
+
+    def __next__(self) -> bytes:
+        while not self.finished:
+            message = self.loop.run_until_complete(self.messages.get())
+            if message["type"] == "http.response.body":
+                if not message.get("more_body"):
+                    self.finished = True
+                body = message.get("body") or b""
+                if body:
+                    return bytes(body)
+            elif message["type"] == "manypaths.done":
+                self.finished = True
+        raise StopIteration
+
+    def close(self) -> None:
+        if not self.task.done():
+            self.task.cancel()
+            try:
+                self.loop.run_until_complete(self.task)
+            except BaseException:
+                pass
+
+
+def environ_scope(environ: dict[str, Any], state: dict[str, Any] | None = None) -> Scope:
+    """The ASGI HTTP scope for a WSGI environ (``SCRIPT_NAME`` becomes ``root_path``, and the
+    path keeps it, as ASGI servers send it)."""
+    root = str(environ.get("SCRIPT_NAME") or "").encode("latin-1").decode("utf-8", "replace")
+    path = str(environ.get("PATH_INFO") or "").encode("latin-1").decode("utf-8", "replace")
+    headers: list[tuple[bytes, bytes]] = []
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            headers.append((key[5:].replace("_", "-").lower().encode("latin-1"), str(value).encode("latin-1")))
+    for key, name in (("CONTENT_TYPE", b"content-type"), ("CONTENT_LENGTH", b"content-length")):
+        if environ.get(key):
+            headers.append((name, str(environ[key]).encode("latin-1")))
+    port = environ.get("SERVER_PORT")
+    remote = environ.get("REMOTE_ADDR")
+    scope: Scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": str(environ.get("SERVER_PROTOCOL", "HTTP/1.1")).partition("/")[2] or "1.1",
+        "method": str(environ.get("REQUEST_METHOD") or "GET").upper(),
+        "scheme": str(environ.get("wsgi.url_scheme") or "http"),
+        "path": root + path,
+        "raw_path": (root + path).encode("utf-8"),
+        "query_string": str(environ.get("QUERY_STRING") or "").encode("latin-1"),
+        "root_path": root,
+        "headers": headers,
+        "client": (str(remote), int(environ.get("REMOTE_PORT") or 0)) if remote else None,
+        "server": (str(environ.get("SERVER_NAME") or "localhost"), int(str(port)) if str(port).isdigit() else None),
+    }
+    if state is not None:
+        scope["state"] = dict(state)
+    return scope
+
+
+def _reason(status: int) -> str:
+    from .http.exceptions import STATUS_TEXT
+
+    return str(STATUS_TEXT.get(status, "UNKNOWN"))
+
+
+def is_asgi_app(app: Any) -> bool:
+    """Whether ``app`` is an ASGI 3 application (an async function or an object with an async
+    ``__call__``), not a WSGI one."""
+    code = getattr(app, "__code__", None)
+    if code is None:
+        for klass in type(app).__mro__:  # the class's __call__ (a bound method's __code__ is its function's)
+            if "__call__" in klass.__dict__:
+                code = getattr(klass.__dict__["__call__"], "__code__", None)
+                break
+    return code is not None and bool(code.co_flags & 0x80)  # CO_COROUTINE
+
+
+__all__ = ["WSGIFromASGI", "environ_scope", "is_asgi_app", "iterate_async", "resolve", "scope_environ",
+           "serve_asgi", "thread_loop"]
