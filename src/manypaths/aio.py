@@ -23,6 +23,7 @@ from contextvars import ContextVar, copy_context
 
 from .app import _COROUTINE
 from .context import _current
+from .http.wsgi import is_asgi_app
 
 # typing is for the type checker only: importing it at run time would cost every cold start
 # milliseconds, for annotations that `from __future__ import annotations` never evaluates.
@@ -422,11 +423,23 @@ class WSGIFromASGI:
             except Exception as e:  # an app without lifespan support (as Mangum's "auto")
                 await replies.put({"type": "manypaths.unsupported", "error": e})
 
-        state["task"] = asyncio.ensure_future(run())  # stays pending until shutdown, on this loop
+        task = asyncio.ensure_future(run())  # stays pending until shutdown, on this loop
         reply = await replies.get()
         if reply["type"] == "lifespan.startup.failed":
             raise RuntimeError(f"ASGI lifespan startup failed: {reply.get('message', '')}")
         state["state"] = lifespan_state
+        if reply["type"] == "lifespan.startup.complete":
+            import atexit
+
+            loop = asyncio.get_running_loop()
+
+            def shutdown() -> None:  # at interpreter exit: the app's lifespan shutdown, on its loop
+                if loop.is_closed() or loop.is_running() or task.done():
+                    return
+                queue.put_nowait({"type": "lifespan.shutdown"})
+                loop.run_until_complete(asyncio.wait([task], timeout=5))
+
+            atexit.register(shutdown)
 
 
 class _BodyIterator:
@@ -499,18 +512,6 @@ def _reason(status: int) -> str:
     from .http.exceptions import STATUS_TEXT
 
     return str(STATUS_TEXT.get(status, "UNKNOWN"))
-
-
-def is_asgi_app(app: Any) -> bool:
-    """Whether ``app`` is an ASGI 3 application (an async function or an object with an async
-    ``__call__``), not a WSGI one."""
-    code = getattr(app, "__code__", None)
-    if code is None:
-        for klass in type(app).__mro__:  # the class's __call__ (a bound method's __code__ is its function's)
-            if "__call__" in klass.__dict__:
-                code = getattr(klass.__dict__["__call__"], "__code__", None)
-                break
-    return code is not None and bool(code.co_flags & 0x80)  # CO_COROUTINE
 
 
 __all__ = ["WSGIFromASGI", "environ_scope", "is_asgi_app", "iterate_async", "resolve", "scope_environ",

@@ -30,3 +30,24 @@ def call_wsgi(app: Callable[..., Iterable[bytes]], environ: dict[str, Any]) -> t
             close()
     status, headers = captured
     return status, headers, body
+
+
+def is_asgi_app(app: Any) -> bool:
+    """Whether ``app`` is an ASGI 3 application (an async function, or an object whose class has an
+    async ``__call__``: FastAPI, Starlette, ``App.asgi``) rather than a WSGI one. Cheap: no import."""
+    code = getattr(app, "__code__", None)
+    if code is None:
+        for klass in type(app).__mro__:
+            if "__call__" in klass.__dict__:
+                code = getattr(klass.__dict__["__call__"], "__code__", None)
+                break
+    return code is not None and bool(code.co_flags & 0x80)  # CO_COROUTINE
+
+
+def as_wsgi(app: Any, asgi: bool | None) -> Any:
+    """``app`` as a WSGI callable: an ASGI app (detected, or ``asgi=True``) is bridged (see manypaths.aio)."""
+    if asgi or (asgi is None and is_asgi_app(app)):
+        from ..aio import WSGIFromASGI
+
+        return WSGIFromASGI(app)
+    return app

@@ -12,7 +12,7 @@ import io
 import sys
 from urllib.parse import quote, unquote
 
-from ..http.wsgi import call_wsgi
+from ..http.wsgi import as_wsgi, call_wsgi
 
 # typing is for the type checker only: importing it at run time would cost every cold start
 # milliseconds, for annotations that `from __future__ import annotations` never evaluates.
@@ -39,17 +39,21 @@ def lambda_handler(
     *,
     base_path: str | None = None,
     binary_content_types: Iterable[str] | None = None,
+    asgi: bool | None = None,
 ) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     """A handler ``handler(event, context)`` serving ``wsgi_app``.
 
     Args:
-        wsgi_app: any WSGI callable.
+        wsgi_app: any WSGI callable, or an ASGI app (FastAPI, Starlette, ``app.asgi``): detected, or
+            say ``asgi=True``. An ASGI app runs on an event loop kept across invocations, its lifespan
+            startup once per container; the stage or base path is its ``root_path``.
         base_path: a custom domain's base-path mapping (``"/v1"``): it goes into SCRIPT_NAME.
         binary_content_types: content types to send base64-encoded even if textual (default: every
             type that is not text, JSON, XML, JavaScript or a form).
     """
     base = "/" + base_path.strip("/") if base_path and base_path.strip("/") else ""
     forced_binary = frozenset(binary_content_types or ())
+    served = as_wsgi(wsgi_app, asgi)
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         kind = detect(event)
@@ -61,7 +65,7 @@ def lambda_handler(
             reason = str(e) if isinstance(e, BadEventBody) else f"The {kind} event is malformed: {e}"
             return _response(kind, event, "400 Bad Request", [("Content-Type", "text/plain; charset=utf-8")],
                              f"{reason}\n".encode(), forced_binary)
-        status, headers, body = call_wsgi(wsgi_app, environ)
+        status, headers, body = call_wsgi(served, environ)
         return _response(kind, event, status, headers, body, forced_binary)
 
     # What it wraps, for the CLI (``manypaths routes module:handler``) and for tests.
@@ -124,7 +128,7 @@ def _environ(kind: str, event: dict[str, Any], context: Any, base: str) -> dict[
         stage = _text(ctx.get("stage"), "requestContext.stage")
         if full and full != path and full.endswith(path.rstrip("/") or "/"):
             script_name = full[: len(full) - len(path.rstrip("/") or "/")].rstrip("/")
-        elif stage and _is_execute_api(ctx.get("domainName")):
+        elif stage and stage != "$default" and _is_execute_api(ctx.get("domainName")):
             script_name = "/" + stage
     elif kind == "v2":
         http = ctx.get("http") or {}

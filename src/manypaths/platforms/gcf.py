@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 
+from ..http.wsgi import as_wsgi
+
 # typing is for the type checker only: importing it at run time would cost every cold start
 # milliseconds, for annotations that `from __future__ import annotations` never evaluates.
 TYPE_CHECKING = False
@@ -20,14 +22,17 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-def cloud_function(wsgi_app: Callable[..., Any], *, prefix: str | None = None) -> Callable[[Any], Any]:
+def cloud_function(wsgi_app: Callable[..., Any], *, prefix: str | None = None,
+                   asgi: bool | None = None) -> Callable[[Any], Any]:
     """A plain function ``main(request)`` for ``functions-framework --target=main``.
 
     Args:
-        wsgi_app: any WSGI callable (a manypaths App, a Flask app, Django's handler).
+        wsgi_app: any WSGI callable (a manypaths App, a Flask app, Django's handler), or an ASGI app
+            (FastAPI, Starlette, ``app.asgi``): detected, or say ``asgi=True``; its responses stream.
         prefix: the function's public path prefix, e.g. ``"/myfunction"``.
     """
     fixed = _normal(prefix)
+    served = as_wsgi(wsgi_app, asgi)
 
     # functions-framework wants a plain function (not a bound method, partial or object).
     def main(request: Any) -> Any:
@@ -41,7 +46,7 @@ def cloud_function(wsgi_app: Callable[..., Any], *, prefix: str | None = None) -
             status_headers[:] = [status, headers]
             return lambda chunk: None
 
-        body = wsgi_app(environ, start_response)
+        body = served(environ, start_response)
         from flask import Response  # the functions-framework runtime is a Flask app
 
         status, headers = status_headers
