@@ -129,3 +129,24 @@ def test_gcf_runtime_answers_some_paths_itself(function: str) -> None:
     # With the prefix in the path (a local run), they reach the function.
     assert fetch(function + "/fn/static/peek")[2] == b"reached the function"
     assert fetch(function + "/fn/robots.txt")[2] == b"reached the function"
+
+
+@pytest.fixture(scope="module", params=["starlette_main", "asgi_main"])
+def asgi_function(request: pytest.FixtureRequest) -> Iterator[str]:
+    yield from _serve(request.param)
+
+
+@pytest.mark.parametrize("path", ["/fn/user/123", "/user/123"])
+def test_gcf_asgi_app_many_paths(asgi_function: str, path: str) -> None:
+    status, _, body = fetch(asgi_function + path)
+    assert (status, body) == (200, b"123")
+
+
+def test_gcf_asgi_app_urls_under_the_prefix_and_streams(asgi_function: str) -> None:
+    status, _, body = fetch(asgi_function + "/fn/items/5")
+    data = json.loads(body)
+    assert status == 200 and data["n"] == 5 and data["root"] == "/fn"
+    assert data["self"] == f"{asgi_function}/fn/items/5"
+    status, _, body = fetch(asgi_function + "/fn/stream")
+    assert (status, body) == (200, b"chunk 0\nchunk 1\nchunk 2\n")
+    assert fetch(asgi_function + "/fn/nowhere")[0] == 404

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import free_port
+from tests.platforms.example_checks import check_example_app
 
 ROOT = Path(__file__).parents[2]
 
@@ -38,21 +39,7 @@ def test_gunicorn_serves_the_example_app(worker: str) -> None:
                 assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
                 assert time.monotonic() < deadline, "gunicorn did not start"
                 time.sleep(0.2)
-        with urllib.request.urlopen(base + "/", timeout=5) as r:
-            links = json.loads(r.read())
-        assert links["one_user"] == f"{base}/users/1"
-        with urllib.request.urlopen(base + "/files/a/b.txt", timeout=5) as r:
-            assert json.loads(r.read()) == {"parts": ["a", "b.txt"], "path": "a/b.txt"}
-        req = urllib.request.Request(base + "/users/", data=b'{"name": "Lin"}', method="POST",
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=5) as r:
-            assert r.status == 201 and r.headers["Location"].startswith("/users/")
-        try:
-            urllib.request.urlopen(base + "/users/99", timeout=5)
-        except urllib.error.HTTPError as e:
-            assert e.code == 404 and json.loads(e.read())["detail"] == "There is no user 99."
-        else:
-            raise AssertionError("expected 404")
+        check_example_app(base)
     finally:
         proc.terminate()
         proc.wait(10)

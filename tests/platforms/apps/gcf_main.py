@@ -72,3 +72,58 @@ def flask_where() -> Any:
 
 
 flask_main = cloud_function(flask_app, prefix="/fn")
+
+
+# -- ASGI apps through the same adapter (issue 11) -------------------------------------------------
+
+from starlette.applications import Starlette  # noqa: E402
+from starlette.requests import Request as StarletteRequest  # noqa: E402
+from starlette.responses import JSONResponse, PlainTextResponse, StreamingResponse  # noqa: E402
+from starlette.routing import Route  # noqa: E402
+
+
+async def st_user(req: StarletteRequest) -> PlainTextResponse:
+    return PlainTextResponse(req.path_params["id"])
+
+
+async def st_item(req: StarletteRequest) -> JSONResponse:
+    n = req.path_params["n"]
+    return JSONResponse({"n": n, "self": str(req.url_for("st_item", n=n)), "root": req.scope.get("root_path", "")})
+
+
+async def st_stream(req: StarletteRequest) -> StreamingResponse:
+    async def chunks() -> Any:
+        for i in range(3):
+            yield f"chunk {i}\n"
+
+    return StreamingResponse(chunks(), media_type="text/plain")
+
+
+starlette_app = Starlette(routes=[
+    Route("/user/{id}", st_user), Route("/items/{n:int}", st_item, name="st_item"), Route("/stream", st_stream),
+])
+starlette_main = cloud_function(starlette_app, prefix="/fn")
+
+asgi_mode = App("asgi_mode")
+
+
+@asgi_mode.route("/user/<id>")
+async def asgi_user(id: str) -> Any:
+    return id
+
+
+@asgi_mode.route("/items/<int:n>")
+async def asgi_item(n: int) -> Any:
+    return {"n": n, "self": url_for("asgi_item", n=n, _external=True), "root": request.script_root}
+
+
+@asgi_mode.route("/stream")
+def asgi_stream() -> Any:
+    async def chunks() -> Any:
+        for i in range(3):
+            yield f"chunk {i}\n"
+
+    return chunks()
+
+
+asgi_main = cloud_function(asgi_mode.asgi, prefix="/fn")

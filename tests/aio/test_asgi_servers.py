@@ -1,0 +1,59 @@
+"""The example App served by real ASGI servers on 127.0.0.1 (uvicorn, hypercorn, granian): the same
+request table as under gunicorn, the same answers (issue 11)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+from tests.platforms.example_checks import check_example_app
+
+ROOT = Path(__file__).parents[2]
+BIN = Path(sys.executable).parent
+
+SERVERS = {
+    # uvicorn's auto-detection sees a sync __call__ and calls app(scope): the ASGI 2 style works.
+    "uvicorn": lambda port: ["uvicorn", "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+                             "examples.api.app:app"],
+    "uvicorn-asgi3": lambda port: ["uvicorn", "--interface", "asgi3", "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+                                   "examples.api.app:app.asgi"],
+    "hypercorn": lambda port: ["hypercorn", "--bind", f"127.0.0.1:{port}", "examples.api.app:app.asgi"],
+    "granian": lambda port: ["granian", "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port),
+                             "--workers", "1", "examples.api.app:app"],
+}
+
+
+@pytest.mark.parametrize("server", sorted(SERVERS))
+def test_asgi_server_serves_the_example_app(server: str) -> None:
+    command = SERVERS[server](free_port())
+    if not (BIN / command[0]).exists():
+        pytest.skip(f"{command[0]} is not installed in this environment (pip install -e '.[test]')")
+    port = int(command[command.index("--port") + 1]) if "--port" in command else int(command[2].rsplit(":", 1)[1])
+    proc = subprocess.Popen([str(BIN / command[0]), *command[1:]], cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/users/1", timeout=2) as r:
+                    assert json.loads(r.read()) == {"id": 1, "name": "Ada"}
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+                assert time.monotonic() < deadline, f"{server} did not start"
+                time.sleep(0.2)
+        check_example_app(base)
+    finally:
+        proc.terminate()
+        proc.wait(10)
