@@ -17,11 +17,13 @@ HERE = Path(__file__).parent
 SCRIPTS = [
     ("Routing", "routing.py", "make bench-routing"),
     ("WSGI round trip", "wsgi.py", "make bench-wsgi"),
+    ("ASGI round trip and ASGI apps on Lambda", "asgi.py", "make bench-asgi"),
     ("Cold start", "coldstart.py", "make bench-coldstart"),
     ("A real server", "server.py", "make bench-server"),
     ("Lambda events", "lambda_events.py", "make bench-lambda"),
 ]
-PEERS = ["werkzeug", "flask", "falcon", "sanic-routing", "starlette", "bottle", "aws-lambda-powertools"]
+PEERS = ["werkzeug", "flask", "falcon", "sanic-routing", "starlette", "bottle", "aws-lambda-powertools", "fastapi",
+         "litestar", "blacksheep", "mangum"]
 
 
 def cpu() -> str:

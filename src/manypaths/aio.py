@@ -23,6 +23,7 @@ from contextvars import ContextVar, copy_context
 
 from .app import _COROUTINE
 from .context import _current
+from .http.response import json_text
 from .http.wsgi import is_asgi_app
 
 # typing is for the type checker only: importing it at run time would cost every cold start
@@ -154,16 +155,23 @@ async def _read_body(receive: Receive, limit: int | None, declared: str | None) 
 
 def scope_environ(scope: Scope, body: bytes) -> dict[str, Any]:
     """The WSGI environ for an ASGI HTTP scope (``root_path`` becomes ``SCRIPT_NAME``)."""
-    root = (scope.get("root_path") or "").rstrip("/")
+    root = scope.get("root_path") or ""
     path = scope.get("path") or "/"
-    if root and (path == root or path.startswith(root + "/")):
-        path = path[len(root):] or "/"  # servers that put root_path in path too (ASGI spec 2.4+)
+    if root:
+        root = root.rstrip("/")
+        if path == root or path.startswith(root + "/"):
+            path = path[len(root):] or "/"  # servers that put root_path in path too (ASGI spec 2.4+)
+        if not root.isascii():
+            root = root.encode("utf-8", "surrogateescape").decode("latin-1")
+    if not path.isascii():
+        path = path.encode("utf-8", "surrogateescape").decode("latin-1")
+    query = scope.get("query_string")
     environ: dict[str, Any] = {
         "REQUEST_METHOD": scope.get("method") or "GET",
-        "SCRIPT_NAME": root.encode("utf-8", "surrogateescape").decode("latin-1"),
-        "PATH_INFO": path.encode("utf-8", "surrogateescape").decode("latin-1"),
-        "QUERY_STRING": (scope.get("query_string") or b"").decode("latin-1"),
-        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version') or '1.1'}",
+        "SCRIPT_NAME": root,
+        "PATH_INFO": path,
+        "QUERY_STRING": query.decode("latin-1") if query else "",
+        "SERVER_PROTOCOL": "HTTP/1.1" if scope.get("http_version") in (None, "1.1") else f"HTTP/{scope['http_version']}",
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": "https" if scope.get("scheme") in ("https", "wss") else "http",
         "wsgi.input": io.BytesIO(body),
@@ -241,8 +249,6 @@ async def _http(app: App, scope: Scope, receive: Receive, send: Send) -> None:
                     rv = app.handle_user_exception(e, request)
             kind = type(rv)
             if kind is str or (kind is dict and app._json_stock and not app.config["DEBUG"]):
-                from .http.response import json_text
-
                 if kind is str:
                     data, content_type = rv.encode("utf-8"), b"text/html; charset=utf-8"
                 else:
@@ -361,9 +367,10 @@ class WSGIFromASGI:
     lifespan startup runs once per loop (a Lambda container: once) before the first request.
     ``SCRIPT_NAME`` (a stage, a base path, a function's prefix) becomes ``root_path``."""
 
-    def __init__(self, asgi_app: Callable[..., Any], *, lifespan: bool = True) -> None:
+    def __init__(self, asgi_app: Callable[..., Any], *, lifespan: bool = True, streaming: bool = True) -> None:
         self.asgi_app = asgi_app
         self.lifespan = lifespan
+        self.streaming = streaming  # False: the whole answer in one pass of the loop (Lambda buffers anyway)
         self._state: dict[int, dict[str, Any]] = {}  # per loop: lifespan state and its task
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -375,6 +382,10 @@ class WSGIFromASGI:
                 loop.run_until_complete(self._startup(state))
         scope = environ_scope(environ, state.get("state"))
         body = environ["wsgi.input"].read() if environ.get("CONTENT_LENGTH") not in (None, "", "0") else b""
+        if not self.streaming:
+            status, headers, chunks = loop.run_until_complete(self._collect(scope, body))
+            start_response(f"{status} {_reason(status)}", headers)
+            return chunks
         messages: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         sent = [False]
 
@@ -396,6 +407,38 @@ class WSGIFromASGI:
         start_response(f"{first['status']} {_reason(first['status'])}",
                        [(k.decode("latin-1"), v.decode("latin-1")) for k, v in first.get("headers") or ()])
         return _BodyIterator(loop, task, messages)
+
+    async def _collect(self, scope: Scope, body: bytes) -> tuple[int, list[tuple[str, str]], list[bytes]]:
+        # The app's whole answer: status, headers and body chunks (a 500 if it fails before answering).
+        start: list[dict[str, Any]] = []
+        chunks: list[bytes] = []
+        given = [False]
+
+        async def receive() -> dict[str, Any]:
+            if not given[0]:
+                given[0] = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await asyncio.Event().wait()  # no disconnect in WSGI: wait until cancelled
+            raise AssertionError("unreachable")
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                start.append(message)
+            elif message["type"] == "http.response.body" and message.get("body"):
+                chunks.append(bytes(message["body"]))
+
+        try:
+            await self.asgi_app(scope, receive, send)
+        except Exception as e:
+            import logging
+
+            logging.getLogger("manypaths").error("ASGI app failed", exc_info=e)
+            if not start:
+                return 500, [("Content-Type", "text/plain; charset=utf-8")], [b"Internal Server Error\n"]
+        if not start:
+            return 500, [("Content-Type", "text/plain; charset=utf-8")], [b"The ASGI app sent no response.\n"]
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in start[0].get("headers") or ()]
+        return int(start[0]["status"]), headers, chunks
 
     async def _run(self, scope: Scope, receive: Receive, send: Send, messages: asyncio.Queue[dict[str, Any]]) -> None:
         try:

@@ -48,9 +48,16 @@ del _probe_coroutine
 
 
 def _in_event_loop() -> bool:
-    from asyncio import _get_running_loop  # asyncio is loaded: a coroutine exists
+    global _running_loop
+    if _running_loop is None:
+        from asyncio import _get_running_loop  # asyncio is loaded: a coroutine exists
 
-    return _get_running_loop() is not None
+        _running_loop = _get_running_loop
+    return _running_loop() is not None
+
+
+_running_loop: Callable[[], object] | None = None
+_serve_asgi: Callable[..., Any] | None = None
 
 
 _STATIC_DEFAULT: Any = object()  # App(static_folder=...) not given: "static" if that folder exists
@@ -317,9 +324,12 @@ class App(Scaffold):
         """The ASGI 3 application (``uvicorn module:app.asgi``; ``uvicorn module:app`` works too): HTTP
         and lifespan scopes; ``root_path`` becomes the script root, so ``url_for`` is right behind a
         prefix. ``asyncio`` is imported only when this is first used."""
-        from .aio import serve_asgi
+        global _serve_asgi
+        if _serve_asgi is None:
+            from .aio import serve_asgi
 
-        await serve_asgi(self, scope, receive, send)
+            _serve_asgi = serve_asgi
+        await _serve_asgi(self, scope, receive, send)
 
     def on_startup(self, func: F) -> F:
         """Call ``func()`` (sync or async) once per process before the first request: at the ASGI

@@ -53,7 +53,7 @@ def lambda_handler(
     """
     base = "/" + base_path.strip("/") if base_path and base_path.strip("/") else ""
     forced_binary = frozenset(binary_content_types or ())
-    served = as_wsgi(wsgi_app, asgi)
+    served = as_wsgi(wsgi_app, asgi, streaming=False)  # Lambda's Python runtime buffers the response
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         kind = detect(event)
