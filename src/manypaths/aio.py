@@ -387,19 +387,7 @@ class WSGIFromASGI:
             start_response(f"{status} {_reason(status)}", headers)
             return chunks
         messages: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-        sent = [False]
-
-        async def receive() -> dict[str, Any]:
-            if not sent[0]:
-                sent[0] = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            await asyncio.Event().wait()  # no disconnect in WSGI: wait until cancelled
-            raise AssertionError("unreachable")
-
-        async def send(message: dict[str, Any]) -> None:
-            await messages.put(message)
-
-        task = loop.create_task(self._run(scope, receive, send, messages))
+        task = loop.create_task(self._run(scope, _receive_once(body), messages.put, messages))
         first = loop.run_until_complete(messages.get())
         if first["type"] != "http.response.start":
             task.cancel()
@@ -412,14 +400,6 @@ class WSGIFromASGI:
         # The app's whole answer: status, headers and body chunks (a 500 if it fails before answering).
         start: list[dict[str, Any]] = []
         chunks: list[bytes] = []
-        given = [False]
-
-        async def receive() -> dict[str, Any]:
-            if not given[0]:
-                given[0] = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            await asyncio.Event().wait()  # no disconnect in WSGI: wait until cancelled
-            raise AssertionError("unreachable")
 
         async def send(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
@@ -428,7 +408,7 @@ class WSGIFromASGI:
                 chunks.append(bytes(message["body"]))
 
         try:
-            await self.asgi_app(scope, receive, send)
+            await self.asgi_app(scope, _receive_once(body), send)
         except Exception as e:
             import logging
 
@@ -483,6 +463,21 @@ class WSGIFromASGI:
                 loop.run_until_complete(asyncio.wait([task], timeout=5))
 
             atexit.register(shutdown)
+
+
+def _receive_once(body: bytes) -> Receive:
+    # ASGI receive for a WSGI request: the whole body once; then nothing (WSGI has no disconnect
+    # message), so a listener waits until the app cancels it.
+    given = [False]
+
+    async def receive() -> dict[str, Any]:
+        if not given[0]:
+            given[0] = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    return receive
 
 
 class _BodyIterator:

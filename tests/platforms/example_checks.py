@@ -4,8 +4,24 @@ uvicorn, hypercorn, granian)."""
 from __future__ import annotations
 
 import json
+import subprocess
+import time
 import urllib.error
 import urllib.request
+
+
+def wait_until_serving(proc: subprocess.Popen[bytes], base: str, name: str) -> None:
+    """Poll ``base``/users/1 until the server answers (the example app's first user), or fail with its stderr."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/users/1", timeout=2) as r:
+                assert json.loads(r.read()) == {"id": 1, "name": "Ada"}
+            return
+        except (urllib.error.URLError, ConnectionError):
+            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+            assert time.monotonic() < deadline, f"{name} did not start"
+            time.sleep(0.2)
 
 
 def check_example_app(base: str) -> None:

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import free_port
-from tests.platforms.example_checks import check_example_app
+from tests.platforms.example_checks import check_example_app, wait_until_serving
 
 ROOT = Path(__file__).parents[2]
 
@@ -29,16 +25,7 @@ def test_gunicorn_serves_the_example_app(worker: str) -> None:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/users/1", timeout=2) as r:
-                    assert json.loads(r.read()) == {"id": 1, "name": "Ada"}
-                break
-            except (urllib.error.URLError, ConnectionError):
-                assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.2)
+        wait_until_serving(proc, base, "gunicorn")
         check_example_app(base)
     finally:
         proc.terminate()
