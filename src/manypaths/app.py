@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     F = TypeVar("F", bound=Callable[..., Any])
 
 
-
 async def _probe() -> None:
     return None
 
@@ -541,9 +540,8 @@ class App(Scaffold):
 
     def do_teardown_request(self, exc: BaseException | None = None) -> None:
         """Run the teardown_request hooks for the current request (the request context's end calls this)."""
-        request = current_request()
-        for func in reversed(self._scoped("teardown", request)):
-            func(exc)
+        for func in reversed(self._scoped("teardown", current_request())):
+            self._sync(func(exc))
 
     def do_teardown_appcontext(self, exc: BaseException | None = None) -> None:
         """Run the teardown_appcontext hooks (an application context's end calls this)."""
@@ -555,8 +553,7 @@ class App(Scaffold):
         # application context, the teardown_appcontext hooks; then uploaded files are closed.
         try:
             if self._hooks["teardown"]:
-                for func in reversed(self._scoped("teardown", request)):
-                    self._sync(func(error))
+                self.do_teardown_request(error)  # the request is still the current one here
             if self._teardown_appcontext and app_context_owned(self):
                 self.do_teardown_appcontext(error)
         finally:
@@ -707,7 +704,8 @@ class App(Scaffold):
         else:
             raise TypeError(
                 f"The view function for {self._endpoint()!r} returned a {type(rv).__name__}; it must return a "
-                "str, bytes, dict, list, Response, generator (or async generator), or a tuple of one of these with a status/headers."
+                "str, bytes, dict, list, Response, generator (or async generator), or a tuple of one of these "
+                "with a status/headers."
             )
         if status is not None:
             response.status = status

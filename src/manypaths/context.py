@@ -155,6 +155,12 @@ def app_context_owned(app: App) -> bool:
     return ctx is None or ctx.app is not app
 
 
+def app_or_none() -> App | None:
+    """The App of the active application context or request, or None outside both."""
+    scope = _app_scope()
+    return None if scope is None else scope.app
+
+
 def has_app_context() -> bool:
     """Whether ``current_app`` and ``g`` work here (a request or an application context is active)."""
     return _app_scope() is not None

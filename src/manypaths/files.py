@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 
+from .context import _current, app_or_none
 from .http.exceptions import NotFound
 from .http.response import Response
 
@@ -78,9 +79,9 @@ def send_file(
     """
     import mimetypes
 
-    app = _current_app()
+    app = app_or_none()
     if environ is None:
-        request = _current_request()
+        request = _current.get(None)
         environ = request.environ if request is not None else None
     if response_class is None:
         response_class = app.response_class if app is not None else Response
@@ -154,7 +155,7 @@ def send_from_directory(directory: os.PathLike[str] | str, path: os.PathLike[str
     """Send ``path`` (a client's, say ``<path:filename>``) from inside ``directory``; anything that would
     leave the folder (``..``, an absolute path, NUL, a symbolic link pointing out) or is not a file
     answers 404. ``kwargs`` go to ``send_file``."""
-    app = _current_app()
+    app = app_or_none()
     root = os.path.join(app.root_path, directory) if app is not None else os.fspath(directory)
     joined = safe_join(root, os.fspath(path))
     if joined is None:
@@ -241,16 +242,3 @@ def _text_io() -> type:
     import io
 
     return io.TextIOBase
-
-
-def _current_app() -> Any:
-    from .context import _app_scope
-
-    scope = _app_scope()
-    return None if scope is None else scope.app
-
-
-def _current_request() -> Any:
-    from .context import _current
-
-    return _current.get(None)

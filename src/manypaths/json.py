@@ -11,6 +11,7 @@ While an app keeps the stock settings, a dict a view returns goes out through on
 
 from __future__ import annotations
 
+from .context import app_or_none
 from .http.response import Response, _json_default, json_text
 
 # typing is for the type checker only: importing it at run time would cost every cold start
@@ -101,17 +102,10 @@ def _response_value(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     return args[0] if len(args) == 1 else list(args)
 
 
-def _app() -> App | None:
-    from .context import _app_scope
-
-    scope = _app_scope()
-    return None if scope is None else scope.app
-
-
 def dumps(obj: Any, **kwargs: Any) -> str:
     """``obj`` as JSON text: with the current app's provider, else the standard library's with the
     extra types (dates, UUIDs, decimals, dataclasses) serialised."""
-    app = _app()
+    app = app_or_none()
     if app is not None:
         return app.json.dumps(obj, **kwargs)
     import json
@@ -122,7 +116,7 @@ def dumps(obj: Any, **kwargs: Any) -> str:
 
 def loads(s: str | bytes, **kwargs: Any) -> Any:
     """JSON text to Python, with the current app's provider if there is one."""
-    app = _app()
+    app = app_or_none()
     if app is not None:
         return app.json.loads(s, **kwargs)
     import json
@@ -143,7 +137,7 @@ def load(fp: IO[Any], **kwargs: Any) -> Any:
 def jsonify(*args: Any, **kwargs: Any) -> Response:
     """A JSON response of one value, several (a list), or keyword arguments (an object), made by the
     current app's provider (compact and sorted by default)."""
-    app = _app()
+    app = app_or_none()
     if app is not None:
         return app.json.response(*args, **kwargs)
     return Response(json_text(_response_value(args, kwargs)), mimetype="application/json")
