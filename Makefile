@@ -20,7 +20,7 @@ $(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.demo-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[multipart]'
+	$(BIN)/python -m pip install -q -e '.[multipart,validation]'
 	touch $@
 
 ## make test: ruff, mypy (strict on src/) and the whole pytest suite

@@ -33,7 +33,7 @@ added = sorted(set(sys.modules) - before)
 print(repr(added))
 """
 
-HEAVY = {"typing", "json", "email", "http.cookies", "logging", "python_multipart", "wsgiref", "inspect", "dataclasses", "asyncio",
+HEAVY = {"typing", "json", "msgspec", "pydantic", "manypaths.openapi", "manypaths.validation", "email", "http.cookies", "logging", "python_multipart", "wsgiref", "inspect", "dataclasses", "asyncio",
          "urllib.parse", "html", "uuid", "difflib", "socket", "threading", "tempfile", "re", "enum"}
 
 
@@ -42,3 +42,54 @@ def test_cold_start_first_request_imports_at_most_40_modules() -> None:
     added = ast.literal_eval(out.stdout)
     assert len(added) <= 40, added
     assert not HEAVY & set(added), sorted(HEAVY & set(added))
+
+
+TYPED_PROBE = r"""
+import sys
+from manypaths import App, Header
+app = App("typed")
+app.enable_docs()
+
+class Item:
+    __dataclass_fields__ = {}  # what marks a dataclass, without importing dataclasses here
+
+def search(q: "str" = "", limit: "int" = 10) -> "list[Item]":
+    return [{"q": q, "limit": limit}]
+
+def hello():
+    return "Hello"
+
+app.add_url_rule("/search", "search", search)
+app.add_url_rule("/hello", "hello", hello)
+import io
+def call(path, query=""):
+    env = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query, "SERVER_NAME": "x",
+           "SERVER_PORT": "80", "wsgi.input": io.BytesIO(), "wsgi.url_scheme": "http"}
+    status = []
+    body = b"".join(app(env, lambda s, h, e=None: status.append(s)))
+    return status[0], body
+assert call("/hello") == ("200 OK", b"Hello")
+before_typed = sorted(m for m in sys.modules if m.startswith(("msgspec", "pydantic", "manypaths.openapi",
+                                                               "manypaths.validation")))
+print(repr(before_typed))
+"""
+
+
+
+def test_docs_and_typed_views_cost_nothing_until_used() -> None:
+    # An app with the docs page enabled and a typed view, serving a plain request: the validation
+    # and OpenAPI machinery (and msgspec, pydantic) are not loaded yet.
+    out = subprocess.run([sys.executable, "-c", TYPED_PROBE], capture_output=True, text=True, timeout=60, check=True)
+    assert ast.literal_eval(out.stdout) == []
+    # The same probe continued: the first typed request and the first docs request load them.
+    probe = TYPED_PROBE.replace("print(repr(before_typed))", """
+status, body = call("/search", "q=a&limit=x")
+assert status.startswith("422"), status
+status, body = call("/openapi.json")
+assert status == "200 OK" and b'"operationId":"search"' in body, body
+print(repr(sorted(m for m in sys.modules if m.startswith(("msgspec", "manypaths.openapi", "manypaths.validation")))))
+""")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    loaded = ast.literal_eval(out.stdout)
+    assert {"msgspec", "manypaths.openapi", "manypaths.validation"} <= set(loaded)
+    assert "pydantic" not in loaded  # no pydantic model anywhere: msgspec did it all

@@ -6,14 +6,28 @@ Serve it with ``make demo``; deploy it with ``examples/api/main.py`` (Cloud Func
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
-from typing import Any
+from typing import Annotated, Any, TypedDict
 
-from manypaths import App, Blueprint, abort, jsonify, redirect, request, url_for
+from manypaths import App, Blueprint, Query, abort, jsonify, redirect, request, url_for
 
-app = App(__name__, max_content_length=1024 * 1024)
+app = App(__name__, max_content_length=1024 * 1024, title="manypaths example API", version="1.0")
+# The OpenAPI document at /openapi.json and Swagger UI at /docs (built on the first request to either).
+app.enable_docs()
 
-USERS: dict[int, dict[str, Any]] = {1: {"id": 1, "name": "Ada"}, 2: {"id": 2, "name": "Grace"}}
+
+class User(TypedDict):
+    id: int
+    name: str
+
+
+@dataclasses.dataclass
+class NewUser:
+    name: str
+
+
+USERS: dict[int, User] = {1: {"id": 1, "name": "Ada"}, 2: {"id": 2, "name": "Grace"}}
 POSTS: dict[uuid.UUID, dict[str, Any]] = {}
 
 
@@ -31,9 +45,9 @@ users = Blueprint("users", __name__, url_prefix="/users")
 
 
 @users.get("/")
-def list_users() -> Any:
-    limit = request.args.get("limit", 10, type=int)
-    return jsonify(list(USERS.values())[:limit])
+def list_users(limit: Annotated[int, Query(ge=0, description="at most this many users")] = 10) -> list[User]:
+    """List the users, oldest first."""
+    return list(USERS.values())[:limit]
 
 
 @users.get("/<int(min=1):user_id>")
@@ -44,18 +58,20 @@ def show_user(user_id: int) -> Any:
     return user
 
 
-@users.post("/")
-def create_user() -> Any:
-    data = request.get_json()
-    if not isinstance(data, dict) or not isinstance(data.get("name"), str):
-        abort(400, "Send a JSON object with a string 'name'.")
+@users.post("/", status=201)
+def create_user(user: NewUser) -> tuple[User, dict[str, str]]:
+    """Create a user; its URL is in the Location header.
+
+    A body that is not a JSON object with a string `name` answers 422 with the failing fields.
+    """
     user_id = max(USERS, default=0) + 1
-    USERS[user_id] = {"id": user_id, "name": data["name"]}
-    return USERS[user_id], 201, {"Location": url_for(".show_user", user_id=user_id)}
+    USERS[user_id] = {"id": user_id, "name": user.name}
+    return USERS[user_id], {"Location": url_for(".show_user", user_id=user_id)}
 
 
 @users.errorhandler(404)
 def user_not_found(error: Any) -> Any:
+    """No user has that id (JSON: error, detail)."""
     return {"error": "not found", "detail": error.description}, 404
 
 
@@ -95,4 +111,5 @@ def upload() -> Any:
 
 @app.errorhandler(404)
 def not_found(error: Any) -> Any:
+    """Nothing is at that path (JSON: error, path)."""
     return {"error": "not found", "path": request.path}, 404

@@ -13,7 +13,8 @@ from .http.exceptions import HTTPException
 __version__ = "0.1.0"
 
 # Imported when first used, so an app that does not send files pays nothing for them at cold start.
-_LAZY = {"send_file": "files", "send_from_directory": "files", "safe_join": "files", "secure_filename": "files"}
+_LAZY = {"send_file": "files", "send_from_directory": "files", "safe_join": "files", "secure_filename": "files",
+         "Query": "params", "Header": "params", "Cookie": "params", "Body": "params", "Path": "params"}
 
 
 def __getattr__(name: str) -> object:
@@ -31,9 +32,14 @@ __all__ = [
     "App",
     "AppContext",
     "Blueprint",
+    "Body",
     "Config",
+    "Cookie",
     "HTTPError",
     "HTTPException",
+    "Header",
+    "Path",
+    "Query",
     "Request",
     "Response",
     "abort",

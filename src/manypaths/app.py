@@ -56,6 +56,18 @@ def _in_event_loop() -> bool:
 
 
 _running_loop: Callable[[], object] | None = None
+
+
+def _first_binder(app: App, endpoint: Any) -> Any:
+    # The first typed request imports manypaths.validation (and msgspec); later ones call it directly.
+    global _binder_for
+    from .validation import binder_for
+
+    _binder_for = binder_for
+    return binder_for(app, endpoint)
+
+
+_binder_for: Callable[..., Any] = _first_binder
 _serve_asgi: Callable[..., Any] | None = None
 
 
@@ -106,6 +118,8 @@ class App(Scaffold):
         static_folder: str | os.PathLike[str] | None = _STATIC_DEFAULT,
         static_url_path: str | None = None,
         asgi_threads: bool = False,
+        title: str | None = None,
+        version: str | None = None,
     ) -> None:
         self.import_name = import_name
         self.root_path = _root_path(import_name)
@@ -116,6 +130,8 @@ class App(Scaffold):
             "TRUSTED_HOSTS": None, "JSON_ERRORS": json_errors,
             "SERVER_NAME": None, "APPLICATION_ROOT": "/", "PREFERRED_URL_SCHEME": "http",
             "SEND_FILE_MAX_AGE_DEFAULT": None, "ASGI_THREADS": asgi_threads,
+            "OPENAPI_TITLE": title, "OPENAPI_VERSION": version, "OPENAPI_DESCRIPTION": None,
+            "DOCS_ASSETS_URL": None,
         })
         self.blueprints: dict[str, Blueprint] = {}
         # Scope None is the app; a blueprint's full name scopes its own handlers and hooks.
@@ -139,6 +155,11 @@ class App(Scaffold):
         # True while no hook or override can observe a response object (see wsgi_app); None: not known.
         self._plain: bool | None = None
         self._scoped_cache: dict[tuple[str, Any], list[Callable[..., Any]]] = {}
+        # Endpoints of typed views (see manypaths.validation): their Binder, once built (None before).
+        self._typed: dict[Any, Any] = {}
+        self._openapi_hidden: set[Any] = set()  # endpoints left out of the OpenAPI document
+        self._route_status: dict[Any, int] = {}  # route(status=201): a typed view's success status
+        self._openapi_cache: dict[Any, bytes] = {}
         self.static_folder: str | None = None
         self.static_url_path: str | None = None
         if static_folder is _STATIC_DEFAULT:
@@ -187,6 +208,17 @@ class App(Scaffold):
         self.config["TESTING"] = value
 
     @property
+    def name(self) -> str:
+        """The app's name: ``import_name``, or the script's name when run as ``__main__`` (as Flask)."""
+        if self.import_name == "__main__":
+            import sys
+
+            path = getattr(sys.modules.get("__main__"), "__file__", None)
+            if path:
+                return str(os.path.splitext(os.path.basename(path))[0])
+        return self.import_name
+
+    @property
     def logger(self) -> Any:
         """The ``logging`` logger named after the app (logging is imported on first use)."""
         if self._logger is None:
@@ -216,6 +248,13 @@ class App(Scaffold):
                 raise TypeError(f"add_url_rule({rule!r}) needs an endpoint or a view function")
             endpoint = view_func.__name__
         methods = options.pop("methods", None)
+        if not options.pop("include_in_schema", True):
+            self._openapi_hidden.add(endpoint)
+        status = options.pop("status", None)
+        if status is not None:
+            if not isinstance(status, int) or not 100 <= status <= 599:
+                raise TypeError(f"status for {rule!r} must be an HTTP status code like 201, not {status!r}")
+            self._route_status[endpoint] = status
         if methods is None:
             methods = getattr(view_func, "methods", None) or ("GET",)
         if isinstance(methods, str):
@@ -239,9 +278,25 @@ class App(Scaffold):
         self.url_map.add(url_rule)
         if view_func is not None:
             self.view_functions[endpoint] = view_func
+        self._note_typed(endpoint)
 
     def _register_view(self, endpoint: str, func: Callable[..., Any]) -> None:
         self.view_functions[endpoint] = func
+        self._note_typed(endpoint)
+
+    def _note_typed(self, endpoint: Any) -> None:
+        # Whether the endpoint's view reads typed values from the request (decided from its code
+        # object and return annotation only: nothing is imported until its first request).
+        view = self.view_functions.get(endpoint)
+        if view is None:
+            return
+        url_args: set[str] = set()
+        for rule in self.url_map.iter_rules(endpoint):
+            url_args |= rule.arguments
+        if endpoint in self._route_status or is_typed_view(view, url_args):
+            self._typed.setdefault(endpoint, None)
+        else:
+            self._typed.pop(endpoint, None)
 
     def register_error_handler(self, key: int | type[BaseException], func: Callable[..., Any]) -> None:
         self._add_error_handler(None, key, func)
@@ -306,6 +361,58 @@ class App(Scaffold):
             _no_subdomain(subdomain, full_name)
         self.blueprints[full_name] = blueprint
         blueprint.register(self, name=full_name, url_prefix=url_prefix, url_defaults=url_defaults)
+
+    # -- OpenAPI --------------------------------------------------------------------------------
+
+    def openapi(self, script_root: str | None = None) -> dict[str, Any]:
+        """The app's OpenAPI 3.1 document (a dict), built from the route map and the typed views.
+
+        ``script_root`` (default: the current request's, else ``APPLICATION_ROOT``) goes into
+        ``servers`` when the app is mounted under a prefix. ``info`` comes from ``App(title=,
+        version=)`` or the config keys ``OPENAPI_TITLE``, ``OPENAPI_VERSION``, ``OPENAPI_DESCRIPTION``.
+        """
+        from . import openapi as openapi_module
+
+        return openapi_module.document(self, self._script_root() if script_root is None else script_root)
+
+    def _script_root(self) -> str:
+        request = self._current_request()
+        if request is not None:
+            return request.script_root
+        root = str(self.config["APPLICATION_ROOT"] or "/").rstrip("/")
+        return root
+
+    def enable_docs(self, path: str = "/docs", spec_path: str = "/openapi.json", *,
+                    assets_url: str | None = None, title: str | None = None) -> None:
+        """Serve the OpenAPI document at ``spec_path`` and a Swagger UI page at ``path``.
+
+        Both are answered under the app's script root (a Cloud Functions prefix, an API Gateway
+        stage), and neither appears in the document. Swagger UI's files load from ``assets_url``
+        (or the ``DOCS_ASSETS_URL`` config key; default: the jsDelivr CDN of ``swagger-ui-dist@5``);
+        a path starting with ``/`` is taken under the script root, to self-host them. Nothing is
+        imported until the first request to either.
+        """
+        app = self
+
+        def openapi_spec() -> Response:
+            from . import openapi as openapi_module
+
+            data = openapi_module.document_json(app, current_request().script_root)
+            return app.response_class(data, content_type="application/json")
+
+        def openapi_docs() -> Response:
+            from . import openapi as openapi_module
+
+            root = current_request().script_root
+            assets = assets_url or app.config["DOCS_ASSETS_URL"] or openapi_module.SWAGGER_UI_CDN
+            if assets.startswith("/"):
+                assets = root + assets
+            doc_title = title or f"{app.config['OPENAPI_TITLE'] or app.name} - API docs"
+            page = openapi_module.docs_page(doc_title, root + spec_path, assets)
+            return app.response_class(page, content_type=_HTML)
+
+        self.add_url_rule(spec_path, "openapi_spec", openapi_spec, include_in_schema=False)
+        self.add_url_rule(path, "openapi_docs", openapi_docs, include_in_schema=False)
 
     # -- WSGI -----------------------------------------------------------------------------------
 
@@ -509,7 +616,10 @@ class App(Scaffold):
         view = self.view_functions.get(request.endpoint)
         if view is None:
             raise LookupError(f"No view function is registered for endpoint {request.endpoint!r}.")
-        rv = view(**(request.view_args or {}))
+        if self._typed and request.endpoint in self._typed:
+            rv = _binder_for(self, request.endpoint)(view, request)
+        else:
+            rv = view(**(request.view_args or {}))
         if type(rv) is _COROUTINE and not _in_event_loop():
             return self._sync(rv)  # an async view under WSGI; under ASGI the caller awaits it
         return rv
@@ -867,6 +977,42 @@ class App(Scaffold):
         from .serving import run
 
         run(self, host=host, port=port, prefix=prefix)
+
+
+def _is_model_class(obj: Any) -> bool:
+    # A dataclass, msgspec Struct, pydantic model or TypedDict, told by attributes (nothing imported).
+    return isinstance(obj, type) and any(hasattr(obj, name) for name in (
+        "__dataclass_fields__", "__struct_fields__", "__pydantic_fields__", "__required_keys__"))
+
+
+def _names_model(annotation: Any, scope: dict[str, Any]) -> bool:
+    if isinstance(annotation, str):  # ``from __future__ import annotations``: look the names up
+        for char in "[],|.":
+            annotation = annotation.replace(char, " ")
+        return any(_is_model_class(scope.get(word)) for word in annotation.split())
+    if _is_model_class(annotation):
+        return True
+    return any(_names_model(arg, scope) for arg in getattr(annotation, "__args__", ()) or ())
+
+
+def is_typed_view(func: Any, url_args: Iterable[str]) -> bool:
+    """Whether a view reads typed values from the request: it has a parameter no URL variable (or
+    rule default) fills, or its return annotation names a model. Such views are called through
+    ``manypaths.validation``; others exactly as Flask calls them."""
+    while hasattr(func, "__wrapped__"):
+        func = func.__wrapped__
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return False
+    names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    if hasattr(func, "__self__"):
+        names = names[1:]  # a bound method's self
+    known = set(url_args)
+    if any(name not in known for name in names):
+        return True
+    annotations = getattr(func, "__annotations__", None) or {}
+    returns = annotations.get("return")
+    return returns is not None and _names_model(returns, getattr(func, "__globals__", {}))
 
 
 def _root_path(import_name: str) -> str:

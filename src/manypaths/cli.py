@@ -1,4 +1,4 @@
-"""The ``manypaths`` command: ``routes APP``, ``serve APP``, ``invoke APP --event FILE``.
+"""The ``manypaths`` command: ``routes APP``, ``serve APP``, ``invoke APP --event FILE``, ``openapi APP``.
 
 APP is ``module:attribute`` or ``module`` alone (then ``app``, ``application`` or a ``create_app()``
 factory, as Flask's CLI looks for them). It may be a manypaths App, a Flask app, any WSGI callable,
@@ -115,6 +115,29 @@ def _serve(target: Any, host: str, port: int, prefix: str | None) -> None:
     serve(server, host, prefix)
 
 
+def _openapi(target: Any, output: str | None, server: str | None) -> None:
+    import json
+
+    app = unwrap(target)
+    build = getattr(app, "openapi", None)
+    if build is None or not hasattr(app, "_typed"):
+        raise CLIError(f"{type(app).__name__} is not a manypaths App: only an App's routes are described")
+    try:
+        document = build(script_root=(server or "").rstrip("/"))
+    except (ImportError, TypeError) as e:
+        raise CLIError(f"cannot build the document: {e}") from None
+    text = json.dumps(document, indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as e:
+        raise CLIError(f"cannot write {output!r}: {e.strerror or e}") from None
+    print(f"wrote {output} ({len(document.get('paths', {}))} paths)", file=sys.stderr)
+
+
 class _Context:
     """A stand-in for the Lambda context object (what a handler may read of it)."""
 
@@ -188,6 +211,11 @@ def main(argv: list[str] | None = None) -> int:
     invoke.add_argument("--base-path", default=None, help="a custom domain's base-path mapping, e.g. /v1")
     invoke.add_argument("--lambda-handler", action="store_true",
                         help="APP is a Lambda handler(event, context) of another library: call it as is")
+    spec = commands.add_parser("openapi", help="print (or write) the app's OpenAPI 3.1 document",
+                               formatter_class=formatter)
+    spec.add_argument("app", metavar="APP", help=app_help)
+    spec.add_argument("--output", "-o", default=None, help="write the document to this file instead of printing it")
+    spec.add_argument("--server", default=None, help="the URL the API is served under (servers[0].url), e.g. /prod")
     args = parser.parse_args(argv)
 
     try:
@@ -198,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
             print(routes_table(target))
         elif args.command == "serve":
             _serve(target, args.host, args.port, args.prefix)
+        elif args.command == "openapi":
+            _openapi(target, args.output, args.server)
         else:
             print(_invoke(target, args.event, args.base_path, args.lambda_handler))
     except CLIError as e:

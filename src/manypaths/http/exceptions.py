@@ -286,6 +286,34 @@ class UnprocessableEntity(HTTPError):
     description = "The request was well-formed but was unable to be followed due to semantic errors."
 
 
+class RequestValidationError(UnprocessableEntity):
+    """422 from a typed view: ``errors`` lists each failing value as ``{"location", "path", "message"}``
+    (location: path, query, header, cookie or body). Always answered as RFC 9457 problem details
+    (``application/problem+json``) with those errors; ``@app.errorhandler(RequestValidationError)``
+    (or 422) answers it otherwise."""
+
+    description = "The request failed validation."
+
+    def __init__(self, errors: list[dict[str, str]], description: str | None = None,
+                 response: Response | None = None) -> None:
+        self.errors = errors
+        if description is None:
+            count = len(errors)
+            description = f"{count} request value{'s' if count != 1 else ''} failed validation."
+        super().__init__(description, response)
+
+    def problem(self) -> dict[str, Any]:
+        return {**super().problem(), "errors": self.errors}
+
+    def get_response(self, environ: Any = None, scope: Any = None, *, json: bool = True) -> Response:
+        return super().get_response(json=True)
+
+
+class ResponseValidationError(Exception):
+    """A typed view returned a value that does not match its return annotation: a server error
+    (logged, 500), not the client's fault."""
+
+
 class Locked(HTTPError):
     """423."""
 

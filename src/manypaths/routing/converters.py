@@ -82,6 +82,9 @@ class UnicodeConverter(BaseConverter):
         length: int | None = None,
     ) -> None:
         super().__init__(map)
+        # Kept for the OpenAPI document (the regex is what matches).
+        self.minlength = length if length is not None else minlength
+        self.maxlength = length if length is not None else maxlength
         if length is not None:
             self.regex = f"[^/]{{{_nonneg('length', length)}}}"
         else:
@@ -98,7 +101,8 @@ class AnyConverter(BaseConverter):
             raise TypeError("any() needs at least one item")
         import re
 
-        self.items = frozenset(str(item) for item in items)
+        self.choices = tuple(str(item) for item in items)  # in the rule's order (the OpenAPI enum)
+        self.items = frozenset(self.choices)
         self.regex = f"(?:{'|'.join(re.escape(str(x)) for x in items)})"
 
     def to_url(self, value: Any) -> str:
