@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: test lint demo bench bench-routing bench-wsgi bench-asgi bench-coldstart bench-server bench-lambda clean
+.PHONY: test lint demo bench bench-routing bench-wsgi bench-asgi bench-openapi bench-coldstart bench-server bench-lambda clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,9 @@ bench-wsgi: $(VENV)/.bench-installed
 
 bench-asgi: $(VENV)/.bench-installed
 	$(BIN)/python benchmarks/asgi.py
+
+bench-openapi: $(VENV)/.bench-installed
+	$(BIN)/python benchmarks/openapi.py
 
 bench-coldstart: $(VENV)/.bench-installed
 	$(BIN)/python benchmarks/coldstart.py

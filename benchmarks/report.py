@@ -19,11 +19,12 @@ SCRIPTS = [
     ("WSGI round trip", "wsgi.py", "make bench-wsgi"),
     ("ASGI round trip and ASGI apps on Lambda", "asgi.py", "make bench-asgi"),
     ("Cold start", "coldstart.py", "make bench-coldstart"),
+    ("Validation and OpenAPI", "openapi.py", "make bench-openapi"),
     ("A real server", "server.py", "make bench-server"),
     ("Lambda events", "lambda_events.py", "make bench-lambda"),
 ]
 PEERS = ["werkzeug", "flask", "falcon", "sanic-routing", "starlette", "bottle", "aws-lambda-powertools", "fastapi",
-         "litestar", "blacksheep", "mangum"]
+         "litestar", "blacksheep", "mangum", "msgspec", "pydantic"]
 
 
 def cpu() -> str:
