@@ -96,6 +96,38 @@ table = [Route(re.sub(r"<([^>]+)>", r"{\\1}", rule), endpoint, methods=[method],
 scope = {"type": "http", "path": TARGET, "method": "GET", "root_path": ""}
 answer = next(r.name for r in table if r.matches(scope)[0] is Match.FULL)
 """,
+    "mp asgi+lambda": """
+import json as _j
+from manypaths import App
+from manypaths.platforms import lambda_handler
+app = App("bench")
+for i, (method, rule) in enumerate(routes):
+    app.add_url_rule(rule, f"e{i}", (lambda r: lambda **kw: r)(rule), methods=[method])
+handler = lambda_handler(app.asgi)  # our App in ASGI mode, on Lambda (asyncio and the bridge loaded)
+event = _j.load(open(sys.argv[2]))
+event.update(path=TARGET, httpMethod="GET")
+class Context:
+    aws_request_id = "bench"
+answer = handler(event, Context())["body"]
+""",
+    "fastapi+mangum": """
+import json as _j, re
+from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
+from mangum import Mangum
+app = FastAPI()
+for i, (method, rule) in enumerate(routes):
+    async def view(_r=rule):
+        return _r
+    app.add_api_route(re.sub(r"<([^>]+)>", r"{\\1}", rule), view, methods=[method], response_class=PlainTextResponse,
+                      name=f"e{i}")
+handler = Mangum(app, lifespan="off")
+event = _j.load(open(sys.argv[2]))
+event.update(path=TARGET, httpMethod="GET")
+class Context:
+    aws_request_id = "bench"
+answer = handler(event, Context())["body"]
+""",
     "powertools": """
 import json as _j
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
@@ -157,13 +189,13 @@ def main() -> None:
     print(f"Python {sys.version.split()[0]}; bare `python -c pass`: median {statistics.median(bares):.1f} ms\n")
     base = statistics.median(r["ms"] for r in results["manypaths"])
     cold_base = statistics.median(r["ms"] for r in cold["manypaths"])
-    print(f"  {'framework':<12}{'in-process ms':>14}{'(min-max)':>16}{'process ms':>12}{'modules':>9}"
+    print(f"  {'framework':<16}{'in-process ms':>14}{'(min-max)':>16}{'process ms':>12}{'modules':>9}"
           f"{'RSS MB':>8}{'× manypaths':>13}{'no .pyc ms':>12}{'×':>6}")
     for name, runs in results.items():
         ms = [r["ms"] for r in runs]
         median = statistics.median(ms)
         no_pyc = statistics.median(r["ms"] for r in cold[name])
-        print(f"  {name:<12}{median:>14.1f}{f'({min(ms):.1f}-{max(ms):.1f})':>16}"
+        print(f"  {name:<16}{median:>14.1f}{f'({min(ms):.1f}-{max(ms):.1f})':>16}"
               f"{statistics.median(r['wall'] for r in runs):>12.1f}{int(statistics.median(r['modules'] for r in runs)):>9}"
               f"{statistics.median(r['rss_mb'] for r in runs):>8.1f}{median / base:>13.1f}"
               f"{no_pyc:>12.1f}{no_pyc / cold_base:>6.1f}")

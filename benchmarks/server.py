@@ -1,5 +1,6 @@
 """A real server: gunicorn (gthread, as functions-framework runs in production) on 127.0.0.1,
-serving the WSGI benchmark's app for manypaths, Flask and Falcon, under a bounded load.
+serving the WSGI benchmark's app for manypaths, Flask and Falcon; and ASGI servers: manypaths on
+granian and on uvicorn, FastAPI on uvicorn (the ASGI benchmark's app), under a bounded load.
 
 The load comes from wrk (Debian's package) when it is installed, else from a Python client;
 a fixed duration and connection count, on loopback only. Every run must have zero errors.
@@ -24,8 +25,27 @@ HERE = Path(__file__).parent
 QUICK = "--quick" in sys.argv
 DURATION = 3 if QUICK else 8
 CONNECTIONS = 16
-FRAMEWORKS = ["manypaths", "flask", "falcon"]
 PATHS = ["/users/42", "/json"]
+BIN = Path(sys.executable).parent
+
+
+def _gunicorn(name: str) -> list[str]:
+    return [str(BIN / "gunicorn"), "--worker-class", "gthread", "--workers", "1", "--threads", "8",
+            "--log-level", "warning", "--chdir", str(HERE), f"server_apps:{name}_app", "--bind"]
+
+
+# label -> the server command (the address is appended by start()); one worker process each.
+SERVERS: dict[str, list[str]] = {
+    "manypaths": _gunicorn("manypaths"),
+    "flask": _gunicorn("flask"),
+    "falcon": _gunicorn("falcon"),
+    "mp granian": [str(BIN / "granian"), "--interface", "asgi", "--workers", "1", "--log-level", "warning",
+                   "--working-dir", str(HERE), "server_apps:manypaths_app", "--bind"],
+    "mp uvicorn": [str(BIN / "uvicorn"), "--interface", "asgi3", "--no-access-log", "--log-level", "warning",
+                   "--app-dir", str(HERE), "server_apps:manypaths_asgi", "--bind"],
+    "fastapi uvicorn": [str(BIN / "uvicorn"), "--no-access-log", "--log-level", "warning", "--app-dir", str(HERE),
+                        "server_apps:fastapi_app", "--bind"],
+}
 
 
 def free_port() -> int:
@@ -36,11 +56,12 @@ def free_port() -> int:
 
 def start(name: str) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--worker-class", "gthread",
-         "--workers", "1", "--threads", "8", "--log-level", "warning", "--chdir", str(HERE), f"server_apps:{name}_app"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    command = SERVERS[name]
+    # gunicorn takes --bind HOST:PORT; uvicorn and granian take --host/--port.
+    address = [f"127.0.0.1:{port}"] if "gunicorn" in command[0] else []
+    if not address:
+        command = [*command[:-1], "--host", "127.0.0.1", "--port", str(port)]
+    proc = subprocess.Popen([*command, *address], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -52,7 +73,7 @@ def start(name: str) -> tuple[subprocess.Popen[bytes], int]:
         except OSError:
             time.sleep(0.2)
     proc.kill()
-    raise RuntimeError(f"gunicorn for {name} did not start")
+    raise RuntimeError(f"the server for {name} did not start")
 
 
 def wrk(port: int, path: str) -> dict[str, float]:
@@ -111,13 +132,13 @@ def python_client(port: int, path: str) -> dict[str, float]:
 
 def main() -> None:
     load = wrk if shutil.which("wrk") and "--python-client" not in sys.argv else python_client
-    print(f"gunicorn gthread (1 worker, 8 threads) on 127.0.0.1; load: {'wrk' if load is wrk else 'Python client'}, "
-          f"{CONNECTIONS} connections, {DURATION} s per row\n")
-    print(f"  {'path':<11}{'framework':<12}{'req/s':>10}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'errors':>8}"
+    print(f"WSGI: gunicorn gthread (1 worker, 8 threads); ASGI: granian / uvicorn (1 worker); on 127.0.0.1; "
+          f"load: {'wrk' if load is wrk else 'Python client'}, {CONNECTIONS} connections, {DURATION} s per row\n")
+    print(f"  {'path':<11}{'framework':<17}{'req/s':>10}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'errors':>8}"
           f"{'req/s ÷ manypaths':>19}")
     for path in PATHS:
         rows = {}
-        for name in FRAMEWORKS:
+        for name in SERVERS:
             proc, port = start(name)
             try:
                 rows[name] = load(port, path)
@@ -127,7 +148,7 @@ def main() -> None:
             if rows[name]["errors"]:
                 raise RuntimeError(f"{name} {path}: {rows[name]['errors']} errors")
         for name, r in rows.items():
-            print(f"  {path:<11}{name:<12}{r['rps']:>10,.0f}{r['p50']:>9.2f}{r['p90']:>9.2f}{r['p99']:>9.2f}"
+            print(f"  {path:<11}{name:<17}{r['rps']:>10,.0f}{r['p50']:>9.2f}{r['p90']:>9.2f}{r['p99']:>9.2f}"
                   f"{int(r['errors']):>8}{r['rps'] / rows['manypaths']['rps']:>19.2f}")
 
 

@@ -1,4 +1,6 @@
-"""The WSGI benchmark's apps, importable by gunicorn: ``server_apps:manypaths_app`` and so on."""
+"""The benchmarks' apps, importable by the servers: ``server_apps:manypaths_app`` (WSGI and ASGI:
+gunicorn, granian), ``manypaths_asgi`` (its ASGI 3 callable, for uvicorn), ``flask_app``,
+``falcon_app`` and ``fastapi_app`` (the ASGI benchmark's)."""
 
 from __future__ import annotations
 
@@ -7,5 +9,17 @@ from wsgi import flask_app as _flask
 from wsgi import manypaths_app as _manypaths
 
 manypaths_app = _manypaths()
+manypaths_asgi = manypaths_app.asgi
 flask_app = _flask()
 falcon_app = _falcon()
+
+
+def _fastapi() -> object:
+    try:
+        from asgi import fastapi_app
+    except ImportError:  # FastAPI not installed: only the WSGI rows run
+        return None
+    return fastapi_app()
+
+
+fastapi_app = _fastapi()
