@@ -96,6 +96,14 @@ class App(Scaffold):
         asgi_threads: under ASGI, run every request in a worker thread (as Starlette runs sync
             views), so a blocking sync view never stalls the event loop. By default a request of an
             app without hooks runs inline on the loop (faster); apps with hooks always use threads.
+        title, version: the OpenAPI document's ``info`` (see ``openapi()``, ``enable_docs()``).
+        cors: a CORS policy for every route (``True``, an origin, a list, a predicate or
+            ``manypaths.cors.CORS(...)``); blueprints and routes may set their own (``cors=``).
+        compress: gzip (brotli/zstd when installed) for compressible answers the client accepts
+            (``COMPRESS``, ``COMPRESS_MIN_SIZE``; see ``manypaths.compression``).
+        trusted_proxies: how many proxies in front of the app append to ``X-Forwarded-For`` (and
+            set ``X-Forwarded-Proto/Host/Port/Prefix``); None: those headers are ignored, as they
+            can be forged by any client.
 
     ``app.config`` (a ``Config``, Flask's loaders) holds ``DEBUG``, ``TESTING``,
     ``PROPAGATE_EXCEPTIONS``, ``MAX_CONTENT_LENGTH``, ``TRUSTED_HOSTS`` and ``JSON_ERRORS``.
@@ -120,6 +128,9 @@ class App(Scaffold):
         asgi_threads: bool = False,
         title: str | None = None,
         version: str | None = None,
+        cors: Any = None,
+        compress: bool = False,
+        trusted_proxies: int | None = None,
     ) -> None:
         self.import_name = import_name
         self.root_path = _root_path(import_name)
@@ -131,7 +142,7 @@ class App(Scaffold):
             "SERVER_NAME": None, "APPLICATION_ROOT": "/", "PREFERRED_URL_SCHEME": "http",
             "SEND_FILE_MAX_AGE_DEFAULT": None, "ASGI_THREADS": asgi_threads,
             "OPENAPI_TITLE": title, "OPENAPI_VERSION": version, "OPENAPI_DESCRIPTION": None,
-            "DOCS_ASSETS_URL": None,
+            "DOCS_ASSETS_URL": None, "COMPRESS": compress, "COMPRESS_MIN_SIZE": 500,
         })
         self.blueprints: dict[str, Blueprint] = {}
         # Scope None is the app; a blueprint's full name scopes its own handlers and hooks.
@@ -159,6 +170,20 @@ class App(Scaffold):
         self._typed: dict[Any, Any] = {}
         self._openapi_hidden: set[Any] = set()  # endpoints left out of the OpenAPI document
         self._route_status: dict[Any, int] = {}  # route(status=201): a typed view's success status
+        # CORS policies by ("app", None), ("blueprint", name) or ("route", endpoint); see manypaths.cors.
+        self._cors: dict[tuple[str, Any], Any] = {}
+        self._cors_cache: dict[Any, Any] = {}
+        self._middleware: list[Callable[..., Any]] = []
+        self._post_process = False  # CORS or compression on: set on the first request
+        if trusted_proxies is not None and (not isinstance(trusted_proxies, int) or trusted_proxies < 0):
+            raise ValueError(f"trusted_proxies must be the number of proxies in front of the app (an int >= 0), "
+                             f"not {trusted_proxies!r}")
+        #: How many proxies in front of the app set X-Forwarded-* (None: those headers are ignored).
+        self.trusted_proxies = trusted_proxies or None
+        if cors is not None:
+            from .cors import policy
+
+            self._set_cors(("app", None), policy(cors))
         self._openapi_cache: dict[Any, bytes] = {}
         self.static_folder: str | None = None
         self.static_url_path: str | None = None
@@ -250,6 +275,10 @@ class App(Scaffold):
         methods = options.pop("methods", None)
         if not options.pop("include_in_schema", True):
             self._openapi_hidden.add(endpoint)
+        if "cors" in options:
+            from .cors import policy
+
+            self._set_cors(("route", endpoint), policy(options.pop("cors")))
         status = options.pop("status", None)
         if status is not None:
             if not isinstance(status, int) or not 100 <= status <= 599:
@@ -283,6 +312,80 @@ class App(Scaffold):
     def _register_view(self, endpoint: str, func: Callable[..., Any]) -> None:
         self.view_functions[endpoint] = func
         self._note_typed(endpoint)
+
+    def _set_cors(self, key: tuple[str, Any], checked: Any) -> None:
+        self._cors[key] = checked  # None: explicitly off at that level (cors=False)
+        self._cors_cache.clear()
+        self._plain = None
+
+    def _cors_for(self, endpoint: Any) -> Any:
+        # The most specific policy: the route's, its blueprints' (innermost first), the app's.
+        try:
+            return self._cors_cache[endpoint]
+        except KeyError:
+            pass
+        cors = self._cors
+        found = None
+        for key in (("route", endpoint), *(("blueprint", name) for name in blueprint_names(endpoint)), ("app", None)):
+            if key in cors:
+                found = cors[key]
+                break
+        self._cors_cache[endpoint] = found
+        return found
+
+    def middleware(self, func: F) -> F:
+        """Wrap every request: ``func(request, call_next)`` returns the response (``call_next(request)``
+        gives the app's: 404/405 and error pages included). Declared first is outermost. An exception
+        it raises is handled like a view's (500, logged). ``app.wsgi_app = M(app.wsgi_app)`` wraps
+        the WSGI callable instead."""
+        self._middleware.append(func)
+        self._plain = None
+        return func
+
+    def _through_middleware(self, request: Request) -> Response:
+        def innermost(req: Request) -> Response:
+            try:
+                return self.full_dispatch_request(req)
+            except Exception as e:
+                return self.handle_exception(e)
+
+        def layer(func: Callable[..., Any], call_next: Callable[[Request], Response]) -> Callable[[Request], Response]:
+            def call(req: Request) -> Response:
+                rv = self._sync(func(req, call_next))
+                return rv if isinstance(rv, Response) else self.make_response(rv)  # each layer gets a Response
+            return call
+
+        call: Callable[[Request], Response] = innermost
+        for func in reversed(self._middleware):
+            call = layer(func, call)
+        return call(request)
+
+    def _preflight(self, request: Request, path: str) -> Response | None:
+        policy = self._cors_for(request.endpoint)
+        if policy is None:
+            return None
+        from . import cors
+
+        try:
+            methods = self.url_map.allowed_methods(path)
+        except routing.RoutingError:
+            return None
+        return cors.preflight(request, methods, policy, self.response_class)
+
+    def _post_process_response(self, request: Request, response: Response) -> None:
+        # CORS headers, then compression: on every answer (errors and 404s included).
+        environ = request.environ
+        preflight = environ.get("REQUEST_METHOD") == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ
+        if self._cors and not preflight:  # an allowed preflight has its headers; a refused one gets none
+            policy = self._cors_for(request.endpoint)
+            if policy is not None:
+                from . import cors
+
+                cors.apply(request, response, policy)
+        if self.config["COMPRESS"]:
+            from . import compression
+
+            compression.compress(request, response, int(self.config["COMPRESS_MIN_SIZE"]))
 
     def _note_typed(self, endpoint: Any) -> None:
         # Whether the endpoint's view reads typed values from the request (decided from its code
@@ -486,6 +589,10 @@ class App(Scaffold):
     def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         """Answer one request: match, hooks, the view, error handlers (``__call__`` calls this, so
         middleware can wrap it: ``app.wsgi_app = Middleware(app.wsgi_app)``)."""
+        if self.trusted_proxies:
+            from .proxies import apply_forwarded
+
+            apply_forwarded(environ, self.trusted_proxies)
         request = self.request_class(environ)
         request.app = self
         limit = self.config["MAX_CONTENT_LENGTH"]
@@ -500,6 +607,7 @@ class App(Scaffold):
                     if self._startup_hooks and not self._started:
                         self._startup_sync()
                     plain = self._plain = self._nothing_observes_responses()
+                    self._post_process = bool(self._cors) or bool(self.config["COMPRESS"])
                 if plain and self.response_class is Response:
                     # Nothing can see a Response object between the view and the server (no
                     # after-request hooks, no overridden make_response): text and JSON go out
@@ -516,11 +624,15 @@ class App(Scaffold):
                         start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(data)))])
                         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [data]
                     response = self._make_response_or_error(rv, request)
+                elif self._middleware:
+                    response = self._through_middleware(request)
                 else:
                     response = self.full_dispatch_request(request)
             except Exception as e:
                 error = e
                 response = self.handle_exception(e)
+            if self._post_process:
+                self._post_process_response(request, response)
             return response(environ, start_response)
         finally:
             if self._has_teardown or "form" in request._cache:
@@ -533,6 +645,7 @@ class App(Scaffold):
         # Worked out on the first request (and again after a hook is added).
         cls = type(self)
         return (not self._hooks["before"] and not self._hooks["after"] and not self._hooks["url_value"]
+                and not self._cors and not self._middleware and not self.config["COMPRESS"] and not self.trusted_proxies
                 and cls.full_dispatch_request is App.full_dispatch_request and cls.make_response is App.make_response)
 
     def full_dispatch_request(self, request: Request) -> Response:
@@ -569,6 +682,12 @@ class App(Scaffold):
             routing_error = self._routing_error(e, request)
         except http_errors.SecurityError as e:
             routing_error = e
+        if (self._cors and method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ
+                and "HTTP_ORIGIN" in environ):
+            # A CORS preflight: answered before any hook (an auth hook must not hide it).
+            answer = self._preflight(request, path)
+            if answer is not None:
+                return answer
         try:
             if hooks and self._hooks["url_value"]:
                 for func in self._scoped("url_value", request):

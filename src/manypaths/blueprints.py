@@ -125,6 +125,7 @@ class Blueprint(Scaffold):
         url_prefix: a path put before every rule (``"/users"``).
         url_defaults: default view values of every rule (``{"lang": "en"}``).
         subdomain: only None: subdomain and host matching are not supported.
+        cors: a CORS policy for this blueprint's routes (see ``manypaths.cors``; False: none here).
     """
 
     def __init__(
@@ -135,6 +136,7 @@ class Blueprint(Scaffold):
         *,
         url_defaults: dict[str, Any] | None = None,
         subdomain: str | None = None,
+        cors: Any = None,
     ) -> None:
         if not name or "." in name:
             raise ValueError(f"Blueprint name {name!r} must be non-empty and hold no dot.")
@@ -144,6 +146,11 @@ class Blueprint(Scaffold):
         self.url_prefix = url_prefix
         self.url_values_defaults = dict(url_defaults or {})
         self._deferred: list[Callable[[App, _Setup], None]] = []
+        if cors is not None:  # checked now (a bad setting fails at start-up), applied per registration
+            from .cors import policy
+
+            checked = policy(cors)
+            self._deferred.append(lambda app, setup: app._set_cors(("blueprint", setup.name), checked))
 
     def add_url_rule(
         self,
