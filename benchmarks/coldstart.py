@@ -48,6 +48,16 @@ print(_json.dumps({"ms": (t1 - t0) * 1000, "modules": added,
                    "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "answer": answer}))
 """
 
+# The first REST event through ``handler`` (the Lambda rows).
+_ON_LAMBDA = """
+import json as _j
+event = _j.load(open(sys.argv[2]))
+event.update(path=TARGET, httpMethod="GET")
+class Context:
+    aws_request_id = "bench"
+answer = handler(event, Context())["body"]
+"""
+
 SCRIPTS = {
     "manypaths": """
 from manypaths import App
@@ -104,12 +114,7 @@ app = App("bench")
 for i, (method, rule) in enumerate(routes):
     app.add_url_rule(rule, f"e{i}", (lambda r: lambda **kw: r)(rule), methods=[method])
 handler = lambda_handler(app.asgi)  # our App in ASGI mode, on Lambda (asyncio and the bridge loaded)
-event = _j.load(open(sys.argv[2]))
-event.update(path=TARGET, httpMethod="GET")
-class Context:
-    aws_request_id = "bench"
-answer = handler(event, Context())["body"]
-""",
+""" + _ON_LAMBDA,
     "fastapi+mangum": """
 import json as _j, re
 from fastapi import FastAPI
@@ -122,12 +127,7 @@ for i, (method, rule) in enumerate(routes):
     app.add_api_route(re.sub(r"<([^>]+)>", r"{\\1}", rule), view, methods=[method], response_class=PlainTextResponse,
                       name=f"e{i}")
 handler = Mangum(app, lifespan="off")
-event = _j.load(open(sys.argv[2]))
-event.update(path=TARGET, httpMethod="GET")
-class Context:
-    aws_request_id = "bench"
-answer = handler(event, Context())["body"]
-""",
+""" + _ON_LAMBDA,
     "powertools": """
 import json as _j
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver

@@ -109,7 +109,7 @@ def compress(request: Request, response: Response, min_size: int) -> None:
     mimetype = response.mimetype
     if not compressible(mimetype):
         return
-    _vary(headers)
+    headers.add_vary("Accept-Encoding")
     if "Content-Encoding" in headers or "HTTP_RANGE" in request.environ:
         return
     if "no-transform" in str(headers.get("Cache-Control", "")).lower():
@@ -155,9 +155,3 @@ def _stream(source: Any, encoding: str) -> Iterator[bytes]:
         close = getattr(source, "close", None)
         if close is not None:
             close()
-
-
-def _vary(headers: Any) -> None:
-    current = [v.strip().lower() for value in headers.getlist("Vary") for v in value.split(",")]
-    if "accept-encoding" not in current and "*" not in current:
-        headers.add("Vary", "Accept-Encoding")

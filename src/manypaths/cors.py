@@ -138,8 +138,8 @@ def preflight(request: Request, rule_methods: Iterable[str], cors: CORS, respons
         headers.set("Access-Control-Allow-Headers", ", ".join(requested))
     if cors.max_age is not None:
         headers.set("Access-Control-Max-Age", str(cors.max_age))
-    headers.add("Vary", "Access-Control-Request-Method")
-    headers.add("Vary", "Access-Control-Request-Headers")
+    headers.add_vary("Access-Control-Request-Method")
+    headers.add_vary("Access-Control-Request-Headers")
     return response
 
 
@@ -148,10 +148,10 @@ def apply(request: Request, response: Response, cors: CORS) -> None:
     origin = request.environ.get("HTTP_ORIGIN")
     if not origin:
         if not cors.any_origin or cors.credentials:
-            _vary_origin(response.headers)  # a cache must not give this answer to another origin
+            response.headers.add_vary("Origin")  # a cache must not give this answer to another origin
         return
     if not cors.allows(origin):
-        _vary_origin(response.headers)
+        response.headers.add_vary("Origin")
         return
     headers = response.headers
     _origin_headers(headers, origin, cors)
@@ -164,12 +164,6 @@ def _origin_headers(headers: Any, origin: str, cors: CORS) -> None:
         headers.set("Access-Control-Allow-Origin", "*")
     else:
         headers.set("Access-Control-Allow-Origin", origin)
-        _vary_origin(headers)
+        headers.add_vary("Origin")
     if cors.credentials:
         headers.set("Access-Control-Allow-Credentials", "true")
-
-
-def _vary_origin(headers: Any) -> None:
-    current = [v.strip().lower() for value in headers.getlist("Vary") for v in value.split(",")]
-    if "origin" not in current and "*" not in current:
-        headers.add("Vary", "Origin")

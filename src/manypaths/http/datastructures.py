@@ -161,6 +161,12 @@ class Headers:
         del self[key]
         return value
 
+    def add_vary(self, name: str) -> None:
+        """Add ``name`` to ``Vary`` unless it (or ``*``) is listed already."""
+        listed = [v.strip().lower() for value in self.getlist("Vary") for v in value.split(",")]
+        if name.lower() not in listed and "*" not in listed:
+            self.add("Vary", name)
+
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and self.get(key) is not None
 
