@@ -101,6 +101,9 @@ class App(Scaffold):
             ``manypaths.cors.CORS(...)``); blueprints and routes may set their own (``cors=``).
         compress: gzip (brotli/zstd when installed) for compressible answers the client accepts
             (``COMPRESS``, ``COMPRESS_MIN_SIZE``; see ``manypaths.compression``).
+        access_log: one line per request (method, path, status, duration, request id; see
+            ``manypaths.accesslog``): JSON on Lambda and Cloud Functions/Run, text locally. Default
+            (None): on where a platform runs the app, off locally and with ``TESTING``.
         trusted_proxies: how many proxies in front of the app append to ``X-Forwarded-For`` (and
             set ``X-Forwarded-Proto/Host/Port/Prefix``); None: those headers are ignored, as they
             can be forged by any client.
@@ -131,6 +134,7 @@ class App(Scaffold):
         cors: Any = None,
         compress: bool = False,
         trusted_proxies: int | None = None,
+        access_log: bool | None = None,
     ) -> None:
         self.import_name = import_name
         self.root_path = _root_path(import_name)
@@ -143,6 +147,7 @@ class App(Scaffold):
             "SEND_FILE_MAX_AGE_DEFAULT": None, "ASGI_THREADS": asgi_threads,
             "OPENAPI_TITLE": title, "OPENAPI_VERSION": version, "OPENAPI_DESCRIPTION": None,
             "DOCS_ASSETS_URL": None, "COMPRESS": compress, "COMPRESS_MIN_SIZE": 500,
+            "ACCESS_LOG": access_log,
         })
         self.blueprints: dict[str, Blueprint] = {}
         # Scope None is the app; a blueprint's full name scopes its own handlers and hooks.
@@ -174,7 +179,8 @@ class App(Scaffold):
         self._cors: dict[tuple[str, Any], Any] = {}
         self._cors_cache: dict[Any, Any] = {}
         self._middleware: list[Callable[..., Any]] = []
-        self._post_process = False  # CORS or compression on: set on the first request
+        self._post_process = False  # CORS, compression or the access log on: set on the first request
+        self._access_log: str | None = None  # where the access log is written ("aws", "gcp", "local"), if on
         if trusted_proxies is not None and (not isinstance(trusted_proxies, int) or trusted_proxies < 0):
             raise ValueError(f"trusted_proxies must be the number of proxies in front of the app (an int >= 0), "
                              f"not {trusted_proxies!r}")
@@ -386,6 +392,21 @@ class App(Scaffold):
             from . import compression
 
             compression.compress(request, response, int(self.config["COMPRESS_MIN_SIZE"]))
+        if self._access_log:
+            from . import accesslog
+
+            accesslog.write(request, response, self._access_log)
+
+    def _access_log_target(self) -> str | None:
+        # ACCESS_LOG None: on where a platform runs the app (Lambda, Cloud Functions/Run), off in tests
+        # and locally; True: on everywhere (text locally); False: off.
+        setting = self.config["ACCESS_LOG"]
+        env = os.environ
+        where = ("aws" if env.get("AWS_LAMBDA_FUNCTION_NAME") else
+                 "gcp" if env.get("K_SERVICE") or env.get("FUNCTION_TARGET") else "local")
+        if setting is None:
+            return None if where == "local" or self.config["TESTING"] else where
+        return where if setting else None
 
     def _note_typed(self, endpoint: Any) -> None:
         # Whether the endpoint's view reads typed values from the request (decided from its code
@@ -606,8 +627,9 @@ class App(Scaffold):
                 if plain is None:
                     if self._startup_hooks and not self._started:
                         self._startup_sync()
+                    self._access_log = self._access_log_target()
                     plain = self._plain = self._nothing_observes_responses()
-                    self._post_process = bool(self._cors) or bool(self.config["COMPRESS"])
+                    self._post_process = bool(self._cors) or bool(self.config["COMPRESS"]) or bool(self._access_log)
                 if plain and self.response_class is Response:
                     # Nothing can see a Response object between the view and the server (no
                     # after-request hooks, no overridden make_response): text and JSON go out
@@ -624,6 +646,12 @@ class App(Scaffold):
                         start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(data)))])
                         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [data]
                     response = self._make_response_or_error(rv, request)
+                elif self._access_log and "manypaths.started" not in environ:
+                    from .accesslog import start
+
+                    start(environ)
+                    response = (self._through_middleware(request) if self._middleware
+                                else self.full_dispatch_request(request))
                 elif self._middleware:
                     response = self._through_middleware(request)
                 else:
@@ -646,6 +674,7 @@ class App(Scaffold):
         cls = type(self)
         return (not self._hooks["before"] and not self._hooks["after"] and not self._hooks["url_value"]
                 and not self._cors and not self._middleware and not self.config["COMPRESS"] and not self.trusted_proxies
+                and not self._access_log
                 and cls.full_dispatch_request is App.full_dispatch_request and cls.make_response is App.make_response)
 
     def full_dispatch_request(self, request: Request) -> Response:

@@ -65,6 +65,17 @@ class Request:
     # -- where the request went ---------------------------------------------------------------
 
     @property
+    def id(self) -> str:
+        """This request's id: Lambda's ``aws_request_id``, else the trace id of a ``traceparent`` or
+        ``X-Cloud-Trace-Context`` header (Cloud Functions, Cloud Run), else a random 32-hex id."""
+        return str(self._cached("id", lambda: request_id(self.environ)))
+
+    @property
+    def trace_id(self) -> str | None:
+        """The W3C/Cloud trace id the request carries (``traceparent`` or ``X-Cloud-Trace-Context``), if any."""
+        return self._cached("trace_id", lambda: trace_id(self.environ))  # type: ignore[no-any-return]
+
+    @property
     def method(self) -> str:
         return str(self.environ.get("REQUEST_METHOD", "GET")).upper()
 
@@ -407,3 +418,36 @@ def _quote_path(path: str) -> str:
 
 
 __all__ = ["MAX_FIELDS", "FileStorage", "Request", "parse_cookie", "parse_qs", "wsgi_to_text"]
+
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def trace_id(environ: dict[str, Any]) -> str | None:
+    """The trace id of ``traceparent`` (``00-<32 hex>-<16 hex>-<flags>``) or ``X-Cloud-Trace-Context``
+    (``<32 hex>/<span>;o=1``); None when neither is there or well-formed."""
+    parent = environ.get("HTTP_TRACEPARENT")
+    if isinstance(parent, str):
+        parts = parent.strip().split("-")
+        if len(parts) >= 4 and len(parts[1]) == 32 and _HEX.issuperset(parts[1]) and parts[1].strip("0"):
+            return parts[1].lower()
+    cloud = environ.get("HTTP_X_CLOUD_TRACE_CONTEXT")
+    if isinstance(cloud, str):
+        trace = cloud.split("/", 1)[0].strip()
+        if len(trace) == 32 and _HEX.issuperset(trace) and trace.strip("0"):
+            return trace.lower()
+    return None
+
+
+def request_id(environ: dict[str, Any]) -> str:
+    """See ``Request.id``."""
+    context = environ.get("manypaths.aws.context")
+    aws_id = getattr(context, "aws_request_id", None)
+    if isinstance(aws_id, str) and aws_id:
+        return aws_id
+    found = trace_id(environ)
+    if found is not None:
+        return found
+    import os
+
+    return os.urandom(16).hex()

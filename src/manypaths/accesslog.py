@@ -1,0 +1,87 @@
+"""One access-log line per request: method, path, status, duration, request id.
+
+On AWS Lambda the line is JSON in Lambda's JSON log format (``timestamp``, ``level``, ``message``,
+``requestId``...), on Cloud Functions / Cloud Run a Cloud Logging structured entry (``severity``,
+``httpRequest``, ``logging.googleapis.com/trace``), locally a readable text line. Lines go through
+the ``manypaths.access`` logger (its own stdout handler unless you configure one; it does not
+propagate, so a platform's root handler does not print it twice). ``logging`` is imported with the
+first line, not at start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .http.request import Request
+    from .http.response import Response
+
+_logger: Any = None
+
+
+def platform() -> str:
+    """``aws``, ``gcp`` or ``local``: where this process runs (from the variables each platform sets)."""
+    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        return "aws"
+    if os.environ.get("K_SERVICE") or os.environ.get("FUNCTION_TARGET"):
+        return "gcp"
+    return "local"
+
+
+def start(environ: dict[str, Any]) -> None:
+    environ["manypaths.started"] = time.perf_counter()
+
+
+def line(request: Request, response: Response, where: str) -> str:
+    """The log line for one answered request."""
+    import json
+
+    environ = request.environ
+    started = environ.get("manypaths.started")
+    seconds = time.perf_counter() - started if isinstance(started, float) else 0.0
+    method = str(environ.get("REQUEST_METHOD", "GET"))
+    path = request.full_path.rstrip("?") if environ.get("QUERY_STRING") else request.path
+    status = response.status_code
+    message = f"{method} {path} {status} {seconds * 1000:.1f}ms"
+    if where == "aws":
+        return json.dumps({
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{int(time.time() * 1000) % 1000:03d}Z",
+            "level": "INFO" if status < 500 else "ERROR", "message": message, "requestId": request.id,
+            "method": method, "path": path, "status": status, "durationMs": round(seconds * 1000, 3),
+        })
+    if where == "gcp":
+        entry: dict[str, Any] = {
+            "severity": "INFO" if status < 500 else "ERROR" if status >= 500 else "WARNING", "message": message,
+            "httpRequest": {"requestMethod": method, "requestUrl": request.url, "status": status,
+                            "latency": f"{seconds:.6f}s", "userAgent": request.headers.get("User-Agent", ""),
+                            "remoteIp": request.remote_addr or ""},
+            "requestId": request.id,
+        }
+        trace = request.trace_id
+        project = os.environ.get("GOOGLE_CLOUD_PROJECT") or os.environ.get("GCP_PROJECT")
+        if trace and project:
+            entry["logging.googleapis.com/trace"] = f"projects/{project}/traces/{trace}"
+        return json.dumps(entry)
+    return f"{request.remote_addr or '-'} {message} id={request.id}"
+
+
+def write(request: Request, response: Response, where: str) -> None:
+    global _logger
+    if _logger is None:
+        import logging
+
+        logger = logging.getLogger("manypaths.access")
+        if not logger.handlers:
+            handler = logging.StreamHandler(sys.stdout)
+            handler.setFormatter(logging.Formatter("%(message)s"))
+            logger.addHandler(handler)
+            logger.propagate = False
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.INFO)
+        _logger = logger
+    _logger.info(line(request, response, where))
