@@ -340,3 +340,33 @@ def test_forwarded_headers_ignored_unless_trusted() -> None:
     assert r.get_json()["scheme"] == "http"
     with pytest.raises(ValueError, match="trusted_proxies"):
         App(__name__, trusted_proxies=-1)
+
+
+# -- Lambda's buffered response limit -------------------------------------------------------------
+
+def test_lambda_response_over_the_limit_names_it(caplog: Any) -> None:
+    from manypaths.platforms.aws import RESPONSE_LIMIT
+
+    app = App(__name__)
+
+    @app.get("/size/<int:n>")
+    def size(n: int) -> Any:
+        return app.response_class(b"x" * n, mimetype="text/plain")
+
+    handler = lambda_handler(app)
+    event = json.loads((EVENTS / "apiGatewayProxyV2Event_GET.json").read_text())
+    event.pop("queryStringParameters", None)
+    event["rawQueryString"] = ""
+
+    def get(n: int) -> dict[str, Any]:
+        e = json.loads(json.dumps(event))
+        e["rawPath"] = e["requestContext"]["http"]["path"] = f"/size/{n}"
+        return handler(e, None)
+
+    ok = get(5 * 1024 * 1024)
+    assert ok["statusCode"] == 200 and len(ok["body"]) == 5 * 1024 * 1024
+    with caplog.at_level("ERROR"):
+        too_big = get(RESPONSE_LIMIT + 1)
+    assert too_big["statusCode"] == 500
+    assert "6,291,456-byte response payload limit" in too_big["body"] and "S3" in too_big["body"]
+    assert any("payload limit" in r.getMessage() for r in caplog.records)

@@ -150,3 +150,20 @@ def test_gcf_asgi_app_urls_under_the_prefix_and_streams(asgi_function: str) -> N
     status, _, body = fetch(asgi_function + "/fn/stream")
     assert (status, body) == (200, b"chunk 0\nchunk 1\nchunk 2\n")
     assert fetch(asgi_function + "/fn/nowhere")[0] == 404
+
+
+def test_gcf_streams_a_generator(function: str, tmp_path: Path) -> None:
+    # A real client reads the first chunk while the view has not produced the last one yet.
+    import http.client
+    import urllib.parse
+
+    flag = tmp_path / "got-first-chunk"
+    host, port = urllib.parse.urlsplit(function).netloc.split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=15)
+    conn.request("GET", "/fn/slow-stream?" + urllib.parse.urlencode({"flag": str(flag)}))
+    response = conn.getresponse()
+    assert response.status == 200
+    assert response.readline() == b"first\n"
+    flag.touch()
+    assert response.read() == b"last: after the client read the first chunk\n"
+    conn.close()

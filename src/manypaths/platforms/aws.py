@@ -66,12 +66,31 @@ def lambda_handler(
             return _response(kind, event, "400 Bad Request", [("Content-Type", "text/plain; charset=utf-8")],
                              f"{reason}\n".encode(), forced_binary)
         status, headers, body = call_wsgi(served, environ)
-        return _response(kind, event, status, headers, body, forced_binary)
+        result = _response(kind, event, status, headers, body, forced_binary)
+        size = len(result.get("body") or "") + sum(len(k) + len(str(v)) for k, v in (result.get("headers") or {}).items())
+        if size > RESPONSE_LIMIT:
+            # Lambda would fail the invocation with its own error (a 502 from API Gateway with no
+            # clue): answer a 500 that names the limit, and log it.
+            import logging
+
+            message = (f"The response ({size:,} bytes as Lambda sends it, body {len(body):,} bytes before encoding) "
+                       f"exceeds AWS Lambda's {RESPONSE_LIMIT:,}-byte response payload limit for buffered "
+                       "responses; send large content from S3 (a presigned URL) or page it.")
+            logging.getLogger("manypaths.aws").error("%s %s: %s", environ.get("REQUEST_METHOD"),
+                                                     environ.get("PATH_INFO"), message)
+            return _response(kind, event, "500 Internal Server Error", [("Content-Type", "text/plain; charset=utf-8")],
+                             f"{message}\n".encode(), forced_binary)
+        return result
 
     # What it wraps, for the CLI (``manypaths routes module:handler``) and for tests.
     handler.wsgi_app = wsgi_app  # type: ignore[attr-defined]
     handler.manypaths_entry = "lambda"  # type: ignore[attr-defined]
     return handler
+
+
+#: Lambda's limit on a synchronous invocation's response payload (6 MB): its Python runtime has no
+#: response streaming, so every answer is buffered and must fit.
+RESPONSE_LIMIT = 6 * 1024 * 1024
 
 
 def detect(event: Any) -> str:

@@ -41,6 +41,25 @@ def cookies() -> Any:
     return response
 
 
+@app.get("/slow-stream")
+def slow_stream() -> Any:
+    # The first chunk, then wait (up to 20 s) for the client to say it has it: a server or adapter
+    # that buffered the body would never let the client see the first chunk in time.
+    import os
+    import time
+
+    flag = request.args["flag"]
+
+    def chunks() -> Any:
+        yield "first\n"
+        deadline = time.monotonic() + 20
+        while not os.path.exists(flag) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        yield "last: " + ("after the client read the first chunk" if os.path.exists(flag) else "timed out") + "\n"
+
+    return app.response_class(chunks(), mimetype="text/plain")
+
+
 @app.get("/go")
 def go() -> Any:
     return redirect(url_for("item", n=7))
