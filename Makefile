@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: test lint demo bench bench-routing bench-wsgi bench-asgi bench-openapi bench-coldstart bench-server bench-lambda clean
+.PHONY: test lint demo bench bench-routing bench-wsgi bench-asgi bench-openapi bench-http bench-coldstart bench-server bench-lambda clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,9 @@ bench-asgi: $(VENV)/.bench-installed
 
 bench-openapi: $(VENV)/.bench-installed
 	$(BIN)/python benchmarks/openapi.py
+
+bench-http: $(VENV)/.bench-installed
+	$(BIN)/python benchmarks/http_features.py
 
 bench-coldstart: $(VENV)/.bench-installed
 	$(BIN)/python benchmarks/coldstart.py

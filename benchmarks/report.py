@@ -20,11 +20,13 @@ SCRIPTS = [
     ("ASGI round trip and ASGI apps on Lambda", "asgi.py", "make bench-asgi"),
     ("Cold start", "coldstart.py", "make bench-coldstart"),
     ("Validation and OpenAPI", "openapi.py", "make bench-openapi"),
+    ("CORS and compression", "http_features.py", "make bench-http"),
     ("A real server", "server.py", "make bench-server"),
     ("Lambda events", "lambda_events.py", "make bench-lambda"),
 ]
 PEERS = ["werkzeug", "flask", "falcon", "sanic-routing", "starlette", "bottle", "aws-lambda-powertools", "fastapi",
-         "litestar", "blacksheep", "mangum", "msgspec", "pydantic"]
+         "litestar", "blacksheep", "mangum", "msgspec", "pydantic", "flask-cors",
+         "flask-compress"]
 
 
 def cpu() -> str:

@@ -68,6 +68,8 @@ def _first_binder(app: App, endpoint: Any) -> Any:
 
 
 _binder_for: Callable[..., Any] = _first_binder
+# cors.apply, compression.compress, accesslog.write: imported when an app first uses one of them.
+_features: tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]] | None = None
 _serve_asgi: Callable[..., Any] | None = None
 
 
@@ -382,20 +384,20 @@ class App(Scaffold):
         # CORS headers, then compression: on every answer (errors and 404s included).
         environ = request.environ
         preflight = environ.get("REQUEST_METHOD") == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ
+        global _features
+        if _features is None:
+            from . import accesslog, compression, cors
+
+            _features = (cors.apply, compression.compress, accesslog.write)
         if self._cors and not preflight:  # an allowed preflight has its headers; a refused one gets none
             policy = self._cors_for(request.endpoint)
             if policy is not None:
-                from . import cors
-
-                cors.apply(request, response, policy)
-        if self.config["COMPRESS"]:
-            from . import compression
-
-            compression.compress(request, response, int(self.config["COMPRESS_MIN_SIZE"]))
+                _features[0](request, response, policy)
+        config = self.config
+        if config["COMPRESS"]:
+            _features[1](request, response, int(config["COMPRESS_MIN_SIZE"]))
         if self._access_log:
-            from . import accesslog
-
-            accesslog.write(request, response, self._access_log)
+            _features[2](request, response, self._access_log)
 
     def _access_log_target(self) -> str | None:
         # ACCESS_LOG None: on where a platform runs the app (Lambda, Cloud Functions/Run), off in tests

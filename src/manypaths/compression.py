@@ -38,8 +38,22 @@ def _available() -> list[str]:
 _AVAILABLE: list[str] | None = None
 
 
+_CHOSEN: dict[str, str | None] = {}  # Accept-Encoding values seen (clients send a handful), bounded
+
+
 def choose(accept_encoding: str) -> str | None:
     """The encoding to use for this ``Accept-Encoding`` (None: send the body as it is)."""
+    try:
+        return _CHOSEN[accept_encoding]
+    except KeyError:
+        pass
+    chosen = _choose(accept_encoding)
+    if len(_CHOSEN) < 256:
+        _CHOSEN[accept_encoding] = chosen
+    return chosen
+
+
+def _choose(accept_encoding: str) -> str | None:
     global _AVAILABLE
     if _AVAILABLE is None:
         _AVAILABLE = _available()
@@ -106,16 +120,14 @@ def compress(request: Request, response: Response, min_size: int) -> None:
     if code < 200 or code in (204, 206, 304) or request.environ.get("REQUEST_METHOD") == "HEAD":
         return
     headers = response.headers
-    mimetype = response.mimetype
-    if not compressible(mimetype):
+    if not compressible(response.mimetype):
         return
     headers.add_vary("Accept-Encoding")
-    if "Content-Encoding" in headers or "HTTP_RANGE" in request.environ:
+    environ = request.environ
+    encoding = choose(str(environ.get("HTTP_ACCEPT_ENCODING", "")))
+    if encoding is None or "HTTP_RANGE" in environ or "Content-Encoding" in headers:
         return
     if "no-transform" in str(headers.get("Cache-Control", "")).lower():
-        return
-    encoding = choose(str(request.environ.get("HTTP_ACCEPT_ENCODING", "")))
-    if encoding is None:
         return
     if not response.is_streamed:
         data = response.get_data()

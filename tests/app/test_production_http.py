@@ -209,7 +209,9 @@ def test_gzip_when_accepted() -> None:
 def test_accept_encoding_rules() -> None:
     assert choose("gzip") == "gzip"
     assert choose("gzip;q=0, identity") is None
-    assert choose("*") == "gzip"
+    assert choose("*") == "br"  # the best installed (brotli and zstandard are in the test extra)
+    assert choose("zstd, gzip;q=0.5") == "zstd"
+    assert choose("br;q=0.1, gzip") == "gzip"
     assert choose("*;q=0") is None
     assert choose("identity;q=0") is None
     assert choose("x-gzip") == "gzip"
@@ -231,6 +233,21 @@ def test_what_is_never_compressed() -> None:
     assert "Content-Encoding" not in ranged.headers
     head = client.head("/big", headers=gz)
     assert "Content-Encoding" not in head.headers
+
+
+def test_brotli_and_zstd_when_installed() -> None:
+    import brotli
+    import zstandard
+
+    client = compress_app().test_client()
+    r = client.get("/big", headers={"Accept-Encoding": "br"})
+    assert r.headers["Content-Encoding"] == "br" and json.loads(brotli.decompress(r.data)) == BIG
+    r = client.get("/big", headers={"Accept-Encoding": "zstd"})
+    assert r.headers["Content-Encoding"] == "zstd"
+    assert json.loads(zstandard.ZstdDecompressor().decompressobj().decompress(r.data)) == BIG
+    r = client.get("/stream", headers={"Accept-Encoding": "br"})
+    expected = "".join(f"line {i} " * 20 + "\n" for i in range(50)).encode()
+    assert r.headers["Content-Encoding"] == "br" and brotli.decompress(r.data) == expected
 
 
 def test_streams_compressed_chunk_by_chunk() -> None:

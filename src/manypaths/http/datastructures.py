@@ -162,10 +162,14 @@ class Headers:
         return value
 
     def add_vary(self, name: str) -> None:
-        """Add ``name`` to ``Vary`` unless it (or ``*``) is listed already."""
-        listed = [v.strip().lower() for value in self.getlist("Vary") for v in value.split(",")]
-        if name.lower() not in listed and "*" not in listed:
-            self.add("Vary", name)
+        """Add ``name`` (a header name) to ``Vary`` unless it (or ``*``) is listed already."""
+        wanted = name.lower()
+        for key, value in self._items:
+            if key.lower() == "vary":
+                listed = [v.strip().lower() for v in value.split(",")]
+                if wanted in listed or "*" in listed:
+                    return
+        self._items.append(("Vary", _checked("Vary", name)[1]))
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and self.get(key) is not None
