@@ -126,9 +126,9 @@ def preflight(request: Request, rule_methods: Iterable[str], cors: CORS, respons
         offered &= cors.methods | _SAFELISTED_METHODS
     if wanted not in offered:
         return None
-    requested = [h.strip().lower() for h in str(environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "")).split(",")
+    requested = [h.strip() for h in str(environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "")).split(",")
                  if h.strip()]
-    if cors.headers is not None and any(h not in cors.headers for h in requested):
+    if cors.headers is not None and any(h.lower() not in cors.headers for h in requested):
         return None
     response = response_class(status=204)
     headers = response.headers
