@@ -387,3 +387,50 @@ def test_lambda_response_over_the_limit_names_it(caplog: Any) -> None:
     assert too_big["statusCode"] == 500
     assert "6,291,456-byte response payload limit" in too_big["body"] and "S3" in too_big["body"]
     assert any("payload limit" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize("fixture", ["apiGatewayProxyEvent.json", "apiGatewayProxyV2Event_GET.json", "albEvent.json",
+                                     "lambdaFunctionUrlEvent.json", "vpcLatticeEvent.json", "vpcLatticeV2Event.json"])
+def test_compressed_through_every_lambda_shape(fixture: str) -> None:
+    from manypaths.platforms.aws import detect
+
+    event = json.loads((EVENTS / fixture).read_text())
+    kind = detect(event)
+    event["isBase64Encoded"] = event["is_base64_encoded"] = False
+    event["body"] = ""
+    if kind == "v1" or kind == "alb":
+        event.update(path="/big", httpMethod="GET", queryStringParameters=None, multiValueQueryStringParameters=None)
+        if "requestContext" in event and "path" in event["requestContext"]:
+            event["requestContext"]["path"] = "/big"
+        event["headers"] = {"Accept-Encoding": "gzip", "Host": "h"}
+        event["multiValueHeaders"] = {"Accept-Encoding": ["gzip"], "Host": ["h"]}
+    elif kind == "v2":
+        event.update(rawPath="/big", rawQueryString="")
+        event.pop("queryStringParameters", None)
+        event["requestContext"]["http"].update(path="/big", method="GET")
+        event["headers"] = {"accept-encoding": "gzip", "host": "h"}
+    elif kind == "lattice1":
+        event.update(raw_path="/big", method="GET", headers={"accept-encoding": "gzip", "host": "h"},
+                     query_string_parameters={})
+    else:
+        event.update(path="/big", method="GET", headers={"accept-encoding": ["gzip"], "host": ["h"]},
+                     queryStringParameters={})
+    out = lambda_handler(compress_app())(event, None)
+    headers = {k.lower(): (v[0] if isinstance(v, list) else v)
+               for k, v in {**(out.get("headers") or {}), **(out.get("multiValueHeaders") or {})}.items()}
+    assert out.get("statusCode", out.get("status_code")) == 200, (fixture, out)
+    assert headers["content-encoding"] == "gzip", fixture
+    assert out.get("isBase64Encoded", out.get("is_base64_encoded")) is True
+    assert json.loads(gzip.decompress(base64.b64decode(out["body"]))) == BIG
+
+
+def test_compressed_through_cloud_functions() -> None:
+    from werkzeug.test import EnvironBuilder
+    from werkzeug.wrappers import Request as WerkzeugRequest
+
+    from manypaths.platforms import cloud_function
+
+    main = cloud_function(compress_app(), prefix="/fn")
+    response = main(WerkzeugRequest(EnvironBuilder(path="/fn/big", headers={"Accept-Encoding": "gzip"}).get_environ()))
+    assert response.status_code == 200 and response.headers["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(response.get_data())) == BIG
