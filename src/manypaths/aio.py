@@ -189,24 +189,36 @@ def scope_environ(scope: Scope, body: bytes) -> dict[str, Any]:
     client = scope.get("client")
     if client:
         environ["REMOTE_ADDR"], environ["REMOTE_PORT"] = str(client[0]), str(client[1])
+    keys = _ENVIRON_KEYS
     for raw_name, raw_value in scope.get("headers") or ():
-        name = raw_name.decode("latin-1")
-        if "_" in name:
-            continue  # x_forwarded_for must not pass for x-forwarded-for (as gunicorn and nginx drop them)
-        key = name.upper().replace("-", "_")
+        key = keys.get(raw_name)
+        if key is None:
+            key = _environ_key(raw_name)
+        if not key:
+            continue  # dropped: a name with "_", or Content-Length (set from the body read)
         value = raw_value.decode("latin-1")
-        if key == "CONTENT_TYPE":
-            environ[key] = value
-            continue
-        if key == "CONTENT_LENGTH":
-            continue
-        key = "HTTP_" + key
-        if key in environ:
+        if key in environ and key != "CONTENT_TYPE":
             value = f"{environ[key]}{'; ' if key == 'HTTP_COOKIE' else ','}{value}"
         environ[key] = value
     if body or environ["REQUEST_METHOD"] in ("POST", "PUT", "PATCH"):
         environ["CONTENT_LENGTH"] = str(len(body))
     return environ
+
+
+# Header name (as the server sends it, bytes) -> environ key; "" for a header that is dropped.
+_ENVIRON_KEYS: dict[bytes, str] = {}
+
+
+def _environ_key(raw_name: bytes) -> str:
+    name = raw_name.decode("latin-1")
+    if "_" in name:
+        key = ""  # x_forwarded_for must not pass for x-forwarded-for (as gunicorn and nginx drop them)
+    else:
+        key = name.upper().replace("-", "_")
+        key = "" if key == "CONTENT_LENGTH" else key if key == "CONTENT_TYPE" else "HTTP_" + key
+    if len(_ENVIRON_KEYS) < 1024:  # names are few; a client inventing names cannot grow this forever
+        _ENVIRON_KEYS[raw_name] = key
+    return key
 
 
 def _declared_length(scope: Scope) -> str | None:
@@ -273,6 +285,13 @@ async def _send_response(response: Response, environ: dict[str, Any], send: Send
         await send({"type": "http.response.start", "status": response.status_code, "headers": _headers(
             response.headers._items)})
         await _stream(body.__aiter__(), send, receive, is_async=True)
+        return
+    code = response.status_code
+    if (type(body) is list and len(body) == 1 and type(body[0]) is bytes and not response._on_close
+            and code >= 200 and code != 204 and code != 304 and environ["REQUEST_METHOD"] != "HEAD"):
+        # A buffered body (error pages, JSON, text): sent as it is, without the WSGI round.
+        await send({"type": "http.response.start", "status": code, "headers": _headers(response.headers._items)})
+        await send({"type": "http.response.body", "body": body[0]})
         return
     captured: list[Any] = []
 
