@@ -33,10 +33,6 @@ def platform() -> str:
     return "local"
 
 
-def start(environ: dict[str, Any]) -> None:
-    environ["manypaths.started"] = time.perf_counter()
-
-
 def line(request: Request, response: Response, where: str) -> str:
     """The log line for one answered request."""
     import json
@@ -50,13 +46,13 @@ def line(request: Request, response: Response, where: str) -> str:
     message = f"{method} {path} {status} {seconds * 1000:.1f}ms"
     if where == "aws":
         return json.dumps({
-            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{int(time.time() * 1000) % 1000:03d}Z",
+            "timestamp": _timestamp(time.time()),
             "level": "INFO" if status < 500 else "ERROR", "message": message, "requestId": request.id,
             "method": method, "path": path, "status": status, "durationMs": round(seconds * 1000, 3),
         })
     if where == "gcp":
         entry: dict[str, Any] = {
-            "severity": "INFO" if status < 500 else "ERROR" if status >= 500 else "WARNING", "message": message,
+            "severity": "INFO" if status < 500 else "ERROR", "message": message,
             "httpRequest": {"requestMethod": method, "requestUrl": request.url, "status": status,
                             "latency": f"{seconds:.6f}s", "userAgent": request.headers.get("User-Agent", ""),
                             "remoteIp": request.remote_addr or ""},
@@ -68,6 +64,11 @@ def line(request: Request, response: Response, where: str) -> str:
             entry["logging.googleapis.com/trace"] = f"projects/{project}/traces/{trace}"
         return json.dumps(entry)
     return f"{request.remote_addr or '-'} {message} id={request.id}"
+
+
+def _timestamp(now: float) -> str:
+    # ISO 8601 in UTC with milliseconds, from one reading of the clock.
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
 
 
 def write(request: Request, response: Response, where: str) -> None:

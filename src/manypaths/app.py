@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from time import perf_counter
 
 from . import routing
 from .blueprints import Blueprint, Scaffold, blueprint_names
@@ -632,6 +633,8 @@ class App(Scaffold):
                     self._access_log = self._access_log_target()
                     plain = self._plain = self._nothing_observes_responses()
                     self._post_process = bool(self._cors) or bool(self.config["COMPRESS"]) or bool(self._access_log)
+                if self._access_log:
+                    environ["manypaths.started"] = perf_counter()  # the access log's duration
                 if plain and self.response_class is Response:
                     # Nothing can see a Response object between the view and the server (no
                     # after-request hooks, no overridden make_response): text and JSON go out
@@ -648,12 +651,6 @@ class App(Scaffold):
                         start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(data)))])
                         return [] if environ.get("REQUEST_METHOD") == "HEAD" else [data]
                     response = self._make_response_or_error(rv, request)
-                elif self._access_log and "manypaths.started" not in environ:
-                    from .accesslog import start
-
-                    start(environ)
-                    response = (self._through_middleware(request) if self._middleware
-                                else self.full_dispatch_request(request))
                 elif self._middleware:
                     response = self._through_middleware(request)
                 else:

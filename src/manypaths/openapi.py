@@ -221,11 +221,11 @@ def _operation(app: App, rule: Any, view: Any, binder: Any, schemas: _Schemas) -
                 param["deprecated"] = True
             if p.marker is not None and p.marker.example is not None:
                 param["example"] = p.marker.example
-            schemas.want(param, "schema", p.codec._target if not p.codec.pydantic else p.type)
+            schemas.want(param, "schema", p.codec.schema_type)
             parameters.append(param)
         if binder.body is not None:
             media: dict[str, Any] = {}
-            schemas.want(media, "schema", binder.body.codec._target if not binder.body.codec.pydantic else binder.body.type)
+            schemas.want(media, "schema", binder.body.codec.schema_type)
             operation["requestBody"] = {"required": binder.body.required, "content": {"application/json": media}}
     if parameters:
         operation["parameters"] = parameters

@@ -26,7 +26,8 @@ except ModuleNotFoundError as e:  # pragma: no cover - depends on the installati
     raise ModuleNotFoundError("typed views and the OpenAPI document need msgspec: pip install 'manypaths[validation]'"
                               f" ({e})", name=e.name) from e
 
-from .http.exceptions import RequestValidationError, ResponseValidationError, UnsupportedMediaType
+from .http.exceptions import HTTPError, RequestValidationError, ResponseValidationError, UnsupportedMediaType
+from .http.response import Response
 from .params import Param
 
 if typing.TYPE_CHECKING:
@@ -129,9 +130,17 @@ class Codec:
 
             self._adapter: Any = TypeAdapter(_annotated(tp, meta))
             self._decoder: Any = None
+            from pydantic import ValidationError
+
+            #: The exceptions a failed check raises (caught as the client's or the view's fault).
+            self.failures: tuple[type[Exception], ...] = (ValidationError,)
+            self.schema_type: Any = tp
         else:
             self._target = _annotated(tp, meta)
             self._decoder = msgspec.json.Decoder(self._target)
+            self.failures = (msgspec.ValidationError, msgspec.DecodeError)
+            self.schema_type = self._target  # what the OpenAPI document describes (constraints included)
+        self._dump_failures: tuple[type[Exception], ...] = (*self.failures, TypeError, ValueError)
 
     def errors(self, error: Exception) -> list[tuple[str, str]]:
         """(path, message) of each failure in a validation error of this codec's library."""
@@ -140,14 +149,6 @@ class Codec:
         if isinstance(error, msgspec.DecodeError):
             return [("", f"Invalid JSON: {error}")]
         return [(_pydantic_path(tuple(e.get("loc", ()))), str(e.get("msg", ""))) for e in error.errors()]  # type: ignore[attr-defined]
-
-    @property
-    def failures(self) -> tuple[type[Exception], ...]:
-        if self.pydantic:
-            from pydantic import ValidationError
-
-            return (ValidationError,)
-        return (msgspec.ValidationError, msgspec.DecodeError)
 
     def from_json(self, data: bytes) -> Any:
         if self.pydantic:
@@ -200,9 +201,6 @@ def _meta(marker: Param | None, meta: tuple[Any, ...], pydantic: bool) -> tuple[
 
 def _plain_return(tp: Any) -> bool:
     # A return annotation Flask's rules already cover (text, a Response, anything): sent as Flask would.
-    from .http.exceptions import HTTPError
-    from .http.response import Response
-
     if tp in (Any, object, str, bytes, None, type(None)) or isinstance(tp, (str, typing.ForwardRef)):
         return True
     if isinstance(tp, type) and issubclass(tp, (Response, HTTPError)):
@@ -350,10 +348,9 @@ class Binder:
             rest = tuple(more)
         if isinstance(rv, _NOT_JSON) or rv is None or not _jsonable(rv):
             return (rv, *rest) if rest else rv  # a Response, text or error: the view chose its answer
-        failures: tuple[type[BaseException], ...] = (*codec.failures, TypeError, ValueError)
         try:
             data = codec.dump(rv)
-        except failures as e:
+        except codec._dump_failures as e:
             raise ResponseValidationError(
                 f"view {self.endpoint!r} returned a value that does not match its return annotation "
                 f"{_type_name(self.returns)}: {e}") from e
@@ -368,9 +365,6 @@ class Binder:
 
 
 def _jsonable(rv: Any) -> bool:
-    from .http.exceptions import HTTPError
-    from .http.response import Response
-
     return not isinstance(rv, (Response, HTTPError)) and not hasattr(rv, "__next__") and not hasattr(rv, "__aiter__")
 
 

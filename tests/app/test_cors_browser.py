@@ -11,7 +11,7 @@ from typing import Any
 
 from manypaths import App, abort, request
 from manypaths.cors import CORS
-from tests.openapi.test_docs_browser import CHROMIUM, _need, chromium
+from tests.openapi.test_docs_browser import NO_CHROMIUM, chromium, needs
 
 PAGE = """<!doctype html><html><body><pre id="out">pending</pre><script>
 const api = %s;
@@ -40,8 +40,9 @@ const tests = [
 </script></body></html>"""
 
 
+@needs(NO_CHROMIUM)
 def test_cross_origin_fetch(serve: Any, tmp_path: Path) -> None:
-    _need(CHROMIUM is not None, "no Chromium on this machine (apt-get install chromium)")
+    assert not NO_CHROMIUM, NO_CHROMIUM
     page_app = App("page")
     page_base = serve(page_app)
     api = App("api", cors=CORS([page_base], credentials=True, headers=["X-Token", "Content-Type"]))
