@@ -95,15 +95,90 @@ async def call_hooks(funcs: Iterable[Callable[[], Any]]) -> None:
 
 
 async def serve_asgi(app: App, scope: Scope, receive: Receive, send: Send) -> None:
+    """Serve one ASGI scope (http, lifespan; a websocket handshake is refused)."""
     kind = scope["type"]
     if kind == "http":
-        await _http(app, scope, receive, send)
+        await app.asgi(scope, receive, send)
     elif kind == "lifespan":
         await _lifespan(app, receive, send)
     elif kind == "websocket":
         await send({"type": "websocket.close", "code": 1000})  # no websocket routes: refuse the handshake
     else:
         raise ValueError(f"ASGI scope type {kind!r} is not served (only 'http', 'lifespan' and 'websocket').")
+
+
+def asgi_application(app: App) -> Callable[[Scope, Receive, Send], Coroutine[Any, Any, None]]:
+    """``app``'s ASGI 3 callable (what ``App.asgi`` gives): a plain ``async def``, so every server
+    detects ASGI 3, and one coroutine frame per request on the common path."""
+
+    async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await serve_asgi(app, scope, receive, send)
+            return
+        if app._startup_hooks and not app._started:
+            await app._startup_async()  # a server without lifespan support: before the first request
+        environ = _environ(scope)
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        declared = environ.get("CONTENT_LENGTH")
+        if (declared is None and environ["REQUEST_METHOD"] in _BODILESS and "HTTP_TRANSFER_ENCODING" not in environ
+                and environ["SERVER_PROTOCOL"] in _FRAMED):
+            # A GET or HEAD over HTTP/1.x without Content-Length or Transfer-Encoding has no body
+            # (RFC 9112 6.3): no receive() call. (Other methods are read: an in-process client may
+            # send a body without a length.) A disconnect is still noticed while a response streams.
+            body: bytes | None = b""
+        else:
+            try:
+                body = await _read_body(receive, limit, declared)
+            except _TooLarge:
+                from .http.exceptions import RequestEntityTooLarge
+
+                environ["wsgi.input"] = io.BytesIO()
+                environ.pop("CONTENT_LENGTH", None)
+                await _send_response(app.error_response(RequestEntityTooLarge()), environ, send, receive)
+                return
+        if body is None:
+            return  # the client left before the body arrived
+        environ["wsgi.input"] = io.BytesIO(body)
+        if body or declared is not None or environ["REQUEST_METHOD"] in ("POST", "PUT", "PATCH"):
+            environ["CONTENT_LENGTH"] = str(len(body))
+        if app.config["ASGI_THREADS"] or not app._inline_asgi():
+            await _in_thread(app, environ, send, receive)
+            return
+        request = app.request_class(environ)
+        request.app = app
+        if limit is not None:
+            request.max_content_length = limit
+        token = _current.set(request)
+        try:
+            try:
+                rv = app._view_value(request, False)
+                while type(rv) is _COROUTINE:
+                    try:
+                        rv = await rv
+                    except Exception as e:
+                        rv = app.handle_user_exception(e, request)
+                kind = type(rv)
+                if kind is str or (kind is dict and app._json_stock and not app.config["DEBUG"]):
+                    if kind is str:
+                        data, content_type = rv.encode("utf-8"), b"text/html; charset=utf-8"
+                    else:
+                        data, content_type = json_text(rv).encode("ascii"), b"application/json"
+                    await send({"type": "http.response.start", "status": 200, "headers": [
+                        (b"content-type", content_type), (b"content-length", str(len(data)).encode("ascii"))]})
+                    await send({"type": "http.response.body",
+                                "body": b"" if environ["REQUEST_METHOD"] == "HEAD" else data})
+                    return
+                response = app._make_response_or_error(rv, request)
+            except Exception as e:
+                response = app.handle_exception(e)
+            await _send_response(response, environ, send, receive)
+        finally:
+            if "form" in request._cache:
+                request.close()
+            _current.reset(token)
+
+    asgi.__qualname__ = f"{type(app).__name__}.asgi"
+    return asgi
 
 
 async def _lifespan(app: App, receive: Receive, send: Send) -> None:
@@ -155,6 +230,20 @@ async def _read_body(receive: Receive, limit: int | None, declared: str | None) 
 
 def scope_environ(scope: Scope, body: bytes) -> dict[str, Any]:
     """The WSGI environ for an ASGI HTTP scope (``root_path`` becomes ``SCRIPT_NAME``)."""
+    environ = _environ(scope)
+    environ["wsgi.input"] = io.BytesIO(body)
+    if body or "CONTENT_LENGTH" in environ or environ["REQUEST_METHOD"] in ("POST", "PUT", "PATCH"):
+        environ["CONTENT_LENGTH"] = str(len(body))
+    return environ
+
+
+# HTTP versions whose requests say when they have a body (Content-Length or Transfer-Encoding).
+_FRAMED = frozenset({"HTTP/1.1", "HTTP/1.0"})
+_BODILESS = frozenset({"GET", "HEAD"})
+
+
+def _environ(scope: Scope) -> dict[str, Any]:
+    # The environ without wsgi.input; CONTENT_LENGTH is the header's value, if one was sent.
     root = scope.get("root_path") or ""
     path = scope.get("path") or "/"
     if root:
@@ -165,27 +254,20 @@ def scope_environ(scope: Scope, body: bytes) -> dict[str, Any]:
             root = root.encode("utf-8", "surrogateescape").decode("latin-1")
     if not path.isascii():
         path = path.encode("utf-8", "surrogateescape").decode("latin-1")
-    query = scope.get("query_string")
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": scope.get("method") or "GET",
-        "SCRIPT_NAME": root,
-        "PATH_INFO": path,
-        "QUERY_STRING": query.decode("latin-1") if query else "",
-        "SERVER_PROTOCOL": "HTTP/1.1" if scope.get("http_version") in (None, "1.1") else f"HTTP/{scope['http_version']}",
-        "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "https" if scope.get("scheme") in ("https", "wss") else "http",
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-        "asgi.scope": scope,
-    }
-    server = scope.get("server")
-    if server:
-        environ["SERVER_NAME"], environ["SERVER_PORT"] = str(server[0]), str(server[1] or 80)
+    server, scheme, version = scope.get("server"), scope.get("scheme"), scope.get("http_version")
+    last = _last_base
+    if last[0] is server and last[1] is scheme and last[2] is version:
+        base = last[3]  # the same connection (servers reuse its address tuple) or the same server
     else:
-        environ["SERVER_NAME"], environ["SERVER_PORT"] = "localhost", "80"
+        base = _base(server, scheme, version)
+    environ = base.copy()
+    environ["REQUEST_METHOD"] = scope.get("method") or "GET"
+    environ["SCRIPT_NAME"] = root
+    environ["PATH_INFO"] = path
+    query = scope.get("query_string")
+    environ["QUERY_STRING"] = query.decode("latin-1") if query else ""
+    environ["wsgi.errors"] = sys.stderr
+    environ["asgi.scope"] = scope
     client = scope.get("client")
     if client:
         environ["REMOTE_ADDR"], environ["REMOTE_PORT"] = str(client[0]), str(client[1])
@@ -195,14 +277,39 @@ def scope_environ(scope: Scope, body: bytes) -> dict[str, Any]:
         if key is None:
             key = _environ_key(raw_name)
         if not key:
-            continue  # dropped: a name with "_", or Content-Length (set from the body read)
+            continue  # dropped: a name with "_" (see _environ_key)
         value = raw_value.decode("latin-1")
         if key in environ and key != "CONTENT_TYPE":
             value = f"{environ[key]}{'; ' if key == 'HTTP_COOKIE' else ','}{value}"
         environ[key] = value
-    if body or environ["REQUEST_METHOD"] in ("POST", "PUT", "PATCH"):
-        environ["CONTENT_LENGTH"] = str(len(body))
     return environ
+
+
+# What every request of one server, scheme and HTTP version shares, keyed by those three; and the
+# last one used with the objects it was found for (compared by identity: no hashing per request).
+_BASES: dict[Any, dict[str, Any]] = {}
+_last_base: tuple[Any, Any, Any, dict[str, Any]] = (object(), None, None, {})
+
+
+def _base(server: Any, scheme: Any, version: Any) -> dict[str, Any]:
+    global _last_base
+    key = (None if server is None else tuple(server), scheme, version)
+    base = _BASES.get(key)
+    if base is None:
+        base = {
+            "SERVER_PROTOCOL": "HTTP/1.1" if version in (None, "1.1") else f"HTTP/{version}",
+            "SERVER_NAME": str(server[0]) if server else "localhost",
+            "SERVER_PORT": str(server[1] or 80) if server else "80",
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "https" if scheme in ("https", "wss") else "http",
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+        }
+        if len(_BASES) < 64:
+            _BASES[key] = base
+    _last_base = (server, scheme, version, base)
+    return base
 
 
 # Header name (as the server sends it, bytes) -> environ key; "" for a header that is dropped.
@@ -215,68 +322,10 @@ def _environ_key(raw_name: bytes) -> str:
         key = ""  # x_forwarded_for must not pass for x-forwarded-for (as gunicorn and nginx drop them)
     else:
         key = name.upper().replace("-", "_")
-        key = "" if key == "CONTENT_LENGTH" else key if key == "CONTENT_TYPE" else "HTTP_" + key
+        key = key if key in ("CONTENT_LENGTH", "CONTENT_TYPE") else "HTTP_" + key
     if len(_ENVIRON_KEYS) < 1024:  # names are few; a client inventing names cannot grow this forever
         _ENVIRON_KEYS[raw_name] = key
     return key
-
-
-def _declared_length(scope: Scope) -> str | None:
-    for name, value in scope.get("headers") or ():
-        if name.lower() == b"content-length":
-            return str(value.decode("latin-1").strip())
-    return None
-
-
-async def _http(app: App, scope: Scope, receive: Receive, send: Send) -> None:
-    if app._startup_hooks and not app._started:
-        await app._startup_async()  # a server without lifespan support: before the first request
-    limit = app.config["MAX_CONTENT_LENGTH"]
-    try:
-        body = await _read_body(receive, limit, _declared_length(scope) if limit is not None else None)
-    except _TooLarge:
-        from .http.exceptions import RequestEntityTooLarge
-
-        environ = scope_environ(scope, b"")
-        await _send_response(app.error_response(RequestEntityTooLarge()), environ, send, receive)
-        return
-    if body is None:
-        return  # the client left before the body arrived
-    environ = scope_environ(scope, body)
-    if app.config["ASGI_THREADS"] or not app._inline_asgi():
-        await _in_thread(app, environ, send, receive)
-        return
-    request = app.request_class(environ)
-    request.app = app
-    if limit is not None:
-        request.max_content_length = limit
-    token = _current.set(request)
-    try:
-        try:
-            rv = app._view_value(request, False)
-            while type(rv) is _COROUTINE:
-                try:
-                    rv = await rv
-                except Exception as e:
-                    rv = app.handle_user_exception(e, request)
-            kind = type(rv)
-            if kind is str or (kind is dict and app._json_stock and not app.config["DEBUG"]):
-                if kind is str:
-                    data, content_type = rv.encode("utf-8"), b"text/html; charset=utf-8"
-                else:
-                    data, content_type = json_text(rv).encode("ascii"), b"application/json"
-                await send({"type": "http.response.start", "status": 200, "headers": [
-                    (b"content-type", content_type), (b"content-length", str(len(data)).encode("ascii"))]})
-                await send({"type": "http.response.body", "body": b"" if environ["REQUEST_METHOD"] == "HEAD" else data})
-                return
-            response = app._make_response_or_error(rv, request)
-        except Exception as e:
-            response = app.handle_exception(e)
-        await _send_response(response, environ, send, receive)
-    finally:
-        if "form" in request._cache:
-            request.close()
-        _current.reset(token)
 
 
 async def _send_response(response: Response, environ: dict[str, Any], send: Send, receive: Receive) -> None:

@@ -28,7 +28,7 @@ from .http.response import Response, fast_response, json_text, redirect
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Awaitable, Callable, Iterable
     from typing import Any, TypeVar
 
     from .json import JSONProvider
@@ -71,7 +71,6 @@ def _first_binder(app: App, endpoint: Any) -> Any:
 _binder_for: Callable[..., Any] = _first_binder
 # cors.apply, compression.compress, accesslog.write: imported when an app first uses one of them.
 _features: tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]] | None = None
-_serve_asgi: Callable[..., Any] | None = None
 
 
 _STATIC_DEFAULT: Any = object()  # App(static_folder=...) not given: "static" if that folder exists
@@ -174,6 +173,7 @@ class App(Scaffold):
         # True while no hook or override can observe a response object (see wsgi_app); None: not known.
         self._plain: bool | None = None
         self._scoped_cache: dict[tuple[str, Any], list[Callable[..., Any]]] = {}
+        self._asgi: Callable[..., Awaitable[None]] | None = None  # App.asgi, made on first use
         # Endpoints of typed views (see manypaths.validation): their Binder, once built (None before).
         self._typed: dict[Any, Any] = {}
         self._openapi_hidden: set[Any] = set()  # endpoints left out of the OpenAPI document
@@ -553,16 +553,17 @@ class App(Scaffold):
             return lambda receive, send: self.asgi(scope, receive, send)
         return self.wsgi_app(environ, start_response)
 
-    async def asgi(self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
+    @property
+    def asgi(self) -> Callable[[dict[str, Any], Callable[..., Any], Callable[..., Any]], Awaitable[None]]:
         """The ASGI 3 application (``uvicorn module:app.asgi``; ``uvicorn module:app`` works too): HTTP
         and lifespan scopes; ``root_path`` becomes the script root, so ``url_for`` is right behind a
-        prefix. ``asyncio`` is imported only when this is first used."""
-        global _serve_asgi
-        if _serve_asgi is None:
-            from .aio import serve_asgi
+        prefix. A plain ``async def`` made on first use (``asyncio`` is imported then, not before)."""
+        asgi = self._asgi
+        if asgi is None:
+            from .aio import asgi_application
 
-            _serve_asgi = serve_asgi
-        await _serve_asgi(self, scope, receive, send)
+            asgi = self._asgi = asgi_application(self)
+        return asgi
 
     def on_startup(self, func: F) -> F:
         """Call ``func()`` (sync or async) once per process before the first request: at the ASGI

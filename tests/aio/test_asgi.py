@@ -210,3 +210,74 @@ def test_header_names_with_underscores_are_dropped() -> None:
 
     answer = run(call(app, "GET", "/h", headers=[("x_forwarded_for", "6.6.6.6")]))
     assert answer.json() == {"xff": None}
+
+
+def test_app_asgi_is_one_plain_async_function_every_server_detects_as_asgi3() -> None:
+    import inspect
+
+    app = build()
+    assert app.asgi is app.asgi
+    # uvicorn and hypercorn take a function for ASGI 3 when it is a coroutine function
+    assert inspect.isfunction(app.asgi) and inspect.iscoroutinefunction(app.asgi)
+    assert asyncio.iscoroutinefunction(app.asgi)
+
+
+def _counting(app: Any, scope: dict[str, Any], messages: list[dict[str, Any]]) -> tuple[list[int], list[Any]]:
+    calls, sent = [0], []
+
+    async def receive() -> dict[str, Any]:
+        calls[0] += 1
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    run(app(scope, receive, send))
+    return calls, sent
+
+
+def test_a_get_without_length_is_not_read_and_a_body_with_one_is() -> None:
+    app = build()
+
+    @app.route("/len", methods=["GET", "POST"])
+    def length() -> Any:
+        return {"body": request.get_data(as_text=True), "cl": request.environ.get("CONTENT_LENGTH")}
+
+    def scope(method: str, headers: list[tuple[bytes, bytes]], version: str = "1.1") -> dict[str, Any]:
+        return {"type": "http", "http_version": version, "method": method, "path": "/len", "root_path": "",
+                "query_string": b"", "headers": headers, "server": ("s", 80)}
+
+    # HTTP/1.1 GET without Content-Length or Transfer-Encoding: no body (RFC 9112), receive not called
+    calls, sent = _counting(app, scope("GET", []), [{"type": "http.request", "body": b"", "more_body": False}])
+    assert calls == [0] and b'"body":""' in sent[1]["body"] and b'"cl":null' in sent[1]["body"]
+    # with a length, or chunked, or over HTTP/2, or another method: read
+    for method, headers, version in [("GET", [(b"content-length", b"3")], "1.1"),
+                                     ("GET", [(b"transfer-encoding", b"chunked")], "1.1"),
+                                     ("GET", [], "2"), ("POST", [], "1.1")]:
+        calls, sent = _counting(app, scope(method, headers, version),
+                                [{"type": "http.request", "body": b"abc", "more_body": False}])
+        assert calls == [1] and b'"body":"abc","cl":"3"' in sent[1]["body"], (method, headers, version)
+
+
+def test_server_scheme_and_version_follow_each_scope() -> None:
+    app = build()
+
+    @app.route("/env")
+    def env() -> Any:
+        e = request.environ
+        return {k: e[k] for k in ("SERVER_NAME", "SERVER_PORT", "SERVER_PROTOCOL", "wsgi.url_scheme")}
+
+    def ask(**scope: Any) -> Any:
+        base = {"type": "http", "method": "GET", "path": "/env", "headers": [], "http_version": "1.1"}
+        _calls, sent = _counting(app, {**base, **scope}, [])
+        return sent[1]["body"]
+
+    import json
+
+    assert json.loads(ask(server=("a", 8000), scheme="https")) == {
+        "SERVER_NAME": "a", "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "https"}
+    assert json.loads(ask(server=["b", None], scheme="http", http_version="1.0")) == {
+        "SERVER_NAME": "b", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.0", "wsgi.url_scheme": "http"}
+    assert json.loads(ask(server=None)) == {
+        "SERVER_NAME": "localhost", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http"}
+    assert json.loads(ask(server=("a", 8000), scheme="https"))["wsgi.url_scheme"] == "https"
