@@ -1,4 +1,8 @@
-"""Route-system benchmark: manypaths against werkzeug, Falcon, sanic-routing, Starlette, bottle.
+"""Route-system benchmark: manypaths against werkzeug, Falcon, http-router (Cython), routrie (Rust),
+sanic-routing, Starlette, bottle.
+
+"manypaths" is the build installed here (compiled when its C matcher is built, see the header line);
+"manypaths (pure)" is the same package with the compiled matcher turned off, in the same run.
 
 Every peer is checked to return the right handler before it is timed; times are the best of
 several passes, in ns per operation, with the ratio to manypaths measured in the same run.
@@ -61,6 +65,10 @@ class ManyPaths(Subject):
     def matcher(self) -> Callable[[str, str], Any]:
         from manypaths.routing import RoutingError
 
+        try:
+            self.map.match("/")  # prepares the map: the compiled build installs its match then
+        except RoutingError:
+            pass
         match = self.map.match
 
         def guarded(path: str, method: str) -> Any:
@@ -75,6 +83,74 @@ class ManyPaths(Subject):
 
     def handler_of(self, result: Any) -> str:
         return str(result[0])
+
+
+class ManyPathsPure(ManyPaths):
+    name = "manypaths (pure)"
+
+    def matcher(self) -> Callable[[str, str], Any]:
+        from manypaths.routing.compiler import use_compiled
+
+        use_compiled(False)  # this map is prepared without the compiled matcher
+        try:
+            return super().matcher()
+        finally:
+            use_compiled(True)
+
+
+class HttpRouter(Subject):
+    name = "http-router"
+
+    def __init__(self, routes: list[tuple[str, str]]) -> None:
+        from http_router import Router
+
+        self.router = Router()
+        for m, t in routes:
+            self.router.route(re.sub(r"<([^>]+)>", r"{\1}", t), methods=[m])(_responder(t))
+
+    def matcher(self) -> Callable[[str, str], Any]:
+        from http_router.exceptions import RouterError
+
+        router = self.router
+
+        def guarded(path: str, method: str) -> Any:
+            try:
+                return router(path, method)
+            except RouterError as e:  # NotFoundError, InvalidMethodError
+                return e
+
+        guarded.bare = router  # type: ignore[attr-defined]
+        return guarded
+
+    def handler_of(self, result: Any) -> str:
+        return str(result.target())
+
+
+class Routrie(Subject):
+    name = "routrie"
+
+    def __init__(self, routes: list[tuple[str, str]]) -> None:
+        import routrie
+
+        by_template: dict[str, dict[str, Any]] = {}
+        for m, t in routes:
+            by_template.setdefault(re.sub(r"<([^>]+)>", r":\1", t), {})[m] = _responder(t)
+        self.router = routrie.Router(by_template)
+
+    def matcher(self) -> Callable[[str, str], Any]:
+        find = self.router.find
+
+        def match(path: str, method: str) -> Any:
+            # routrie matches paths only: the method is a dict lookup here, the params a dict.
+            found = find(path)
+            if found is None:
+                return None
+            return found[0].get(method), dict(found[1])
+
+        return match
+
+    def handler_of(self, result: Any) -> str:
+        return str(result[0]())
 
 
 class Werkzeug(Subject):
@@ -230,7 +306,8 @@ class Bottle(Subject):
         return str(result[0])
 
 
-SUBJECTS: list[type[Subject]] = [ManyPaths, Werkzeug, Falcon, Sanic, Starlette, Bottle]
+SUBJECTS: list[type[Subject]] = [ManyPaths, ManyPathsPure, Werkzeug, Falcon, HttpRouter, Routrie, Sanic, Starlette,
+                                 Bottle]
 
 
 def best_ns(fn: Callable[[], None], ops: int, passes: int = 0) -> float:
@@ -280,7 +357,10 @@ def main() -> None:
     loops = 3 if QUICK else 20
     hits = [(concrete(t), m) for m, t in github]
     static_hits = [(t, m) for m, t in static]
-    print(f"manypaths routing benchmark (Python {sys.version.split()[0]}; best of passes)")
+    from manypaths.routing.compiler import compiled_core
+
+    build = "compiled C matcher" if compiled_core() is not None else "pure Python (no compiled matcher built)"
+    print(f"manypaths routing benchmark (Python {sys.version.split()[0]}; manypaths: {build}; best of passes)")
 
     subjects = {cls.name: cls(github) for cls in SUBJECTS}
     static_subjects = {cls.name: cls(static) for cls in SUBJECTS}
@@ -357,7 +437,7 @@ def main() -> None:
     print("\nGrowth: the last-added of N generated routes /api/v<i%10>/res<i>/<id>/items (ns per match)")
     sizes = [10, 100, 1000] if QUICK else [10, 100, 1000, 10000]
     print(f"  {'router':<16}" + "".join(f"{n:>10,}" for n in sizes) + f"{'last/first':>12}")
-    for cls in [ManyPaths, Werkzeug, Falcon, Sanic, Bottle, Starlette]:
+    for cls in [ManyPaths, ManyPathsPure, Werkzeug, Falcon, HttpRouter, Routrie, Sanic, Bottle, Starlette]:
         # Starlette scans its routes linearly: 10,000 regexes per request are left out.
         sizes_here = sizes[:-1] if cls is Starlette and not QUICK else sizes
         cells = []

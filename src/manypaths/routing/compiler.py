@@ -200,6 +200,79 @@ def compile_matcher(start: State) -> Callable[[list[str], int, str, list[Any]], 
     return matcher  # type: ignore[no-any-return]
 
 
+_CORE: list[Any] = []  # [the _speedups module, or None], once looked up
+
+
+def compiled_core() -> Any:
+    """The compiled matcher module (``manypaths.routing._speedups``), or None: not built for this
+    platform, or turned off with ``MANYPATHS_PURE=1`` in the environment."""
+    if not _CORE:
+        import os
+
+        core: Any = None
+        if not os.environ.get("MANYPATHS_PURE"):
+            try:
+                from . import _speedups as core
+            except ImportError:
+                core = None
+        _CORE.append(core)
+    return _CORE[0]
+
+
+def use_compiled(enabled: bool) -> None:
+    """Turn the compiled matcher on or off for maps prepared from now on (tests run both builds)."""
+    _CORE.clear()
+    if not enabled:
+        _CORE.append(None)
+
+
+_INLINE_CODES = {"": 0, "int": 1, "float": 2}
+# Up to this many static transitions, the compiled walk compares bytes; past it, a dict lookup.
+NARROW = 32
+
+
+def speedups_program(start: State) -> tuple[Any, ...]:
+    """The state machine below ``start`` as the nested tuples ``_speedups.FastMatch`` walks (its
+    layout is described in _speedups.c). Built without recursion: rules may be very deep."""
+    order: list[State] = []
+    stack = [start]
+    while stack:
+        state = stack.pop()
+        order.append(state)
+        stack.extend(state.static.values())
+        stack.extend(child for _, child in state.dynamic)
+    nodes: dict[int, tuple[Any, ...]] = {}
+    for state in reversed(order):  # children before their parents
+        dynamic = []
+        for dyn, child in state.dynamic:
+            kind = 0 if dyn.any_segment else 1 if dyn.str_test == "isdecimal" else 2
+            dynamic.append((kind, nodes[id(child)]))
+        slash = state.static.get("")
+        nodes[id(state)] = (
+            {text: nodes[id(child)] for text, child in state.static.items()},
+            tuple(dynamic),
+            tuple(_entry(rule) for rule in state.rules),
+            bool(slash is not None and slash.rules),
+            any(not rule.strict_slashes for rule in state.rules),
+            tuple((text.encode("ascii"), nodes[id(child)]) for text, child in state.static.items() if text.isascii())
+            if len(state.static) <= NARROW else None,
+        )
+    return nodes[id(start)]
+
+
+def _entry(rule: Rule) -> tuple[Any, ...]:
+    arg: Any
+    if rule.redirect_to is not None:
+        mode, arg = 3, None
+    elif rule.plain:
+        mode, arg = 0, None
+    elif rule.inline is not None and all(code in _INLINE_CODES for code in rule.inline):
+        mode, arg = 1, tuple(_INLINE_CODES[code] for code in rule.inline)
+    else:
+        mode, arg = 2, rule.convert
+    return (rule, rule.methods, rule.names, mode, arg, rule.endpoint)
+
+
 def compile_builder(rules: list[Rule]) -> Callable[[Any], str | None]:
     """A function building the common case of one endpoint's URLs, or None for the generic path.
 

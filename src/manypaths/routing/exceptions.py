@@ -7,7 +7,7 @@ from __future__ import annotations
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
-    from collections.abc import Hashable, Iterable, Mapping
+    from collections.abc import Hashable, Mapping
     from typing import Any
 
 
@@ -16,25 +16,36 @@ class RoutingError(Exception):
 
 
 class NotFound(RoutingError):
-    """No rule matches the path."""
+    """No rule matches the path: ``NotFound(path)``."""
 
-    def __init__(self, path: str = "") -> None:
-        # Misses are frequent (scanners, typos): the message is only formatted when shown.
-        super().__init__(path)
-        self.path = path
+    # No __init__: misses are frequent (scanners, typos), and a Python-level __init__ would double
+    # what raising one costs. BaseException keeps the arguments; the message is formatted when shown.
+
+    @property
+    def path(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
     def __str__(self) -> str:
         return f"no rule matches {self.path!r}"
 
 
 class MethodNotAllowed(RoutingError):
-    """The path exists, but only under other methods (``allowed``)."""
+    """The path exists, but only under other methods: ``MethodNotAllowed(allowed, path, method)``."""
 
-    def __init__(self, allowed: Iterable[str], path: str = "", method: str = "") -> None:
-        self.allowed: frozenset[str] = frozenset(allowed)
-        self.path = path
-        self.method = method
-        super().__init__(path)
+    # No __init__, as NotFound.
+
+    @property
+    def allowed(self) -> frozenset[str]:
+        allowed = self.args[0] if self.args else ()
+        return allowed if type(allowed) is frozenset else frozenset(allowed)
+
+    @property
+    def path(self) -> str:
+        return str(self.args[1]) if len(self.args) > 1 else ""
+
+    @property
+    def method(self) -> str:
+        return str(self.args[2]) if len(self.args) > 2 else ""
 
     def __str__(self) -> str:
         return f"{self.method} {self.path!r} not allowed; allowed: {', '.join(sorted(self.allowed))}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .compiler import compile_builder, compile_matcher
+from .compiler import compile_builder, compile_matcher, compiled_core, speedups_program
 from .converters import DEFAULT_CONVERTERS, PATH_SAFE, is_validation_error
 from .exceptions import BuildError, MethodNotAllowed, NotFound, RequestRedirect, RuleError
 from .matcher import ALLOWED, CONVERT, EMPTY, SlashRequired, State, new_context, walk, walk_deep
@@ -96,6 +96,7 @@ class Map:
             self._root.add(rule)
             self._static = None
             self._compiled = None
+            self.__dict__.pop("match", None)  # the compiled build's match (see _prepare)
             self._walks = 0
         self._builders.pop(rule.endpoint, None)
         self._build_rules.pop(rule.endpoint, None)
@@ -133,6 +134,12 @@ class Map:
                 stack.append((child, [*texts, text]))
         self._start = self._root.static.get("")
         self._static = table
+        core = compiled_core()
+        if core is not None and self._start is not None and type(self).match is Map.match:
+            # The compiled build: this map's match is the C hot path (hits, plain 404/405), which
+            # hands everything else to the method below with the same arguments.
+            self.__dict__["match"] = core.FastMatch(table, speedups_program(self._start), _UPPER,
+                                                    Map.match.__get__(self), NotFound, MethodNotAllowed)
         return table
 
     def match(
