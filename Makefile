@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: test lint demo bench bench-routing bench-wsgi bench-asgi bench-openapi bench-http bench-coldstart bench-server bench-lambda clean
+.PHONY: test lint demo wheel speedups bench bench-routing bench-wsgi bench-asgi bench-openapi bench-http bench-coldstart bench-server bench-lambda clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,11 +23,28 @@ $(VENV)/.demo-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[multipart,validation]'
 	touch $@
 
-## make test: ruff, mypy (strict on src/) and the whole pytest suite
-test: $(VENV)/.test-installed
+## make test: ruff, mypy (strict on src/) and the whole pytest suite, on the compiled matcher (built
+## here first; MANYPATHS_REQUIRE_COMPILED makes a failed build fail the tests) and, where tests ask
+## for it, on the pure-Python one
+test: $(VENV)/.test-installed speedups
 	$(BIN)/ruff check src tests benchmarks examples
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	MANYPATHS_REQUIRE_COMPILED=1 $(BIN)/python -m pytest -q -p no:cacheprovider
+
+## make speedups: build the compiled matcher (src/manypaths/routing/_speedups.c) in place
+speedups: $(VENV)/.test-installed
+	$(BIN)/python setup.py -q build_ext --inplace
+
+## make wheel: dist/ gets the platform wheel (with the compiled matcher) and the pure wheel (py3-none-any)
+wheel: $(VENV)/.test-installed
+	rm -rf dist build
+	$(BIN)/python -m pip wheel -q --no-deps --no-build-isolation -w dist .
+	rm -rf build
+	MANYPATHS_PURE_BUILD=1 $(BIN)/python -m pip wheel -q --no-deps --no-build-isolation -w dist .
+	rm -rf build
+	$(BIN)/python -c "import sys, zipfile, pathlib; \
+	  [print(w.name, '(compiled)' if any(n.endswith(('.so', '.pyd')) for n in zipfile.ZipFile(w).namelist()) else '(pure)') \
+	   for w in sorted(pathlib.Path('dist').glob('*.whl'))]"
 
 ## make demo: serve the example multi-path API on http://$(HOST):$(PORT)
 demo: $(VENV)/.demo-installed
@@ -41,7 +58,7 @@ bench-routing: $(VENV)/.bench-installed
 	$(BIN)/python benchmarks/routing.py
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache src/manypaths/routing/*.so
 
 bench-wsgi: $(VENV)/.bench-installed
 	$(BIN)/python benchmarks/wsgi.py

@@ -181,6 +181,19 @@ def _invoke(target: Any, event_file: str, base_path: str | None, raw_handler: bo
     return json.dumps(result, indent=2)
 
 
+def _build() -> str:
+    # Which route matcher answers: the compiled one (and where it was loaded from), or pure Python.
+    import os
+
+    from .routing.compiler import compiled_core
+
+    core = compiled_core()
+    if core is not None:
+        return f"compiled matcher: C extension {os.path.basename(core.__file__)}"
+    why = "MANYPATHS_PURE is set" if os.environ.get("MANYPATHS_PURE") else "no compiled matcher built for this platform"
+    return f"pure Python: {why}"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; errors a user can fix print one line and exit 2."""
     import argparse
@@ -190,7 +203,12 @@ def main(argv: list[str] | None = None) -> int:
     formatter = argparse.ArgumentDefaultsHelpFormatter
     parser = argparse.ArgumentParser(prog="manypaths", description="One function, many paths.",
                                      formatter_class=formatter)
-    parser.add_argument("--version", action="version", version=f"manypaths {__version__} (pure Python)")
+    class Version(argparse.Action):  # argparse's own would wrap the line at the terminal's width
+        def __call__(self, parser: Any, namespace: Any, values: Any, option_string: Any = None) -> None:
+            print(f"manypaths {__version__} ({_build()})")
+            parser.exit()
+
+    parser.add_argument("--version", nargs=0, action=Version, help="show the version and which matcher answers")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     app_help = ("module:attribute or module (then app, application or create_app()): a manypaths App, a Flask app, "
                 "any WSGI callable, or a cloud_function(...) / lambda_handler(...) entry point")

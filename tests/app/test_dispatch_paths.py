@@ -13,6 +13,7 @@ import pytest
 
 from manypaths import App, Response, abort
 from manypaths.testing import TestClient
+from tests.builds import BUILDS, prepared
 
 
 def build(general: bool) -> App:
@@ -99,10 +100,14 @@ CASES = [
 ]
 
 
+@pytest.mark.parametrize("matcher", BUILDS)
 @pytest.mark.parametrize(("method", "path"), CASES, ids=[f"{m} {p}" for m, p in CASES])
-def test_shortcut_answers_as_the_general_path(method: str, path: str, caplog: pytest.LogCaptureFixture) -> None:
+def test_shortcut_answers_as_the_general_path(method: str, path: str, matcher: str,
+                                              caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.CRITICAL)
     plain, general = build(general=False), build(general=True)
+    prepared(plain.url_map, matcher)  # the shortcut on the compiled or the pure matcher,
+    prepared(general.url_map, "pure")  # against the general path on the pure one
     got = TestClient(plain).open(path, method)
     want = TestClient(general).open(path, method)
     assert plain._plain is True and general._plain is False  # each took the path meant

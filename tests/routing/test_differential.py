@@ -25,6 +25,7 @@ from werkzeug.exceptions import MethodNotAllowed as WzMethodNotAllowed
 from werkzeug.exceptions import NotFound as WzNotFound
 
 from manypaths.routing import Map, MethodNotAllowed, NotFound, RequestRedirect, Rule, RuleError, compiler
+from tests.builds import BUILDS, prepared
 
 RULE_SETS = 400
 REQUESTS_PER_SET = 60  # 24,000 compared requests
@@ -228,9 +229,12 @@ def _build_pair(specs: list[dict[str, Any]], compiled: bool = False) -> tuple[Ma
     return ours, kept
 
 
+@pytest.mark.parametrize("build", BUILDS)
 @pytest.mark.parametrize("matcher", ["interpreted", "compiled", "compiled-dispatch"])
 @pytest.mark.parametrize("chunk", range(8))
-def test_match_agrees_with_werkzeug(chunk: int, matcher: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_match_agrees_with_werkzeug(chunk: int, matcher: str, build: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # build: the C matcher in front ("compiled") or not ("pure"); matcher: what answers behind it
+    # (or alone): the interpreted walk, the generated function, the generated dispatch tables.
     if matcher == "compiled-dispatch":
         # Every state with a static child dispatches through a dict of sub-functions.
         monkeypatch.setattr(compiler, "WIDE", 0)
@@ -240,6 +244,7 @@ def test_match_agrees_with_werkzeug(chunk: int, matcher: str, monkeypatch: pytes
         ours, specs = _build_pair(_rule_set(rnd), compiled=matcher != "interpreted")
         if matcher == "interpreted":
             ours.compile_after = 10**9
+        prepared(ours, build)
         for _ in range(REQUESTS_PER_SET):
             spec = rnd.choice(specs)
             path = _mutate(rnd, _concrete(rnd, spec["string"]))

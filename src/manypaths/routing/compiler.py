@@ -219,6 +219,15 @@ def compiled_core() -> Any:
     return _CORE[0]
 
 
+def may_compile() -> bool:
+    """Whether the compiled matcher may be there, without loading it (that waits for its first use)."""
+    if _CORE:
+        return _CORE[0] is not None
+    import os
+
+    return not os.environ.get("MANYPATHS_PURE")
+
+
 def use_compiled(enabled: bool) -> None:
     """Turn the compiled matcher on or off for maps prepared from now on (tests run both builds)."""
     _CORE.clear()
