@@ -26,7 +26,13 @@ SCRIPTS = [
 ]
 PEERS = ["werkzeug", "flask", "falcon", "sanic-routing", "starlette", "bottle", "aws-lambda-powertools", "fastapi",
          "litestar", "blacksheep", "mangum", "msgspec", "pydantic", "flask-cors",
-         "flask-compress"]
+         "flask-compress", "http-router", "routrie"]
+
+
+def _build() -> str:
+    from manypaths.cli import _build as build
+
+    return build()
 
 
 def cpu() -> str:
@@ -55,7 +61,8 @@ def main() -> None:
         "machine is a shared VM whose speed varies run to run: compare ratios, and rerun.\n\n"
         f"- Machine: {os.cpu_count()} cores, {cpu()}, {platform.system()} {platform.release()}\n"
         f"- Python {platform.python_version()} ({platform.python_implementation()})\n"
-        f"- manypaths {metadata.version('manypaths')}; peers: {versions}\n"
+        f"- manypaths {metadata.version('manypaths')} ({_build()}; the pure build is measured beside it where a "
+        f"row says pure); peers: {versions}\n"
         f"- Date: {time.strftime('%Y-%m-%d')}\n\n"
     ) + "\n".join(sections)
     (HERE.parent / "BENCHMARKS.md").write_text(text)

@@ -32,7 +32,10 @@ class Map:
 
     Dynamic paths are matched by walking the rules' state machine; after ``compile_after``
     such walks (so that a cold start pays nothing for it), a matcher generated for the whole
-    map takes over.
+    map takes over. Where the compiled matcher is built (``routing/_speedups.c``; ``manypaths
+    --version`` says), it becomes this map's ``match`` after ``fast_after`` matches: it answers
+    hits and plain 404/405 in C and hands everything else to the method below, with the same
+    answers (``MANYPATHS_PURE=1`` turns it off).
 
     Args:
         rules: the rules to add, in order (order breaks ties between equal rules).
