@@ -2,15 +2,15 @@
  *
  * FastMatch(static, program, methods, fallback, NotFound, MethodNotAllowed) is installed by the
  * compiled build as a Map's ``match`` (see Map._prepare): called as Map.match is, it answers
- *   - a hit: the static table's two dict lookups, else a walk of the same state machine as
- *     manypaths.routing.matcher.walk, in the same order (static transition first, then the dynamic
- *     ones by weight, then the rules of the state reached);
+ *   - a hit: the static table's two dict lookups, else (an ASCII path) a walk of the same state
+ *     machine as manypaths.routing.matcher.walk, in the same order (static transition first, then
+ *     the dynamic ones by weight, then the rules of the state reached);
  *   - a plain miss: NotFound, or MethodNotAllowed with the methods of the rules that matched the
  *     path for other methods, as the pure matcher collects them.
  * Everything else goes to ``fallback`` (the pure-Python Map.match) with the same arguments: a
  * part matched by a regex or holding slashes, a trailing-slash redirect or loose match, a
  * redirect_to rule, a converter that must be asked whether the path exists for other methods,
- * "//" in the path, a non-upper-case method, keyword arguments it does not know, a state deeper
+ * "//" in the path, a path with non-ASCII text, a non-upper-case method, keyword arguments it does not know, a state deeper
  * than MAX_DEPTH. So 404/405 details, redirects and exotic converters stay in one place, and the
  * differential tests run both builds against werkzeug.
  *
@@ -33,7 +33,6 @@
 #define MAX_VALUES 64
 
 static PyObject *BAIL;   /* a private sentinel: "ask the fallback" */
-static PyObject *SLASH;  /* "/" */
 static PyObject *DOUBLE_SLASH;  /* "//" */
 static PyObject *KW_METHOD, *KW_RETURN_RULE, *KW_QUERY_STRING, *GET;
 
@@ -54,27 +53,6 @@ typedef struct {
     PyObject *allowed;   /* a set, or NULL: methods of rules matching the path for other methods */
     PyObject *values[MAX_VALUES];
 } Walk;
-
-static int
-is_decimal(PyObject *s)
-{
-    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
-    if (n == 0)
-        return 0;
-    if (PyUnicode_IS_ASCII(s)) {
-        const Py_UCS1 *p = PyUnicode_1BYTE_DATA(s);
-        for (Py_ssize_t i = 0; i < n; i++)
-            if (p[i] < '0' || p[i] > '9')
-                return 0;
-        return 1;
-    }
-    int kind = PyUnicode_KIND(s);
-    const void *data = PyUnicode_DATA(s);
-    for (Py_ssize_t i = 0; i < n; i++)
-        if (!Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, i)))
-            return 0;
-    return 1;
-}
 
 /* The answer of ``entry`` for the values: a new (rule or endpoint, args) tuple, Py_None
  * (borrowed: a converter rejects a value), BAIL (borrowed), or NULL with an exception set. */
@@ -169,102 +147,46 @@ record_allowed(PyObject *entry, Walk *w)
     return PyErr_Occurred() ? -1 : 0;
 }
 
-/* A new reference to the answer, or BAIL / Py_None (borrowed), or NULL with an exception set. */
+/* The whole path is consumed at ``node``: its first rule taking the method and the values (the
+ * others' methods are recorded for a 405), else a hand-over if a rule lies behind a trailing slash
+ * (redirect or loose match: the fallback decides), else no match here. */
 static PyObject *
-walk(PyObject *node, PyObject *parts, Py_ssize_t i, Py_ssize_t n, Walk *w, Py_ssize_t nvalues, int depth)
+path_end(PyObject *node, Walk *w, Py_ssize_t nvalues)
 {
-    if (depth > MAX_DEPTH)
-        return BAIL;
-    if (i == n) {
-        PyObject *rules = PyTuple_GET_ITEM(node, 2);
-        Py_ssize_t count = PyTuple_GET_SIZE(rules);
-        for (Py_ssize_t k = 0; k < count; k++) {
-            PyObject *entry = PyTuple_GET_ITEM(rules, k);
-            PyObject *methods = PyTuple_GET_ITEM(entry, 1);
-            if (methods != Py_None) {
-                int fits = PySet_Contains(methods, w->method);
-                if (fits < 0)
-                    return NULL;
-                if (!fits) {
-                    if (record_allowed(entry, w) < 0)
-                        return NULL;
-                    continue;
-                }
-            }
-            PyObject *found = accept(entry, w, nvalues);
-            if (found != Py_None)
-                return found;
-        }
-        /* A rule reached with a trailing slash (redirect or loose match): the fallback decides. */
-        return PyTuple_GET_ITEM(node, 3) == Py_True ? BAIL : Py_None;
-    }
-    PyObject *part = PyList_GET_ITEM(parts, i);
-    PyObject *statics = PyTuple_GET_ITEM(node, 0);
-    if (PyDict_GET_SIZE(statics)) {
-        PyObject *child = PyDict_GetItemWithError(statics, part);
-        if (child != NULL) {
-            PyObject *found = walk(child, parts, i + 1, n, w, nvalues, depth + 1);
-            if (found != Py_None)
-                return found;
-        } else if (PyErr_Occurred())
-            return NULL;
-    }
-    PyObject *dynamic = PyTuple_GET_ITEM(node, 1);
-    Py_ssize_t count = PyTuple_GET_SIZE(dynamic);
+    PyObject *rules = PyTuple_GET_ITEM(node, 2);
+    Py_ssize_t count = PyTuple_GET_SIZE(rules);
     for (Py_ssize_t k = 0; k < count; k++) {
-        PyObject *transition = PyTuple_GET_ITEM(dynamic, k);
-        long kind = PyLong_AsLong(PyTuple_GET_ITEM(transition, 0));
-        if (kind == 0) {
-            if (PyUnicode_GET_LENGTH(part) == 0)
+        PyObject *entry = PyTuple_GET_ITEM(rules, k);
+        PyObject *methods = PyTuple_GET_ITEM(entry, 1);
+        if (methods != Py_None) {
+            int fits = PySet_Contains(methods, w->method);
+            if (fits < 0)
+                return NULL;
+            if (!fits) {
+                if (record_allowed(entry, w) < 0)
+                    return NULL;
                 continue;
-        } else if (kind == 1) {
-            if (!is_decimal(part))
-                continue;
-        } else
-            return BAIL;
-        if (nvalues >= MAX_VALUES)
-            return BAIL;
-        w->values[nvalues] = part;
-        PyObject *found = walk(PyTuple_GET_ITEM(transition, 1), parts, i + 1, n, w, nvalues + 1, depth + 1);
+            }
+        }
+        PyObject *found = accept(entry, w, nvalues);
         if (found != Py_None)
             return found;
     }
-    if (PyTuple_GET_ITEM(node, 4) == Py_True && i + 1 == n && PyUnicode_GET_LENGTH(part) == 0)
-        return BAIL;  /* a loose trailing slash: rules of this state may take it */
-    return Py_None;
+    return PyTuple_GET_ITEM(node, 3) == Py_True ? BAIL : Py_None;
 }
 
-/* walk() for an ASCII path, by offsets: the segment being matched is s[pos:end]; pos == len + 1
+/* The walk of an ASCII path, by offsets: the segment being matched is s[pos:end]; pos == len + 1
  * means every segment is consumed. Values are new strings held in w->values until the answer is
- * made (each is released when its branch returns). */
+ * made (each is released when its branch returns). A new reference to the answer, or BAIL /
+ * Py_None (borrowed), or NULL with an exception set. */
 static PyObject *
 walk_ascii(PyObject *node, PyObject *path, const char *s, Py_ssize_t len, Py_ssize_t pos, Walk *w,
            Py_ssize_t nvalues, int depth)
 {
     if (depth > MAX_DEPTH)
         return BAIL;
-    if (pos == len + 1) {
-        PyObject *rules = PyTuple_GET_ITEM(node, 2);
-        Py_ssize_t count = PyTuple_GET_SIZE(rules);
-        for (Py_ssize_t k = 0; k < count; k++) {
-            PyObject *entry = PyTuple_GET_ITEM(rules, k);
-            PyObject *methods = PyTuple_GET_ITEM(entry, 1);
-            if (methods != Py_None) {
-                int fits = PySet_Contains(methods, w->method);
-                if (fits < 0)
-                    return NULL;
-                if (!fits) {
-                    if (record_allowed(entry, w) < 0)
-                        return NULL;
-                    continue;
-                }
-            }
-            PyObject *found = accept(entry, w, nvalues);
-            if (found != Py_None)
-                return found;
-        }
-        return PyTuple_GET_ITEM(node, 3) == Py_True ? BAIL : Py_None;
-    }
+    if (pos == len + 1)
+        return path_end(node, w, nvalues);
     const char *slash = memchr(s + pos, '/', (size_t)(len - pos));
     Py_ssize_t end = slash == NULL ? len : slash - s;
     Py_ssize_t size = end - pos;
@@ -366,27 +288,15 @@ fast_match(FastMatch *m, PyObject *path, PyObject *method, int return_rule)
     int known = PySet_Contains(m->methods, method);
     if (known <= 0)
         return known < 0 ? NULL : BAIL;
+    if (!PyUnicode_IS_ASCII(path))
+        return BAIL;  /* rare: the pure matcher walks it */
     Walk w = {method, return_rule, 0, NULL};
-    PyObject *found;
-    if (PyUnicode_IS_ASCII(path)) {
-        const char *s = (const char *)PyUnicode_1BYTE_DATA(path);
-        Py_ssize_t len = PyUnicode_GET_LENGTH(path);
-        /* A normal path: one leading slash (anything else is normalised by the fallback's walk). */
-        if (len >= 1 && s[0] == '/' && !(len >= 2 && s[1] == '/'))
-            found = walk_ascii(m->root, path, s, len, 1, &w, 0, 0);
-        else
-            found = BAIL;
-        return fast_miss(m, path, method, &w, found);
-    }
-    PyObject *parts = PyUnicode_Split(path, SLASH, -1);
-    if (parts == NULL)
-        return NULL;
-    Py_ssize_t n = PyList_GET_SIZE(parts);
-    found = BAIL;
-    if (n > 1 && PyUnicode_GET_LENGTH(PyList_GET_ITEM(parts, 0)) == 0
-            && (n == 2 || PyUnicode_GET_LENGTH(PyList_GET_ITEM(parts, 1)) != 0))
-        found = walk(m->root, parts, 1, n, &w, 0, 0);
-    Py_DECREF(parts);  /* the values found are held by the answer, not by parts */
+    const char *s = (const char *)PyUnicode_1BYTE_DATA(path);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(path);
+    PyObject *found = BAIL;
+    /* A normal path: one leading slash (anything else is normalised by the fallback's walk). */
+    if (len >= 1 && s[0] == '/' && !(len >= 2 && s[1] == '/'))
+        found = walk_ascii(m->root, path, s, len, 1, &w, 0, 0);
     return fast_miss(m, path, method, &w, found);
 }
 
@@ -560,13 +470,12 @@ PyInit__speedups(void)
     if (m == NULL)
         return NULL;
     BAIL = PyObject_CallNoArgs((PyObject *)&PyBaseObject_Type);
-    SLASH = PyUnicode_InternFromString("/");
     DOUBLE_SLASH = PyUnicode_InternFromString("//");
     KW_METHOD = PyUnicode_InternFromString("method");
     KW_RETURN_RULE = PyUnicode_InternFromString("return_rule");
     KW_QUERY_STRING = PyUnicode_InternFromString("query_string");
     GET = PyUnicode_InternFromString("GET");
-    if (!BAIL || !SLASH || !DOUBLE_SLASH || !KW_METHOD || !KW_RETURN_RULE || !KW_QUERY_STRING || !GET) {
+    if (!BAIL || !DOUBLE_SLASH || !KW_METHOD || !KW_RETURN_RULE || !KW_QUERY_STRING || !GET) {
         Py_DECREF(m);
         return NULL;
     }
