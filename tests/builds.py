@@ -3,7 +3,7 @@
 
 ``prepared(map, build)`` prepares a Map (its first match) with the compiled matcher on or off, and
 checks that the build asked for is the one answering. Under ``make test`` (and so CI),
-MANYPATHS_REQUIRE_COMPILED=1 makes a missing compiled matcher a failure, not a skip.
+MANYPATHS_REQUIRE_COMPILED=1 makes a missing compiled matcher a failure, not a skip (``needs_compiled``).
 """
 
 from __future__ import annotations
@@ -15,19 +15,21 @@ import pytest
 from manypaths.routing import Map, RoutingError
 from manypaths.routing.compiler import compiled_core, use_compiled
 
-BUILDS = ["pure", "compiled"]
+_MISSING = compiled_core() is None
+_REQUIRED = bool(os.environ.get("MANYPATHS_REQUIRE_COMPILED"))
 
+#: A marker for tests of the compiled matcher: they skip only where it is not built and not
+#: required (a machine without a C compiler); under make test / CI a missing build fails them.
+needs_compiled = pytest.mark.skipif(_MISSING and not _REQUIRED,
+                                    reason="the compiled matcher is not built here (make test builds it)")
 
-def require(build: str) -> None:
-    if build == "compiled" and compiled_core() is None:
-        if os.environ.get("MANYPATHS_REQUIRE_COMPILED"):
-            pytest.fail("the compiled matcher is not built (make test builds it: setup.py build_ext --inplace)")
-        pytest.skip("the compiled matcher is not built here (make test builds it)")
+BUILDS = ["pure", pytest.param("compiled", marks=needs_compiled)]
 
 
 def prepared(m: Map, build: str) -> Map:
     """``m``, prepared for matching by the ``build`` matcher (``"pure"`` or ``"compiled"``)."""
-    require(build)
+    assert build == "pure" or compiled_core() is not None, \
+        "the compiled matcher is not built (make test builds it: setup.py build_ext --inplace)"
     m.fast_after = 0  # the compiled matcher from the first match on (not after 16)
     use_compiled(build == "compiled")
     try:

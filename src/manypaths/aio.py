@@ -138,9 +138,7 @@ def asgi_application(app: App) -> Callable[[Scope, Receive, Send], Coroutine[Any
                 return
         if body is None:
             return  # the client left before the body arrived
-        environ["wsgi.input"] = io.BytesIO(body)
-        if body or declared is not None or environ["REQUEST_METHOD"] in ("POST", "PUT", "PATCH"):
-            environ["CONTENT_LENGTH"] = str(len(body))
+        _attach_body(environ, body)
         if app.config["ASGI_THREADS"] or not app._inline_asgi():
             await _in_thread(app, environ, send, receive)
             return
@@ -231,10 +229,15 @@ async def _read_body(receive: Receive, limit: int | None, declared: str | None) 
 def scope_environ(scope: Scope, body: bytes) -> dict[str, Any]:
     """The WSGI environ for an ASGI HTTP scope (``root_path`` becomes ``SCRIPT_NAME``)."""
     environ = _environ(scope)
+    _attach_body(environ, body)
+    return environ
+
+
+def _attach_body(environ: dict[str, Any], body: bytes) -> None:
+    # wsgi.input, and CONTENT_LENGTH as read (sent when the client sent one, or the method has a body).
     environ["wsgi.input"] = io.BytesIO(body)
     if body or "CONTENT_LENGTH" in environ or environ["REQUEST_METHOD"] in ("POST", "PUT", "PATCH"):
         environ["CONTENT_LENGTH"] = str(len(body))
-    return environ
 
 
 # HTTP versions whose requests say when they have a body (Content-Length or Transfer-Encoding).

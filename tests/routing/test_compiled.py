@@ -10,7 +10,7 @@ import pytest
 
 from manypaths.routing import Map, MethodNotAllowed, NotFound, RequestRedirect, Rule
 from manypaths.routing.converters import BaseConverter
-from tests.builds import prepared, require
+from tests.builds import needs_compiled, prepared
 
 
 def rules() -> list[Rule]:
@@ -89,6 +89,7 @@ CASES: list[tuple[tuple[Any, ...], dict[str, Any], tuple[Any, ...] | None]] = [
 ]
 
 
+@needs_compiled
 @pytest.mark.parametrize(("args", "kwargs", "expected"), CASES, ids=[repr(c[0])[:60] + repr(c[1]) for c in CASES])
 def test_both_builds_give_the_same_answer(args: tuple[Any, ...], kwargs: dict[str, Any],
                                           expected: tuple[Any, ...] | None) -> None:
@@ -104,6 +105,7 @@ def test_both_builds_give_the_same_answer(args: tuple[Any, ...], kwargs: dict[st
         pure.compile_after = compiled.compile_after = -1
 
 
+@needs_compiled
 def test_answers_are_fresh_dicts() -> None:
     m = prepared(Map(rules()), "compiled")
     first = m.match("/pages/")[1]
@@ -111,6 +113,7 @@ def test_answers_are_fresh_dicts() -> None:
     assert m.match("/pages/") == ("page", {"page": 1})
 
 
+@needs_compiled
 def test_a_rule_added_after_the_first_match_is_matched() -> None:
     m = prepared(Map(rules()), "compiled")
     with pytest.raises(NotFound):
@@ -121,9 +124,8 @@ def test_a_rule_added_after_the_first_match_is_matched() -> None:
     assert type(m.__dict__["match"]).__name__ == "FastMatch"
 
 
+@needs_compiled
 def test_a_map_subclass_overriding_match_keeps_its_own() -> None:
-    require("compiled")
-
     class Counting(Map):
         calls = 0
 
@@ -136,6 +138,7 @@ def test_a_map_subclass_overriding_match_keeps_its_own() -> None:
     assert Counting.calls == 2 and "match" not in m.__dict__
 
 
+@needs_compiled
 def test_a_custom_converter_is_called_in_both_builds() -> None:
     seen: list[str] = []
 

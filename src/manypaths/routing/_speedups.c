@@ -271,8 +271,6 @@ static_hit(PyObject *hit, int return_rule)
     return found;
 }
 
-static PyObject *fast_miss(FastMatch *m, PyObject *path, PyObject *method, Walk *wp, PyObject *found);
-
 /* The answer, or BAIL (borrowed) for the fallback, or NULL with the miss (or an error) raised. */
 static PyObject *
 fast_match(FastMatch *m, PyObject *path, PyObject *method, int return_rule)
@@ -297,32 +295,21 @@ fast_match(FastMatch *m, PyObject *path, PyObject *method, int return_rule)
     /* A normal path: one leading slash (anything else is normalised by the fallback's walk). */
     if (len >= 1 && s[0] == '/' && !(len >= 2 && s[1] == '/'))
         found = walk_ascii(m->root, path, s, len, 1, &w, 0, 0);
-    return fast_miss(m, path, method, &w, found);
-}
-
-/* What a walk's outcome means: the answer, BAIL, or (a plain miss) NotFound / MethodNotAllowed raised. */
-static PyObject *
-fast_miss(FastMatch *m, PyObject *path, PyObject *method, Walk *wp, PyObject *found)
-{
-    Walk w = *wp;
     if (found == Py_None) {
         /* A miss: decided here unless a converter must be asked or "//" may redirect. */
-        int doubled = w.unsure ? 1 : PyUnicode_Find(path, DOUBLE_SLASH, 0, PY_SSIZE_T_MAX, 1) != -1;
-        if (doubled) {
+        if (w.unsure || PyUnicode_Find(path, DOUBLE_SLASH, 0, len, 1) != -1) {
             found = BAIL;
-        } else if (w.allowed != NULL) {
-            PyObject *allowed = PyFrozenSet_New(w.allowed);
-            if (allowed != NULL) {
-                PyObject *exc = PyObject_CallFunctionObjArgs(m->not_allowed, allowed, path, method, NULL);
-                Py_DECREF(allowed);
-                if (exc != NULL) {
-                    PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
-                    Py_DECREF(exc);
+        } else {
+            PyObject *exc = NULL;
+            if (w.allowed == NULL)
+                exc = PyObject_CallOneArg(m->not_found, path);
+            else {
+                PyObject *allowed = PyFrozenSet_New(w.allowed);
+                if (allowed != NULL) {
+                    exc = PyObject_CallFunctionObjArgs(m->not_allowed, allowed, path, method, NULL);
+                    Py_DECREF(allowed);
                 }
             }
-            found = NULL;
-        } else {
-            PyObject *exc = PyObject_CallOneArg(m->not_found, path);
             if (exc != NULL) {
                 PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
                 Py_DECREF(exc);

@@ -207,10 +207,8 @@ def compiled_core() -> Any:
     """The compiled matcher module (``manypaths.routing._speedups``), or None: not built for this
     platform, or turned off with ``MANYPATHS_PURE=1`` in the environment."""
     if not _CORE:
-        import os
-
         core: Any = None
-        if not os.environ.get("MANYPATHS_PURE"):
+        if may_compile():
             try:
                 from . import _speedups as core
             except ImportError:
