@@ -38,6 +38,11 @@ def concrete(template: str) -> str:
     return re.sub(r"<([^>]+)>", lambda m: VALUES.get(m.group(1), f"v{m.group(1)}"), template)
 
 
+def concrete_n(template: str, k: int) -> str:
+    """The template with values of request ``k``: a different path for every k."""
+    return re.sub(r"<([^>]+)>", lambda m: f"{VALUES.get(m.group(1), 'v' + m.group(1))}{k}", template)
+
+
 # -- the routers under test: each is built from [(method, template)] and answers (path, method) ---
 
 
@@ -340,6 +345,20 @@ def time_requests(matcher: Callable[[str, str], Any], requests: list[tuple[str, 
     return best_ns(run, len(batch), passes)
 
 
+def time_fresh(matcher: Callable[[str, str], Any], batches: list[list[tuple[str, str]]], *,
+               hits: bool = True) -> float:
+    """As time_requests, but every pass requests its own batch of paths (the first warms up)."""
+    if hits:
+        matcher = getattr(matcher, "bare", matcher)
+    todo = iter(batches)
+
+    def run() -> None:
+        for path, method in next(todo):
+            matcher(path, method)
+
+    return best_ns(run, len(batches[0]), len(batches) - 1)
+
+
 def table(title: str, rows: dict[str, float | None], unit: str = "ns") -> None:
     base = rows.get("manypaths")
     print(f"\n{title}")
@@ -380,6 +399,14 @@ def main() -> None:
 
     rows: dict[str, float | None] = {n: time_requests(s.matcher(), hits, loops) for n, s in subjects.items()}
     table(f"GitHub API: {len(hits)} routes, each requested once per pass (ns per match)", rows)
+    # The same routes with values that differ on every request (ids, names): no match cache can
+    # help (manypaths and http-router remember answers by path), every request is a full walk.
+    passes = 3 if QUICK else 7
+    distinct = [[(concrete_n(t, k), m) for k in range(p * loops, (p + 1) * loops) for m, t in github]
+                for p in range(passes + 1)]
+    rows = {n: time_fresh(s.matcher(), distinct) for n, s in subjects.items()}
+    table(f"GitHub API, distinct values: every request a path not seen before ({len(distinct[0])} per pass; "
+          "ns per match)", rows)
     rows = {n: time_requests(s.matcher(), static_hits, loops) for n, s in static_subjects.items()}
     rows["dict.get(path)"] = best_ns(dict_get, len(static_hits) * loops)
     table(f"Static set: {len(static_hits)} routes (ns per match)", rows)
@@ -393,6 +420,12 @@ def main() -> None:
         miss_loops = 200 if QUICK else 2000
         rows = {n: time_requests(s.matcher(), reqs, miss_loops, hits=False) for n, s in subjects.items()}
         table(f"{label}: {reqs[0][1]} {reqs[0][0]} (ns per match)", rows)
+    # A scanner: a different missing path on every request.
+    size = 2000 if QUICK else 10000
+    scan = [[(f"/repos/julienschmidt/httprouter/stargazers/x{k}", "GET") for k in range(p * size, (p + 1) * size)]
+            for p in range(passes + 1)]
+    rows = {n: time_fresh(s.matcher(), scan, hits=False) for n, s in subjects.items()}
+    table("404, distinct paths: every request a missing path not seen before (a scanner; ns per match)", rows)
 
     # URL building: every GitHub route with its values.
     from werkzeug.routing import Map as WMap

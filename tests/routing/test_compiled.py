@@ -4,6 +4,7 @@ builds, and where the answer is known it is asserted too."""
 
 from __future__ import annotations
 
+import traceback
 from typing import Any
 
 import pytest
@@ -94,7 +95,7 @@ CASES: list[tuple[tuple[Any, ...], dict[str, Any], tuple[Any, ...] | None]] = [
 def test_both_builds_give_the_same_answer(args: tuple[Any, ...], kwargs: dict[str, Any],
                                           expected: tuple[Any, ...] | None) -> None:
     pure, compiled = prepared(Map(rules()), "pure"), prepared(Map(rules()), "compiled")
-    for _ in range(2):  # once while the pure fallback walks, once generated
+    for _ in range(3):  # the pure fallback walks, then generated; the compiled: walked, remembered, recalled
         got_pure, got_compiled = answer(pure, *args, **kwargs), answer(compiled, *args, **kwargs)
         if got_pure[0] == "match" and kwargs.get("return_rule"):
             got_pure, got_compiled = (got_pure[0], got_pure[1].rule, got_pure[2]), (
@@ -151,6 +152,109 @@ def test_a_custom_converter_is_called_in_both_builds() -> None:
         m = prepared(Map([Rule("/u/<upper:x>", endpoint="u")], converters={"upper": Upper}), build)
         assert m.match("/u/abc") == ("u", {"x": "ABC"})
     assert seen == ["abc", "abc"]
+
+
+# -- remembered answers (the compiled build's cache, see remember() in _speedups.c) ------------------
+
+
+def _cache(m: Map) -> dict[str, dict[str, Any]]:
+    """The compiled matcher's remembered answers: method -> {path: answer}."""
+    import gc
+
+    held = gc.get_referents(m.__dict__["match"])
+    return next(o for o in held if isinstance(o, dict) and o is not m._static)
+
+
+@needs_compiled
+@pytest.mark.parametrize("path", ["/users/7", "/users/", "/users/ann/posts/3", "/about"])
+def test_a_remembered_answer_is_a_fresh_dict_whatever_the_caller_did(path: str) -> None:
+    m = prepared(Map([*rules(), Rule("/about", endpoint="about", defaults={"lang": "en"}, methods=["GET"])]), "compiled")
+    expected = m.match(path)
+    m.match(path)  # seen twice: remembered
+    assert path in _cache(m)["GET"]
+    for change in (lambda d: d.update(extra=1), lambda d: d.clear(), lambda d: d.update({k: "x" for k in d}),
+                   lambda d: d.popitem() if d else d.update(added=2)):
+        _, args = m.match(path)
+        change(args)
+        del args  # dropped by the caller: the answer object may be handed out again, never its changes
+        assert m.match(path) == expected
+    held = [m.match(path) for _ in range(3)]  # held by the caller: distinct dicts
+    assert len({id(a[1]) for a in held}) == 3 and all(a == expected for a in held)
+    held[0][1]["changed"] = True
+    assert m.match(path) == expected
+
+
+@needs_compiled
+def test_a_remembered_path_answers_each_method_and_form() -> None:
+    m = prepared(Map(rules()), "compiled")
+    for _ in range(3):
+        assert m.match("/users/7") == ("user", {"user_id": 7})
+        assert m.match("/users/7", "DELETE") == ("delete_user", {"user_id": 7})
+        rule, args = m.match("/users/7", return_rule=True)
+        assert (rule.rule, rule.endpoint, args) == ("/users/<int:user_id>", "user", {"user_id": 7})
+        with pytest.raises(MethodNotAllowed) as info:
+            m.match("/users/7", "POST")
+        assert info.value.allowed == frozenset({"GET", "HEAD", "PUT", "DELETE"})
+        with pytest.raises(MethodNotAllowed) as info:
+            m.match("/only-post/x")  # a plain rule: the 405 is decided (and remembered) in C
+        assert info.value.allowed == frozenset({"POST"}) and info.value.method == "GET"
+        with pytest.raises(NotFound) as missing:
+            m.match("/users/7/x")
+        assert missing.value.path == "/users/7/x"
+    cache = _cache(m)
+    assert "/users/7" in cache["GET"] and "/users/7" in cache["DELETE"]
+    assert "/only-post/x" in cache["GET"] and "/users/7/x" in cache["GET"]
+
+
+@needs_compiled
+def test_a_remembered_miss_is_raised_afresh() -> None:
+    m = prepared(Map(rules()), "compiled")
+    raised = []
+    for _ in range(4):
+        with pytest.raises(NotFound) as info:
+            m.match("/nothing")
+        raised.append(info.value)
+    assert len({id(e) for e in raised}) == 4  # a new exception each time: no traceback piles up
+    assert len({len(traceback.extract_tb(e.__traceback__)) for e in raised}) == 1
+    assert [str(e) for e in raised] == ["no rule matches '/nothing'"] * 4
+
+
+@needs_compiled
+def test_only_paths_seen_twice_are_remembered_and_the_table_stays_bounded() -> None:
+    m = prepared(Map(rules()), "compiled")
+    for k in range(5000):  # a scanner, or unique ids: each path once
+        m.match(f"/users/{k}")
+        with pytest.raises(NotFound):
+            m.match(f"/scan/{k}")
+    assert len(_cache(m).get("GET", {})) == 0
+    for k in range(5000):  # every path twice: remembered, and the table is emptied when full
+        for _ in range(2):
+            assert m.match(f"/users/{k}") == ("user", {"user_id": k})
+    assert 0 < len(_cache(m)["GET"]) <= 1024
+    long_path = "/users/ann/posts/" + "1" * 300
+    for _ in range(3):  # too long to remember, answered all the same
+        assert m.match(long_path) == ("post", {"name": "ann", "n": int("1" * 300)})
+    assert long_path not in _cache(m)["GET"]
+
+
+@needs_compiled
+def test_answers_of_converters_and_added_rules_are_never_stale() -> None:
+    calls: list[str] = []
+
+    class Lookup(BaseConverter):  # as a converter loading a record: called for every request
+        def to_python(self, value: str) -> dict[str, str]:
+            calls.append(value)
+            return {"record": value}
+
+    m = prepared(Map([Rule("/r/<lookup:x>", endpoint="r"), Rule("/users/<int:n>", endpoint="user")],
+                     converters={"lookup": Lookup}), "compiled")
+    for _ in range(3):
+        assert m.match("/r/a") == ("r", {"x": {"record": "a"}})
+        with pytest.raises(NotFound):
+            m.match("/later/1")
+    assert calls == ["a", "a", "a"]
+    m.add(Rule("/later/<int:n>", endpoint="later"))  # a new rule: the remembered 404 is gone with the old matcher
+    assert m.match("/later/1") == ("later", {"n": 1})
 
 
 def test_version_names_the_active_matcher(capsys: pytest.CaptureFixture[str]) -> None:

@@ -250,8 +250,11 @@ def test_match_agrees_with_werkzeug(chunk: int, matcher: str, build: str, monkey
             path = _mutate(rnd, _concrete(rnd, spec["string"]))
             method = rnd.choice([*METHODS, "HEAD", "get"])
             expected = _werkzeug(specs, path, method.upper())
-            got = _ours(ours, path, method)
-            assert got == expected, f"seed={seed} rules={specs} {method} {path!r}"
+            for attempt in range(3):  # walked; remembered (seen twice); recalled (compiled build)
+                got = _ours(ours, path, method)
+                assert got == expected, f"seed={seed} rules={specs} {method} {path!r} (attempt {attempt})"
+                if got[0] == "match":
+                    got[2]["changed by the caller"] = attempt  # never seen in the next answer
             compared += 1
     assert compared == RULE_SETS // 8 * REQUESTS_PER_SET
 

@@ -7,6 +7,12 @@
  *     the dynamic ones by weight, then the rules of the state reached);
  *   - a plain miss: NotFound, or MethodNotAllowed with the methods of the rules that matched the
  *     path for other methods, as the pure matcher collects them.
+ * Answers that depend on the path alone (static hits, plain and int/float values, misses decided
+ * here) are remembered per (method, path) the second time a request is seen, up to CACHE_SIZE per
+ * method: a remembered request costs two dict lookups, and its answer object is reused once its
+ * caller has let go of it (see Answer). A path seen once costs one slot of a fixed array, so
+ * unique ids or a scanner's paths never fill the table. Converters that are not plain (they may
+ * load a record, or return a mutable object) are called for every request, as in the pure build.
  * Everything else goes to ``fallback`` (the pure-Python Map.match) with the same arguments: a
  * part matched by a regex or holding slashes, a trailing-slash redirect or loose match, a
  * redirect_to rule, a converter that must be asked whether the path exists for other methods,
@@ -31,9 +37,15 @@
 
 #define MAX_DEPTH 128
 #define MAX_VALUES 64
+/* Answers remembered per method (the table is emptied when full), and the longest path remembered. */
+#define CACHE_SIZE 1024
+#define CACHE_PATH_MAX 256
+/* The "seen once" table: an answer is remembered the second time its request is seen. SEEN_SETS
+ * sets of SEEN_WAYS slots: paths whose hashes share a set do not evict each other (up to SEEN_WAYS). */
+#define SEEN_SETS 512
+#define SEEN_WAYS 4
 
 static PyObject *BAIL;   /* a private sentinel: "ask the fallback" */
-static PyObject *DOUBLE_SLASH;  /* "//" */
 static PyObject *KW_METHOD, *KW_RETURN_RULE, *KW_QUERY_STRING, *GET;
 
 typedef struct {
@@ -43,13 +55,17 @@ typedef struct {
     PyObject *methods;   /* the methods it serves (others go to the fallback) */
     PyObject *fallback;  /* the pure-Python Map.match, bound */
     PyObject *not_found, *not_allowed;  /* the exception classes */
+    PyObject *cache;     /* method -> {path: remembered answer} (see remember) */
     vectorcallfunc vectorcall;
+    unsigned int seen_turn;     /* the way of a set replaced next */
+    Py_hash_t seen[SEEN_SETS][SEEN_WAYS];  /* hashes of (method, path) requests answered once (seen_before) */
 } FastMatch;
 
 typedef struct {
     PyObject *method;
     int return_rule;
     int unsure;          /* a miss must be decided by the fallback */
+    PyObject *hit;       /* the entry that answered (borrowed), if its values are plain or inline-converted */
     PyObject *allowed;   /* a set, or NULL: methods of rules matching the path for other methods */
     PyObject *values[MAX_VALUES];
 } Walk;
@@ -112,6 +128,7 @@ accept(PyObject *entry, Walk *w, Py_ssize_t nvalues)
             }
         }
     }
+    w->hit = mode == 2 ? NULL : entry;
     PyObject *found = PyTuple_Pack(2, PyTuple_GET_ITEM(entry, w->return_rule ? 0 : 5), args);
     Py_DECREF(args);
     return found;
@@ -250,36 +267,242 @@ walk_ascii(PyObject *node, PyObject *path, const char *s, Py_ssize_t len, Py_ssi
     return Py_None;
 }
 
-/* A static path's hit: (endpoint or rule, a fresh dict of its defaults). */
+/* A remembered hit: its endpoint, rule and arguments, and the last answer made of them in each
+ * form (return_rule false / true). An answer is a fresh (target, args) tuple to its caller; once
+ * the caller has let go of both (we hold the only references) and the dict still holds exactly the
+ * remembered items, it is handed out again instead of a new one: the idiom of CPython's zip() and
+ * dict.items() iterators, which reuse their result tuple when nobody else holds it. Nobody can
+ * tell the difference. (Not on a free-threaded build, where a reference count is no such proof.) */
+typedef struct {
+    PyObject_HEAD
+    PyObject *endpoint, *rule;
+    PyObject *args;   /* the arguments, never handed out */
+    PyObject *last[2];
+} Answer;
+
+static PyTypeObject AnswerType;
+
+/* Remembers ``made`` (a fresh (target, args) answer in the ``return_rule`` form) as the last one
+ * handed out; its arguments are copied. */
 static PyObject *
-static_hit(PyObject *hit, int return_rule)
+answer_new(PyObject *endpoint, PyObject *rule, PyObject *made, int return_rule)
 {
-    PyObject *defaults = PyTuple_GET_ITEM(hit, 2);
-    PyObject *args;
-    if (defaults == Py_None)
-        args = PyDict_New();
-    else {
-        int truth = PyObject_IsTrue(defaults);
-        if (truth < 0)
-            return NULL;
-        args = truth ? PyObject_CallOneArg((PyObject *)&PyDict_Type, defaults) : PyDict_New();
+    PyObject *copy = PyDict_Copy(PyTuple_GET_ITEM(made, 1));
+    if (copy == NULL)
+        return NULL;
+    Answer *a = PyObject_GC_New(Answer, &AnswerType);
+    if (a == NULL) {
+        Py_DECREF(copy);
+        return NULL;
     }
+    a->endpoint = Py_NewRef(endpoint);
+    a->rule = Py_NewRef(rule);
+    a->args = copy;
+    a->last[0] = a->last[1] = NULL;
+    a->last[return_rule] = Py_NewRef(made);
+    PyObject_GC_Track(a);
+    return (PyObject *)a;
+}
+
+static int
+answer_traverse(Answer *a, visitproc visit, void *arg)
+{
+    Py_VISIT(a->endpoint);
+    Py_VISIT(a->rule);
+    Py_VISIT(a->args);
+    Py_VISIT(a->last[0]);
+    Py_VISIT(a->last[1]);
+    return 0;
+}
+
+static int
+answer_clear(Answer *a)
+{
+    Py_CLEAR(a->endpoint);
+    Py_CLEAR(a->rule);
+    Py_CLEAR(a->args);
+    Py_CLEAR(a->last[0]);
+    Py_CLEAR(a->last[1]);
+    return 0;
+}
+
+static void
+answer_dealloc(Answer *a)
+{
+    PyObject_GC_UnTrack(a);
+    answer_clear(a);
+    PyObject_GC_Del(a);
+}
+
+static PyTypeObject AnswerType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "manypaths.routing._speedups.Answer",
+    .tp_doc = "A remembered hit of FastMatch (internal).",
+    .tp_basicsize = sizeof(Answer),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_dealloc = (destructor)answer_dealloc,
+    .tp_traverse = (traverseproc)answer_traverse,
+    .tp_clear = (inquiry)answer_clear,
+};
+
+/* Whether ``given`` (a dict handed out before) still holds exactly the items of ``kept``. */
+static int
+unchanged(PyObject *given, PyObject *kept)
+{
+    if (PyDict_GET_SIZE(given) != PyDict_GET_SIZE(kept))
+        return 0;
+    Py_ssize_t i = 0, j = 0;
+    PyObject *k1, *v1, *k2, *v2;
+    while (PyDict_Next(given, &i, &k1, &v1)) {
+        if (!PyDict_Next(kept, &j, &k2, &v2) || k1 != k2 || v1 != v2)
+            return 0;
+    }
+    return 1;
+}
+
+/* A fresh answer of the remembered hit (see Answer). */
+static PyObject *
+answer_of(Answer *a, int return_rule)
+{
+    PyObject *last = a->last[return_rule];
+#ifndef Py_GIL_DISABLED
+    if (last != NULL && Py_REFCNT(last) == 1) {
+        PyObject *args = PyTuple_GET_ITEM(last, 1);
+        if (Py_REFCNT(args) == 1 && unchanged(args, a->args))
+            return Py_NewRef(last);
+    }
+#endif
+    PyObject *args = PyDict_Copy(a->args);
     if (args == NULL)
         return NULL;
-    PyObject *found = PyTuple_Pack(2, PyTuple_GET_ITEM(hit, return_rule ? 1 : 0), args);
+    PyObject *found = PyTuple_Pack(2, return_rule ? a->rule : a->endpoint, args);
     Py_DECREF(args);
+    if (found != NULL)
+        Py_XSETREF(a->last[return_rule], Py_NewRef(found));
     return found;
+}
+
+/* The miss for ``path``: NotFound, or MethodNotAllowed when ``allowed`` (a frozenset) is not None. */
+static PyObject *
+raise_miss(FastMatch *m, PyObject *path, PyObject *method, PyObject *allowed)
+{
+    PyObject *exc = allowed == Py_None ? PyObject_CallOneArg(m->not_found, path)
+                                       : PyObject_CallFunctionObjArgs(m->not_allowed, allowed, path, method, NULL);
+    if (exc != NULL) {
+        PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+        Py_DECREF(exc);
+    }
+    return NULL;
+}
+
+/* Whether (method, path) was seen recently: only then is its answer worth remembering. A path
+ * seen once costs one slot of a fixed array (no allocation), so a scanner's paths or a flood of
+ * unique ids never reach the table; one asked again soon (found in its set: the same 64-bit hash)
+ * is remembered. Two requests with the same hash only remember an answer early. */
+static int
+seen_before(FastMatch *m, PyObject *path, PyObject *method)
+{
+    Py_hash_t h = PyObject_Hash(path) ^ (PyObject_Hash(method) * 1000003);
+    Py_hash_t *set = m->seen[((size_t)h ^ ((size_t)h >> 23)) % SEEN_SETS];
+    for (int k = 0; k < SEEN_WAYS; k++)
+        if (set[k] == h)
+            return 1;
+    set[m->seen_turn++ % SEEN_WAYS] = h;
+    return 0;
+}
+
+/* Put ``answer`` in the table of ``method``; a full table is emptied first (a flood of distinct
+ * paths seen twice costs a clear per CACHE_SIZE of them, never memory). */
+static int
+store(FastMatch *m, PyObject *path, PyObject *method, PyObject *answer)
+{
+    PyObject *table = PyDict_GetItemWithError(m->cache, method);
+    if (table == NULL) {
+        if (PyErr_Occurred())
+            return -1;
+        table = PyDict_New();
+        if (table == NULL)
+            return -1;
+        int failed = PyDict_SetItem(m->cache, method, table);
+        Py_DECREF(table);  /* m->cache holds it */
+        if (failed)
+            return -1;
+    } else if (PyDict_GET_SIZE(table) >= CACHE_SIZE)
+        PyDict_Clear(table);
+    return PyDict_SetItem(table, path, answer);
+}
+
+/* Remember a miss for (method, path), if seen before: None (404) or the frozenset of allowed
+ * methods (405). Hits are remembered as an Answer (remember_hit). */
+static int
+remember(FastMatch *m, PyObject *path, PyObject *method, PyObject *answer)
+{
+    if (PyUnicode_GET_LENGTH(path) > CACHE_PATH_MAX || !seen_before(m, path, method))
+        return 0;
+    return store(m, path, method, answer);
+}
+
+/* A hit's answer ``made`` (a new reference, or NULL), remembered: returned, or NULL on an error. */
+static PyObject *
+remember_hit(FastMatch *m, PyObject *path, PyObject *method, PyObject *endpoint, PyObject *rule,
+             PyObject *made, int return_rule)
+{
+    if (made == NULL || PyUnicode_GET_LENGTH(path) > CACHE_PATH_MAX || !seen_before(m, path, method))
+        return made;
+    PyObject *a = answer_new(endpoint, rule, made, return_rule);
+    if (a == NULL || store(m, path, method, a) < 0)
+        Py_CLEAR(made);
+    Py_XDECREF(a);
+    return made;
+}
+
+/* A static path's hit (endpoint, rule, defaults: a mapping or None). */
+static PyObject *
+static_hit(FastMatch *m, PyObject *path, PyObject *method, PyObject *hit, int return_rule)
+{
+    PyObject *defaults = PyTuple_GET_ITEM(hit, 2);
+    int truth = defaults == Py_None ? 0 : PyObject_IsTrue(defaults);
+    if (truth < 0)
+        return NULL;
+    PyObject *args = truth ? PyObject_CallOneArg((PyObject *)&PyDict_Type, defaults) : PyDict_New();
+    if (args == NULL)
+        return NULL;
+    PyObject *made = PyTuple_Pack(2, PyTuple_GET_ITEM(hit, return_rule ? 1 : 0), args);
+    Py_DECREF(args);
+    return remember_hit(m, path, method, PyTuple_GET_ITEM(hit, 0), PyTuple_GET_ITEM(hit, 1), made, return_rule);
+}
+
+/* Whether the ASCII text holds "//" (the fallback's walk may redirect it). */
+static int
+has_double_slash(const char *s, Py_ssize_t len)
+{
+    const char *end = s + len;
+    for (const char *p = s; (p = memchr(p, '/', (size_t)(end - p))) != NULL && p + 1 < end; p++)
+        if (p[1] == '/')
+            return 1;
+    return 0;
 }
 
 /* The answer, or BAIL (borrowed) for the fallback, or NULL with the miss (or an error) raised. */
 static PyObject *
 fast_match(FastMatch *m, PyObject *path, PyObject *method, int return_rule)
 {
+    PyObject *table = PyDict_GetItemWithError(m->cache, method);
+    if (table != NULL) {
+        PyObject *answer = PyDict_GetItemWithError(table, path);
+        if (answer != NULL) {
+            if (Py_IS_TYPE(answer, &AnswerType))
+                return answer_of((Answer *)answer, return_rule);
+            return raise_miss(m, path, method, answer);
+        }
+    }
+    if (PyErr_Occurred())
+        return NULL;
     PyObject *by_method = PyDict_GetItemWithError(m->statics, path);
     if (by_method != NULL) {
         PyObject *hit = PyDict_GetItemWithError(by_method, method);
         if (hit != NULL)
-            return static_hit(hit, return_rule);
+            return static_hit(m, path, method, hit, return_rule);
     }
     if (PyErr_Occurred())
         return NULL;
@@ -288,32 +511,25 @@ fast_match(FastMatch *m, PyObject *path, PyObject *method, int return_rule)
         return known < 0 ? NULL : BAIL;
     if (!PyUnicode_IS_ASCII(path))
         return BAIL;  /* rare: the pure matcher walks it */
-    Walk w = {method, return_rule, 0, NULL};
+    Walk w = {method, return_rule, 0, NULL, NULL};
     const char *s = (const char *)PyUnicode_1BYTE_DATA(path);
     Py_ssize_t len = PyUnicode_GET_LENGTH(path);
     PyObject *found = BAIL;
     /* A normal path: one leading slash (anything else is normalised by the fallback's walk). */
     if (len >= 1 && s[0] == '/' && !(len >= 2 && s[1] == '/'))
         found = walk_ascii(m->root, path, s, len, 1, &w, 0, 0);
-    if (found == Py_None) {
+    if (found != NULL && found != BAIL && found != Py_None && w.hit != NULL) {
+        found = remember_hit(m, path, method, PyTuple_GET_ITEM(w.hit, 5), PyTuple_GET_ITEM(w.hit, 0), found,
+                             return_rule);
+    } else if (found == Py_None) {
         /* A miss: decided here unless a converter must be asked or "//" may redirect. */
-        if (w.unsure || PyUnicode_Find(path, DOUBLE_SLASH, 0, len, 1) != -1) {
+        if (w.unsure || has_double_slash(s, len)) {
             found = BAIL;
         } else {
-            PyObject *exc = NULL;
-            if (w.allowed == NULL)
-                exc = PyObject_CallOneArg(m->not_found, path);
-            else {
-                PyObject *allowed = PyFrozenSet_New(w.allowed);
-                if (allowed != NULL) {
-                    exc = PyObject_CallFunctionObjArgs(m->not_allowed, allowed, path, method, NULL);
-                    Py_DECREF(allowed);
-                }
-            }
-            if (exc != NULL) {
-                PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
-                Py_DECREF(exc);
-            }
+            PyObject *allowed = w.allowed == NULL ? Py_NewRef(Py_None) : PyFrozenSet_New(w.allowed);
+            if (allowed != NULL && remember(m, path, method, allowed) == 0)
+                raise_miss(m, path, method, allowed);
+            Py_XDECREF(allowed);
             found = NULL;
         }
     }
@@ -379,6 +595,11 @@ fast_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     self->fallback = Py_NewRef(fallback);
     self->not_found = Py_NewRef(not_found);
     self->not_allowed = Py_NewRef(not_allowed);
+    self->cache = PyDict_New();
+    if (self->cache == NULL) {
+        Py_DECREF(self);
+        return NULL;
+    }
     self->vectorcall = fast_call;
     return (PyObject *)self;
 }
@@ -392,6 +613,7 @@ fast_traverse(FastMatch *self, visitproc visit, void *arg)
     Py_VISIT(self->fallback);
     Py_VISIT(self->not_found);
     Py_VISIT(self->not_allowed);
+    Py_VISIT(self->cache);
     return 0;
 }
 
@@ -404,6 +626,7 @@ fast_clear(FastMatch *self)
     Py_CLEAR(self->fallback);
     Py_CLEAR(self->not_found);
     Py_CLEAR(self->not_allowed);
+    Py_CLEAR(self->cache);
     return 0;
 }
 
@@ -451,18 +674,17 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC
 PyInit__speedups(void)
 {
-    if (PyType_Ready(&FastMatchType) < 0)
+    if (PyType_Ready(&FastMatchType) < 0 || PyType_Ready(&AnswerType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;
     BAIL = PyObject_CallNoArgs((PyObject *)&PyBaseObject_Type);
-    DOUBLE_SLASH = PyUnicode_InternFromString("//");
     KW_METHOD = PyUnicode_InternFromString("method");
     KW_RETURN_RULE = PyUnicode_InternFromString("return_rule");
     KW_QUERY_STRING = PyUnicode_InternFromString("query_string");
     GET = PyUnicode_InternFromString("GET");
-    if (!BAIL || !DOUBLE_SLASH || !KW_METHOD || !KW_RETURN_RULE || !KW_QUERY_STRING || !GET) {
+    if (!BAIL || !KW_METHOD || !KW_RETURN_RULE || !KW_QUERY_STRING || !GET) {
         Py_DECREF(m);
         return NULL;
     }
