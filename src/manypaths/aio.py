@@ -107,6 +107,10 @@ async def serve_asgi(app: App, scope: Scope, receive: Receive, send: Send) -> No
         raise ValueError(f"ASGI scope type {kind!r} is not served (only 'http', 'lifespan' and 'websocket').")
 
 
+_HTML = (b"content-type", b"text/html; charset=utf-8")
+_JSON = (b"content-type", b"application/json")
+
+
 def asgi_application(app: App) -> Callable[[Scope, Receive, Send], Coroutine[Any, Any, None]]:
     """``app``'s ASGI 3 callable (what ``App.asgi`` gives): a plain ``async def``, so every server
     detects ASGI 3, and one coroutine frame per request on the common path."""
@@ -117,29 +121,32 @@ def asgi_application(app: App) -> Callable[[Scope, Receive, Send], Coroutine[Any
             return
         if app._startup_hooks and not app._started:
             await app._startup_async()  # a server without lifespan support: before the first request
-        environ = _environ(scope)
-        limit = app.config["MAX_CONTENT_LENGTH"]
-        declared = environ.get("CONTENT_LENGTH")
-        if (declared is None and environ["REQUEST_METHOD"] in _BODILESS and "HTTP_TRANSFER_ENCODING" not in environ
-                and environ["SERVER_PROTOCOL"] in _FRAMED):
+        try:
+            environ = _environ_of(scope)
+        except KeyError:  # a scope without some optional key (see _environ)
+            environ = _environ_of({**_SCOPE_DEFAULTS, **scope})
+        config = app.config
+        limit = config["MAX_CONTENT_LENGTH"]
+        if ("CONTENT_LENGTH" not in environ and environ["REQUEST_METHOD"] in _BODILESS
+                and "HTTP_TRANSFER_ENCODING" not in environ and environ["SERVER_PROTOCOL"] in _FRAMED):
             # A GET or HEAD over HTTP/1.x without Content-Length or Transfer-Encoding has no body
             # (RFC 9112 6.3): no receive() call. (Other methods are read: an in-process client may
             # send a body without a length.) A disconnect is still noticed while a response streams.
-            body: bytes | None = b""
+            environ["wsgi.input"] = NO_BODY
         else:
             try:
-                body = await _read_body(receive, limit, declared)
+                body = await _read_body(receive, limit, environ.get("CONTENT_LENGTH"))
             except _TooLarge:
                 from .http.exceptions import RequestEntityTooLarge
 
-                environ["wsgi.input"] = io.BytesIO()
+                environ["wsgi.input"] = NO_BODY
                 environ.pop("CONTENT_LENGTH", None)
                 await _send_response(app.error_response(RequestEntityTooLarge()), environ, send, receive)
                 return
-        if body is None:
-            return  # the client left before the body arrived
-        _attach_body(environ, body)
-        if app.config["ASGI_THREADS"] or not app._inline_asgi():
+            if body is None:
+                return  # the client left before the body arrived
+            _attach_body(environ, body)
+        if config["ASGI_THREADS"] or app._has_teardown or not (app._plain or app._inline_asgi()):
             await _in_thread(app, environ, send, receive)
             return
         request = app.request_class(environ)
@@ -156,13 +163,13 @@ def asgi_application(app: App) -> Callable[[Scope, Receive, Send], Coroutine[Any
                     except Exception as e:
                         rv = app.handle_user_exception(e, request)
                 kind = type(rv)
-                if kind is str or (kind is dict and app._json_stock and not app.config["DEBUG"]):
+                if kind is str or (kind is dict and app._json_stock and not config["DEBUG"]):
                     if kind is str:
-                        data, content_type = rv.encode("utf-8"), b"text/html; charset=utf-8"
+                        data, content_type = rv.encode("utf-8"), _HTML
                     else:
-                        data, content_type = json_text(rv).encode("ascii"), b"application/json"
+                        data, content_type = json_text(rv).encode("ascii"), _JSON
                     await send({"type": "http.response.start", "status": 200, "headers": [
-                        (b"content-type", content_type), (b"content-length", str(len(data)).encode("ascii"))]})
+                        content_type, (b"content-length", b"%d" % len(data))]})
                     await send({"type": "http.response.body",
                                 "body": b"" if environ["REQUEST_METHOD"] == "HEAD" else data})
                     return
@@ -240,6 +247,34 @@ def _attach_body(environ: dict[str, Any], body: bytes) -> None:
         environ["CONTENT_LENGTH"] = str(len(body))
 
 
+class _NoBody:
+    """``wsgi.input`` of a request that has no body (a GET without Content-Length over HTTP/1.x):
+    reads nothing. One instance serves every such request: it has no state, and closing it does
+    nothing (a BytesIO per request cost as much as the rest of the environ)."""
+
+    __slots__ = ()
+
+    def read(self, size: int | None = -1) -> bytes:
+        return b""
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return b""
+
+    def readlines(self, hint: int = -1) -> list[bytes]:
+        return []
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(())
+
+    def close(self) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return "<no request body>"
+
+
+NO_BODY = _NoBody()
+
 # HTTP versions whose requests say when they have a body (Content-Length or Transfer-Encoding).
 _FRAMED = frozenset({"HTTP/1.1", "HTTP/1.0"})
 _BODILESS = frozenset({"GET", "HEAD"})
@@ -247,35 +282,62 @@ _BODILESS = frozenset({"GET", "HEAD"})
 
 def _environ(scope: Scope) -> dict[str, Any]:
     # The environ without wsgi.input; CONTENT_LENGTH is the header's value, if one was sent.
-    root = scope.get("root_path") or ""
-    path = scope.get("path") or "/"
+    try:
+        return _environ_of(scope)
+    except KeyError:  # a scope without some optional key (or a server leaving out required ones)
+        return _environ_of({**_SCOPE_DEFAULTS, **scope})
+
+
+# What the ASGI spec says a missing key of an HTTP scope means.
+_SCOPE_DEFAULTS: dict[str, Any] = {"http_version": "1.1", "method": "GET", "scheme": "http", "path": "/",
+                                   "root_path": "", "query_string": b"", "headers": (), "client": None,
+                                   "server": None}
+
+
+def _environ_of(scope: Scope) -> dict[str, Any]:
+    # Subscripts, not .get: every server sends these keys (a KeyError goes to _SCOPE_DEFAULTS).
+    server, scheme, version = scope["server"], scope["scheme"], scope["http_version"]
+    last = _last_base
+    if (last[0] is server or last[0] == server) and last[1] == scheme and last[2] == version:
+        base = last[3]  # the same server as the last request (most often the very same objects)
+    else:
+        base = _base(server, scheme, version)
+    if _compiled_environ is not None:
+        environ = _compiled_environ(scope, base, _ENVIRON_KEYS, sys.stderr)
+        if environ is not None:
+            return environ  # the common case, built by the compiled core (the same dict as below)
+    return environ_py(scope, base)
+
+
+def environ_py(scope: Scope, base: dict[str, Any]) -> dict[str, Any]:
+    """The environ of ``scope`` on the shared ``base`` (see _base), in Python: every case."""
+    root = scope["root_path"]
+    path = scope["path"] or "/"
     if root:
         root = root.rstrip("/")
         if path == root or path.startswith(root + "/"):
             path = path[len(root):] or "/"  # servers that put root_path in path too (ASGI spec 2.4+)
         if not root.isascii():
             root = root.encode("utf-8", "surrogateescape").decode("latin-1")
+    else:
+        root = ""
     if not path.isascii():
         path = path.encode("utf-8", "surrogateescape").decode("latin-1")
-    server, scheme, version = scope.get("server"), scope.get("scheme"), scope.get("http_version")
-    last = _last_base
-    if last[0] is server and last[1] is scheme and last[2] is version:
-        base = last[3]  # the same connection (servers reuse its address tuple) or the same server
-    else:
-        base = _base(server, scheme, version)
     environ = base.copy()
-    environ["REQUEST_METHOD"] = scope.get("method") or "GET"
+    environ["REQUEST_METHOD"] = scope["method"] or "GET"
     environ["SCRIPT_NAME"] = root
     environ["PATH_INFO"] = path
-    query = scope.get("query_string")
+    query = scope["query_string"]
     environ["QUERY_STRING"] = query.decode("latin-1") if query else ""
     environ["wsgi.errors"] = sys.stderr
     environ["asgi.scope"] = scope
-    client = scope.get("client")
+    client = scope["client"]
     if client:
-        environ["REMOTE_ADDR"], environ["REMOTE_PORT"] = str(client[0]), str(client[1])
+        host, port = client[0], client[1]
+        environ["REMOTE_ADDR"] = host if type(host) is str else str(host)
+        environ["REMOTE_PORT"] = str(port)
     keys = _ENVIRON_KEYS
-    for raw_name, raw_value in scope.get("headers") or ():
+    for raw_name, raw_value in scope["headers"] or ():
         key = keys.get(raw_name)
         if key is None:
             key = _environ_key(raw_name)
@@ -286,6 +348,17 @@ def _environ(scope: Scope) -> dict[str, Any]:
             value = f"{environ[key]}{'; ' if key == 'HTTP_COOKIE' else ','}{value}"
         environ[key] = value
     return environ
+
+
+def _compiled() -> Any:
+    from .routing.compiler import compiled_core
+
+    core = compiled_core()
+    return None if core is None else core.asgi_environ
+
+
+# The compiled environ builder (routing/_speedups.c), or None (the pure build: environ_py only).
+_compiled_environ: Callable[..., dict[str, Any] | None] | None = _compiled()
 
 
 # What every request of one server, scheme and HTTP version shares, keyed by those three; and the

@@ -5,6 +5,7 @@ chunk with disconnects honoured, lifespan hooks once, inline and thread modes.""
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from typing import Any
 
@@ -243,6 +244,13 @@ def test_a_get_without_length_is_not_read_and_a_body_with_one_is() -> None:
     def length() -> Any:
         return {"body": request.get_data(as_text=True), "cl": request.environ.get("CONTENT_LENGTH")}
 
+    @app.get("/raw")
+    def raw() -> Any:
+        stream = request.environ["wsgi.input"]  # as a wrapped WSGI app reads it
+        got = [stream.read(), stream.read(10), stream.readline(), stream.readlines(), list(stream)]
+        stream.close()  # shared by bodiless requests: closing it changes nothing for the next one
+        return {"got": repr(got)}
+
     def scope(method: str, headers: list[tuple[bytes, bytes]], version: str = "1.1") -> dict[str, Any]:
         return {"type": "http", "http_version": version, "method": method, "path": "/len", "root_path": "",
                 "query_string": b"", "headers": headers, "server": ("s", 80)}
@@ -250,6 +258,9 @@ def test_a_get_without_length_is_not_read_and_a_body_with_one_is() -> None:
     # HTTP/1.1 GET without Content-Length or Transfer-Encoding: no body (RFC 9112), receive not called
     calls, sent = _counting(app, scope("GET", []), [{"type": "http.request", "body": b"", "more_body": False}])
     assert calls == [0] and b'"body":""' in sent[1]["body"] and b'"cl":null' in sent[1]["body"]
+    for _ in range(2):
+        calls, sent = _counting(app, {**scope("GET", []), "path": "/raw"}, [])
+        assert calls == [0] and json.loads(sent[1]["body"]) == {"got": "[b'', b'', b'', [], []]"}
     # with a length, or chunked, or over HTTP/2, or another method: read
     for method, headers, version in [("GET", [(b"content-length", b"3")], "1.1"),
                                      ("GET", [(b"transfer-encoding", b"chunked")], "1.1"),

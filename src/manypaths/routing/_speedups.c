@@ -664,11 +664,128 @@ static PyTypeObject FastMatchType = {
     .tp_getset = fast_getset,
 };
 
+/* -- the ASGI environ (manypaths.aio._environ_of's common case) ------------------------------- */
+
+static PyObject *K_ROOT_PATH, *K_PATH, *K_METHOD, *K_QUERY, *K_CLIENT, *K_HEADERS;
+static PyObject *E_METHOD, *E_SCRIPT, *E_PATH, *E_QUERY, *E_ERRORS, *E_SCOPE, *E_ADDR, *E_PORT, *E_CTYPE;
+static PyObject *EMPTY_STR;
+
+/* scope[key] (borrowed), or NULL without an exception when it is missing. */
+static PyObject *
+scope_item(PyObject *scope, PyObject *key)
+{
+    return PyDict_GetItemWithError(scope, key);
+}
+
+/* asgi_environ(scope, base, keys, errors): the WSGI environ of an ASGI HTTP scope, as
+ * aio._environ_py builds it, for the common case: an empty root_path, an ASCII path, a str method,
+ * bytes query string, a (str, int) client or None, header names all known to ``keys`` (bytes ->
+ * environ key, "" for a dropped name) and none repeated. Anything else returns None: the caller
+ * builds it in Python (which also learns new header names for the next time). */
+static PyObject *
+asgi_environ(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4 || !PyDict_CheckExact(args[0]) || !PyDict_CheckExact(args[1]) || !PyDict_CheckExact(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "asgi_environ(scope: dict, base: dict, keys: dict, errors)");
+        return NULL;
+    }
+    PyObject *scope = args[0], *keys = args[2];
+    PyObject *root = scope_item(scope, K_ROOT_PATH), *path = scope_item(scope, K_PATH);
+    PyObject *method = scope_item(scope, K_METHOD), *query = scope_item(scope, K_QUERY);
+    PyObject *client = scope_item(scope, K_CLIENT), *headers = scope_item(scope, K_HEADERS);
+    if (PyErr_Occurred())
+        return NULL;
+    if (root == NULL || path == NULL || method == NULL || query == NULL || client == NULL || headers == NULL)
+        Py_RETURN_NONE;
+    if (!(PyUnicode_CheckExact(root) && PyUnicode_GET_LENGTH(root) == 0)
+        || !(PyUnicode_CheckExact(path) && PyUnicode_IS_ASCII(path) && PyUnicode_GET_LENGTH(path) > 0)
+        || !(PyUnicode_CheckExact(method) && PyUnicode_GET_LENGTH(method) > 0) || !PyBytes_CheckExact(query)
+        || !(PyList_CheckExact(headers) || PyTuple_CheckExact(headers)))
+        Py_RETURN_NONE;
+    PyObject *host = NULL, *port = NULL;
+    if (client != Py_None) {
+        if (!PyTuple_CheckExact(client) || PyTuple_GET_SIZE(client) != 2)
+            Py_RETURN_NONE;
+        host = PyTuple_GET_ITEM(client, 0);
+        port = PyTuple_GET_ITEM(client, 1);
+        if (!PyUnicode_CheckExact(host) || !PyLong_CheckExact(port))
+            Py_RETURN_NONE;
+    }
+    PyObject *environ = PyDict_Copy(args[1]);
+    if (environ == NULL)
+        return NULL;
+    PyObject *query_text = PyBytes_GET_SIZE(query) == 0 ? Py_NewRef(EMPTY_STR)
+        : PyUnicode_DecodeLatin1(PyBytes_AS_STRING(query), PyBytes_GET_SIZE(query), NULL);
+    if (query_text == NULL)
+        goto error;
+    int failed = PyDict_SetItem(environ, E_METHOD, method) || PyDict_SetItem(environ, E_SCRIPT, EMPTY_STR)
+        || PyDict_SetItem(environ, E_PATH, path) || PyDict_SetItem(environ, E_QUERY, query_text)
+        || PyDict_SetItem(environ, E_ERRORS, args[3]) || PyDict_SetItem(environ, E_SCOPE, scope);
+    Py_DECREF(query_text);
+    if (failed)
+        goto error;
+    if (host != NULL) {
+        PyObject *port_text = PyObject_Str(port);
+        if (port_text == NULL)
+            goto error;
+        failed = PyDict_SetItem(environ, E_ADDR, host) || PyDict_SetItem(environ, E_PORT, port_text);
+        Py_DECREF(port_text);
+        if (failed)
+            goto error;
+    }
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(headers);
+    PyObject **items = PySequence_Fast_ITEMS(headers);
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *pair = items[k];
+        if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2)
+            goto fallback;
+        PyObject *name = PyTuple_GET_ITEM(pair, 0), *raw = PyTuple_GET_ITEM(pair, 1);
+        if (!PyBytes_CheckExact(name) || !PyBytes_CheckExact(raw))
+            goto fallback;
+        PyObject *key = PyDict_GetItemWithError(keys, name);
+        if (key == NULL) {
+            if (PyErr_Occurred())
+                goto error;
+            goto fallback;  /* a name not seen yet: Python learns it */
+        }
+        if (!PyUnicode_CheckExact(key))
+            goto fallback;
+        if (PyUnicode_GET_LENGTH(key) == 0)
+            continue;  /* a dropped name (one with "_") */
+        int present = PyDict_Contains(environ, key);
+        if (present < 0)
+            goto error;
+        if (present && PyUnicode_Compare(key, E_CTYPE) != 0)
+            goto fallback;  /* a repeated header: Python joins the values */
+        PyObject *value = PyUnicode_DecodeLatin1(PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), NULL);
+        if (value == NULL)
+            goto error;
+        failed = PyDict_SetItem(environ, key, value);
+        Py_DECREF(value);
+        if (failed)
+            goto error;
+    }
+    return environ;
+fallback:
+    Py_DECREF(environ);
+    Py_RETURN_NONE;
+error:
+    Py_DECREF(environ);
+    return NULL;
+}
+
+static PyMethodDef module_methods[] = {
+    {"asgi_environ", (PyCFunction)(void (*)(void))asgi_environ, METH_FASTCALL,
+     "asgi_environ(scope, base, keys, errors): the WSGI environ of an ASGI HTTP scope (common case), or None."},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "manypaths.routing._speedups",
-    .m_doc = "The compiled hot path of route matching (see manypaths.routing.compiler).",
+    .m_doc = "The compiled hot path of route matching (see manypaths.routing.compiler) and of the ASGI environ.",
     .m_size = -1,
+    .m_methods = module_methods,
 };
 
 PyMODINIT_FUNC
@@ -684,6 +801,27 @@ PyInit__speedups(void)
     KW_RETURN_RULE = PyUnicode_InternFromString("return_rule");
     KW_QUERY_STRING = PyUnicode_InternFromString("query_string");
     GET = PyUnicode_InternFromString("GET");
+    K_ROOT_PATH = PyUnicode_InternFromString("root_path");
+    K_PATH = PyUnicode_InternFromString("path");
+    K_METHOD = PyUnicode_InternFromString("method");
+    K_QUERY = PyUnicode_InternFromString("query_string");
+    K_CLIENT = PyUnicode_InternFromString("client");
+    K_HEADERS = PyUnicode_InternFromString("headers");
+    E_METHOD = PyUnicode_InternFromString("REQUEST_METHOD");
+    E_SCRIPT = PyUnicode_InternFromString("SCRIPT_NAME");
+    E_PATH = PyUnicode_InternFromString("PATH_INFO");
+    E_QUERY = PyUnicode_InternFromString("QUERY_STRING");
+    E_ERRORS = PyUnicode_InternFromString("wsgi.errors");
+    E_SCOPE = PyUnicode_InternFromString("asgi.scope");
+    E_ADDR = PyUnicode_InternFromString("REMOTE_ADDR");
+    E_PORT = PyUnicode_InternFromString("REMOTE_PORT");
+    E_CTYPE = PyUnicode_InternFromString("CONTENT_TYPE");
+    EMPTY_STR = PyUnicode_InternFromString("");
+    if (!K_ROOT_PATH || !K_PATH || !K_METHOD || !K_QUERY || !K_CLIENT || !K_HEADERS || !E_METHOD || !E_SCRIPT
+        || !E_PATH || !E_QUERY || !E_ERRORS || !E_SCOPE || !E_ADDR || !E_PORT || !E_CTYPE || !EMPTY_STR) {
+        Py_DECREF(m);
+        return NULL;
+    }
     if (!BAIL || !KW_METHOD || !KW_RETURN_RULE || !KW_QUERY_STRING || !GET) {
         Py_DECREF(m);
         return NULL;

@@ -1,0 +1,119 @@
+"""The WSGI environ of an ASGI scope: the compiled builder (routing/_speedups.c: asgi_environ) gives
+the same dict as the Python one (aio.environ_py) or hands over (None); every scope, in the end,
+gives the environ the WSGI spec asks for, and a missing optional key its ASGI default."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from manypaths import aio
+from manypaths.routing.compiler import compiled_core
+from tests.builds import needs_compiled
+
+BASE = aio._base(("testserver", 80), "http", "1.1")
+
+
+def _scope(**changes: Any) -> dict[str, Any]:
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+             "path": "/users/7", "raw_path": b"/users/7", "root_path": "", "query_string": b"a=1&b=%C3%A9",
+             "headers": [(b"host", b"example.org"), (b"accept", b"*/*"), (b"content-type", b"text/plain")],
+             "client": ("10.0.0.1", 5123), "server": ("testserver", 80)}
+    scope.update(changes)
+    return scope
+
+
+def _compiled(scope: dict[str, Any]) -> dict[str, Any] | None:
+    core = compiled_core()
+    assert core is not None, "the compiled core is not built (make test builds it)"
+    keys = aio._ENVIRON_KEYS
+    for name, _ in scope.get("headers") or ():  # as the Python builder does first, learn the names
+        if isinstance(name, bytes) and name not in keys:
+            aio._environ_key(name)
+    return core.asgi_environ(scope, BASE, keys, sys.stderr)  # type: ignore[no-any-return]
+
+
+def test_the_environ_of_a_plain_scope() -> None:
+    environ = aio.environ_py(_scope(), BASE)
+    assert {k: v for k, v in environ.items() if k not in ("wsgi.errors", "asgi.scope")} == {
+        **BASE, "REQUEST_METHOD": "GET", "SCRIPT_NAME": "", "PATH_INFO": "/users/7", "QUERY_STRING": "a=1&b=%C3%A9",
+        "REMOTE_ADDR": "10.0.0.1", "REMOTE_PORT": "5123", "HTTP_HOST": "example.org", "HTTP_ACCEPT": "*/*",
+        "CONTENT_TYPE": "text/plain"}
+    assert environ["wsgi.errors"] is sys.stderr
+
+
+@needs_compiled
+def test_the_compiled_builder_gives_the_same_dict_in_the_same_order() -> None:
+    scope = _scope()
+    compiled = _compiled(scope)
+    assert compiled is not None  # the common case is built in C
+    python = aio.environ_py(scope, BASE)
+    assert compiled == python and list(compiled) == list(python)
+    assert compiled["asgi.scope"] is scope and compiled is not BASE and "REQUEST_METHOD" not in BASE
+
+
+@needs_compiled
+def test_the_compiled_builder_hands_over_what_it_does_not_build() -> None:
+    handed_over = [
+        _scope(root_path="/api"),  # a script root: stripped from the path in Python
+        _scope(path="/caf\u00e9"),  # a non-ASCII path: re-encoded in Python
+        _scope(path=""),
+        _scope(method=""),
+        _scope(query_string=None),
+        _scope(client=["10.0.0.1", 5123]),  # a list, not a tuple
+        _scope(headers=[(b"accept", b"a"), (b"accept", b"b")]),  # repeated: joined in Python
+        _scope(headers=[(b"cookie", b"a=1"), (b"cookie", b"b=2")]),
+        _scope(headers=[[b"accept", b"a"]]),
+        _scope(headers=[(b"accept", bytearray(b"a"))]),
+    ]
+    for scope in handed_over:
+        assert _compiled(scope) is None, scope
+    missing = _scope()
+    del missing["client"]
+    assert _compiled(missing) is None
+    assert aio._environ_of(_scope(headers=[(b"accept", b"a"), (b"accept", b"b")]))["HTTP_ACCEPT"] == "a,b"
+    assert aio._environ_of(_scope(root_path="/api", path="/api/users/7"))["PATH_INFO"] == "/users/7"
+
+
+def test_missing_optional_keys_take_their_asgi_defaults() -> None:
+    environ = aio._environ({"type": "http", "path": "/x", "headers": []})
+    assert (environ["REQUEST_METHOD"], environ["SCRIPT_NAME"], environ["QUERY_STRING"], environ["SERVER_PROTOCOL"],
+            environ["wsgi.url_scheme"], environ["SERVER_NAME"]) == ("GET", "", "", "HTTP/1.1", "http", "localhost")
+    assert "REMOTE_ADDR" not in environ
+
+
+header_names = st.sampled_from([b"host", b"accept", b"content-type", b"content-length", b"cookie", b"x-a",
+                                b"x_forwarded_for", b"X-Mixed-Case", b"transfer-encoding"])
+latin1 = st.binary(max_size=12)
+scopes = st.fixed_dictionaries({
+    "path": st.one_of(st.just("/"), st.text(max_size=12).map(lambda t: "/" + t), st.just("")),
+    "root_path": st.sampled_from(["", "/api", "/api/", "/caf\u00e9"]),
+    "method": st.sampled_from(["GET", "POST", "HEAD", "", "get"]),
+    "query_string": st.one_of(latin1, st.none()),
+    "client": st.one_of(st.none(), st.tuples(st.sampled_from(["10.0.0.1", "::1"]), st.integers(0, 65535)),
+                        st.just(["h", 1])),
+    "headers": st.lists(st.tuples(header_names, latin1), max_size=6),
+})
+
+
+@needs_compiled
+@settings(max_examples=300, deadline=None)
+@given(scopes)
+def test_compiled_and_python_builders_agree(changes: dict[str, Any]) -> None:
+    scope = _scope(**changes)
+    compiled = _compiled(scope)
+    if compiled is None:
+        assert _needs_python(scope), scope  # only the uncommon cases are handed over
+    else:
+        python = aio.environ_py(scope, BASE)
+        assert compiled == python and list(compiled) == list(python)
+
+
+def _needs_python(scope: dict[str, Any]) -> bool:
+    keys = [aio._ENVIRON_KEYS[name] for name, _ in scope["headers"]]
+    kept = [k for k in keys if k and k != "CONTENT_TYPE"]
+    return (scope["root_path"] != "" or not scope["path"] or not scope["path"].isascii() or not scope["method"]
+            or scope["query_string"] is None or isinstance(scope["client"], list) or len(set(kept)) != len(kept))
