@@ -122,7 +122,12 @@ def asgi_application(app: App) -> Callable[[Scope, Receive, Send], Coroutine[Any
         if app._startup_hooks and not app._started:
             await app._startup_async()  # a server without lifespan support: before the first request
         try:
-            environ = _environ_of(scope)
+            # The common case straight from the compiled core (same server as the last request);
+            # else the base is picked (and the rarer cases built) in Python.
+            environ = None if _compiled_environ is None else _compiled_environ(scope, _last_base, _ENVIRON_KEYS,
+                                                                               sys.stderr)
+            if environ is None:
+                environ = _environ_of(scope)
         except KeyError:  # a scope without some optional key (see _environ)
             environ = _environ_of({**_SCOPE_DEFAULTS, **scope})
         config = app.config
@@ -303,14 +308,15 @@ def _environ_of(scope: Scope) -> dict[str, Any]:
     else:
         base = _base(server, scheme, version)
     if _compiled_environ is not None:
-        environ = _compiled_environ(scope, base, _ENVIRON_KEYS, sys.stderr)
+        environ = _compiled_environ(scope, _last_base, _ENVIRON_KEYS, sys.stderr)
         if environ is not None:
             return environ  # the common case, built by the compiled core (the same dict as below)
     return environ_py(scope, base)
 
 
 def environ_py(scope: Scope, base: dict[str, Any]) -> dict[str, Any]:
-    """The environ of ``scope`` on the shared ``base`` (see _base), in Python: every case."""
+    """The environ of ``scope`` on the shared ``base`` (see _base), in Python: every case.
+    (The compiled core's asgi_environ builds the same dict for the common case.)"""
     root = scope["root_path"]
     path = scope["path"] or "/"
     if root:

@@ -767,8 +767,9 @@ class App(Scaffold):
         if self._typed and request.endpoint in self._typed:
             rv = _binder_for(self, request.endpoint)(view, request)
         else:
-            rv = view(**(request.view_args or {}))
-        if type(rv) is _COROUTINE and not _in_event_loop():
+            args = request.view_args
+            rv = view(**args) if args else view()
+        if type(rv) is _COROUTINE and (_running_loop is None or _running_loop() is None) and not _in_event_loop():
             return self._sync(rv)  # an async view under WSGI; under ASGI the caller awaits it
         return rv
 

@@ -15,6 +15,7 @@ from manypaths.routing.compiler import compiled_core
 from tests.builds import needs_compiled
 
 BASE = aio._base(("testserver", 80), "http", "1.1")
+LAST = (("testserver", 80), "http", "1.1", BASE)  # the shared part, with what it was made for
 
 
 def _scope(**changes: Any) -> dict[str, Any]:
@@ -33,7 +34,7 @@ def _compiled(scope: dict[str, Any]) -> dict[str, Any] | None:
     for name, _ in scope.get("headers") or ():  # as the Python builder does first, learn the names
         if isinstance(name, bytes) and name not in keys:
             aio._environ_key(name)
-    return core.asgi_environ(scope, BASE, keys, sys.stderr)  # type: ignore[no-any-return]
+    return core.asgi_environ(scope, LAST, keys, sys.stderr)  # type: ignore[no-any-return]
 
 
 def test_the_environ_of_a_plain_scope() -> None:
@@ -71,9 +72,14 @@ def test_the_compiled_builder_hands_over_what_it_does_not_build() -> None:
     ]
     for scope in handed_over:
         assert _compiled(scope) is None, scope
-    missing = _scope()
-    del missing["client"]
-    assert _compiled(missing) is None
+    for key in ("client", "server", "scheme", "http_version", "headers"):
+        missing = _scope()
+        del missing[key]
+        assert _compiled(missing) is None, key
+    for other in (_scope(server=("other", 80)), _scope(scheme="https"), _scope(http_version="2")):
+        assert _compiled(other) is None  # another server: the caller picks its base
+    assert _compiled(_scope(server=["testserver", 80])) is None
+    assert _compiled(_scope(server=("testserver", 80))) is not None  # an equal tuple: the same server
     assert aio._environ_of(_scope(headers=[(b"accept", b"a"), (b"accept", b"b")]))["HTTP_ACCEPT"] == "a,b"
     assert aio._environ_of(_scope(root_path="/api", path="/api/users/7"))["PATH_INFO"] == "/users/7"
 

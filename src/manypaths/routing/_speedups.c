@@ -666,7 +666,7 @@ static PyTypeObject FastMatchType = {
 
 /* -- the ASGI environ (manypaths.aio._environ_of's common case) ------------------------------- */
 
-static PyObject *K_ROOT_PATH, *K_PATH, *K_METHOD, *K_QUERY, *K_CLIENT, *K_HEADERS;
+static PyObject *K_ROOT_PATH, *K_PATH, *K_METHOD, *K_QUERY, *K_CLIENT, *K_HEADERS, *K_SERVER, *K_SCHEME, *K_VERSION;
 static PyObject *E_METHOD, *E_SCRIPT, *E_PATH, *E_QUERY, *E_ERRORS, *E_SCOPE, *E_ADDR, *E_PORT, *E_CTYPE;
 static PyObject *EMPTY_STR;
 
@@ -677,19 +677,41 @@ scope_item(PyObject *scope, PyObject *key)
     return PyDict_GetItemWithError(scope, key);
 }
 
-/* asgi_environ(scope, base, keys, errors): the WSGI environ of an ASGI HTTP scope, as
- * aio._environ_py builds it, for the common case: an empty root_path, an ASCII path, a str method,
+/* Whether ``a`` and ``b`` are the same object or equal (-1: an error). */
+static int
+same(PyObject *a, PyObject *b)
+{
+    return a == b ? 1 : PyObject_RichCompareBool(a, b, Py_EQ);
+}
+
+/* asgi_environ(scope, last, keys, errors): the WSGI environ of an ASGI HTTP scope, as
+ * aio.environ_py builds it on the shared part ``last`` = (server, scheme, http_version, base) holds
+ * for the scope's server, scheme and version (None when they differ: the caller picks the base),
+ * for the common case: an empty root_path, an ASCII path, a str method,
  * bytes query string, a (str, int) client or None, header names all known to ``keys`` (bytes ->
  * environ key, "" for a dropped name) and none repeated. Anything else returns None: the caller
  * builds it in Python (which also learns new header names for the next time). */
 static PyObject *
 asgi_environ(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 4 || !PyDict_CheckExact(args[0]) || !PyDict_CheckExact(args[1]) || !PyDict_CheckExact(args[2])) {
-        PyErr_SetString(PyExc_TypeError, "asgi_environ(scope: dict, base: dict, keys: dict, errors)");
+    if (nargs != 4 || !PyDict_CheckExact(args[0]) || !PyTuple_CheckExact(args[1]) || PyTuple_GET_SIZE(args[1]) != 4
+        || !PyDict_CheckExact(PyTuple_GET_ITEM(args[1], 3)) || !PyDict_CheckExact(args[2])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "asgi_environ(scope: dict, last: (server, scheme, version, base: dict), keys: dict, errors)");
         return NULL;
     }
-    PyObject *scope = args[0], *keys = args[2];
+    PyObject *scope = args[0], *last = args[1], *keys = args[2];
+    PyObject *server = scope_item(scope, K_SERVER), *scheme = scope_item(scope, K_SCHEME);
+    PyObject *version = scope_item(scope, K_VERSION);
+    if (server == NULL || scheme == NULL || version == NULL)
+        return PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
+    int fits = same(server, PyTuple_GET_ITEM(last, 0));
+    if (fits > 0)
+        fits = same(scheme, PyTuple_GET_ITEM(last, 1));
+    if (fits > 0)
+        fits = same(version, PyTuple_GET_ITEM(last, 2));
+    if (fits <= 0)
+        return fits < 0 ? NULL : Py_NewRef(Py_None);
     PyObject *root = scope_item(scope, K_ROOT_PATH), *path = scope_item(scope, K_PATH);
     PyObject *method = scope_item(scope, K_METHOD), *query = scope_item(scope, K_QUERY);
     PyObject *client = scope_item(scope, K_CLIENT), *headers = scope_item(scope, K_HEADERS);
@@ -711,7 +733,7 @@ asgi_environ(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         if (!PyUnicode_CheckExact(host) || !PyLong_CheckExact(port))
             Py_RETURN_NONE;
     }
-    PyObject *environ = PyDict_Copy(args[1]);
+    PyObject *environ = PyDict_Copy(PyTuple_GET_ITEM(last, 3));
     if (environ == NULL)
         return NULL;
     PyObject *query_text = PyBytes_GET_SIZE(query) == 0 ? Py_NewRef(EMPTY_STR)
@@ -776,7 +798,7 @@ error:
 
 static PyMethodDef module_methods[] = {
     {"asgi_environ", (PyCFunction)(void (*)(void))asgi_environ, METH_FASTCALL,
-     "asgi_environ(scope, base, keys, errors): the WSGI environ of an ASGI HTTP scope (common case), or None."},
+     "asgi_environ(scope, last, keys, errors): the WSGI environ of an ASGI HTTP scope (common case), or None."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -807,6 +829,9 @@ PyInit__speedups(void)
     K_QUERY = PyUnicode_InternFromString("query_string");
     K_CLIENT = PyUnicode_InternFromString("client");
     K_HEADERS = PyUnicode_InternFromString("headers");
+    K_SERVER = PyUnicode_InternFromString("server");
+    K_SCHEME = PyUnicode_InternFromString("scheme");
+    K_VERSION = PyUnicode_InternFromString("http_version");
     E_METHOD = PyUnicode_InternFromString("REQUEST_METHOD");
     E_SCRIPT = PyUnicode_InternFromString("SCRIPT_NAME");
     E_PATH = PyUnicode_InternFromString("PATH_INFO");
@@ -817,7 +842,7 @@ PyInit__speedups(void)
     E_PORT = PyUnicode_InternFromString("REMOTE_PORT");
     E_CTYPE = PyUnicode_InternFromString("CONTENT_TYPE");
     EMPTY_STR = PyUnicode_InternFromString("");
-    if (!K_ROOT_PATH || !K_PATH || !K_METHOD || !K_QUERY || !K_CLIENT || !K_HEADERS || !E_METHOD || !E_SCRIPT
+    if (!K_ROOT_PATH || !K_PATH || !K_METHOD || !K_QUERY || !K_CLIENT || !K_HEADERS || !K_SERVER || !K_SCHEME || !K_VERSION || !E_METHOD || !E_SCRIPT
         || !E_PATH || !E_QUERY || !E_ERRORS || !E_SCOPE || !E_ADDR || !E_PORT || !E_CTYPE || !EMPTY_STR) {
         Py_DECREF(m);
         return NULL;
