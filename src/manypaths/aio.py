@@ -669,9 +669,13 @@ def environ_scope(environ: dict[str, Any], state: dict[str, Any] | None = None) 
     root = str(environ.get("SCRIPT_NAME") or "").encode("latin-1").decode("utf-8", "replace")
     path = str(environ.get("PATH_INFO") or "").encode("latin-1").decode("utf-8", "replace")
     headers: list[tuple[bytes, bytes]] = []
+    names = _HEADER_NAMES
     for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            headers.append((key[5:].replace("_", "-").lower().encode("latin-1"), str(value).encode("latin-1")))
+        name = names.get(key)
+        if name is None:
+            name = _header_name(key)
+        if name:
+            headers.append((name, value.encode("latin-1") if type(value) is str else str(value).encode("latin-1")))
     for key, name in (("CONTENT_TYPE", b"content-type"), ("CONTENT_LENGTH", b"content-length")):
         if environ.get(key):
             headers.append((name, str(environ[key]).encode("latin-1")))
@@ -694,6 +698,17 @@ def environ_scope(environ: dict[str, Any], state: dict[str, Any] | None = None) 
     if state is not None:
         scope["state"] = dict(state)
     return scope
+
+
+# environ key -> the ASGI header name (b"" for a key that is not an HTTP_ header), bounded.
+_HEADER_NAMES: dict[str, bytes] = {}
+
+
+def _header_name(key: str) -> bytes:
+    name = key[5:].replace("_", "-").lower().encode("latin-1") if key.startswith("HTTP_") else b""
+    if len(_HEADER_NAMES) < 1024:
+        _HEADER_NAMES[key] = name
+    return name
 
 
 def _reason(status: int) -> str:

@@ -238,15 +238,15 @@ def _environ(kind: str, event: dict[str, Any], context: Any, base: str) -> dict[
         "serverless.event": event,
         "serverless.context": context,
     }
+    keys = _CGI_KEYS
     for name, value in headers:
         value = _to_wsgi(value)  # PEP 3333: header values are latin-1 code points of the bytes
-        key = name.upper().replace("-", "_")
+        key = keys.get(name) or _cgi_key(name)
         if key == "CONTENT_TYPE":
             environ["CONTENT_TYPE"] = value
-        elif key == "CONTENT_LENGTH":
+        elif key == "CONTENT_LENGTH" or key == "-":
             continue  # the decoded body's length counts, not the client's header
         else:
-            key = "HTTP_" + key
             if key in environ:
                 sep = "; " if key == "HTTP_COOKIE" else ", "
                 environ[key] = environ[key] + sep + value
@@ -270,15 +270,37 @@ def _listed(value: Any) -> list[str]:
 
 def _header_pairs(multi: Any, single: Any) -> list[tuple[str, str]]:
     pairs: list[tuple[str, str]] = []
-    if isinstance(multi, dict) and multi:
-        for name, values in multi.items():
-            pairs.extend((str(name), v) for v in _listed(values))
-    elif isinstance(single, dict):
-        for name, value in single.items():
-            pairs.extend((str(name), v) for v in _listed(value))
-    # Names that cannot be CGI variables (empty, or with characters outside a token) are dropped,
-    # as WSGI servers drop them.
-    return [(n, v) for n, v in pairs if n and _TOKEN.issuperset(n)]
+    source = multi if isinstance(multi, dict) and multi else single if isinstance(single, dict) else None
+    if source:
+        keys = _CGI_KEYS
+        for name, values in source.items():
+            name = name if type(name) is str else str(name)
+            # Names that cannot be CGI variables (empty, or with characters outside a token) are
+            # dropped, as WSGI servers drop them.
+            if (keys.get(name) or _cgi_key(name)) == "-":
+                continue
+            if type(values) is str:
+                pairs.append((name, values))
+            else:
+                pairs.extend([(name, v) for v in _listed(values)])
+    return pairs
+
+
+# Header name as the event spells it -> its CGI variable ("HTTP_X_A", "CONTENT_TYPE"), or "-" for a
+# name that cannot be one. Names are few; a client inventing names cannot grow this past its bound.
+_CGI_KEYS: dict[str, str] = {}
+
+
+def _cgi_key(name: str) -> str:
+    if not name or not _TOKEN.issuperset(name):
+        key = "-"
+    else:
+        key = name.upper().replace("-", "_")
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            key = "HTTP_" + key
+    if len(_CGI_KEYS) < 1024:
+        _CGI_KEYS[name] = key
+    return key
 
 
 _TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -310,7 +332,8 @@ def _is_execute_api(domain: Any) -> bool:
 
 
 def _to_wsgi(text: str) -> str:
-    return text.encode("utf-8").decode("latin-1")
+    # ASCII text is its own latin-1 transcoding (the common case: no copy).
+    return text if text.isascii() else text.encode("utf-8").decode("latin-1")
 
 
 def _body(event: dict[str, Any], kind: str) -> bytes:
