@@ -67,8 +67,39 @@ typedef struct {
     int unsure;          /* a miss must be decided by the fallback */
     PyObject *hit;       /* the entry that answered (borrowed), if its values are plain or inline-converted */
     PyObject *allowed;   /* a set, or NULL: methods of rules matching the path for other methods */
-    PyObject *values[MAX_VALUES];
+    PyObject *path;
+    /* The values walked so far, as offsets in the path: strings are made only for an answer. */
+    Py_ssize_t starts[MAX_VALUES], ends[MAX_VALUES];
 } Walk;
+
+/* Value ``k`` of the walk as a new string. */
+static PyObject *
+value_text(Walk *w, Py_ssize_t k)
+{
+    return PyUnicode_Substring(w->path, w->starts[k], w->ends[k]);
+}
+
+/* Value ``k`` as int() makes it: parsed from its ASCII digits when they fit a long long. */
+static PyObject *
+value_int(Walk *w, Py_ssize_t k)
+{
+    Py_ssize_t size = w->ends[k] - w->starts[k];
+    const char *digits = (const char *)PyUnicode_1BYTE_DATA(w->path) + w->starts[k];
+    if (size > 0 && size <= 18) {
+        long long number = 0;
+        Py_ssize_t i = 0;
+        for (; i < size && digits[i] >= '0' && digits[i] <= '9'; i++)
+            number = number * 10 + (digits[i] - '0');
+        if (i == size)
+            return PyLong_FromLongLong(number);
+    }
+    PyObject *text = value_text(w, k);
+    if (text == NULL)
+        return NULL;
+    PyObject *number = PyLong_FromUnicodeObject(text, 10);
+    Py_DECREF(text);
+    return number;
+}
 
 /* The answer of ``entry`` for the values: a new (rule or endpoint, args) tuple, Py_None
  * (borrowed: a converter rejects a value), BAIL (borrowed), or NULL with an exception set. */
@@ -85,8 +116,14 @@ accept(PyObject *entry, Walk *w, Py_ssize_t nvalues)
         PyObject *tuple = PyTuple_New(nvalues);
         if (tuple == NULL)
             return NULL;
-        for (Py_ssize_t k = 0; k < nvalues; k++)
-            PyTuple_SET_ITEM(tuple, k, Py_NewRef(w->values[k]));
+        for (Py_ssize_t k = 0; k < nvalues; k++) {
+            PyObject *value = value_text(w, k);
+            if (value == NULL) {
+                Py_DECREF(tuple);
+                return NULL;
+            }
+            PyTuple_SET_ITEM(tuple, k, value);
+        }
         args = PyObject_CallOneArg(arg, tuple);
         Py_DECREF(tuple);
         if (args == NULL)
@@ -102,15 +139,16 @@ accept(PyObject *entry, Walk *w, Py_ssize_t nvalues)
         if (args == NULL)
             return NULL;
         for (Py_ssize_t k = 0; k < nvalues; k++) {
-            PyObject *value = w->values[k];
             long code = mode == 1 ? PyLong_AsLong(PyTuple_GET_ITEM(arg, k)) : 0;
             PyObject *converted;
             if (code == 1)
-                converted = PyLong_FromUnicodeObject(value, 10);
-            else if (code == 2)
-                converted = PyFloat_FromString(value);
-            else
-                converted = Py_NewRef(value);
+                converted = value_int(w, k);
+            else if (code == 2) {
+                PyObject *text = value_text(w, k);
+                converted = text == NULL ? NULL : PyFloat_FromString(text);
+                Py_XDECREF(text);
+            } else
+                converted = value_text(w, k);
             if (converted == NULL) {
                 Py_DECREF(args);
                 if (PyErr_ExceptionMatches(PyExc_ValueError)) {
@@ -193,9 +231,9 @@ path_end(PyObject *node, Walk *w, Py_ssize_t nvalues)
 }
 
 /* The walk of an ASCII path, by offsets: the segment being matched is s[pos:end]; pos == len + 1
- * means every segment is consumed. Values are new strings held in w->values until the answer is
- * made (each is released when its branch returns). A new reference to the answer, or BAIL /
- * Py_None (borrowed), or NULL with an exception set. */
+ * means every segment is consumed. Values are kept as offsets (w->starts, w->ends) until a rule
+ * takes them: a branch that fails, or a miss, makes no string. A new reference to the answer, or
+ * BAIL / Py_None (borrowed), or NULL with an exception set. */
 static PyObject *
 walk_ascii(PyObject *node, PyObject *path, const char *s, Py_ssize_t len, Py_ssize_t pos, Walk *w,
            Py_ssize_t nvalues, int depth)
@@ -252,13 +290,10 @@ walk_ascii(PyObject *node, PyObject *path, const char *s, Py_ssize_t len, Py_ssi
             return BAIL;
         if (nvalues >= MAX_VALUES)
             return BAIL;
-        PyObject *value = PyUnicode_Substring(path, pos, end);
-        if (value == NULL)
-            return NULL;
-        w->values[nvalues] = value;
+        w->starts[nvalues] = pos;
+        w->ends[nvalues] = end;
         PyObject *found = walk_ascii(PyTuple_GET_ITEM(transition, 1), path, s, len, end + 1, w, nvalues + 1,
                                      depth + 1);
-        Py_DECREF(value);
         if (found != Py_None)
             return found;
     }
@@ -491,9 +526,12 @@ fast_match(FastMatch *m, PyObject *path, PyObject *method, int return_rule)
     if (table != NULL) {
         PyObject *answer = PyDict_GetItemWithError(table, path);
         if (answer != NULL) {
-            if (Py_IS_TYPE(answer, &AnswerType))
-                return answer_of((Answer *)answer, return_rule);
-            return raise_miss(m, path, method, answer);
+            /* held while used: an allocation may run a collection, and a finalizer this match */
+            Py_INCREF(answer);
+            PyObject *found = Py_IS_TYPE(answer, &AnswerType) ? answer_of((Answer *)answer, return_rule)
+                                                              : raise_miss(m, path, method, answer);
+            Py_DECREF(answer);
+            return found;
         }
     }
     if (PyErr_Occurred())
@@ -501,8 +539,12 @@ fast_match(FastMatch *m, PyObject *path, PyObject *method, int return_rule)
     PyObject *by_method = PyDict_GetItemWithError(m->statics, path);
     if (by_method != NULL) {
         PyObject *hit = PyDict_GetItemWithError(by_method, method);
-        if (hit != NULL)
-            return static_hit(m, path, method, hit, return_rule);
+        if (hit != NULL) {
+            Py_INCREF(hit);
+            PyObject *found = static_hit(m, path, method, hit, return_rule);
+            Py_DECREF(hit);
+            return found;
+        }
     }
     if (PyErr_Occurred())
         return NULL;
@@ -511,7 +553,7 @@ fast_match(FastMatch *m, PyObject *path, PyObject *method, int return_rule)
         return known < 0 ? NULL : BAIL;
     if (!PyUnicode_IS_ASCII(path))
         return BAIL;  /* rare: the pure matcher walks it */
-    Walk w = {method, return_rule, 0, NULL, NULL};
+    Walk w = {method, return_rule, 0, NULL, NULL, path};
     const char *s = (const char *)PyUnicode_1BYTE_DATA(path);
     Py_ssize_t len = PyUnicode_GET_LENGTH(path);
     PyObject *found = BAIL;
@@ -684,6 +726,36 @@ same(PyObject *a, PyObject *b)
     return a == b ? 1 : PyObject_RichCompareBool(a, b, Py_EQ);
 }
 
+/* One (name, value) header into the environ: 1 done (or dropped), 0 the caller must hand over
+ * (not bytes, a name not seen yet, a repeated header: Python joins the values), -1 an error. */
+static int
+add_header(PyObject *environ, PyObject *keys, PyObject *pair)
+{
+    if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2)
+        return 0;
+    PyObject *name = PyTuple_GET_ITEM(pair, 0), *raw = PyTuple_GET_ITEM(pair, 1);
+    if (!PyBytes_CheckExact(name) || !PyBytes_CheckExact(raw))
+        return 0;
+    PyObject *key = PyDict_GetItemWithError(keys, name);
+    if (key == NULL)
+        return PyErr_Occurred() ? -1 : 0;  /* a name not seen yet: Python learns it */
+    if (!PyUnicode_CheckExact(key))
+        return 0;
+    if (PyUnicode_GET_LENGTH(key) == 0)
+        return 1;  /* a dropped name (one with "_") */
+    int present = PyDict_Contains(environ, key);
+    if (present < 0)
+        return -1;
+    if (present && PyUnicode_Compare(key, E_CTYPE) != 0)
+        return 0;
+    PyObject *value = PyUnicode_DecodeLatin1(PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), NULL);
+    if (value == NULL)
+        return -1;
+    int failed = PyDict_SetItem(environ, key, value);
+    Py_DECREF(value);
+    return failed ? -1 : 1;
+}
+
 /* asgi_environ(scope, last, keys, errors): the WSGI environ of an ASGI HTTP scope, as
  * aio.environ_py builds it on the shared part ``last`` = (server, scheme, http_version, base) holds
  * for the scope's server, scheme and version (None when they differ: the caller picks the base),
@@ -705,6 +777,9 @@ asgi_environ(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     PyObject *version = scope_item(scope, K_VERSION);
     if (server == NULL || scheme == NULL || version == NULL)
         return PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
+    if (!(server == Py_None || PyTuple_CheckExact(server)) || !PyUnicode_CheckExact(scheme)
+        || !PyUnicode_CheckExact(version))
+        Py_RETURN_NONE;
     int fits = same(server, PyTuple_GET_ITEM(last, 0));
     if (fits > 0)
         fits = same(scheme, PyTuple_GET_ITEM(last, 1));
@@ -755,37 +830,17 @@ asgi_environ(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         if (failed)
             goto error;
     }
-    Py_ssize_t count = PySequence_Fast_GET_SIZE(headers);
-    PyObject **items = PySequence_Fast_ITEMS(headers);
-    for (Py_ssize_t k = 0; k < count; k++) {
-        PyObject *pair = items[k];
-        if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2)
-            goto fallback;
-        PyObject *name = PyTuple_GET_ITEM(pair, 0), *raw = PyTuple_GET_ITEM(pair, 1);
-        if (!PyBytes_CheckExact(name) || !PyBytes_CheckExact(raw))
-            goto fallback;
-        PyObject *key = PyDict_GetItemWithError(keys, name);
-        if (key == NULL) {
-            if (PyErr_Occurred())
+    /* The size is read again at each step, and each pair held while used (an allocation may run
+     * a collection, and a finalizer could change a list). */
+    for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(headers); k++) {
+        PyObject *pair = Py_NewRef(PySequence_Fast_GET_ITEM(headers, k));
+        int added = add_header(environ, keys, pair);
+        Py_DECREF(pair);
+        if (added <= 0) {
+            if (added < 0)
                 goto error;
-            goto fallback;  /* a name not seen yet: Python learns it */
-        }
-        if (!PyUnicode_CheckExact(key))
             goto fallback;
-        if (PyUnicode_GET_LENGTH(key) == 0)
-            continue;  /* a dropped name (one with "_") */
-        int present = PyDict_Contains(environ, key);
-        if (present < 0)
-            goto error;
-        if (present && PyUnicode_Compare(key, E_CTYPE) != 0)
-            goto fallback;  /* a repeated header: Python joins the values */
-        PyObject *value = PyUnicode_DecodeLatin1(PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), NULL);
-        if (value == NULL)
-            goto error;
-        failed = PyDict_SetItem(environ, key, value);
-        Py_DECREF(value);
-        if (failed)
-            goto error;
+        }
     }
     return environ;
 fallback:
