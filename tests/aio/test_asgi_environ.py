@@ -80,8 +80,8 @@ def test_the_compiled_builder_hands_over_what_it_does_not_build() -> None:
         assert _compiled(other) is None  # another server: the caller picks its base
     assert _compiled(_scope(server=["testserver", 80])) is None
     assert _compiled(_scope(server=("testserver", 80))) is not None  # an equal tuple: the same server
-    assert aio._environ_of(_scope(headers=[(b"accept", b"a"), (b"accept", b"b")]))["HTTP_ACCEPT"] == "a,b"
-    assert aio._environ_of(_scope(root_path="/api", path="/api/users/7"))["PATH_INFO"] == "/users/7"
+    assert aio._environ(_scope(headers=[(b"accept", b"a"), (b"accept", b"b")]))["HTTP_ACCEPT"] == "a,b"
+    assert aio._environ(_scope(root_path="/api", path="/api/users/7"))["PATH_INFO"] == "/users/7"
 
 
 def test_missing_optional_keys_take_their_asgi_defaults() -> None:
