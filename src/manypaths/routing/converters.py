@@ -63,7 +63,11 @@ class BaseConverter:
 
     @property
     def inline(self) -> str | None:
-        """A builtin whose call equals ``to_python`` on any text the regex matches ("" for none), or None."""
+        """A builtin whose call equals ``to_python`` on any text the regex matches ("" for none), or None.
+
+        A converter class may set ``inline_safe = True`` in its own body to promise that its
+        ``to_python`` equals its base's inline form; without it, an override is always called.
+        """
         return "" if type(self).to_python is BaseConverter.to_python else None
 
     def to_url(self, value: Any) -> str:
@@ -160,6 +164,12 @@ class NumberConverter(BaseConverter):
 
     @property
     def inline(self) -> str | None:
+        # Only the exact built-in classes (or a subclass that declares ``inline_safe = True`` in its
+        # own body) are inlined: a subclass that overrides ``to_python``, ``regex`` or
+        # ``num_convert`` must be called, or its checks would be skipped once the map is compiled.
+        cls = type(self)
+        if cls not in (IntegerConverter, FloatConverter) and not cls.__dict__.get("inline_safe", False):
+            return None
         # Unconstrained, the regex (digits, a dot) guarantees int()/float() succeed.
         if self.fixed_digits or self.min is not None or self.max is not None:
             return None
