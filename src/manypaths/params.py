@@ -1,15 +1,16 @@
-"""Where a typed view's parameter comes from, when its type alone does not say.
+"""Where a typed view's parameter comes from: request values reach only parameters marked here.
 
-A view parameter that is not a URL variable is read from the request and validated against its
-annotation (see ``manypaths.validation``): a structured type (dataclass, ``TypedDict``,
-``msgspec.Struct``, pydantic model, ``dict``) is the JSON body, anything else a query parameter.
-Say otherwise with ``typing.Annotated``::
+A view parameter is read from the request and validated against its annotation (see
+``manypaths.validation``) only when it is marked with one of these in ``typing.Annotated``, or is a
+model type (dataclass, ``TypedDict``, ``msgspec.Struct``, pydantic model), which is the JSON body.
+Any other parameter is Flask's: a URL variable, a rule default or its Python default — a query
+value never reaches a parameter the developer did not mark::
 
-    def search(q: str,                                          # ?q=...
+    def search(q: Annotated[str, Query()],                       # ?q=... (required)
                limit: Annotated[int, Query(ge=1, le=100)] = 10,  # ?limit=... (1 to 100)
-               x_api_key: Annotated[str, Header()],           # the X-Api-Key header
+               x_api_key: Annotated[str, Header()],              # the X-Api-Key header
                session: Annotated[str | None, Cookie()] = None,
-               tags: list[str] = []) -> list[Result]:           # ?tags=a&tags=b
+               tags: Annotated[list[str], Query()] = []) -> list[Result]:  # ?tags=a&tags=b
 
 These markers are plain objects: importing them costs nothing at cold start.
 """

@@ -1,11 +1,14 @@
 """Typed views: request values read and validated from the view's annotations, the return value
 checked and sent as JSON.
 
-A view is *typed* when it declares a parameter that no rule of its endpoint fills (a query
-parameter, a header, a cookie, the JSON body), or when its return annotation names a structured
-type (a dataclass, ``TypedDict``, ``msgspec.Struct``, pydantic model, or a list/dict of them).
-Other views are called exactly as Flask calls them. This module, msgspec and pydantic are
-imported when the first typed request arrives (or the OpenAPI document is built), never at cold start.
+A parameter is filled from the request only when the developer marked it: ``Query``, ``Header``,
+``Cookie``, ``Body`` or ``Path`` in ``typing.Annotated``, or a model type (a dataclass,
+``TypedDict``, ``msgspec.Struct``, pydantic model, or a list of them) read from the JSON body — the
+latter not behind a decorator, which may supply the argument itself. Every other parameter is
+Flask's: a URL variable, a rule default, or its Python default; no query value ever reaches it.
+A view is *typed* when it has a marked parameter or its return annotation names a model; other
+views are called exactly as Flask calls them. This module, msgspec and pydantic are imported
+when the first typed request arrives (or the OpenAPI document is built), never at cold start.
 
 Validation is done by msgspec (dataclasses, ``TypedDict``, Structs, builtins), or by pydantic
 when the annotation involves a pydantic model. A request that fails answers 422 with RFC 9457
@@ -26,6 +29,7 @@ except ModuleNotFoundError as e:  # pragma: no cover - depends on the installati
     raise ModuleNotFoundError("typed views and the OpenAPI document need msgspec: pip install 'manypaths[validation]'"
                               f" ({e})", name=e.name) from e
 
+from .app import view_target
 from .http.exceptions import HTTPError, RequestValidationError, ResponseValidationError, UnsupportedMediaType
 from .http.response import Response
 from .params import Param
@@ -84,16 +88,14 @@ def _involves_pydantic(tp: Any) -> bool:
     return is_pydantic_model(tp) or any(_involves_pydantic(arg) for arg in typing.get_args(tp))
 
 
-def is_structured(tp: Any) -> bool:
-    """Read from the JSON body rather than the query string: a model, a mapping, or a list of models."""
+def is_model_type(tp: Any) -> bool:
+    """A model, or a list/optional/union of models: what an unmarked parameter reads from the JSON body."""
     tp = _optional_inner(_unwrap(tp)[0])
-    origin = typing.get_origin(tp)
-    if tp is dict or origin is dict or is_model(tp):
+    if is_model(tp):
         return True
-    if origin in _SEQUENCES:
-        return any(is_structured(arg) for arg in typing.get_args(tp) if arg is not Ellipsis)
-    if origin in (Union, types.UnionType):
-        return any(is_structured(arg) for arg in typing.get_args(tp))
+    origin = typing.get_origin(tp)
+    if origin in _SEQUENCES or origin in (Union, types.UnionType):
+        return any(is_model_type(arg) for arg in typing.get_args(tp) if arg is not Ellipsis)
     return False
 
 
@@ -218,9 +220,8 @@ class Binder:
     def __init__(self, app: App, endpoint: str, func: Callable[..., Any]) -> None:
         self.endpoint = endpoint
         self.func = func
-        target = func
-        while hasattr(target, "__wrapped__"):
-            target = target.__wrapped__
+        # Behind a decorator only marked parameters are read: the decorator may supply the others.
+        target, wrapped = view_target(func)
         try:
             hints = typing.get_type_hints(target, include_extras=True)
         except Exception as e:
@@ -246,8 +247,12 @@ class Binder:
                 location = marker.location
             elif name in url_args:
                 location = "path"
+            elif not wrapped and is_model_type(base):
+                location = "body"
             else:
-                location = "body" if is_structured(base) else "query"
+                # Not marked: Flask's rules (a URL variable, a rule default or the Python default),
+                # never a request value the developer did not ask for.
+                continue
             if location == "path" and name not in url_args:
                 raise TypeError(f"view {endpoint!r}: parameter {name!r} is marked Path() but no rule of the endpoint "
                                 f"has a variable <{name}>")
@@ -285,6 +290,10 @@ class Binder:
                 if not param.convert or param.name not in values:
                     continue
                 raw: Any = values[param.name]
+            elif param.name in values:
+                # Set by the rule or a url_value_preprocessor (a loaded object): never replaced
+                # by a request value.
+                continue
             elif location == "body":
                 raw = self._body(request, param, errors)
                 if raw is None:

@@ -7,11 +7,11 @@ import gzip
 import json
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pytest
 
-from manypaths import App, Blueprint, abort, request, url_for
+from manypaths import App, Blueprint, Query, abort, request, url_for
 from manypaths.compression import choose
 from manypaths.cors import CORS
 from manypaths.platforms import lambda_handler
@@ -38,7 +38,7 @@ def cors_app(**kwargs: Any) -> App:
         return "hello"
 
     @app.get("/typed")
-    def typed(n: int) -> dict[str, int]:
+    def typed(n: Annotated[int, Query()]) -> dict[str, int]:
         return {"n": n}
 
     @app.get("/boom")

@@ -51,8 +51,8 @@ def make_app() -> App:
     app = App(__name__)
 
     @app.get("/search")
-    def search(q: str, limit: Annotated[int, Query(ge=1, le=50)] = 10, exact: bool = False,
-               tags: tuple[str, ...] = (), page_size: Annotated[int | None, Query(alias="page-size")] = None) -> dict[str, Any]:
+    def search(q: Annotated[str, Query()], limit: Annotated[int, Query(ge=1, le=50)] = 10,
+               exact: Annotated[bool, Query()] = False, tags: Annotated[tuple[str, ...], Query()] = (), page_size: Annotated[int | None, Query(alias="page-size")] = None) -> dict[str, Any]:
         return {"q": q, "limit": limit, "exact": exact, "tags": tags, "page_size": page_size}
 
     @app.get("/whoami")
@@ -81,7 +81,7 @@ def make_app() -> App:
         return {"user": None if user is None else user.name}
 
     @app.get("/items/<item_id>")
-    def item(item_id: Annotated[int, Path(ge=1)], verbose: bool = False) -> dict[str, Any]:
+    def item(item_id: Annotated[int, Path(ge=1)], verbose: Annotated[bool, Query()] = False) -> dict[str, Any]:
         return {"item_id": item_id, "verbose": verbose}
 
     @app.get("/typed/<int:n>")
@@ -93,11 +93,11 @@ def make_app() -> App:
         return {"id": "seven", "name": "x"}  # type: ignore[typeddict-item]
 
     @app.get("/text")
-    def text(name: str = "you") -> str:
+    def text(name: Annotated[str, Query()] = "you") -> str:
         return f"hello {name}"
 
     @app.get("/response")
-    def response(code: int = 200) -> Response:
+    def response(code: Annotated[int, Query()] = 200) -> Response:
         return Response("custom", status=code)
 
     @app.get("/pair")
@@ -105,7 +105,7 @@ def make_app() -> App:
         return {"id": 1, "name": "a"}, 202
 
     @app.get("/async")
-    async def async_view(delay: float = 0.0) -> list[int]:
+    async def async_view(delay: Annotated[float, Query()] = 0.0) -> list[int]:
         await asyncio.sleep(delay)
         return [1, 2, 3]
 
@@ -276,11 +276,11 @@ def test_decorated_and_method_views_are_typed_through_their_wrappers() -> None:
 
     @app.get("/double")
     @logged
-    def double(n: int) -> int:
+    def double(n: Annotated[int, Query()]) -> int:
         return n * 2
 
     class Resource:
-        def triple(self, n: int) -> int:
+        def triple(self, n: Annotated[int, Query()]) -> int:
             return n * 3
 
     app.add_url_rule("/triple", view_func=Resource().triple)
@@ -299,7 +299,7 @@ def test_programming_errors_name_the_view() -> None:
         return "?"
 
     @app.get("/unknown")
-    def unknown(x: NoSuchType) -> str:  # type: ignore[name-defined]  # noqa: F821
+    def unknown(x: Annotated[NoSuchType, Query()]) -> str:  # type: ignore[name-defined]  # noqa: F821
         return "?"
 
     with pytest.raises(TypeError, match="'two' reads the JSON body into both 'a' and 'b'"):
