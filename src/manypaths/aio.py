@@ -130,30 +130,40 @@ def asgi_application(app: App) -> Callable[[Scope, Receive, Send], Coroutine[Any
             environ = _environ_of({**_SCOPE_DEFAULTS, **scope})
         config = app.config
         limit = config["MAX_CONTENT_LENGTH"]
-        if ("CONTENT_LENGTH" not in environ and environ["REQUEST_METHOD"] in _BODILESS
-                and "HTTP_TRANSFER_ENCODING" not in environ and environ["SERVER_PROTOCOL"] in _FRAMED):
+        # The body is received only when something reads it: never for a 404, 405 or redirect.
+        pending = None
+        declared = environ.get("CONTENT_LENGTH")
+        if declared is None and environ["REQUEST_METHOD"] in _BODILESS and (
+                "HTTP_TRANSFER_ENCODING" not in environ and environ["SERVER_PROTOCOL"] in _FRAMED):
             # A GET or HEAD over HTTP/1.x without Content-Length or Transfer-Encoding has no body
-            # (RFC 9112 6.3): no receive() call. (Other methods are read: an in-process client may
-            # send a body without a length.) A disconnect is still noticed while a response streams.
+            # (RFC 9112 6.3): no receive() call. A disconnect is still noticed while a response streams.
             environ["wsgi.input"] = NO_BODY
+            threaded = config["ASGI_THREADS"] or app._has_teardown or not (app._plain or app._inline_asgi())
+        elif declared == "0":
+            environ["wsgi.input"] = NO_BODY
+            threaded = config["ASGI_THREADS"] or app._has_teardown or not (app._plain or app._inline_asgi())
         else:
-            try:
-                body = await _read_body(receive, limit, environ.get("CONTENT_LENGTH"))
-            except _TooLarge:
-                from .http.exceptions import RequestEntityTooLarge
-
+            threaded = config["ASGI_THREADS"] or app._has_teardown or not (app._plain or app._inline_asgi())
+            buffered = config.get("MAX_BUFFERED_CONTENT_LENGTH")
+            if (not threaded and declared is not None and declared.isdigit()
+                    and (buffered is None or int(declared) <= buffered)):
+                # Served on the loop: a declared body that fits in memory is received once
+                # routing found a view (App._dispatch_after_body awaits it).
                 environ["wsgi.input"] = NO_BODY
-                environ.pop("CONTENT_LENGTH", None)
-                await _send_response(app.error_response(RequestEntityTooLarge()), environ, send, receive)
-                return
-            if body is None:
-                return  # the client left before the body arrived
-            _attach_body(environ, body)
-        if config["ASGI_THREADS"] or app._has_teardown or not (app._plain or app._inline_asgi()):
+                pending = _receiver(receive, limit, buffered)
+            else:
+                # In a worker thread: the body is received as the request reads it (streams
+                # unbounded unless MAX_CONTENT_LENGTH); a body of unknown or large size goes there.
+                environ["wsgi.input"] = _ReceiveStream(receive, asyncio.get_running_loop())
+                if declared is None:
+                    environ["wsgi.input_terminated"] = True
+                threaded = True
+        if threaded:
             await _in_thread(app, environ, send, receive)
             return
         request = app.request_class(environ)
         request.app = app
+        request.body_pending = pending
         if limit is not None:
             request.max_content_length = limit
         token = _current.set(request)
@@ -213,6 +223,83 @@ async def _lifespan(app: App, receive: Receive, send: Send) -> None:
 
 class _TooLarge(Exception):
     pass
+
+
+def _receiver(receive: Receive, limit: int | None, buffered: int | None) -> Callable[[Any], Awaitable[None]]:
+    # What App._dispatch_after_body awaits: the whole body received into the request's environ.
+    async def receive_body(request: Any) -> None:
+        from .http.exceptions import BadRequest, RequestEntityTooLarge
+
+        environ = request.environ
+        bound = buffered if limit is None else limit if buffered is None else min(limit, buffered)
+        try:
+            body = await _read_body(receive, bound, environ.get("CONTENT_LENGTH"))
+        except _TooLarge:
+            raise RequestEntityTooLarge(f"The body exceeds the limit of {bound} bytes.") from None
+        if body is None:
+            raise BadRequest("The client closed the connection before the body arrived.")
+        _attach_body(environ, body)
+        request._cache.pop("stream", None)
+
+    return receive_body
+
+
+class _ReceiveStream:
+    """``wsgi.input`` of an ASGI request served in a worker thread: the body is received from the
+    server (on its loop) only as it is read, chunk by chunk; nothing is read if nothing asks."""
+
+    def __init__(self, receive: Receive, loop: asyncio.AbstractEventLoop) -> None:
+        self._receive = receive
+        self._loop = loop
+        self._buffer = bytearray()
+        self._done = False
+
+    def _more(self) -> bool:
+        if self._done:
+            return False
+        message: dict[str, Any] = asyncio.run_coroutine_threadsafe(
+            self._receive(), self._loop).result()  # type: ignore[arg-type]
+        if message["type"] == "http.disconnect":
+            self._done = True
+            from .http.exceptions import BadRequest
+
+            raise BadRequest("The client closed the connection before the body arrived.")
+        self._buffer += message.get("body") or b""
+        if not message.get("more_body"):
+            self._done = True
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            while self._more():
+                pass
+            size = len(self._buffer)
+        else:
+            while len(self._buffer) < size and self._more():
+                pass
+        data = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return data
+
+    def readline(self, size: int | None = -1) -> bytes:
+        while b"\n" not in self._buffer and (size is None or size < 0 or len(self._buffer) < size) and self._more():
+            pass
+        end = self._buffer.find(b"\n") + 1 or len(self._buffer)
+        if size is not None and size >= 0:
+            end = min(end, size)
+        data = bytes(self._buffer[:end])
+        del self._buffer[:end]
+        return data
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            line = self.readline()
+            if not line:
+                return
+            yield line
+
+    def close(self) -> None:
+        pass
 
 
 async def _read_body(receive: Receive, limit: int | None, declared: str | None) -> bytes | None:

@@ -20,7 +20,7 @@ from .context import (
 from .http import exceptions as http_errors
 from .http.datastructures import Headers
 from .http.exceptions import HTTPError
-from .http.request import Request
+from .http.request import DEFAULT_MAX_BUFFERED, Request
 from .http.response import Response, fast_response, json_text, redirect
 from .params import Param
 
@@ -112,7 +112,9 @@ class App(Scaffold):
             can be forged by any client.
 
     ``app.config`` (a ``Config``, Flask's loaders) holds ``DEBUG``, ``TESTING``,
-    ``PROPAGATE_EXCEPTIONS``, ``MAX_CONTENT_LENGTH``, ``TRUSTED_HOSTS`` and ``JSON_ERRORS``.
+    ``PROPAGATE_EXCEPTIONS``, ``MAX_CONTENT_LENGTH`` (every read, streams included; None),
+    ``MAX_BUFFERED_CONTENT_LENGTH`` (a body read into memory: 16 MiB), ``TRUSTED_HOSTS`` and
+    ``JSON_ERRORS``.
     """
 
     request_class = Request
@@ -145,7 +147,7 @@ class App(Scaffold):
         self.view_functions: dict[str, Callable[..., Any]] = {}
         self.config = Config(self.root_path, {
             "DEBUG": debug, "TESTING": False, "PROPAGATE_EXCEPTIONS": None, "MAX_CONTENT_LENGTH": max_content_length,
-            "TRUSTED_HOSTS": None, "JSON_ERRORS": json_errors,
+            "MAX_BUFFERED_CONTENT_LENGTH": DEFAULT_MAX_BUFFERED, "TRUSTED_HOSTS": None, "JSON_ERRORS": json_errors,
             "SERVER_NAME": None, "APPLICATION_ROOT": "/", "PREFERRED_URL_SCHEME": "http",
             "SEND_FILE_MAX_AGE_DEFAULT": None, "ASGI_THREADS": asgi_threads,
             "OPENAPI_TITLE": title, "OPENAPI_VERSION": version, "OPENAPI_DESCRIPTION": None,
@@ -735,9 +737,20 @@ class App(Scaffold):
             if routing_error is not None:
                 # Answer the miss directly: raising it again only to catch it below costs.
                 return self.handle_user_exception(routing_error, request)
+            if request.body_pending is not None:
+                # An ASGI request served on the loop: its body is received now that a view will
+                # run (never for a miss, a redirect or an automatic OPTIONS).
+                return self._dispatch_after_body(request)
             return self.dispatch_request(request)
         except Exception as e:
             return self.handle_user_exception(e, request)
+
+    async def _dispatch_after_body(self, request: Request) -> Any:
+        receive_body, request.body_pending = request.body_pending, None
+        if receive_body is not None:
+            await receive_body(request)
+        rv = self.dispatch_request(request)
+        return (await rv) if type(rv) is _COROUTINE else rv
 
     def _make_response_or_error(self, rv: Any, request: Request) -> Response:
         try:

@@ -10,7 +10,7 @@ from .exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Awaitable, Callable
     from typing import IO, Any
 
     from ..app import App
@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 _UNSET: Any = object()
 # Far beyond any real form or query string; a flood of fields is refused, not parsed.
 MAX_FIELDS = 1000
+#: The default largest body read into memory (``Request.max_buffered_content_length``): 16 MiB.
+DEFAULT_MAX_BUFFERED = 16 * 1024 * 1024
 
 
 def wsgi_to_text(value: str) -> str:
@@ -39,13 +41,22 @@ class Request:
     read; a malformed body or query answers 400 (413 past ``max_content_length``).
     """
 
-    #: The largest body read (bytes), or None for no limit; ``App(max_content_length=...)`` sets it.
+    #: The largest body read (bytes), streams included, or None for no limit;
+    #: ``App(max_content_length=...)`` (``MAX_CONTENT_LENGTH``) sets it.
     max_content_length: int | None = None
+    #: The largest body read into memory (``get_data``, ``json``, a urlencoded ``form``, a typed
+    #: view's body): 16 MiB unless the app's ``MAX_BUFFERED_CONTENT_LENGTH`` says otherwise (None: no
+    #: limit). Streamed reads (``stream``, multipart files spooled to disk) are not bounded by it.
+    max_buffered_content_length: int | None = DEFAULT_MAX_BUFFERED
     #: Uploads larger than this are spooled to a temporary file instead of memory.
     max_form_memory_size: int = 500 * 1024
     #: The App handling the request (set before dispatch; None for a Request made by hand).
     app: App | None = None
     _g: AppGlobals | None = None  # the request's ``g``, made on first use
+
+    #: A driver's coroutine function that receives the body into ``environ`` (ASGI served on the
+    #: loop): awaited by the app once routing found a view, so a miss never reads the body.
+    body_pending: Callable[[Request], Awaitable[None]] | None = None
 
     #: What routing matched: the view's arguments, its endpoint and its Rule (None before, or on a miss).
     view_args: dict[str, Any] | None = None
@@ -224,14 +235,27 @@ class Request:
             return _LimitedStream(raw, None if limit is None else limit + 1, limit)  # type: ignore[return-value]
         return _LimitedStream(raw, length, limit)  # type: ignore[return-value]
 
+    def _buffered_limit(self) -> int | None:
+        app = self.app
+        if app is not None:
+            return app.config.get("MAX_BUFFERED_CONTENT_LENGTH", self.max_buffered_content_length)
+        return self.max_buffered_content_length
+
     def get_data(self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False) -> Any:
-        """The whole body, as bytes (or text with ``as_text=True``)."""
+        """The whole body, as bytes (or text with ``as_text=True``); 413 past the buffered limit."""
         data = self._cache.get("data")
         if data is None:
             if "form" in self._cache and self.mimetype == "multipart/form-data":
                 data = b""  # the multipart parser consumed the stream
             else:
-                data = self.stream.read()
+                limit = self._buffered_limit()
+                if limit is None:
+                    data = self.stream.read()
+                else:
+                    length = self.content_length
+                    if length is not None and length > limit:
+                        raise RequestEntityTooLarge(f"The body is {length} bytes; the limit is {limit}.")
+                    data = _read_at_most(self.stream, limit)
             if cache:
                 self._cache["data"] = data
         return data.decode("utf-8", "replace") if as_text else data
@@ -330,6 +354,20 @@ class Request:
         return f"<Request {self.method} {self.path!r}>"
 
 
+def _read_at_most(stream: IO[bytes], limit: int) -> bytes:
+    # The rest of ``stream``, or 413 as soon as more than ``limit`` bytes arrived (never buffered).
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = stream.read(min(limit + 1 - size, 1 << 20))
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            raise RequestEntityTooLarge(f"The body exceeds the limit of {limit} bytes.")
+        chunks.append(chunk)
+
+
 class _LimitedStream:
     """Reads at most ``length`` bytes of the input; past ``limit`` answers 413."""
 
@@ -417,7 +455,7 @@ def _quote_path(path: str) -> str:
     return quote(path, safe="/!$&'()*+,:;=@%")
 
 
-__all__ = ["MAX_FIELDS", "FileStorage", "Request", "parse_cookie", "parse_qs", "wsgi_to_text"]
+__all__ = ["DEFAULT_MAX_BUFFERED", "MAX_FIELDS", "FileStorage", "Request", "parse_cookie", "parse_qs", "wsgi_to_text"]
 
 
 _HEX = frozenset("0123456789abcdefABCDEF")
