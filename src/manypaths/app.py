@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from typing import Any, TypeVar
 
     from .json import JSONProvider
+    from .proxies import ProxyTrust
     from .testing import TestClient
 
     F = TypeVar("F", bound=Callable[..., Any])
@@ -107,9 +108,11 @@ class App(Scaffold):
         access_log: one line per request (method, path, status, duration, request id; see
             ``manypaths.accesslog``): JSON on Lambda and Cloud Functions/Run, text locally. Default
             (None): on where a platform runs the app, off locally and with ``TESTING``.
-        trusted_proxies: how many proxies in front of the app append to ``X-Forwarded-For`` (and
-            set ``X-Forwarded-Proto/Host/Port/Prefix``); None: those headers are ignored, as they
-            can be forged by any client.
+        trusted_proxies: which ``X-Forwarded-*`` headers proxies in front of the app set, and how
+            many proxies: an int N trusts ``X-Forwarded-For`` and ``-Proto`` from N proxies (as
+            werkzeug's ProxyFix); ``manypaths.proxies.ProxyTrust(x_host=1, x_prefix=1, ...)`` (or a
+            dict of those counts) widens it header by header. None: those headers are ignored, as
+            any client can forge them. A forwarded host is checked against ``TRUSTED_HOSTS``.
 
     ``app.config`` (a ``Config``, Flask's loaders) holds ``DEBUG``, ``TESTING``,
     ``PROPAGATE_EXCEPTIONS``, ``MAX_CONTENT_LENGTH`` (every read, streams included; None),
@@ -138,7 +141,7 @@ class App(Scaffold):
         version: str | None = None,
         cors: Any = None,
         compress: bool = False,
-        trusted_proxies: int | None = None,
+        trusted_proxies: int | ProxyTrust | dict[str, int] | None = None,
         access_log: bool | None = None,
     ) -> None:
         self.import_name = import_name
@@ -187,11 +190,13 @@ class App(Scaffold):
         self._middleware: list[Callable[..., Any]] = []
         self._post_process = False  # CORS, compression or the access log on: set on the first request
         self._access_log: str | None = None  # where the access log is written ("aws", "gcp", "local"), if on
-        if trusted_proxies is not None and (not isinstance(trusted_proxies, int) or trusted_proxies < 0):
-            raise ValueError(f"trusted_proxies must be the number of proxies in front of the app (an int >= 0), "
-                             f"not {trusted_proxies!r}")
-        #: How many proxies in front of the app set X-Forwarded-* (None: those headers are ignored).
-        self.trusted_proxies = trusted_proxies or None
+        #: Which X-Forwarded-* headers are applied, from how many proxies (a ``manypaths.proxies.ProxyTrust``;
+        #: None: those headers are ignored).
+        self.trusted_proxies: Any = None
+        if trusted_proxies is not None:
+            from .proxies import proxy_trust
+
+            self.trusted_proxies = proxy_trust(trusted_proxies)
         if cors is not None:
             from .cors import policy
 

@@ -15,6 +15,7 @@ from manypaths import App, Blueprint, Query, abort, request, url_for
 from manypaths.compression import choose
 from manypaths.cors import CORS
 from manypaths.platforms import lambda_handler
+from manypaths.proxies import ProxyTrust
 
 EVENTS = Path(__file__).resolve().parents[1] / "fixtures" / "aws-events"
 ORIGIN = "https://app.example"
@@ -323,7 +324,7 @@ def test_middleware_order_and_reach() -> None:
 
 # -- trusted proxies ---------------------------------------------------------------------------
 
-def proxied(n: int | None) -> App:
+def proxied(n: Any) -> App:
     app = App(__name__, trusted_proxies=n)
 
     @app.get("/where")
@@ -339,7 +340,12 @@ FORWARDED = {"X-Forwarded-For": "203.0.113.7, 10.0.0.2", "X-Forwarded-Proto": "h
 
 
 def test_trusted_proxy_headers() -> None:
+    # An int trusts For and Proto only (werkzeug ProxyFix's defaults); Host and Prefix when asked.
     r = proxied(1).test_client().get("/where", headers=FORWARDED, environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert r.get_json() == {"addr": "10.0.0.2", "scheme": "https", "host": "localhost", "root": "",
+                            "url": "https://localhost/where"}
+    wide = ProxyTrust(x_for=1, x_proto=1, x_host=1, x_prefix=1)
+    r = proxied(wide).test_client().get("/where", headers=FORWARDED, environ_base={"REMOTE_ADDR": "10.0.0.9"})
     assert r.get_json() == {"addr": "10.0.0.2", "scheme": "https", "host": "api.example", "root": "/v1",
                             "url": "https://api.example/v1/where"}
     r = proxied(2).test_client().get("/where", headers=FORWARDED)
