@@ -41,7 +41,12 @@ class ProxyTrust:
             from one proxy, the others not trusted.
     """
 
-    __slots__ = _HEADERS
+    __slots__ = ("x_for", "x_proto", "x_host", "x_port", "x_prefix")
+    x_for: int
+    x_proto: int
+    x_host: int
+    x_port: int
+    x_prefix: int
 
     def __init__(self, x_for: int = 1, x_proto: int = 1, x_host: int = 0, x_port: int = 0, x_prefix: int = 0) -> None:
         for name, value in zip(_HEADERS, (x_for, x_proto, x_host, x_port, x_prefix)):
