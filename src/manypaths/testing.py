@@ -315,6 +315,8 @@ def build_environ(
         pairs = headers.items() if hasattr(headers, "items") else headers
         given: set[str] = set()
         for key, value in pairs:
+            if "_" in key:
+                continue  # dropped, as every server and platform adapter drops such a name
             name = key.upper().replace("-", "_")
             if name not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
                 name = "HTTP_" + name

@@ -292,7 +292,9 @@ _CGI_KEYS: dict[str, str] = {}
 
 
 def _cgi_key(name: str) -> str:
-    if not name or not _TOKEN.issuperset(name):
+    # A name with "_" would pass for its "-" twin (x_forwarded_for as X-Forwarded-For, so a client
+    # picks its own address behind trusted proxies): dropped, as gunicorn and nginx drop it.
+    if not name or "_" in name or not _TOKEN.issuperset(name):
         key = "-"
     else:
         key = name.upper().replace("-", "_")
