@@ -378,16 +378,29 @@ class App(Scaffold):
         return call(request)
 
     def _preflight(self, request: Request, path: str) -> Response | None:
-        policy = self._cors_for(request.endpoint)
-        if policy is None:
-            return None
-        from . import cors
-
+        # Each method of the URL is judged by the policy of the rule that serves it: the policy of
+        # the rule serving the requested method answers, and a method whose rule refuses the origin
+        # is not listed.
         try:
             methods = self.url_map.allowed_methods(path)
         except routing.RoutingError:
             return None
-        return cors.preflight(request, methods, policy, self.response_class)
+        policies: dict[str, Any] = {}
+        for method in methods:
+            if method == "OPTIONS":
+                continue
+            try:
+                rule, _ = self.url_map.match(path, method, return_rule=True)
+            except routing.RoutingError:
+                continue
+            policies[method] = self._cors_for(rule.endpoint)
+        wanted = str(request.environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD", "")).strip().upper()
+        policy = policies.get(wanted)
+        if policy is None:
+            return None
+        from . import cors
+
+        return cors.preflight(request, policies, policy, self.response_class)
 
     def _post_process_response(self, request: Request, response: Response) -> None:
         # CORS headers, then compression: on every answer (errors and 404s included).

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Mapping
     from typing import Any
 
     from .http.request import Request
@@ -114,16 +114,22 @@ def policy(value: Any) -> CORS | None:
     raise TypeError(f"cors= takes True, an origin, a list of origins, a predicate or CORS(...), not {value!r}")
 
 
-def preflight(request: Request, rule_methods: Iterable[str], cors: CORS, response_class: type[Response]) -> Response | None:
-    """The answer to a preflight the policy allows; None: not allowed (answered as a plain OPTIONS)."""
+def preflight(request: Request, policies: Mapping[str, CORS | None], cors: CORS,
+              response_class: type[Response]) -> Response | None:
+    """The answer to a preflight ``cors`` (the policy of the rule serving the requested method)
+    allows; None: not allowed (answered as a plain OPTIONS).
+
+    ``policies`` maps each method of the URL to the policy of the rule that serves it: a method is
+    listed only if its own policy allows the origin and the method.
+    """
     environ = request.environ
     origin = environ.get("HTTP_ORIGIN")
     if not origin or not cors.allows(origin):
         return None
     wanted = str(environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD", "")).strip().upper()
-    offered = set(rule_methods) - {"OPTIONS"}
-    if cors.methods is not None:
-        offered &= cors.methods | _SAFELISTED_METHODS
+    offered = {method for method, policy in policies.items()
+               if policy is not None and method != "OPTIONS" and policy.allows(origin)
+               and (policy.methods is None or method in policy.methods | _SAFELISTED_METHODS)}
     if wanted not in offered:
         return None
     requested = [h.strip() for h in str(environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "")).split(",")
