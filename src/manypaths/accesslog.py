@@ -63,7 +63,24 @@ def line(request: Request, response: Response, where: str) -> str:
         if trace and project:
             entry["logging.googleapis.com/trace"] = f"projects/{project}/traces/{trace}"
         return json.dumps(entry)
-    return f"{request.remote_addr or '-'} {message} id={request.id}"
+    return escape(f"{request.remote_addr or '-'} {message} id={request.id}")
+
+
+def escape(text: str) -> str:
+    """``text`` on one line: control and other unprintable characters (a decoded ``%0a`` in a path)
+    as ``\\xNN``/``\\uNNNN``, and ``\\`` doubled, so a client can never forge a log line."""
+    if text.isprintable() and "\\" not in text:
+        return text
+    out = []
+    for char in text:
+        if char == "\\":
+            out.append("\\\\")
+        elif char.isprintable():
+            out.append(char)
+        else:
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "".join(out)
 
 
 def _timestamp(now: float) -> str:

@@ -187,6 +187,9 @@ class App(Scaffold):
         # CORS policies by ("app", None), ("blueprint", name) or ("route", endpoint); see manypaths.cors.
         self._cors: dict[tuple[str, Any], Any] = {}
         self._cors_cache: dict[Any, Any] = {}
+        # compress= of routes and blueprints, by the same keys (True/False; the app's is COMPRESS).
+        self._compress: dict[tuple[str, Any], bool] = {}
+        self._compress_cache: dict[Any, Any] = {}
         self._middleware: list[Callable[..., Any]] = []
         self._post_process = False  # CORS, compression or the access log on: set on the first request
         self._access_log: str | None = None  # where the access log is written ("aws", "gcp", "local"), if on
@@ -296,6 +299,8 @@ class App(Scaffold):
             from .cors import policy
 
             self._set_cors(("route", endpoint), policy(options.pop("cors")))
+        if "compress" in options:
+            self._set_compress(("route", endpoint), options.pop("compress"), rule)
         status = options.pop("status", None)
         if status is not None:
             if not isinstance(status, int) or not 100 <= status <= 599:
@@ -335,20 +340,20 @@ class App(Scaffold):
         self._cors_cache.clear()
         self._plain = None
 
+    def _set_compress(self, key: tuple[str, Any], value: Any, where: str) -> None:
+        if not isinstance(value, bool):
+            raise TypeError(f"compress for {where!r} must be True or False, not {value!r}")
+        self._compress[key] = value
+        self._compress_cache.clear()
+        self._plain = None
+
     def _cors_for(self, endpoint: Any) -> Any:
-        # The most specific policy: the route's, its blueprints' (innermost first), the app's.
-        try:
-            return self._cors_cache[endpoint]
-        except KeyError:
-            pass
-        cors = self._cors
-        found = None
-        for key in (("route", endpoint), *(("blueprint", name) for name in blueprint_names(endpoint)), ("app", None)):
-            if key in cors:
-                found = cors[key]
-                break
-        self._cors_cache[endpoint] = found
-        return found
+        return _most_specific(self._cors, self._cors_cache, endpoint)
+
+    def _compresses(self, endpoint: Any) -> bool:
+        # route(compress=...), else its blueprints' (innermost first), else COMPRESS.
+        found = _most_specific(self._compress, self._compress_cache, endpoint) if self._compress else None
+        return bool(self.config["COMPRESS"]) if found is None else bool(found)
 
     def middleware(self, func: F) -> F:
         """Wrap every request: ``func(request, call_next)`` returns the response (``call_next(request)``
@@ -416,7 +421,7 @@ class App(Scaffold):
             if policy is not None:
                 _features[0](request, response, policy)
         config = self.config
-        if config["COMPRESS"]:
+        if self._compresses(request.endpoint):
             _features[1](request, response, int(config["COMPRESS_MIN_SIZE"]))
         if self._access_log:
             _features[2](request, response, self._access_log)
@@ -659,7 +664,8 @@ class App(Scaffold):
                         self._startup_sync()
                     self._access_log = self._access_log_target()
                     plain = self._plain = self._nothing_observes_responses()
-                    self._post_process = bool(self._cors) or bool(self.config["COMPRESS"]) or bool(self._access_log)
+                    self._post_process = (bool(self._cors) or bool(self.config["COMPRESS"]) or bool(self._access_log)
+                                          or any(self._compress.values()))
                 if self._access_log:
                     environ["manypaths.started"] = perf_counter()  # the access log's duration
                 if plain and self.response_class is Response:
@@ -700,6 +706,7 @@ class App(Scaffold):
         cls = type(self)
         return (not self._hooks["before"] and not self._hooks["after"] and not self._hooks["url_value"]
                 and not self._cors and not self._middleware and not self.config["COMPRESS"] and not self.trusted_proxies
+                and not any(self._compress.values())
                 and not self._access_log
                 and cls.full_dispatch_request is App.full_dispatch_request and cls.make_response is App.make_response)
 
@@ -1163,6 +1170,23 @@ class App(Scaffold):
         from .serving import run
 
         run(self, host=host, port=port, prefix=prefix)
+
+
+def _most_specific(table: dict[tuple[str, Any], Any], cache: dict[Any, Any], endpoint: Any) -> Any:
+    # A per-route setting (CORS policy, compress=): the route's, its blueprints' (innermost first),
+    # the app's; None when no level sets it. Kept per endpoint until a setting changes.
+    try:
+        return cache[endpoint]
+    except KeyError:
+        pass
+    found = None
+    for key in (("route", endpoint), *(("blueprint", name) for name in blueprint_names(endpoint)), ("app", None)):
+        if key in table:
+            found = table[key]
+            break
+    if len(cache) < 4096:
+        cache[endpoint] = found
+    return found
 
 
 def _installed(module: str) -> bool:

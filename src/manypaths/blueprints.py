@@ -126,6 +126,8 @@ class Blueprint(Scaffold):
         url_defaults: default view values of every rule (``{"lang": "en"}``).
         subdomain: only None: subdomain and host matching are not supported.
         cors: a CORS policy for this blueprint's routes (see ``manypaths.cors``; False: none here).
+        compress: False turns response compression off for this blueprint's routes (True: on,
+            whatever the app's ``COMPRESS``); a route's own ``compress=`` wins.
     """
 
     def __init__(
@@ -137,6 +139,7 @@ class Blueprint(Scaffold):
         url_defaults: dict[str, Any] | None = None,
         subdomain: str | None = None,
         cors: Any = None,
+        compress: bool | None = None,
     ) -> None:
         if not name or "." in name:
             raise ValueError(f"Blueprint name {name!r} must be non-empty and hold no dot.")
@@ -151,6 +154,10 @@ class Blueprint(Scaffold):
 
             checked = policy(cors)
             self._deferred.append(lambda app, setup: app._set_cors(("blueprint", setup.name), checked))
+        if compress is not None:
+            if not isinstance(compress, bool):
+                raise TypeError(f"compress for blueprint {name!r} must be True or False, not {compress!r}")
+            self._deferred.append(lambda app, setup: app._set_compress(("blueprint", setup.name), compress, name))
 
     def add_url_rule(
         self,

@@ -135,12 +135,13 @@ class Codec:
             from pydantic import ValidationError
 
             #: The exceptions a failed check raises (caught as the client's or the view's fault).
-            self.failures: tuple[type[Exception], ...] = (ValidationError,)
+            self.failures: tuple[type[Exception], ...] = (ValidationError, RecursionError)
             self.schema_type: Any = tp
         else:
             self._target = _annotated(tp, meta)
             self._decoder = msgspec.json.Decoder(self._target)
-            self.failures = (msgspec.ValidationError, msgspec.DecodeError)
+            # RecursionError: a body nested deeper than the parser goes (a client's fault: 422).
+            self.failures = (msgspec.ValidationError, msgspec.DecodeError, RecursionError)
             self.schema_type = self._target  # what the OpenAPI document describes (constraints included)
         self._dump_failures: tuple[type[Exception], ...] = (*self.failures, TypeError, ValueError)
 
@@ -150,6 +151,8 @@ class Codec:
             return [_error_path(str(error))]
         if isinstance(error, msgspec.DecodeError):
             return [("", f"Invalid JSON: {error}")]
+        if isinstance(error, RecursionError):
+            return [("", "The JSON document is nested too deeply.")]
         return [(_pydantic_path(tuple(e.get("loc", ()))), str(e.get("msg", ""))) for e in error.errors()]  # type: ignore[attr-defined]
 
     def from_json(self, data: bytes) -> Any:
