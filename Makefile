@@ -12,7 +12,7 @@ REQUIRE_COMPILED ?= $(or $(MANYPATHS_REQUIRE_COMPILED),$(shell $(PYTHON) -c "imp
   print(1 if (shutil.which('cc') or shutil.which('gcc')) and os.path.exists(os.path.join(sysconfig.get_paths()['include'], \
   'Python.h')) else '')" 2>/dev/null))
 
-.PHONY: test lint demo wheel speedups bench bench-routing bench-wsgi bench-asgi bench-openapi bench-http bench-coldstart bench-server bench-lambda clean
+.PHONY: test test-sanitize lint demo wheel speedups bench bench-routing bench-wsgi bench-asgi bench-openapi bench-http bench-coldstart bench-server bench-lambda clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,26 @@ test: $(VENV)/.test-installed speedups
 	$(BIN)/ruff check src tests benchmarks examples
 	$(BIN)/mypy
 	MANYPATHS_REQUIRE_COMPILED=$(REQUIRE_COMPILED) $(BIN)/python -m pytest -q -p no:cacheprovider
+
+## make test-sanitize: the compiled core built with AddressSanitizer and UndefinedBehaviorSanitizer
+## (in a copy of src/ under .sanitize/), then the routing, ASGI-environ, dispatch and security tests and a
+## fuzz run (MANYPATHS_FUZZ_EXAMPLES) against it; any sanitizer report fails the target
+SANITIZE := .sanitize
+test-sanitize: $(VENV)/.test-installed
+	rm -rf $(SANITIZE) && mkdir -p $(SANITIZE)
+	cp -r src setup.py pyproject.toml README.md LICENSE $(SANITIZE)/
+	rm -f $(SANITIZE)/src/manypaths/routing/*.so
+	cd $(SANITIZE) && MANYPATHS_SANITIZE=1 ../$(BIN)/python setup.py -q build_ext --inplace --force
+	LD_PRELOAD="$$(cc -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 PYTHONPATH=$(SANITIZE)/src:. \
+	  MANYPATHS_REQUIRE_COMPILED=1 MANYPATHS_FUZZ_EXAMPLES=3000 \
+	  sh -c '$(BIN)/python -c "import manypaths.routing._speedups as s; assert \"$(SANITIZE)/\" in s.__file__, s.__file__" \
+	    && $(BIN)/python -m pytest -q -p no:cacheprovider --capture=sys tests/routing tests/aio/test_asgi_environ.py \
+	       tests/app/test_dispatch_paths.py tests/security' 2> $(SANITIZE)/stderr.log \
+	  || { cat $(SANITIZE)/stderr.log; exit 1; }
+	@if grep -E "runtime error|AddressSanitizer|LeakSanitizer" $(SANITIZE)/stderr.log; then \
+	  echo "make test-sanitize: sanitizer reports above"; exit 1; fi
+	@echo "make test-sanitize: no sanitizer report"
 
 ## make speedups: build the compiled matcher (src/manypaths/routing/_speedups.c) in place
 speedups: $(VENV)/.test-installed
@@ -65,7 +85,7 @@ bench-routing: $(VENV)/.bench-installed speedups
 	$(BIN)/python benchmarks/routing.py
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache src/manypaths/routing/*.so
+	rm -rf $(VENV) $(SANITIZE) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache src/manypaths/routing/*.so
 
 bench-wsgi: $(VENV)/.bench-installed speedups
 	$(BIN)/python benchmarks/wsgi.py

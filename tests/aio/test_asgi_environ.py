@@ -4,6 +4,7 @@ gives the environ the WSGI spec asks for, and a missing optional key its ASGI de
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -106,7 +107,7 @@ scopes = st.fixed_dictionaries({
 
 
 @needs_compiled
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=int(os.environ.get("MANYPATHS_FUZZ_EXAMPLES", "300")), deadline=None)
 @given(scopes)
 def test_compiled_and_python_builders_agree(changes: dict[str, Any]) -> None:
     scope = _scope(**changes)

@@ -58,7 +58,7 @@ typedef struct {
     PyObject *cache;     /* method -> {path: remembered answer} (see remember) */
     vectorcallfunc vectorcall;
     unsigned int seen_turn;     /* the way of a set replaced next */
-    Py_hash_t seen[SEEN_SETS][SEEN_WAYS];  /* hashes of (method, path) requests answered once (seen_before) */
+    Py_uhash_t seen[SEEN_SETS][SEEN_WAYS];  /* hashes of (method, path) requests answered once (seen_before) */
 } FastMatch;
 
 typedef struct {
@@ -437,8 +437,14 @@ raise_miss(FastMatch *m, PyObject *path, PyObject *method, PyObject *allowed)
 static int
 seen_before(FastMatch *m, PyObject *path, PyObject *method)
 {
-    Py_hash_t h = PyObject_Hash(path) ^ (PyObject_Hash(method) * 1000003);
-    Py_hash_t *set = m->seen[((size_t)h ^ ((size_t)h >> 23)) % SEEN_SETS];
+    Py_hash_t path_hash = PyObject_Hash(path), method_hash = PyObject_Hash(method);
+    if ((path_hash == -1 || method_hash == -1) && PyErr_Occurred()) {
+        PyErr_Clear();  /* an unhashable method: nothing is remembered for it */
+        return 0;
+    }
+    /* Mixed in unsigned arithmetic: wrapping is defined there (a signed overflow is undefined). */
+    Py_uhash_t h = (Py_uhash_t)path_hash ^ ((Py_uhash_t)method_hash * 1000003U);
+    Py_uhash_t *set = m->seen[(h ^ (h >> 23)) % SEEN_SETS];
     for (int k = 0; k < SEEN_WAYS; k++)
         if (set[k] == h)
             return 1;
