@@ -1,0 +1,127 @@
+"""The apps of the driver conformance test (test_conformance.py), importable by functions-framework.
+
+- ``plain``: no hooks, no post-processing: the fast paths (WSGI's str/dict answer, ASGI inline).
+- ``logged``: the access log on and a custom ``response_class`` (a header set in its ``__init__``),
+  still without hooks: the two cases the ASGI copy of the WSGI driver got wrong.
+- ``full``: before/after/teardown hooks, CORS, compression, the access log, error handlers.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from manypaths import App, Query, Response, abort, request
+from manypaths.cors import CORS
+from manypaths.platforms import cloud_function
+
+#: (hook, path) of every hook call, in order: compared across drivers.
+CALLS: list[tuple[str, str]] = []
+
+
+class TaggedResponse(Response):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.headers.set("X-Response-Class", "tagged")
+
+
+def _routes(app: App) -> App:
+    @app.get("/")
+    def index() -> str:
+        return "hello"
+
+    @app.get("/users/<int:user_id>")
+    def user(user_id: int) -> Any:
+        return {"id": user_id, "name": f"user{user_id}"}
+
+    @app.get("/only-get")
+    def only_get() -> str:
+        return "get"
+
+    @app.get("/dir/")
+    def directory() -> str:
+        return "dir"
+
+    @app.get("/boom")
+    def boom() -> str:
+        raise RuntimeError("view failed")
+
+    @app.get("/forbidden")
+    def forbidden() -> str:
+        abort(403, "no entry")
+
+    @app.get("/stream")
+    def stream() -> Any:
+        def chunks() -> Any:
+            yield "one,"
+            yield "two,"
+            yield "three"
+        return Response(chunks(), content_type="text/plain")
+
+    @app.get("/cookie")
+    def cookie() -> Any:
+        response = app.make_response(("set", 201, {"X-Extra": "1"}))
+        response.set_cookie("a", "1", httponly=True)
+        response.set_cookie("b", "2", path="/x")
+        return response
+
+    @app.get("/typed")
+    def typed(limit: Annotated[int, Query(ge=1)] = 10) -> dict[str, int]:
+        return {"limit": limit}
+
+    @app.post("/echo")
+    def echo() -> Any:
+        return {"json": request.get_json(), "length": request.content_length}
+
+    @app.get("/big")
+    def big() -> str:
+        return "compress me " * 400
+
+    @app.get("/hook-boom")
+    def hook_boom() -> str:
+        return "never reached in the full app"
+
+    return app
+
+
+def make(name: str) -> App:
+    """A new app of that kind: every driver gets its own, so none inherits what another decided."""
+    if name == "plain":
+        app = _routes(App("conformance.plain", access_log=False))
+        return app
+    if name == "logged":
+        app = App("conformance.logged", access_log=True)
+        app.response_class = TaggedResponse
+        return _routes(app)
+    app = App("conformance.full", access_log=True, compress=True, cors=CORS(["https://app.example"]))
+    app.response_class = TaggedResponse
+    _routes(app)
+
+    @app.before_request
+    def before() -> None:
+        CALLS.append(("before", request.path))
+        if request.path == "/hook-boom":
+            raise RuntimeError("hook failed")
+
+    @app.after_request
+    def after(response: Response) -> Response:
+        CALLS.append(("after", request.path))
+        response.headers.set("X-After", "1")
+        return response
+
+    @app.teardown_request
+    def teardown(error: BaseException | None) -> None:
+        CALLS.append(("teardown", request.path))
+
+    @app.errorhandler(403)
+    def forbidden(error: Any) -> Any:
+        return {"error": "forbidden", "detail": error.description}, 403
+
+    return app
+
+
+NAMES = ("plain", "logged", "full")
+
+# functions-framework targets
+plain_fn = cloud_function(make("plain"))
+logged_fn = cloud_function(make("logged"))
+full_fn = cloud_function(make("full"))

@@ -1,0 +1,303 @@
+"""Driver conformance: one table of requests through every driver, the same answers everywhere.
+
+Drivers: WSGI (the app called as a WSGI server calls it: the fast path for the plain app, the
+general one for the others), ASGI served inline on the loop and in worker threads, ``lambda_handler``
+on each HTTP event shape (built from the real fixture events), and ``cloud_function`` under the real
+functions-framework server on 127.0.0.1. Same status, same headers (less what the transport adds),
+same body, same hook calls (in-process drivers) and the same access-log line (method, path, status).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import copy
+import gzip
+import http.client
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from manypaths.platforms import lambda_handler
+from manypaths.testing import build_environ
+from tests.conftest import free_port
+from tests.drivers import apps
+
+ROOT = Path(__file__).parents[2]
+EVENTS = ROOT / "tests" / "fixtures" / "aws-events"
+HOST = "conformance.test"
+ORIGIN = "https://app.example"
+
+# name, method, path, query, headers, body
+REQUESTS: list[tuple[str, str, str, str, dict[str, str], bytes]] = [
+    ("static", "GET", "/", "", {}, b""),
+    ("dynamic", "GET", "/users/7", "", {}, b""),
+    ("404", "GET", "/users/x", "", {}, b""),
+    ("405", "POST", "/only-get", "", {"Content-Type": "text/plain"}, b"x"),
+    ("redirect", "GET", "/dir", "", {}, b""),
+    ("head", "HEAD", "/", "", {}, b""),
+    ("options", "OPTIONS", "/users/7", "", {}, b""),
+    ("view error", "GET", "/boom", "", {}, b""),
+    ("hook error", "GET", "/hook-boom", "", {}, b""),
+    ("abort", "GET", "/forbidden", "", {}, b""),
+    ("stream", "GET", "/stream", "", {}, b""),
+    ("cookies", "GET", "/cookie", "", {}, b""),
+    ("typed 422", "GET", "/typed", "limit=0", {}, b""),
+    ("typed ok", "GET", "/typed", "limit=3", {}, b""),
+    ("json body", "POST", "/echo", "", {"Content-Type": "application/json"}, b'{"a": [1, 2]}'),
+    ("cors simple", "GET", "/users/7", "", {"Origin": ORIGIN}, b""),
+    ("cors preflight", "OPTIONS", "/users/7", "", {"Origin": ORIGIN, "Access-Control-Request-Method": "GET"}, b""),
+    ("compression", "GET", "/big", "", {"Accept-Encoding": "gzip"}, b""),
+]
+
+# Added by a server or a platform, not by the app.
+TRANSPORT = {"date", "server", "connection", "keep-alive", "transfer-encoding", "content-length"}
+
+Answer = tuple[int, tuple[tuple[str, str], ...], bytes]
+
+
+def _normal(status: int, headers: list[tuple[str, str]], body: bytes, method: str) -> Answer:
+    kept = []
+    for name, value in headers:
+        name = name.lower()
+        if name in TRANSPORT:
+            continue
+        if name == "location":
+            value = re.sub(r"^https?://[^/]+", "", value)  # the scheme and host are the transport's
+        if name in ("vary", "allow", "access-control-allow-methods"):
+            # Lists: one header per item or one joined line (HTTP API events join) are the same.
+            kept.extend((name, item.strip()) for item in value.split(","))
+            continue
+        kept.append((name, value))
+    if dict(kept).get("content-encoding") == "gzip" and body:
+        body = b"gzip:" + gzip.decompress(body)
+    return status, tuple(sorted(kept)), b"" if method == "HEAD" else body
+
+
+# -- drivers ---------------------------------------------------------------------------------------
+
+def wsgi(app: Any, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> Answer:
+    environ = build_environ(path, method, base_url=f"http://{HOST}", query_string=query or None,
+                            headers={k: v for k, v in headers.items() if k != "Content-Type"},
+                            data=body or None, content_type=headers.get("Content-Type"))
+    captured: list[Any] = []
+    chunks = app(environ, lambda status, hs, exc_info=None: captured.extend([status, hs]))
+    try:
+        data = b"".join(chunks)
+    finally:
+        if hasattr(chunks, "close"):
+            chunks.close()
+    return _normal(int(captured[0][:3]), captured[1], data, method)
+
+
+def _asgi(app: Any, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> Answer:
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+             "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
+             "query_string": query.encode(), "server": (HOST, 80), "client": ("127.0.0.1", 5000),
+             "headers": [(b"host", HOST.encode())] + [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+             + ([(b"content-length", str(len(body)).encode())] if body else [])}
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        if messages:
+            return messages.pop(0)
+        await asyncio.sleep(3600)
+        raise AssertionError
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(asyncio.wait_for(app.asgi(scope, receive, send), 30))
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    data = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return _normal(start["status"], [(k.decode("latin-1"), v.decode("latin-1")) for k, v in start["headers"]],
+                   data, method)
+
+
+def asgi_inline(app: Any, *request: Any) -> Answer:
+    app.config["ASGI_THREADS"] = False
+    return _asgi(app, *request)
+
+
+def asgi_threaded(app: Any, *request: Any) -> Answer:
+    app.config["ASGI_THREADS"] = True
+    try:
+        return _asgi(app, *request)
+    finally:
+        app.config["ASGI_THREADS"] = False
+
+
+def _event(shape: str, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
+    files = {"v1": "apiGatewayProxyEvent.json", "v2": "apiGatewayProxyV2Event.json", "alb": "albEvent.json",
+             "url": "lambdaFunctionUrlEvent.json", "lattice2": "vpcLatticeV2Event.json"}
+    event = copy.deepcopy(json.loads((EVENTS / files[shape]).read_text()))
+    sent = {"host": HOST, "x-forwarded-proto": "http", **{k.lower(): v for k, v in headers.items()}}
+    text = base64.b64encode(body).decode() if body else None
+    pairs = [tuple(p.split("=", 1)) for p in query.split("&")] if query else []
+    if shape in ("v2", "url"):
+        event.update(rawPath=path, rawQueryString=query, headers=sent, cookies=None, body=text,
+                     isBase64Encoded=bool(body))
+        event["requestContext"]["http"]["method"] = method
+        event["requestContext"]["http"]["path"] = path
+        event["requestContext"]["stage"] = "$default"
+    elif shape == "v1":
+        event.update(httpMethod=method, path=path, headers=sent, multiValueHeaders={k: [v] for k, v in sent.items()},
+                     queryStringParameters=dict(pairs) or None,
+                     multiValueQueryStringParameters={k: [v] for k, v in pairs} or None,
+                     body=text, isBase64Encoded=bool(body))
+        event["requestContext"].update(path=path, stage="$default", httpMethod=method)
+    elif shape == "alb":
+        event.update(httpMethod=method, path=path, headers=sent, queryStringParameters=dict(pairs),
+                     body=text or "", isBase64Encoded=bool(body))
+    else:  # lattice2
+        event.update(method=method, path=path + (f"?{query}" if query else ""), headers=sent,
+                     queryStringParameters=dict(pairs) or None, body=text, isBase64Encoded=bool(body))
+    return event
+
+
+def _lambda(shape: str) -> Any:
+    def driver(app: Any, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> Answer:
+        result = lambda_handler(app)(_event(shape, method, path, query, headers, body), {"aws_request_id": "r1"})
+        pairs: list[tuple[str, str]] = []
+        for name, values in (result.get("multiValueHeaders") or {}).items():
+            pairs.extend((name, v) for v in values)
+        for name, value in (result.get("headers") or {}).items():
+            pairs.append((name, value))
+        pairs.extend(("set-cookie", c) for c in result.get("cookies") or ())
+        data = base64.b64decode(result["body"]) if result.get("isBase64Encoded") else result["body"].encode("latin-1")
+        return _normal(result["statusCode"], pairs, data, method)
+    return driver
+
+
+class FunctionsFramework:
+    """The real functions-framework server for one target; its stdout (the access log) is kept."""
+
+    def __init__(self, target: str) -> None:
+        self.port = free_port()
+        self.lines: list[str] = []
+        self.proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "functions-framework"), f"--target={target}",
+             f"--source={Path(__file__).parent / 'apps.py'}", f"--port={self.port}", "--host", "127.0.0.1"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)}, text=True)
+        threading.Thread(target=self._read, daemon=True).start()
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self.request("GET", "/", "", {}, b"")
+                break
+            except OSError:
+                assert self.proc.poll() is None and time.monotonic() < deadline, "functions-framework did not start"
+                time.sleep(0.2)
+        self.lines.clear()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    def request(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> Answer:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.request(method, path + (f"?{query}" if query else ""), body=body or None,
+                         headers={"Host": HOST, "Accept-Encoding": "identity", **headers})
+            r = conn.getresponse()
+            return _normal(r.status, r.getheaders(), r.read(), method)
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+DRIVERS = {"wsgi": wsgi, "asgi-inline": asgi_inline, "asgi-threaded": asgi_threaded,
+           **{f"lambda-{shape}": _lambda(shape) for shape in ("v1", "v2", "alb", "url", "lattice2")}}
+
+
+class _Log(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def _log_fields(lines: list[str]) -> list[tuple[str, ...]]:
+    found = []
+    for line in lines:
+        m = re.search(r"(GET|POST|HEAD|OPTIONS) (\S+) (\d{3}) [\d.]+ms", line)
+        if m:
+            found.append(m.groups())
+    return found
+
+
+@pytest.fixture(scope="module")
+def servers() -> Iterator[dict[str, FunctionsFramework]]:
+    started = {name: FunctionsFramework(f"{name}_fn") for name in apps.NAMES}
+    yield started
+    for server in started.values():
+        server.close()
+
+
+@pytest.mark.parametrize("app_name", apps.NAMES)
+def test_every_driver_gives_the_same_answers(app_name: str, servers: dict[str, FunctionsFramework]) -> None:
+    # Each driver serves its own new app: what one decided on its first request cannot hide
+    # what another would have got wrong on its own.
+    served = {driver_name: apps.make(app_name) for driver_name in DRIVERS}
+    log = _Log()
+    logger = logging.getLogger("manypaths.access")
+    logger.addHandler(log)
+    try:
+        for name, method, path, query, headers, body in REQUESTS:
+            results: dict[str, Any] = {}
+            for driver_name, driver in DRIVERS.items():
+                apps.CALLS.clear()
+                log.lines.clear()
+                answer = driver(served[driver_name], method, path, query, headers, body)
+                results[driver_name] = (answer, list(apps.CALLS), _log_fields(log.lines))
+            server = servers[app_name]
+            server.lines.clear()
+            answer = server.request(method, path, query, headers, body)
+            time.sleep(0.05)  # the access-log line is written after the answer
+            reference = results["wsgi"]
+            results["functions-framework"] = (answer, reference[1], _log_fields(server.lines))
+            for driver_name, got in results.items():
+                assert got[0] == reference[0], f"{app_name} {name}: {driver_name} answered differently"
+                assert got[1] == reference[1], f"{app_name} {name}: {driver_name} ran other hooks: {got[1]}"
+                assert got[2] == reference[2], f"{app_name} {name}: {driver_name} logged {got[2]}, wsgi {reference[2]}"
+            if app_name != "plain":
+                assert reference[2] and reference[2][0][2] == str(reference[0][0]), (name, reference)
+    finally:
+        logger.removeHandler(log)
+
+
+@pytest.mark.parametrize("driver_name", ["asgi-inline", "asgi-threaded", "wsgi"])
+def test_the_platform_default_access_log_is_written_by_every_driver(driver_name: str,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # On Cloud Run / Cloud Functions the access log is on by default; the first request decides it.
+    monkeypatch.setenv("K_SERVICE", "svc")
+    app = apps.make("plain")
+    app.config["ACCESS_LOG"] = None
+    log = _Log()
+    logging.getLogger("manypaths.access").addHandler(log)
+    try:
+        for _ in range(2):
+            DRIVERS[driver_name](app, "GET", "/users/7", "", {}, b"")
+        wsgi(app, "GET", "/", "", {}, b"")
+    finally:
+        logging.getLogger("manypaths.access").removeHandler(log)
+    assert [json.loads(line)["message"].rsplit(" ", 1)[0] for line in log.lines] == [
+        "GET /users/7 200", "GET /users/7 200", "GET / 200"]
