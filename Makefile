@@ -51,7 +51,7 @@ test-sanitize: $(VENV)/.test-installed
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 PYTHONPATH=$(SANITIZE)/src:. \
 	  MANYPATHS_REQUIRE_COMPILED=1 MANYPATHS_FUZZ_EXAMPLES=3000 \
 	  sh -c '$(BIN)/python -c "import manypaths.routing._speedups as s; assert \"$(SANITIZE)/\" in s.__file__, s.__file__" \
-	    && $(BIN)/python -m pytest -q -p no:cacheprovider --capture=sys tests/routing tests/aio/test_asgi_environ.py \
+	    && $(BIN)/python -m pytest -q -p no:cacheprovider --capture=sys tests/routing tests/asgi/test_environ.py \
 	       tests/app/test_dispatch_paths.py tests/security' 2> $(SANITIZE)/stderr.log \
 	  || { cat $(SANITIZE)/stderr.log; exit 1; }
 	@if grep -E "runtime error|AddressSanitizer|LeakSanitizer" $(SANITIZE)/stderr.log; then \

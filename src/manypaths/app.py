@@ -1,35 +1,31 @@
-"""The App: a WSGI callable that routes each request to a view (Flask's model, on our Map)."""
+"""The App: the public face of the framework (Flask's model, on our Map).
+
+It holds what the app is made of (routes, views, hooks, error handlers, config, policies) and binds
+the core as its methods: a request's road is ``manypaths.dispatch`` (with ``manypaths.errors`` and
+``manypaths.urls``), reached through a driver: ``manypaths.wsgi`` (``app(environ,
+start_response)``) or ``manypaths.asgi`` (``app.asgi``). See ARCHITECTURE.md.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from time import perf_counter
 
-from . import routing
-from .blueprints import Blueprint, Scaffold, blueprint_names
+from . import dispatch, errors, routing, urls, wsgi
+from .blueprints import Blueprint, Scaffold, most_specific
 from .config import Config
-from .context import (
-    AppContext,
-    RequestContext,
-    _current,
-    app_context_owned,
-    current_app_object,
-    current_request,
-)
+from .context import AppContext, RequestContext, current_app_object, current_request
 from .http import exceptions as http_errors
-from .http.datastructures import Headers
 from .http.exceptions import HTTPError
 from .http.request import DEFAULT_MAX_BUFFERED, Request
-from .http.response import Response, fast_response, json_text, redirect
-from .params import Param
+from .http.response import Response
+from .params import installed, is_typed_view
 
 # typing is for the type checker only: importing it at run time would cost every cold start
 # milliseconds, for annotations that `from __future__ import annotations` never evaluates.
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Iterable
+    from collections.abc import Awaitable, Callable
     from typing import Any, TypeVar
 
     from .json import JSONProvider
@@ -39,47 +35,8 @@ if TYPE_CHECKING:
     F = TypeVar("F", bound=Callable[..., Any])
 
 
-async def _probe() -> None:
-    return None
-
-
-_probe_coroutine = _probe()
-_COROUTINE: type[Any] = type(_probe_coroutine)  # types.CoroutineType, without importing types
-_probe_coroutine.close()
-del _probe_coroutine
-
-
-def _in_event_loop() -> bool:
-    global _running_loop
-    if _running_loop is None:
-        from asyncio import _get_running_loop  # asyncio is loaded: a coroutine exists
-
-        _running_loop = _get_running_loop
-    return _running_loop() is not None
-
-
-_running_loop: Callable[[], object] | None = None
-
-
-def _first_binder(app: App, endpoint: Any) -> Any:
-    # The first typed request imports manypaths.validation (and msgspec); later ones call it directly.
-    global _binder_for
-    from .validation import binder_for
-
-    _binder_for = binder_for
-    return binder_for(app, endpoint)
-
-
-_binder_for: Callable[..., Any] = _first_binder
-# cors.apply, compression.compress, accesslog.write: imported when an app first uses one of them.
-_features: tuple[Callable[..., Any], Callable[..., Any], Callable[..., Any]] | None = None
-
-
 _STATIC_DEFAULT: Any = object()  # App(static_folder=...) not given: "static" if that folder exists
-
-# What a view's str and dict become (Response's default mimetype; Flask's JSON type).
-_HTML = "text/html; charset=utf-8"
-_JSON = "application/json"
+_ROUTING_CODES: dict[type[BaseException], int] = {routing.NotFound: 404, routing.MethodNotAllowed: 405}
 
 
 class App(Scaffold):
@@ -191,7 +148,11 @@ class App(Scaffold):
         self._compress: dict[tuple[str, Any], bool] = {}
         self._compress_cache: dict[Any, Any] = {}
         self._middleware: list[Callable[..., Any]] = []
-        self._post_process = False  # CORS, compression or the access log on: set on the first request
+        # The road requests take, decided by _decide on the first request (see manypaths.dispatch).
+        self._fast = False  # str/dict answered without a Response object
+        self._inline = False  # ASGI: served on the server's loop
+        self._post_process = False  # CORS, compression or the access log on
+        self._features: tuple[Callable[..., Any], ...] | None = None  # cors.apply, compression.compress, accesslog.write
         self._access_log: str | None = None  # where the access log is written ("aws", "gcp", "local"), if on
         #: Which X-Forwarded-* headers are applied, from how many proxies (a ``manypaths.proxies.ProxyTrust``;
         #: None: those headers are ignored).
@@ -348,11 +309,11 @@ class App(Scaffold):
         self._plain = None
 
     def _cors_for(self, endpoint: Any) -> Any:
-        return _most_specific(self._cors, self._cors_cache, endpoint)
+        return most_specific(self._cors, self._cors_cache, endpoint)
 
     def _compresses(self, endpoint: Any) -> bool:
         # route(compress=...), else its blueprints' (innermost first), else COMPRESS.
-        found = _most_specific(self._compress, self._compress_cache, endpoint) if self._compress else None
+        found = most_specific(self._compress, self._compress_cache, endpoint) if self._compress else None
         return bool(self.config["COMPRESS"]) if found is None else bool(found)
 
     def middleware(self, func: F) -> F:
@@ -364,67 +325,6 @@ class App(Scaffold):
         self._plain = None
         return func
 
-    def _through_middleware(self, request: Request) -> Response:
-        def innermost(req: Request) -> Response:
-            try:
-                return self.full_dispatch_request(req)
-            except Exception as e:
-                return self.handle_exception(e)
-
-        def layer(func: Callable[..., Any], call_next: Callable[[Request], Response]) -> Callable[[Request], Response]:
-            def call(req: Request) -> Response:
-                rv = self._sync(func(req, call_next))
-                return rv if isinstance(rv, Response) else self.make_response(rv)  # each layer gets a Response
-            return call
-
-        call: Callable[[Request], Response] = innermost
-        for func in reversed(self._middleware):
-            call = layer(func, call)
-        return call(request)
-
-    def _preflight(self, request: Request, path: str) -> Response | None:
-        # Each method of the URL is judged by the policy of the rule that serves it: the policy of
-        # the rule serving the requested method answers, and a method whose rule refuses the origin
-        # is not listed.
-        try:
-            methods = self.url_map.allowed_methods(path)
-        except routing.RoutingError:
-            return None
-        policies: dict[str, Any] = {}
-        for method in methods:
-            if method == "OPTIONS":
-                continue
-            try:
-                rule, _ = self.url_map.match(path, method, return_rule=True)
-            except routing.RoutingError:
-                continue
-            policies[method] = self._cors_for(rule.endpoint)
-        wanted = str(request.environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD", "")).strip().upper()
-        policy = policies.get(wanted)
-        if policy is None:
-            return None
-        from . import cors
-
-        return cors.preflight(request, policies, policy, self.response_class)
-
-    def _post_process_response(self, request: Request, response: Response) -> None:
-        # CORS headers, then compression: on every answer (errors and 404s included).
-        environ = request.environ
-        preflight = environ.get("REQUEST_METHOD") == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ
-        global _features
-        if _features is None:
-            from . import accesslog, compression, cors
-
-            _features = (cors.apply, compression.compress, accesslog.write)
-        if self._cors and not preflight:  # an allowed preflight has its headers; a refused one gets none
-            policy = self._cors_for(request.endpoint)
-            if policy is not None:
-                _features[0](request, response, policy)
-        config = self.config
-        if self._compresses(request.endpoint):
-            _features[1](request, response, int(config["COMPRESS_MIN_SIZE"]))
-        if self._access_log:
-            _features[2](request, response, self._access_log)
 
     def _access_log_target(self) -> str | None:
         # ACCESS_LOG None: on where a platform runs the app (Lambda, Cloud Functions/Run), off in tests
@@ -447,7 +347,7 @@ class App(Scaffold):
         for rule in self.url_map.iter_rules(endpoint):
             url_args |= rule.arguments
         if endpoint in self._route_status or is_typed_view(view, url_args):
-            if not _installed("msgspec"):
+            if not installed("msgspec"):
                 # At registration, not as a 500 on every request in production.
                 raise ModuleNotFoundError(
                     f"view {endpoint!r} reads typed values (a marked parameter, a model, or route(status=...)), "
@@ -567,7 +467,7 @@ class App(Scaffold):
                 assets = root + assets
             doc_title = title or f"{app.config['OPENAPI_TITLE'] or app.name} - API docs"
             page = openapi_module.docs_page(doc_title, root + spec_path, assets)
-            return app.response_class(page, content_type=_HTML)
+            return app.response_class(page, content_type=dispatch.HTML)
 
         self.add_url_rule(spec_path, "openapi_spec", openapi_spec, include_in_schema=False)
         self.add_url_rule(path, "openapi_docs", openapi_docs, include_in_schema=False)
@@ -591,7 +491,7 @@ class App(Scaffold):
         prefix. A plain ``async def`` made on first use (``asyncio`` is imported then, not before)."""
         asgi = self._asgi
         if asgi is None:
-            from .aio import asgi_application
+            from .asgi import asgi_application
 
             asgi = self._asgi = asgi_application(self)
         return asgi
@@ -618,500 +518,103 @@ class App(Scaffold):
             atexit.register(lambda: [self._sync(func()) for func in self._shutdown_hooks])
 
     async def _startup_async(self) -> None:
-        from .aio import call_hooks
+        from .coroutines import call_hooks
 
         if not self._started:
             self._started = True
             await call_hooks(self._startup_hooks)
 
-    def _inline_asgi(self) -> bool:
-        # Under ASGI, a request runs inline on the server's loop when no hook can run between the
-        # view and the response (the WSGI fast path's condition) and nothing tears down.
-        plain = self._plain
-        if plain is None:
-            plain = self._plain = self._nothing_observes_responses()
-        return plain and not self._has_teardown
+    # -- the road a request takes (decided once; see manypaths.dispatch) -------------------------
 
-    @staticmethod
-    def _sync(rv: Any) -> Any:
-        """A view's, hook's or handler's value; a coroutine is run to completion first (WSGI: on the
-        thread's event loop; in an ASGI worker thread: on the server's loop)."""
-        if type(rv) is _COROUTINE:
-            from .aio import resolve
-
-            return resolve(rv)
-        return rv
-
-    def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        """Answer one request: match, hooks, the view, error handlers (``__call__`` calls this, so
-        middleware can wrap it: ``app.wsgi_app = Middleware(app.wsgi_app)``)."""
-        if self.trusted_proxies:
-            from .proxies import apply_forwarded
-
-            apply_forwarded(environ, self.trusted_proxies)
-        request = self.request_class(environ)
-        request.app = self
-        limit = self.config["MAX_CONTENT_LENGTH"]
-        if limit is not None:
-            request.max_content_length = limit
-        token = _current.set(request)
-        error: BaseException | None = None
-        try:
-            try:
-                plain = self._plain
-                if plain is None:
-                    if self._startup_hooks and not self._started:
-                        self._startup_sync()
-                    self._access_log = self._access_log_target()
-                    plain = self._plain = self._nothing_observes_responses()
-                    self._post_process = (bool(self._cors) or bool(self.config["COMPRESS"]) or bool(self._access_log)
-                                          or any(self._compress.values()))
-                if self._access_log:
-                    environ["manypaths.started"] = perf_counter()  # the access log's duration
-                if plain and self.response_class is Response:
-                    # Nothing can see a Response object between the view and the server (no
-                    # after-request hooks, no overridden make_response): text and JSON go out
-                    # without one. Same status, headers and body as make_response would give.
-                    rv = self._view_value(request, False)
-                    kind = type(rv)
-                    if kind is str or (kind is dict and self._json_stock and not self.config["DEBUG"]):
-                        if kind is str:
-                            data = rv.encode("utf-8")
-                            content_type = _HTML
-                        else:
-                            data = json_text(rv).encode("ascii")
-                            content_type = _JSON
-                        start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(data)))])
-                        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [data]
-                    response = self._make_response_or_error(rv, request)
-                elif self._middleware:
-                    response = self._through_middleware(request)
-                else:
-                    response = self.full_dispatch_request(request)
-            except Exception as e:
-                error = e
-                response = self.handle_exception(e)
-            if self._post_process:
-                self._post_process_response(request, response)
-            return response(environ, start_response)
-        finally:
-            if self._has_teardown or "form" in request._cache:
-                self._teardown(request, error)
-            _current.reset(token)
-            if "manypaths.preserve_context" in environ:  # the test client's ``with client:``
-                environ["manypaths.preserve_context"](request)
-
-    def _nothing_observes_responses(self) -> bool:
-        # Worked out on the first request (and again after a hook is added).
+    def _decide(self) -> None:
+        """Decide, for every driver, which road requests take: worked out on the first request, and
+        again after a hook, a policy or a setting that changes it is added (``_plain = None``)."""
+        self._access_log = self._access_log_target()
         cls = type(self)
-        return (not self._hooks["before"] and not self._hooks["after"] and not self._hooks["url_value"]
-                and not self._cors and not self._middleware and not self.config["COMPRESS"] and not self.trusted_proxies
-                and not any(self._compress.values())
-                and not self._access_log
-                and cls.full_dispatch_request is App.full_dispatch_request and cls.make_response is App.make_response)
+        plain = (not self._hooks["before"] and not self._hooks["after"] and not self._hooks["url_value"]
+                 and not self._cors and not self._middleware and not self.config["COMPRESS"]
+                 and not self.trusted_proxies and not any(self._compress.values()) and not self._access_log
+                 and cls.full_dispatch_request is App.full_dispatch_request and cls.make_response is App.make_response)
+        # Nothing can see a Response object between the view and the server: a str or dict goes
+        # out without one (dispatch.finish). A response_class of the app's own must be made.
+        self._fast = plain and self.response_class is Response
+        # ASGI: served on the server's loop when nothing runs around the view or after the answer.
+        self._inline = plain and not self._has_teardown
+        self._post_process = (bool(self._cors) or bool(self.config["COMPRESS"]) or bool(self._access_log)
+                              or any(self._compress.values()))
+        if self._post_process and self._features is None:
+            cors, compression, accesslog = self._feature("cors"), self._feature("compression"), self._feature("accesslog")
+            self._features = (cors.apply, compression.compress, accesslog.write)
+        self._plain = plain
 
-    def full_dispatch_request(self, request: Request) -> Response:
-        """Match, run before-hooks, the view and after-hooks; turn errors into responses."""
-        response = self._make_response_or_error(self._view_value(request, True), request)
-        if self._hooks["after"]:
-            for func in reversed(self._scoped("after", request)):
-                response = self._sync(func(response))
-        return response
+    def _feature(self, name: str) -> Any:
+        """A feature module the core uses, imported on first use (the face imports features; the
+        core never does): cors, compression, accesslog, proxies, validation."""
+        # The imports inside functions that keep the cold start small are these and the ones
+        # listed in ARCHITECTURE.md; each feature loads with the first app that uses it.
+        if name == "cors":
+            from . import cors
 
-    def _view_value(self, request: Request, hooks: bool) -> Any:
-        # Match the request, run the before-request hooks (if ``hooks``), then the view: what it
-        # returned, or what the error handlers made of a routing miss or an exception.
-        environ = request.environ
-        path = environ.get("PATH_INFO")
-        if type(path) is str and path[:1] == "/" and path[1:2] != "/" and path.isascii():
-            request._cache["path"] = path  # what request.path would work out, the common case
-        else:
-            path = request.path
-        routing_error: Exception | None = None
-        # WSGI servers send the method upper-case; Map.match upper-cases anything else itself.
-        method = environ.get("REQUEST_METHOD") or "GET"
-        try:
-            if self.config["TRUSTED_HOSTS"] is not None:
-                self._check_host(request)
-            rule, request.view_args = self.url_map.match(
-                path, method, return_rule=True, query_string=environ.get("QUERY_STRING") or "",
-            )
-            request.url_rule = rule
-            request.endpoint = rule.endpoint
-            if method != "GET" and rule.provide_automatic_options and str(method).upper() == "OPTIONS":
-                routing_error = _Options()
-        except routing.RoutingError as e:
-            routing_error = self._routing_error(e, request)
-        except http_errors.SecurityError as e:
-            routing_error = e
-        if (self._cors and method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ
-                and "HTTP_ORIGIN" in environ):
-            # A CORS preflight: answered before any hook (an auth hook must not hide it).
-            answer = self._preflight(request, path)
-            if answer is not None:
-                return answer
-        try:
-            if hooks and self._hooks["url_value"]:
-                for func in self._scoped("url_value", request):
-                    self._sync(func(request.endpoint, request.view_args))
-            if hooks and self._hooks["before"]:
-                for func in self._scoped("before", request):
-                    rv = self._sync(func())
-                    if rv is not None:
-                        return rv
-            if routing_error is not None:
-                # Answer the miss directly: raising it again only to catch it below costs.
-                return self.handle_user_exception(routing_error, request)
-            if request.body_pending is not None:
-                # An ASGI request served on the loop: its body is received now that a view will
-                # run (never for a miss, a redirect or an automatic OPTIONS).
-                return self._dispatch_after_body(request)
-            return self.dispatch_request(request)
-        except Exception as e:
-            return self.handle_user_exception(e, request)
+            return cors
+        if name == "compression":
+            from . import compression
 
-    async def _dispatch_after_body(self, request: Request) -> Any:
-        receive_body, request.body_pending = request.body_pending, None
-        if receive_body is not None:
-            await receive_body(request)
-        rv = self.dispatch_request(request)
-        return (await rv) if type(rv) is _COROUTINE else rv
+            return compression
+        if name == "accesslog":
+            from . import accesslog
 
-    def _make_response_or_error(self, rv: Any, request: Request) -> Response:
-        try:
-            return self.make_response(rv)
-        except HTTPError as e:  # e.g. a header value with a line break
-            return self.make_response(self.handle_user_exception(e, request))
+            return accesslog
+        if name == "proxies":
+            from . import proxies
 
-    def _check_host(self, request: Request) -> None:
-        # TRUSTED_HOSTS (as Flask's): a Host header not listed answers 400 before routing, so no URL
-        # (redirect, url_for(_external=True)) is ever built from it. ".example.org" allows subdomains.
-        host = str(request.environ.get("HTTP_HOST") or request.environ.get("SERVER_NAME") or "")
-        if not host_is_trusted(host, self.config["TRUSTED_HOSTS"]):
-            raise http_errors.SecurityError(f"Host {host[:100]!r} is not trusted.")
+            return proxies
+        if name == "validation":
+            from . import validation
 
-    def _routing_error(self, error: routing.RoutingError, request: Request) -> Exception:
-        # What a miss of the route map answers: a redirect, 405 (with Allow) or 404.
-        if isinstance(error, routing.RequestRedirect):
-            url = error.new_url
-            target = url if "://" in url else f"{request.scheme}://{request.host}{request.script_root}{url}"
-            return _Redirect(target, error.code)
-        if isinstance(error, routing.MethodNotAllowed):
-            return http_errors.MethodNotAllowed(error.allowed)
-        return http_errors.NotFound()
+            return validation
+        raise LookupError(f"no feature {name!r}")
 
-    def dispatch_request(self, request: Request) -> Any:
-        """Call the matched view with the route's values."""
-        rule = request.url_rule
-        if rule is None:
-            raise http_errors.NotFound()
-        view = self.view_functions.get(request.endpoint)
-        if view is None:
-            raise LookupError(f"No view function is registered for endpoint {request.endpoint!r}.")
-        if self._typed and request.endpoint in self._typed:
-            rv = _binder_for(self, request.endpoint)(view, request)
-        else:
-            args = request.view_args
-            rv = view(**args) if args else view()
-        if type(rv) is _COROUTINE and (_running_loop is None or _running_loop() is None) and not _in_event_loop():
-            return self._sync(rv)  # an async view under WSGI; under ASGI the caller awaits it
-        return rv
+    # The core, bound as methods (Flask's names; subclasses may override them): manypaths.dispatch,
+    # manypaths.errors, manypaths.urls.
+    full_dispatch_request = dispatch.full_dispatch_request
+    dispatch_request = dispatch.dispatch_request
+    make_response = dispatch.make_response
+    make_default_options_response = dispatch.make_default_options_response
+    do_teardown_request = dispatch.do_teardown_request
+    do_teardown_appcontext = dispatch.do_teardown_appcontext
+    _view_value = dispatch._view_value
+    _dispatch_after_body = dispatch._dispatch_after_body
+    _make_response_or_error = dispatch._make_response_or_error
+    _check_host = dispatch._check_host
+    _routing_error = dispatch._routing_error
+    _through_middleware = dispatch._through_middleware
+    _preflight = dispatch._preflight
+    _post_process_response = dispatch._post_process_response
+    _scoped = dispatch._scoped
+    _scoped_for = dispatch._scoped_for
+    _teardown = dispatch._teardown
+    _sync = staticmethod(dispatch.sync_value)
+    _current_request = staticmethod(dispatch.current_request_or_none)
+    _endpoint = staticmethod(dispatch.current_endpoint)
+    handle_user_exception = errors.handle_user_exception
+    handle_exception = errors.handle_exception
+    error_response = errors.error_response
+    _find_handler = errors._find_handler
+    url_for = urls.url_for
+    inject_url_defaults = urls.inject_url_defaults
+    handle_url_build_error = urls.handle_url_build_error
+    wsgi_app = wsgi.wsgi_app
 
-    def make_default_options_response(self) -> Response:
-        """The answer to OPTIONS on a URL no view handles it for: ``Allow`` lists the URL's methods."""
-        request = current_request()
-        response = self.response_class()
-        response.headers.set("Allow", ", ".join(sorted(self.url_map.allowed_methods(request.path))))
-        return response
-
-    def _scoped(self, kind: str, request: Request) -> list[Callable[..., Any]]:
-        return self._scoped_for(kind, request.endpoint)
-
-    def _scoped_for(self, kind: str, endpoint: Any) -> list[Callable[..., Any]]:
-        # The app's hooks first, then each enclosing blueprint's, outermost first (as Flask);
-        # kept per endpoint until a hook is added.
-        key = (kind, endpoint)
-        found = self._scoped_cache.get(key)
-        if found is None:
-            hooks = self._hooks[kind]
-            found = list(hooks.get(None, ()))
-            for name in reversed(list(blueprint_names(endpoint))):
-                found.extend(hooks.get(name, ()))
-            if len(self._scoped_cache) < 4096:
-                self._scoped_cache[key] = found
-        return found
-
-    def do_teardown_request(self, exc: BaseException | None = None) -> None:
-        """Run the teardown_request hooks for the current request (the request context's end calls this)."""
-        for func in reversed(self._scoped("teardown", current_request())):
-            self._sync(func(exc))
-
-    def do_teardown_appcontext(self, exc: BaseException | None = None) -> None:
-        """Run the teardown_appcontext hooks (an application context's end calls this)."""
-        for func in reversed(self._teardown_appcontext):
-            self._sync(func(exc))
-
-    def _teardown(self, request: Request, error: BaseException | None) -> None:
-        # The end of a request: its teardown_request hooks, then, when the request was its own
-        # application context, the teardown_appcontext hooks; then uploaded files are closed.
-        try:
-            if self._hooks["teardown"]:
-                self.do_teardown_request(error)  # the request is still the current one here
-            if self._teardown_appcontext and app_context_owned(self):
-                self.do_teardown_appcontext(error)
-        finally:
-            if "form" in request._cache:
-                request.close()
 
     def app_context(self) -> AppContext:
         """An application context: ``with app.app_context():`` makes ``current_app`` and ``g`` work
         outside a request (scripts, CLI commands, tests), and ``url_for`` with ``SERVER_NAME``."""
         return AppContext(self)
 
-    # -- errors ---------------------------------------------------------------------------------
 
-    def _find_handler(self, error: BaseException, request: Request | None,
-                      original: BaseException | None = None) -> Callable[..., Any] | None:
-        # Per scope (innermost blueprint first, then the app): the handler for the code, then for
-        # the closest class (of ``original`` first: another library's error converted to ours).
-        if not self._error_handlers:
-            return None
-        scopes: list[str | None] = list(blueprint_names(request.endpoint)) if request is not None else []
-        scopes.append(None)
-        code = error.code if isinstance(error, HTTPError) else None
-        classes = type(error).__mro__ if original is None else (*type(original).__mro__, *type(error).__mro__)
-        for scope in scopes:
-            handlers = self._error_handlers.get(scope)
-            if not handlers:
-                continue
-            if code is not None and code in handlers:
-                return handlers[code]
-            for cls in classes:
-                if cls in handlers:
-                    return handlers[cls]
-        return None
-
-    def handle_user_exception(self, error: Exception, request: Request) -> Any:
-        """An HTTP error or an exception a handler is registered for becomes a response; others re-raise."""
-        if isinstance(error, _Redirect):
-            return error.response()
-        if isinstance(error, _Options):
-            return self.make_default_options_response()
-        code = None if isinstance(error, HTTPError) else http_errors.foreign_code(error)
-        if code is not None:
-            # Another library's HTTP error (a werkzeug HTTPException left in a ported app): handlers
-            # for its code or its classes take it as it is; otherwise it answers its code, not a 500.
-            converted = http_errors.from_foreign(error, code)
-            handler = self._find_handler(converted, request, error)
-            if handler is not None:
-                return self._sync(handler(error))
-            own = _foreign_response(error, self.response_class)
-            if own is not None:
-                return own  # its own status, headers and body, as Flask would answer it
-            error = converted
-        handler = self._find_handler(error, request)
-        if handler is not None:
-            return self._sync(handler(error))
-        if isinstance(error, HTTPError):
-            return self.error_response(error, request)
-        raise error
-
-    def error_response(self, error: HTTPError, request: Request | None = None) -> Response:
-        """The page for an HTTP error no handler took: RFC 9457 problem details for a client that
-        prefers JSON (or with ``JSON_ERRORS``), the HTML page otherwise."""
-        if error.response is None and (self.config["JSON_ERRORS"] or (request is not None and wants_json(request))):
-            return error.get_response(json=True)
-        return error.get_response()
-
-    def handle_exception(self, error: Exception) -> Response:
-        """An unhandled exception: log it with its traceback and answer 500 (the traceback only in debug).
-
-        With ``TESTING`` or ``PROPAGATE_EXCEPTIONS`` the exception propagates instead (the test client
-        raises it), as in Flask. The after-request hooks run on the 500 response, as in Flask.
-        """
-        propagate = self.config["PROPAGATE_EXCEPTIONS"]
-        if propagate is None:
-            propagate = self.config["TESTING"]
-        if propagate:
-            raise error
-        request = current_request()
-        self.logger.error("Exception on %s [%s]", request.path, request.method, exc_info=error)
-        server_error = http_errors.InternalServerError(original_exception=error)
-        handler = self._find_handler(server_error, request)
-        if handler is not None:
-            response = self.make_response(self._sync(handler(server_error)))
-        elif self.debug:
-            import traceback
-
-            text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-            response = self.response_class(text, status=500, mimetype="text/plain")
-        else:
-            response = self.error_response(server_error, request)
-        if self._hooks["after"]:
-            for func in reversed(self._scoped("after", request)):
-                try:
-                    response = self._sync(func(response))
-                except Exception as hook_error:  # the 500 still goes out; the hook's failure is logged
-                    self.logger.error("after_request hook failed on a 500 response", exc_info=hook_error)
-        return response
-
-    # -- responses --------------------------------------------------------------------------------
-
-    def make_response(self, rv: Any) -> Response:
-        """Turn a view's return value into a Response, exactly as Flask does.
-
-        str/bytes: the body; dict/list: JSON; a Response as is; a generator/iterator: streamed;
-        a tuple ``(body, status)``, ``(body, headers)`` or ``(body, status, headers)``.
-        """
-        kind = type(rv)
-        if kind is str and self.response_class is Response:  # the common cases first
-            return fast_response(Response, rv, _HTML)
-        if kind is dict and self._json_stock and not self.config["DEBUG"]:
-            return fast_response(self.response_class, json_text(rv), _JSON)
-        status: Any = None
-        headers: Any = None
-        if isinstance(rv, tuple):
-            if len(rv) == 3:
-                rv, status, headers = rv
-            elif len(rv) == 2:
-                if isinstance(rv[1], (Headers, dict, tuple, list)):
-                    rv, headers = rv
-                else:
-                    rv, status = rv
-            else:
-                raise TypeError(
-                    f"The view function for {self._endpoint()!r} returned a tuple of {len(rv)} items; "
-                    "use (body, status, headers), (body, status), or (body, headers)."
-                )
-        if kind is _COROUTINE:
-            rv.close()
-            raise RuntimeError(
-                f"The view function for {self._endpoint()!r} is async and was called from sync code inside a running "
-                "event loop: serve the app through its ASGI interface (app.asgi), or through a WSGI server."
-            )
-        if rv is None:
-            raise TypeError(
-                f"The view function for {self._endpoint()!r} did not return a valid response: it returned None "
-                "or ended without a return statement."
-            )
-        if isinstance(rv, Response):
-            response = rv
-        elif isinstance(rv, (str, bytes, bytearray)):
-            response = self.response_class(bytes(rv) if isinstance(rv, bytearray) else rv)
-        elif isinstance(rv, (dict, list)):
-            response = self.json.response(rv)
-        elif isinstance(rv, HTTPError):
-            response = self.error_response(rv, self._current_request())
-        elif isinstance(rv, Iterator) or hasattr(rv, "__aiter__"):
-            response = self.response_class(rv)
-        else:
-            raise TypeError(
-                f"The view function for {self._endpoint()!r} returned a {type(rv).__name__}; it must return a "
-                "str, bytes, dict, list, Response, generator (or async generator), or a tuple of one of these "
-                "with a status/headers."
-            )
-        if status is not None:
-            response.status = status
-        if headers:
-            pairs = headers.items() if isinstance(headers, (dict, Headers)) else headers
-            for key, value in pairs:
-                response.headers.set(key, value) if not isinstance(headers, list) else response.headers.add(key, value)
-        return response
-
-    @staticmethod
-    def _current_request() -> Request | None:
-        try:
-            return current_request()
-        except RuntimeError:
-            return None
-
-    @staticmethod
-    def _endpoint() -> Any:
-        try:
-            return current_request().endpoint
-        except RuntimeError:
-            return None
 
     # -- URLs -----------------------------------------------------------------------------------
 
-    def url_for(
-        self,
-        endpoint: str,
-        /,
-        *,
-        _external: bool | None = None,
-        _anchor: str | None = None,
-        _method: str | None = None,
-        _scheme: str | None = None,
-        **values: Any,
-    ) -> str:
-        """The URL of ``endpoint`` for the current request (its script root and host).
-
-        ``".view"`` means a view of the current blueprint; extra values go to the query string.
-        Outside a request (an application context, a script) the URL is external and built from
-        ``SERVER_NAME``, ``APPLICATION_ROOT`` and ``PREFERRED_URL_SCHEME``, as in Flask. The
-        ``url_defaults`` functions fill in values first; a ``BuildError`` goes to the
-        ``url_build_error_handlers`` before it is raised.
-        """
-        request = _current.get(None)
-        if request is not None:
-            if endpoint[:1] == ".":
-                names = list(blueprint_names(request.endpoint))
-                endpoint = f"{names[0]}{endpoint}" if names else endpoint[1:]
-            if _external is None:
-                _external = _scheme is not None
-            script_name, scheme, host = request.script_root, request.scheme, request.host
-        else:
-            if endpoint[:1] == ".":
-                endpoint = endpoint[1:]
-            server = self.config["SERVER_NAME"]
-            if not server:
-                raise RuntimeError(
-                    f"url_for({endpoint!r}) outside a request needs SERVER_NAME in app.config (the host URLs are "
-                    "built for); also set APPLICATION_ROOT and PREFERRED_URL_SCHEME as needed."
-                )
-            if _external is None:
-                _external = True
-            script_name = str(self.config["APPLICATION_ROOT"] or "/").rstrip("/")
-            scheme = self.config["PREFERRED_URL_SCHEME"] or "http"
-            host = str(server)
-        if _scheme is not None and not _external:
-            raise ValueError("When specifying '_scheme', '_external' must be True.")
-        if self._hooks["url_defaults"]:
-            self.inject_url_defaults(endpoint, values)
-        try:
-            url = self.url_map.build(
-                endpoint, values, method=_method, script_name=script_name, force_external=_external,
-                url_scheme=_scheme or scheme, host=host,
-            )
-        except routing.BuildError as e:
-            error = routing.BuildError(e.endpoint, e.values, e.method, reason=e.reason, suggestion=e.suggestion)
-            values.update(_anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external)
-            return self.handle_url_build_error(error, endpoint, values)
-        if _anchor is not None:
-            from urllib.parse import quote
-
-            url += "#" + quote(_anchor, safe="%!#$&'()*+,/:;=?@")
-        return url
-
-    def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
-        """Let the ``url_defaults`` functions (the app's, then those of the endpoint's blueprints)
-        fill ``values`` in place before ``endpoint``'s URL is built."""
-        for func in self._scoped_for("url_defaults", endpoint):
-            func(endpoint, values)
-
-    def handle_url_build_error(self, error: routing.BuildError, endpoint: str, values: dict[str, Any]) -> str:
-        """Ask each of ``url_build_error_handlers`` (``handler(error, endpoint, values)``) for a URL;
-        the first that returns one wins; else ``error`` is raised."""
-        for handler in self.url_build_error_handlers:
-            try:
-                rv = handler(error, endpoint, values)
-            except routing.BuildError as e:
-                error = e  # the next handler sees this one
-                continue
-            if rv is not None:
-                return str(rv)
-        raise error from None
 
     # -- files ----------------------------------------------------------------------------------
 
@@ -1172,99 +675,6 @@ class App(Scaffold):
         run(self, host=host, port=port, prefix=prefix)
 
 
-def _most_specific(table: dict[tuple[str, Any], Any], cache: dict[Any, Any], endpoint: Any) -> Any:
-    # A per-route setting (CORS policy, compress=): the route's, its blueprints' (innermost first),
-    # the app's; None when no level sets it. Kept per endpoint until a setting changes.
-    try:
-        return cache[endpoint]
-    except KeyError:
-        pass
-    found = None
-    for key in (("route", endpoint), *(("blueprint", name) for name in blueprint_names(endpoint)), ("app", None)):
-        if key in table:
-            found = table[key]
-            break
-    if len(cache) < 4096:
-        cache[endpoint] = found
-    return found
-
-
-def _installed(module: str) -> bool:
-    # Whether ``module`` can be imported, asked of the import system's finders: nothing is imported.
-    import sys
-
-    if module in sys.modules:
-        return sys.modules[module] is not None
-    return any(getattr(finder, "find_spec", None) is not None and finder.find_spec(module, None) is not None
-               for finder in sys.meta_path)
-
-
-def _is_model_class(obj: Any) -> bool:
-    # A dataclass, msgspec Struct, pydantic model or TypedDict, told by attributes (nothing imported).
-    return isinstance(obj, type) and any(hasattr(obj, name) for name in (
-        "__dataclass_fields__", "__struct_fields__", "__pydantic_fields__", "__required_keys__"))
-
-
-def _is_marker(obj: Any) -> bool:
-    # Query(), Header(), Cookie(), Body(), Path(): an instance, or the class named in a string annotation.
-    return isinstance(obj, Param) or (isinstance(obj, type) and issubclass(obj, Param))
-
-
-def _names(annotation: Any, scope: dict[str, Any], test: Callable[[Any], bool]) -> bool:
-    # Whether ``annotation`` names something ``test`` accepts, looked up without evaluating it.
-    if isinstance(annotation, str):  # ``from __future__ import annotations``: look the names up
-        for char in "[],|.()=":
-            annotation = annotation.replace(char, " ")
-        return any(test(scope.get(word)) for word in annotation.split())
-    if test(annotation):
-        return True
-    parts = (*(getattr(annotation, "__args__", ()) or ()), *(getattr(annotation, "__metadata__", ()) or ()))
-    return any(_names(arg, scope, test) for arg in parts)
-
-
-def _names_model(annotation: Any, scope: dict[str, Any]) -> bool:
-    return _names(annotation, scope, _is_model_class)
-
-
-def view_target(func: Any) -> tuple[Any, bool]:
-    """The function a view's decorators wrap (``__wrapped__``), and whether there were any."""
-    target = func
-    while hasattr(target, "__wrapped__"):
-        target = target.__wrapped__
-    return target, target is not func
-
-
-def is_typed_view(func: Any, url_args: Iterable[str]) -> bool:
-    """Whether a view reads typed values from the request, and so is called through
-    ``manypaths.validation``; others are called exactly as Flask calls them.
-
-    A parameter is filled from the request only when the developer marked it: ``Query``,
-    ``Header``, ``Cookie``, ``Body`` or ``Path`` in ``typing.Annotated``, or (not behind a
-    decorator, which may supply that argument itself) a model type read from the JSON body. A view
-    whose return annotation names a model is typed too.
-    """
-    target, wrapped = view_target(func)
-    code = getattr(target, "__code__", None)
-    if code is None:
-        return False
-    names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
-    if hasattr(target, "__self__"):
-        names = names[1:]  # a bound method's self
-    annotations = getattr(target, "__annotations__", None) or {}
-    scope = getattr(target, "__globals__", {})
-    known = set(url_args)
-    for name in names:
-        annotation = annotations.get(name)
-        if annotation is None:
-            continue
-        if _names(annotation, scope, _is_marker):
-            return True
-        if not wrapped and name not in known and _names_model(annotation, scope):
-            return True
-    returns = annotations.get("return")
-    return returns is not None and _names_model(returns, scope)
-
-
 def _root_path(import_name: str) -> str:
     # The folder of the app's module (config files are relative to it), as Flask's root_path.
     import sys
@@ -1272,94 +682,6 @@ def _root_path(import_name: str) -> str:
     module = sys.modules.get(import_name)
     filename = getattr(module, "__file__", None)
     return os.path.dirname(os.path.abspath(filename)) if filename else os.getcwd()
-
-
-def _foreign_response(error: BaseException, response_class: type[Response]) -> Response | None:
-    # A werkzeug HTTPException's own response (``get_response()``: status, headers, body) as ours.
-    get_response = getattr(error, "get_response", None)
-    if not callable(get_response):
-        return None
-    try:
-        theirs = get_response()
-        body = theirs.get_data()
-        status = int(theirs.status_code)
-        headers = [(str(k), str(v)) for k, v in theirs.headers.items() if str(k).lower() != "content-length"]
-    except Exception:  # not werkzeug's shape: answer with our page for its code
-        return None
-    return response_class(body, status=status, headers=headers)
-
-
-_ROUTING_CODES: dict[type[BaseException], int] = {routing.NotFound: 404, routing.MethodNotAllowed: 405}
-
-
-def host_is_trusted(host: str, trusted: Iterable[str]) -> bool:
-    """Whether ``host`` (a Host header, port allowed) is one of ``trusted`` (``".example.org"``: and
-    its subdomains), compared without the port and case-insensitively, as werkzeug's."""
-    if isinstance(trusted, str):
-        trusted = [trusted]
-    if host.startswith("["):
-        name = host.partition("]")[0] + "]"
-    else:
-        name = host.rpartition(":")[0] if host.count(":") == 1 else host
-    name = name.lower().rstrip(".")
-    if not name:
-        return False
-    for ref in trusted:
-        ref = ref.lower()
-        if ref.startswith("."):
-            if name == ref[1:] or name.endswith(ref):
-                return True
-        elif name == ref:
-            return True
-    return False
-
-
-def wants_json(request: Request) -> bool:
-    """Whether the client's Accept header prefers JSON to HTML (``application/json``,
-    ``application/problem+json`` or any ``+json`` type, by q-value; wildcards do not count for HTML)."""
-    accept = request.environ.get("HTTP_ACCEPT")
-    if not accept or "json" not in accept:
-        return False
-    json_q = html_q = 0.0
-    json_first = html_first = None
-    for position, item in enumerate(str(accept).split(",")):
-        media, _, params = item.partition(";")
-        media = media.strip().lower()
-        q = 1.0
-        for param in params.split(";"):
-            key, _, value = param.strip().partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = max(0.0, min(1.0, float(value)))
-                except ValueError:
-                    q = 0.0
-        if media == "text/html" or media == "application/xhtml+xml":
-            html_q = max(html_q, q)
-            html_first = position if html_first is None else html_first
-        elif media == "application/json" or (media.startswith("application/") and media.endswith("+json")):
-            json_q = max(json_q, q)
-            json_first = position if json_first is None else json_first
-    if json_q <= 0:
-        return False
-    if json_q != html_q:
-        return json_q > html_q
-    return html_first is None or (json_first is not None and json_first < html_first)
-
-
-class _Redirect(Exception):
-    """The canonical URL differs (a trailing slash, merged slashes, ``redirect_to``)."""
-
-    def __init__(self, location: str, code: int) -> None:
-        super().__init__(location)
-        self.location = location
-        self.code = code
-
-    def response(self) -> Response:
-        return redirect(self.location, self.code)
-
-
-class _Options(Exception):
-    """OPTIONS on a rule that answers it automatically (``Allow``): before-request hooks run first."""
 
 
 def url_for(endpoint: str, /, **values: Any) -> str:
@@ -1381,3 +703,18 @@ def make_response(*args: Any) -> Response:
     if not args:
         return app.response_class()
     return app.make_response(args[0] if len(args) == 1 else args)
+
+
+def __getattr__(name: str) -> Any:
+    # Names that lived here before the core was split out, importable from here as before.
+    if name == "host_is_trusted":
+        from .proxies import host_is_trusted
+
+        return host_is_trusted
+    if name in ("is_typed_view", "view_target"):
+        from . import params
+
+        return getattr(params, name)
+    if name == "wants_json":
+        return errors.wants_json
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

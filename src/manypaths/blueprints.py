@@ -294,3 +294,20 @@ def blueprint_names(endpoint: Any) -> Iterable[str]:
         return []
     parts = endpoint.split(".")[:-1]
     return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
+
+
+def most_specific(table: dict[tuple[str, Any], Any], cache: dict[Any, Any], endpoint: Any) -> Any:
+    # A per-route setting (CORS policy, compress=): the route's, its blueprints' (innermost first),
+    # the app's; None when no level sets it. Kept per endpoint until a setting changes.
+    try:
+        return cache[endpoint]
+    except KeyError:
+        pass
+    found = None
+    for key in (("route", endpoint), *(("blueprint", name) for name in blueprint_names(endpoint)), ("app", None)):
+        if key in table:
+            found = table[key]
+            break
+    if len(cache) < 4096:
+        cache[endpoint] = found
+    return found

@@ -152,7 +152,7 @@ def _stream(source: Any, encoding: str) -> Iterator[bytes]:
     compressor = _compressor(encoding)
     chunks = source
     if hasattr(source, "__aiter__"):
-        from .aio import iterate_async
+        from .coroutines import iterate_async
 
         chunks = iterate_async(source)
     try:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import Any
 
 _HEADERS = ("x_for", "x_proto", "x_host", "x_port", "x_prefix")
@@ -139,3 +140,25 @@ def apply_forwarded(environ: dict[str, Any], trust: ProxyTrust) -> None:
     prefix = _nth_from_right(environ.get("HTTP_X_FORWARDED_PREFIX"), trust.x_prefix)
     if prefix and is_plain_path(prefix):
         environ["SCRIPT_NAME"] = prefix.rstrip("/")  # as werkzeug's ProxyFix: the proxy's prefix is the root
+
+
+def host_is_trusted(host: str, trusted: Iterable[str]) -> bool:
+    """Whether ``host`` (a Host header, port allowed) is one of ``trusted`` (``".example.org"``: and
+    its subdomains), compared without the port and case-insensitively, as werkzeug's."""
+    if isinstance(trusted, str):
+        trusted = [trusted]
+    if host.startswith("["):
+        name = host.partition("]")[0] + "]"
+    else:
+        name = host.rpartition(":")[0] if host.count(":") == 1 else host
+    name = name.lower().rstrip(".")
+    if not name:
+        return False
+    for ref in trusted:
+        ref = ref.lower()
+        if ref.startswith("."):
+            if name == ref[1:] or name.endswith(ref):
+                return True
+        elif name == ref:
+            return True
+    return False

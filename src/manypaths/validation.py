@@ -29,10 +29,9 @@ except ModuleNotFoundError as e:  # pragma: no cover - depends on the installati
     raise ModuleNotFoundError("typed views and the OpenAPI document need msgspec: pip install 'manypaths[validation]'"
                               f" ({e})", name=e.name) from e
 
-from .app import view_target
 from .http.exceptions import HTTPError, RequestValidationError, ResponseValidationError, UnsupportedMediaType
 from .http.response import Response
-from .params import Param
+from .params import Param, view_target
 
 if typing.TYPE_CHECKING:
     from collections.abc import Callable

@@ -348,7 +348,7 @@ class Response:
     def iter_encoded(self) -> Iterator[bytes]:
         source: Any = self.response
         if hasattr(source, "__aiter__"):  # an async generator body, served by a WSGI server
-            from ..aio import iterate_async
+            from ..coroutines import iterate_async
 
             source = iterate_async(source)
         for chunk in source:

@@ -1,5 +1,5 @@
 """The WSGI environ of an ASGI scope: the compiled builder (routing/_speedups.c: asgi_environ) gives
-the same dict as the Python one (aio.environ_py) or hands over (None); every scope, in the end,
+the same dict as the Python one (manypaths.asgi.environ.environ_py) or hands over (None); every scope, in the end,
 gives the environ the WSGI spec asks for, and a missing optional key its ASGI default."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from manypaths import aio
+from manypaths.asgi import environ as aio
 from manypaths.routing.compiler import compiled_core
 from tests.builds import needs_compiled
 

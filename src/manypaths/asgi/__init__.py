@@ -1,0 +1,351 @@
+"""The ASGI driver: ``App.asgi`` (and ``App.__call__`` with ASGI arguments) on the shared core.
+
+HTTP and lifespan scopes (a websocket handshake is refused). An app with no request hooks runs
+inline on the server's loop (async views awaited, sync views called directly: no thread hop); an
+app with hooks, or made with ``asgi_threads=True``, runs each request through the WSGI driver in a
+worker thread, its coroutines on the server's loop. Either way the request begins, dispatches and
+finishes in ``manypaths.dispatch``: this module only translates ASGI to the core and back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from contextvars import copy_context
+
+from ..context import _current
+from ..coroutines import call_hooks, server_loop
+from ..dispatch import COROUTINE, HTML, JSON, begin, end, finish
+from . import environ as _env
+from .environ import _BODILESS, _ENVIRON_KEYS, _FRAMED, _SCOPE_DEFAULTS, NO_BODY, _attach_body, _environ_of
+
+TYPE_CHECKING = False
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator
+    from typing import Any
+
+    from ..app import App
+    from ..http.response import Response
+
+    Scope = dict[str, Any]
+    Receive = Callable[[], Awaitable[dict[str, Any]]]
+    Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+async def serve_asgi(app: App, scope: Scope, receive: Receive, send: Send) -> None:
+    """Serve one ASGI scope (http, lifespan; a websocket handshake is refused)."""
+    kind = scope["type"]
+    if kind == "http":
+        await app.asgi(scope, receive, send)
+    elif kind == "lifespan":
+        await _lifespan(app, receive, send)
+    elif kind == "websocket":
+        await send({"type": "websocket.close", "code": 1000})  # no websocket routes: refuse the handshake
+    else:
+        raise ValueError(f"ASGI scope type {kind!r} is not served (only 'http', 'lifespan' and 'websocket').")
+
+
+# The fast answer's content type, as ASGI headers.
+_CONTENT_TYPES = {HTML: (b"content-type", HTML.encode()), JSON: (b"content-type", JSON.encode())}
+
+
+def asgi_application(app: App) -> Callable[[Scope, Receive, Send], Coroutine[Any, Any, None]]:
+    """``app``'s ASGI 3 callable (what ``App.asgi`` gives): a plain ``async def``, so every server
+    detects ASGI 3, and one coroutine frame per request on the common path."""
+
+    async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await serve_asgi(app, scope, receive, send)
+            return
+        if app._plain is None:
+            if app._startup_hooks and not app._started:
+                await app._startup_async()  # a server without lifespan support: before the first request
+            app._decide()
+        try:  # environ._environ, inlined
+            compiled = _env._compiled_environ
+            environ = None if compiled is None else compiled(scope, _env._last_base, _ENVIRON_KEYS, sys.stderr)
+            if environ is None:
+                environ = _environ_of(scope)
+        except KeyError:
+            environ = _environ_of({**_SCOPE_DEFAULTS, **scope})
+        config = app.config
+        threaded = config["ASGI_THREADS"] or not app._inline
+        # The body is received only when something reads it: never for a 404, 405 or redirect.
+        pending = None
+        declared = environ.get("CONTENT_LENGTH")
+        if declared == "0" or (declared is None and environ["REQUEST_METHOD"] in _BODILESS and (
+                "HTTP_TRANSFER_ENCODING" not in environ and environ["SERVER_PROTOCOL"] in _FRAMED)):
+            # A GET or HEAD over HTTP/1.x without Content-Length or Transfer-Encoding has no body
+            # (RFC 9112 6.3): no receive() call. A disconnect is still noticed while a response streams.
+            environ["wsgi.input"] = NO_BODY
+        else:
+            buffered = config.get("MAX_BUFFERED_CONTENT_LENGTH")
+            if (not threaded and declared is not None and declared.isdigit()
+                    and (buffered is None or int(declared) <= buffered)):
+                # Served on the loop: a declared body that fits in memory is received once
+                # routing found a view (dispatch._dispatch_after_body awaits it).
+                environ["wsgi.input"] = NO_BODY
+                pending = _receiver(receive, config["MAX_CONTENT_LENGTH"], buffered)
+            else:
+                # In a worker thread: the body is received as the request reads it (streams
+                # unbounded unless MAX_CONTENT_LENGTH); a body of unknown or large size goes there.
+                environ["wsgi.input"] = _ReceiveStream(receive, asyncio.get_running_loop())
+                if declared is None:
+                    environ["wsgi.input_terminated"] = True
+                threaded = True
+        if threaded:
+            await _in_thread(app, environ, send, receive)
+            return
+        # Inline: the core's road without hooks (App._inline), its coroutines awaited here.
+        request = begin(app, environ)
+        request.body_pending = pending
+        token = _current.set(request)
+        try:
+            try:
+                rv = app._view_value(request, False)
+                while type(rv) is COROUTINE:
+                    try:
+                        rv = await rv
+                    except Exception as e:
+                        rv = app.handle_user_exception(e, request)
+                answer = finish(app, request, rv)
+            except Exception as e:
+                answer = app.handle_exception(e)
+            if type(answer) is tuple:
+                data, content_type = answer
+                await send({"type": "http.response.start", "status": 200, "headers": [
+                    _CONTENT_TYPES[content_type], (b"content-length", b"%d" % len(data))]})
+                await send({"type": "http.response.body",
+                            "body": b"" if environ["REQUEST_METHOD"] == "HEAD" else data})
+                return
+            await _send_response(answer, environ, send, receive)
+        finally:
+            end(app, request, None)
+            _current.reset(token)
+
+    asgi.__qualname__ = f"{type(app).__name__}.asgi"
+    return asgi
+
+
+async def _lifespan(app: App, receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            try:
+                await app._startup_async()
+            except Exception as e:
+                app.logger.error("startup hook failed", exc_info=e)
+                await send({"type": "lifespan.startup.failed", "message": f"{type(e).__name__}: {e}"})
+                return
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            try:
+                await call_hooks(app._shutdown_hooks)
+            except Exception as e:
+                app.logger.error("shutdown hook failed", exc_info=e)
+                await send({"type": "lifespan.shutdown.failed", "message": f"{type(e).__name__}: {e}"})
+                return
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _receiver(receive: Receive, limit: int | None, buffered: int | None) -> Callable[[Any], Awaitable[None]]:
+    # What App._dispatch_after_body awaits: the whole body received into the request's environ.
+    async def receive_body(request: Any) -> None:
+        from ..http.exceptions import BadRequest, RequestEntityTooLarge
+
+        environ = request.environ
+        bound = buffered if limit is None else limit if buffered is None else min(limit, buffered)
+        try:
+            body = await _read_body(receive, bound, environ.get("CONTENT_LENGTH"))
+        except _TooLarge:
+            raise RequestEntityTooLarge(f"The body exceeds the limit of {bound} bytes.") from None
+        if body is None:
+            raise BadRequest("The client closed the connection before the body arrived.")
+        _attach_body(environ, body)
+        request._cache.pop("stream", None)
+
+    return receive_body
+
+
+class _ReceiveStream:
+    """``wsgi.input`` of an ASGI request served in a worker thread: the body is received from the
+    server (on its loop) only as it is read, chunk by chunk; nothing is read if nothing asks."""
+
+    def __init__(self, receive: Receive, loop: asyncio.AbstractEventLoop) -> None:
+        self._receive = receive
+        self._loop = loop
+        self._buffer = bytearray()
+        self._done = False
+
+    def _more(self) -> bool:
+        if self._done:
+            return False
+        message: dict[str, Any] = asyncio.run_coroutine_threadsafe(
+            self._receive(), self._loop).result()  # type: ignore[arg-type]
+        if message["type"] == "http.disconnect":
+            self._done = True
+            from ..http.exceptions import BadRequest
+
+            raise BadRequest("The client closed the connection before the body arrived.")
+        self._buffer += message.get("body") or b""
+        if not message.get("more_body"):
+            self._done = True
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            while self._more():
+                pass
+            size = len(self._buffer)
+        else:
+            while len(self._buffer) < size and self._more():
+                pass
+        data = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return data
+
+    def readline(self, size: int | None = -1) -> bytes:
+        while b"\n" not in self._buffer and (size is None or size < 0 or len(self._buffer) < size) and self._more():
+            pass
+        end = self._buffer.find(b"\n") + 1 or len(self._buffer)
+        if size is not None and size >= 0:
+            end = min(end, size)
+        data = bytes(self._buffer[:end])
+        del self._buffer[:end]
+        return data
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            line = self.readline()
+            if not line:
+                return
+            yield line
+
+    def close(self) -> None:
+        pass
+
+
+async def _read_body(receive: Receive, limit: int | None, declared: str | None) -> bytes | None:
+    # The whole body, read through receive; None when the client went away. A body past ``limit``
+    # (declared or while reading) raises _TooLarge: the excess is never buffered.
+    if limit is not None and declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body") or b""
+        if chunk:
+            size += len(chunk)
+            if limit is not None and size > limit:
+                raise _TooLarge
+            chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks) if len(chunks) != 1 else chunks[0]
+
+
+async def _send_response(response: Response, environ: dict[str, Any], send: Send, receive: Receive) -> None:
+    body = response.response
+    if hasattr(body, "__aiter__") and response.status_code not in (204, 304) and environ["REQUEST_METHOD"] != "HEAD":
+        await send({"type": "http.response.start", "status": response.status_code, "headers": _headers(
+            response.headers._items)})
+        await _stream(body.__aiter__(), send, receive, is_async=True)
+        return
+    code = response.status_code
+    if (type(body) is list and len(body) == 1 and type(body[0]) is bytes and not response._on_close
+            and code >= 200 and code != 204 and code != 304 and environ["REQUEST_METHOD"] != "HEAD"):
+        # A buffered body (error pages, JSON, text): sent as it is, without the WSGI round.
+        await send({"type": "http.response.start", "status": code, "headers": _headers(response.headers._items)})
+        await send({"type": "http.response.body", "body": body[0]})
+        return
+    captured: list[Any] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        captured[:] = [status, headers]
+
+    result = response(environ, start_response)
+    status, headers = captured
+    await send({"type": "http.response.start", "status": int(status[:3]), "headers": _headers(headers)})
+    if type(result) is list:
+        await send({"type": "http.response.body", "body": b"".join(result)})
+        return
+    await _stream(iter(result), send, receive, is_async=False, close=getattr(result, "close", None))
+
+
+def _headers(pairs: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in pairs]
+
+
+async def _stream(iterator: Any, send: Send, receive: Receive, *, is_async: bool,
+                  close: Callable[[], Any] | None = None) -> None:
+    # Chunk by chunk; a client that disconnects stops the stream (the body is closed either way).
+    async def disconnected() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+    watcher = asyncio.ensure_future(disconnected())
+    try:
+        while not watcher.done():
+            try:
+                chunk = await iterator.__anext__() if is_async else next(iterator)
+            except (StopIteration, StopAsyncIteration):
+                break
+            if chunk:
+                await send({"type": "http.response.body", "body": chunk.encode("utf-8") if isinstance(chunk, str)
+                            else bytes(chunk), "more_body": True})
+        if not watcher.done():
+            await send({"type": "http.response.body", "body": b""})
+    finally:
+        watcher.cancel()
+        if is_async and hasattr(iterator, "aclose"):
+            await iterator.aclose()
+        if close is not None:
+            close()
+
+
+async def _in_thread(app: App, environ: dict[str, Any], send: Send, receive: Receive) -> None:
+    # The whole WSGI dispatch in a worker thread (hooks, teardown, sync views that block); its
+    # coroutines run on this loop (resolve() sees server_loop). The body is iterated there too.
+    loop = asyncio.get_running_loop()
+    context = copy_context()
+    context.run(server_loop.set, loop)
+    captured: list[Any] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        captured[:] = [status, headers]
+
+    def start() -> Any:
+        return app.wsgi_app(environ, start_response)
+
+    result = await loop.run_in_executor(None, context.run, start)
+    status, headers = captured
+    await send({"type": "http.response.start", "status": int(status[:3]), "headers": _headers(headers)})
+    if type(result) is list:
+        await send({"type": "http.response.body", "body": b"".join(result)})
+        return
+    iterator = iter(result)
+    done = object()
+    close = getattr(result, "close", None)
+
+    def pull() -> Any:
+        return next(iterator, done)
+
+    try:
+        while True:
+            chunk = await loop.run_in_executor(None, context.run, pull)
+            if chunk is done:
+                break
+            if chunk:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+    finally:
+        if close is not None:
+            await loop.run_in_executor(None, context.run, close)

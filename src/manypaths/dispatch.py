@@ -1,0 +1,425 @@
+"""The core: the one road every request takes, whatever the driver.
+
+A driver (``manypaths.wsgi``, ``manypaths.asgi``; the platforms through them) translates its
+protocol into an environ, then calls here: ``begin`` (trusted proxies applied, the Request made,
+its limits set), ``App._view_value`` (match, url-value and before-request hooks, the view or what
+the error handlers make of a miss or an exception), and ``finish`` (the fast answer for a str or
+dict when nothing can observe a Response, else the Response: ``make_response``). The general road
+adds the after-request hooks (``full_dispatch_request``), middleware, the error page
+(``manypaths.errors``) and the post-processing (CORS, compression, the access log). What road a
+request takes is decided once per app in ``App._decide`` (again after a hook or setting is added),
+never in a driver. A coroutine from a view, hook or handler is resolved at one seam: ``_sync`` (sync
+code: ``manypaths.coroutines``) or the ASGI driver's await.
+
+The functions take the App as ``self``: ``App`` binds them as its methods (Flask's names, which
+subclasses may override).
+"""
+
+from __future__ import annotations
+
+from . import routing
+from .blueprints import blueprint_names
+from .context import app_context_owned, current_request
+from .http import exceptions as http_errors
+from .http.datastructures import Headers
+from .http.exceptions import HTTPError
+from .http.response import Response, fast_response, json_text, redirect
+
+TYPE_CHECKING = False
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from .app import App
+    from .http.request import Request
+
+
+async def _probe() -> None:
+    return None
+
+
+_probe_coroutine = _probe()
+COROUTINE: type[Any] = type(_probe_coroutine)  # types.CoroutineType, without importing types
+_probe_coroutine.close()
+del _probe_coroutine
+
+# What a view's str and dict become (Response's default mimetype; Flask's JSON type).
+HTML = "text/html; charset=utf-8"
+JSON = "application/json"
+
+
+def _in_event_loop() -> bool:
+    global _running_loop
+    if _running_loop is None:
+        from asyncio import _get_running_loop  # asyncio is loaded: a coroutine exists
+
+        _running_loop = _get_running_loop
+    return _running_loop() is not None
+
+
+_running_loop: Callable[[], object] | None = None
+
+
+def begin(self: App, environ: dict[str, Any]) -> Request:
+    """The request of ``environ``: trusted proxies applied, its app and limits set."""
+    if self.trusted_proxies:
+        self._feature("proxies").apply_forwarded(environ, self.trusted_proxies)
+    request = self.request_class(environ)
+    request.app = self
+    limit = self.config["MAX_CONTENT_LENGTH"]
+    if limit is not None:
+        request.max_content_length = limit
+    return request
+
+
+def finish(self: App, request: Request, rv: Any) -> Any:
+    """What a view's value becomes: ``(bytes, content type)`` for a str or dict on the fast road
+    (nothing can observe a Response: same status, headers and body as make_response gives), else
+    the Response."""
+    if self._fast:
+        kind = type(rv)
+        if kind is str:
+            return rv.encode("utf-8"), HTML
+        if kind is dict and self._json_stock and not self.config["DEBUG"]:
+            return json_text(rv).encode("ascii"), JSON
+    return self._make_response_or_error(rv, request)
+
+
+def end(self: App, request: Request, error: BaseException | None) -> None:
+    """The end of a request: teardown hooks and uploaded files (only when there is something to do)."""
+    if self._has_teardown or "form" in request._cache:
+        self._teardown(request, error)
+
+
+def full_dispatch_request(self: App, request: Request) -> Response:
+    """Match, run before-hooks, the view and after-hooks; turn errors into responses."""
+    response = self._make_response_or_error(self._view_value(request, True), request)
+    if self._hooks["after"]:
+        for func in reversed(self._scoped("after", request)):
+            response = self._sync(func(response))
+    return response
+
+
+def _view_value(self: App, request: Request, hooks: bool) -> Any:
+    # Match the request, run the before-request hooks (if ``hooks``), then the view: what it
+    # returned, or what the error handlers made of a routing miss or an exception.
+    environ = request.environ
+    path = environ.get("PATH_INFO")
+    if type(path) is str and path[:1] == "/" and path[1:2] != "/" and path.isascii():
+        request._cache["path"] = path  # what request.path would work out, the common case
+    else:
+        path = request.path
+    routing_error: Exception | None = None
+    # WSGI servers send the method upper-case; Map.match upper-cases anything else itself.
+    method = environ.get("REQUEST_METHOD") or "GET"
+    try:
+        if self.config["TRUSTED_HOSTS"] is not None:
+            self._check_host(request)
+        rule, request.view_args = self.url_map.match(
+            path, method, return_rule=True, query_string=environ.get("QUERY_STRING") or "",
+        )
+        request.url_rule = rule
+        request.endpoint = rule.endpoint
+        if method != "GET" and rule.provide_automatic_options and str(method).upper() == "OPTIONS":
+            routing_error = _Options()
+    except routing.RoutingError as e:
+        routing_error = self._routing_error(e, request)
+    except http_errors.SecurityError as e:
+        routing_error = e
+    if (self._cors and method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ
+            and "HTTP_ORIGIN" in environ):
+        # A CORS preflight: answered before any hook (an auth hook must not hide it).
+        answer = self._preflight(request, path)
+        if answer is not None:
+            return answer
+    try:
+        if hooks and self._hooks["url_value"]:
+            for func in self._scoped("url_value", request):
+                self._sync(func(request.endpoint, request.view_args))
+        if hooks and self._hooks["before"]:
+            for func in self._scoped("before", request):
+                rv = self._sync(func())
+                if rv is not None:
+                    return rv
+        if routing_error is not None:
+            # Answer the miss directly: raising it again only to catch it below costs.
+            return self.handle_user_exception(routing_error, request)
+        if request.body_pending is not None:
+            # An ASGI request served on the loop: its body is received now that a view will
+            # run (never for a miss, a redirect or an automatic OPTIONS).
+            return self._dispatch_after_body(request)
+        return self.dispatch_request(request)
+    except Exception as e:
+        return self.handle_user_exception(e, request)
+
+
+async def _dispatch_after_body(self: App, request: Request) -> Any:
+    receive_body, request.body_pending = request.body_pending, None
+    if receive_body is not None:
+        await receive_body(request)
+    rv = self.dispatch_request(request)
+    return (await rv) if type(rv) is COROUTINE else rv
+
+
+def _make_response_or_error(self: App, rv: Any, request: Request) -> Response:
+    try:
+        return self.make_response(rv)
+    except HTTPError as e:  # e.g. a header value with a line break
+        return self.make_response(self.handle_user_exception(e, request))
+
+
+def _check_host(self: App, request: Request) -> None:
+    # TRUSTED_HOSTS (as Flask's): a Host header not listed answers 400 before routing, so no URL
+    # (redirect, url_for(_external=True)) is ever built from it. ".example.org" allows subdomains.
+    host = str(request.environ.get("HTTP_HOST") or request.environ.get("SERVER_NAME") or "")
+    if not self._feature("proxies").host_is_trusted(host, self.config["TRUSTED_HOSTS"]):
+        raise http_errors.SecurityError(f"Host {host[:100]!r} is not trusted.")
+
+
+def _routing_error(self: App, error: routing.RoutingError, request: Request) -> Exception:
+    # What a miss of the route map answers: a redirect, 405 (with Allow) or 404.
+    if isinstance(error, routing.RequestRedirect):
+        url = error.new_url
+        target = url if "://" in url else f"{request.scheme}://{request.host}{request.script_root}{url}"
+        return _Redirect(target, error.code)
+    if isinstance(error, routing.MethodNotAllowed):
+        return http_errors.MethodNotAllowed(error.allowed)
+    return http_errors.NotFound()
+
+
+def dispatch_request(self: App, request: Request) -> Any:
+    """Call the matched view with the route's values."""
+    rule = request.url_rule
+    if rule is None:
+        raise http_errors.NotFound()
+    view = self.view_functions.get(request.endpoint)
+    if view is None:
+        raise LookupError(f"No view function is registered for endpoint {request.endpoint!r}.")
+    if self._typed and request.endpoint in self._typed:
+        rv = self._feature("validation").binder_for(self, request.endpoint)(view, request)
+    else:
+        args = request.view_args
+        rv = view(**args) if args else view()
+    if type(rv) is COROUTINE and (_running_loop is None or _running_loop() is None) and not _in_event_loop():
+        return self._sync(rv)  # an async view under WSGI; under ASGI the caller awaits it
+    return rv
+
+
+def make_default_options_response(self: App) -> Response:
+    """The answer to OPTIONS on a URL no view handles it for: ``Allow`` lists the URL's methods."""
+    request = current_request()
+    response = self.response_class()
+    response.headers.set("Allow", ", ".join(sorted(self.url_map.allowed_methods(request.path))))
+    return response
+
+
+def _through_middleware(self: App, request: Request) -> Response:
+    def innermost(req: Request) -> Response:
+        try:
+            return self.full_dispatch_request(req)
+        except Exception as e:
+            return self.handle_exception(e)
+
+    def layer(func: Callable[..., Any], call_next: Callable[[Request], Response]) -> Callable[[Request], Response]:
+        def call(req: Request) -> Response:
+            rv = self._sync(func(req, call_next))
+            return rv if isinstance(rv, Response) else self.make_response(rv)  # each layer gets a Response
+        return call
+
+    call: Callable[[Request], Response] = innermost
+    for func in reversed(self._middleware):
+        call = layer(func, call)
+    return call(request)
+
+
+def _preflight(self: App, request: Request, path: str) -> Response | None:
+    # Each method of the URL is judged by the policy of the rule that serves it: the policy of
+    # the rule serving the requested method answers, and a method whose rule refuses the origin
+    # is not listed.
+    try:
+        methods = self.url_map.allowed_methods(path)
+    except routing.RoutingError:
+        return None
+    policies: dict[str, Any] = {}
+    for method in methods:
+        if method == "OPTIONS":
+            continue
+        try:
+            rule, _ = self.url_map.match(path, method, return_rule=True)
+        except routing.RoutingError:
+            continue
+        policies[method] = self._cors_for(rule.endpoint)
+    wanted = str(request.environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD", "")).strip().upper()
+    policy = policies.get(wanted)
+    if policy is None:
+        return None
+    answer: Response | None = self._feature("cors").preflight(request, policies, policy, self.response_class)
+    return answer
+
+
+def _post_process_response(self: App, request: Request, response: Response) -> None:
+    # CORS headers, then compression: on every answer (errors and 404s included).
+    environ = request.environ
+    preflight = environ.get("REQUEST_METHOD") == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ
+    features = self._features  # (cors.apply, compression.compress, accesslog.write): App._decide loads them
+    if features is None:
+        self._decide()
+        features = self._features
+        assert features is not None  # _decide loads them whenever anything post-processes
+    if self._cors and not preflight:  # an allowed preflight has its headers; a refused one gets none
+        policy = self._cors_for(request.endpoint)
+        if policy is not None:
+            features[0](request, response, policy)
+    config = self.config
+    if self._compresses(request.endpoint):
+        features[1](request, response, int(config["COMPRESS_MIN_SIZE"]))
+    if self._access_log:
+        features[2](request, response, self._access_log)
+
+
+def _scoped(self: App, kind: str, request: Request) -> list[Callable[..., Any]]:
+    return self._scoped_for(kind, request.endpoint)
+
+
+def _scoped_for(self: App, kind: str, endpoint: Any) -> list[Callable[..., Any]]:
+    # The app's hooks first, then each enclosing blueprint's, outermost first (as Flask);
+    # kept per endpoint until a hook is added.
+    key = (kind, endpoint)
+    found = self._scoped_cache.get(key)
+    if found is None:
+        hooks = self._hooks[kind]
+        found = list(hooks.get(None, ()))
+        for name in reversed(list(blueprint_names(endpoint))):
+            found.extend(hooks.get(name, ()))
+        if len(self._scoped_cache) < 4096:
+            self._scoped_cache[key] = found
+    return found
+
+
+def do_teardown_request(self: App, exc: BaseException | None = None) -> None:
+    """Run the teardown_request hooks for the current request (the request context's end calls this)."""
+    for func in reversed(self._scoped("teardown", current_request())):
+        self._sync(func(exc))
+
+
+def do_teardown_appcontext(self: App, exc: BaseException | None = None) -> None:
+    """Run the teardown_appcontext hooks (an application context's end calls this)."""
+    for func in reversed(self._teardown_appcontext):
+        self._sync(func(exc))
+
+
+def _teardown(self: App, request: Request, error: BaseException | None) -> None:
+    # The end of a request: its teardown_request hooks, then, when the request was its own
+    # application context, the teardown_appcontext hooks; then uploaded files are closed.
+    try:
+        if self._hooks["teardown"]:
+            self.do_teardown_request(error)  # the request is still the current one here
+        if self._teardown_appcontext and app_context_owned(self):
+            self.do_teardown_appcontext(error)
+    finally:
+        if "form" in request._cache:
+            request.close()
+
+
+def make_response(self: App, rv: Any) -> Response:
+    """Turn a view's return value into a Response, exactly as Flask does.
+
+    str/bytes: the body; dict/list: JSON; a Response as is; a generator/iterator: streamed;
+    a tuple ``(body, status)``, ``(body, headers)`` or ``(body, status, headers)``.
+    """
+    kind = type(rv)
+    if kind is str and self.response_class is Response:  # the common cases first
+        return fast_response(Response, rv, HTML)
+    if kind is dict and self._json_stock and not self.config["DEBUG"]:
+        return fast_response(self.response_class, json_text(rv), JSON)
+    status: Any = None
+    headers: Any = None
+    if isinstance(rv, tuple):
+        if len(rv) == 3:
+            rv, status, headers = rv
+        elif len(rv) == 2:
+            if isinstance(rv[1], (Headers, dict, tuple, list)):
+                rv, headers = rv
+            else:
+                rv, status = rv
+        else:
+            raise TypeError(
+                f"The view function for {self._endpoint()!r} returned a tuple of {len(rv)} items; "
+                "use (body, status, headers), (body, status), or (body, headers)."
+            )
+    if kind is COROUTINE:
+        rv.close()
+        raise RuntimeError(
+            f"The view function for {self._endpoint()!r} is async and was called from sync code inside a running "
+            "event loop: serve the app through its ASGI interface (app.asgi), or through a WSGI server."
+        )
+    if rv is None:
+        raise TypeError(
+            f"The view function for {self._endpoint()!r} did not return a valid response: it returned None "
+            "or ended without a return statement."
+        )
+    if isinstance(rv, Response):
+        response = rv
+    elif isinstance(rv, (str, bytes, bytearray)):
+        response = self.response_class(bytes(rv) if isinstance(rv, bytearray) else rv)
+    elif isinstance(rv, (dict, list)):
+        response = self.json.response(rv)
+    elif isinstance(rv, HTTPError):
+        response = self.error_response(rv, self._current_request())
+    elif hasattr(rv, "__next__") or hasattr(rv, "__aiter__"):  # an iterator (collections.abc.Iterator's test)
+        response = self.response_class(rv)
+    else:
+        raise TypeError(
+            f"The view function for {self._endpoint()!r} returned a {type(rv).__name__}; it must return a "
+            "str, bytes, dict, list, Response, generator (or async generator), or a tuple of one of these "
+            "with a status/headers."
+        )
+    if status is not None:
+        response.status = status
+    if headers:
+        pairs = headers.items() if isinstance(headers, (dict, Headers)) else headers
+        for key, value in pairs:
+            response.headers.set(key, value) if not isinstance(headers, list) else response.headers.add(key, value)
+    return response
+
+
+def sync_value(rv: Any) -> Any:
+    """A view's, hook's or handler's value; a coroutine is run to completion first (WSGI: on the
+    thread's event loop; in an ASGI worker thread: on the server's loop)."""
+    if type(rv) is COROUTINE:
+        from .coroutines import resolve
+
+        return resolve(rv)
+    return rv
+
+
+def current_request_or_none() -> Request | None:
+    try:
+        return current_request()
+    except RuntimeError:
+        return None
+
+
+def current_endpoint() -> Any:
+    try:
+        return current_request().endpoint
+    except RuntimeError:
+        return None
+
+
+class _Redirect(Exception):
+    # A routing redirect on its way to the error handlers (answered as the redirect).
+
+    def __init__(self, location: str, code: int) -> None:
+        super().__init__(location)
+        self.location = location
+        self.code = code
+
+    def response(self) -> Response:
+        return redirect(self.location, self.code)
+
+
+class _Options(Exception):
+    """An automatic OPTIONS answer on its way through the hooks."""
+

@@ -1,0 +1,62 @@
+"""The WSGI driver: ``app(environ, start_response)`` (``App.wsgi_app``) on the shared core.
+
+It only translates: the environ is the core's input, and a fast answer or a Response goes back
+through ``start_response``. Everything between (proxies, the request, routing, hooks, the view,
+errors, post-processing, teardown) is ``manypaths.dispatch``'s; the road is the one ``App._decide``
+chose. ASGI requests served in a worker thread come through here too.
+"""
+
+from __future__ import annotations
+
+from time import perf_counter
+
+from .context import _current
+from .dispatch import begin, end, finish
+
+TYPE_CHECKING = False
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from typing import Any
+
+    from .app import App
+    from .http.response import Response
+
+
+def wsgi_app(self: App, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """Answer one request: match, hooks, the view, error handlers (``__call__`` calls this, so
+    middleware can wrap it: ``app.wsgi_app = Middleware(app.wsgi_app)``)."""
+    request = begin(self, environ)
+    token = _current.set(request)
+    error: BaseException | None = None
+    response: Response
+    try:
+        try:
+            if self._plain is None:
+                if self._startup_hooks and not self._started:
+                    self._startup_sync()
+                self._decide()
+            if self._access_log:
+                environ["manypaths.started"] = perf_counter()  # the access log's duration
+            if self._fast:
+                answer = finish(self, request, self._view_value(request, False))
+                if type(answer) is tuple:
+                    data, content_type = answer
+                    start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(data)))])
+                    return [] if environ.get("REQUEST_METHOD") == "HEAD" else [data]
+                response = answer
+            elif self._middleware:
+                response = self._through_middleware(request)
+            else:
+                response = self.full_dispatch_request(request)
+        except Exception as e:
+            error = e
+            response = self.handle_exception(e)
+        if self._post_process:
+            self._post_process_response(request, response)
+        return response(environ, start_response)
+    finally:
+        end(self, request, error)
+        _current.reset(token)
+        if "manypaths.preserve_context" in environ:  # the test client's ``with client:``
+            environ["manypaths.preserve_context"](request)
