@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from . import exceptions
 from .app import App, jsonify, make_response, url_for
 from .blueprints import Blueprint
 from .config import Config
@@ -18,11 +17,13 @@ _LAZY = {"send_file": "files", "send_from_directory": "files", "safe_join": "fil
 
 
 def __getattr__(name: str) -> object:
+    import importlib
+
+    if name == "exceptions":  # the module itself (a plain request never needs it)
+        return importlib.import_module(f"{__name__}.exceptions")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'manypaths' has no attribute {name!r}")
-    import importlib
-
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
     globals()[name] = value
     return value
@@ -58,3 +59,4 @@ __all__ = [
     "send_from_directory",
     "url_for",
 ]
+

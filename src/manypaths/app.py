@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from . import dispatch, errors, routing, urls, wsgi
+from . import dispatch, errors, routing, wsgi
 from .blueprints import Blueprint, Scaffold, most_specific
 from .config import Config
 from .context import AppContext, RequestContext, current_app_object, current_request
@@ -600,9 +600,21 @@ class App(Scaffold):
     handle_exception = errors.handle_exception
     error_response = errors.error_response
     _find_handler = errors._find_handler
-    url_for = urls.url_for
-    inject_url_defaults = urls.inject_url_defaults
-    handle_url_build_error = urls.handle_url_build_error
+
+    # URL building (manypaths.urls) is bound on its first use: a request that builds no URL never
+    # loads it (cold start). The stubs below replace themselves with the module's functions.
+    def url_for(self, endpoint: str, /, **values: Any) -> str:
+        """The URL of ``endpoint`` for the current request (see ``manypaths.urls.url_for``)."""
+        return str(_bind_urls().url_for(self, endpoint, **values))
+
+    def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
+        """Let the ``url_defaults`` functions fill ``values`` (see ``manypaths.urls``)."""
+        _bind_urls().inject_url_defaults(self, endpoint, values)
+
+    def handle_url_build_error(self, error: routing.BuildError, endpoint: str, values: dict[str, Any]) -> str:
+        """Ask the ``url_build_error_handlers`` for a URL (see ``manypaths.urls``)."""
+        return str(_bind_urls().handle_url_build_error(self, error, endpoint, values))
+
     wsgi_app = wsgi.wsgi_app
 
 
@@ -682,6 +694,17 @@ def _root_path(import_name: str) -> str:
     module = sys.modules.get(import_name)
     filename = getattr(module, "__file__", None)
     return os.path.dirname(os.path.abspath(filename)) if filename else os.getcwd()
+
+
+def _bind_urls() -> Any:
+    # manypaths.urls, imported on the first URL built; App's URL methods become its functions
+    # (a subclass's own overrides stay its own).
+    from . import urls
+
+    for name in ("url_for", "inject_url_defaults", "handle_url_build_error"):
+        if App.__dict__[name].__module__ == __name__:
+            setattr(App, name, getattr(urls, name))
+    return urls
 
 
 def url_for(endpoint: str, /, **values: Any) -> str:
