@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import os
 
-from . import dispatch, errors, routing, wsgi
-from .blueprints import Blueprint, Scaffold, most_specific
+from . import dispatch, errors, registration, routing, wsgi
+from .blueprints import Blueprint, Scaffold
 from .config import Config
 from .context import AppContext, RequestContext, current_app_object, current_request
-from .http import exceptions as http_errors
-from .http.exceptions import HTTPError
 from .http.request import DEFAULT_MAX_BUFFERED, Request
 from .http.response import Response
-from .params import installed, is_typed_view
 
 # typing is for the type checker only: importing it at run time would cost every cold start
 # milliseconds, for annotations that `from __future__ import annotations` never evaluates.
@@ -36,7 +33,6 @@ if TYPE_CHECKING:
 
 
 _STATIC_DEFAULT: Any = object()  # App(static_folder=...) not given: "static" if that folder exists
-_ROUTING_CODES: dict[type[BaseException], int] = {routing.NotFound: 404, routing.MethodNotAllowed: 405}
 
 
 class App(Scaffold):
@@ -233,97 +229,23 @@ class App(Scaffold):
             self._logger = logging.getLogger(self.import_name)
         return self._logger
 
-    # -- registration ---------------------------------------------------------------------------
+    # -- registration (manypaths.registration) ---------------------------------------------------
 
-    def add_url_rule(
-        self,
-        rule: str,
-        endpoint: str | None = None,
-        view_func: Callable[..., Any] | None = None,
-        provide_automatic_options: bool | None = None,
-        **options: Any,
-    ) -> None:
-        """Route ``rule`` to ``view_func`` under ``endpoint`` (default: the function's name).
+    add_url_rule = registration.add_url_rule
+    _register_view = registration._register_view
+    _set_cors = registration._set_cors
+    _set_compress = registration._set_compress
+    _cors_for = registration._cors_for
+    _compresses = registration._compresses
+    middleware = registration.middleware
+    _note_typed = registration._note_typed
+    register_error_handler = registration.register_error_handler
+    _add_error_handler = registration._add_error_handler
+    _hook = registration._hook
+    _add_hook = registration._add_hook
+    teardown_appcontext = registration.teardown_appcontext
+    register_blueprint = registration.register_blueprint
 
-        ``options`` go to ``Rule``: ``methods``, ``defaults``, ``strict_slashes``, ``redirect_to``...
-        OPTIONS is answered automatically (``Allow``) unless the view lists it itself or
-        ``provide_automatic_options=False``.
-        """
-        if endpoint is None:
-            if view_func is None:
-                raise TypeError(f"add_url_rule({rule!r}) needs an endpoint or a view function")
-            endpoint = view_func.__name__
-        methods = options.pop("methods", None)
-        if not options.pop("include_in_schema", True):
-            self._openapi_hidden.add(endpoint)
-        if "cors" in options:
-            from .cors import policy
-
-            self._set_cors(("route", endpoint), policy(options.pop("cors")))
-        if "compress" in options:
-            self._set_compress(("route", endpoint), options.pop("compress"), rule)
-        status = options.pop("status", None)
-        if status is not None:
-            if not isinstance(status, int) or not 100 <= status <= 599:
-                raise TypeError(f"status for {rule!r} must be an HTTP status code like 201, not {status!r}")
-            self._route_status[endpoint] = status
-        if methods is None:
-            methods = getattr(view_func, "methods", None) or ("GET",)
-        if isinstance(methods, str):
-            raise TypeError(f"methods for {rule!r} must be a list of strings, like ['GET', 'POST'], not {methods!r}")
-        methods = {str(m).upper() for m in methods}
-        # As Flask: OPTIONS is answered for the rule (with Allow) unless the view handles it itself.
-        if provide_automatic_options is None:
-            provide_automatic_options = getattr(view_func, "provide_automatic_options", None)
-        if provide_automatic_options is None:
-            provide_automatic_options = "OPTIONS" not in methods
-        if provide_automatic_options:
-            methods.add("OPTIONS")
-        url_rule = routing.Rule(rule, endpoint=endpoint, methods=methods, **options)
-        url_rule.provide_automatic_options = bool(provide_automatic_options)
-        if view_func is not None:
-            existing = self.view_functions.get(endpoint)
-            if existing is not None and existing is not view_func:
-                raise AssertionError(
-                    f"View function mapping is overwriting an existing endpoint function: {endpoint!r}"
-                )
-        self.url_map.add(url_rule)
-        if view_func is not None:
-            self.view_functions[endpoint] = view_func
-        self._note_typed(endpoint)
-
-    def _register_view(self, endpoint: str, func: Callable[..., Any]) -> None:
-        self.view_functions[endpoint] = func
-        self._note_typed(endpoint)
-
-    def _set_cors(self, key: tuple[str, Any], checked: Any) -> None:
-        self._cors[key] = checked  # None: explicitly off at that level (cors=False)
-        self._cors_cache.clear()
-        self._plain = None
-
-    def _set_compress(self, key: tuple[str, Any], value: Any, where: str) -> None:
-        if not isinstance(value, bool):
-            raise TypeError(f"compress for {where!r} must be True or False, not {value!r}")
-        self._compress[key] = value
-        self._compress_cache.clear()
-        self._plain = None
-
-    def _cors_for(self, endpoint: Any) -> Any:
-        return most_specific(self._cors, self._cors_cache, endpoint)
-
-    def _compresses(self, endpoint: Any) -> bool:
-        # route(compress=...), else its blueprints' (innermost first), else COMPRESS.
-        found = most_specific(self._compress, self._compress_cache, endpoint) if self._compress else None
-        return bool(self.config["COMPRESS"]) if found is None else bool(found)
-
-    def middleware(self, func: F) -> F:
-        """Wrap every request: ``func(request, call_next)`` returns the response (``call_next(request)``
-        gives the app's: 404/405 and error pages included). Declared first is outermost. An exception
-        it raises is handled like a view's (500, logged). ``app.wsgi_app = M(app.wsgi_app)`` wraps
-        the WSGI callable instead."""
-        self._middleware.append(func)
-        self._plain = None
-        return func
 
 
     def _access_log_target(self) -> str | None:
@@ -337,88 +259,6 @@ class App(Scaffold):
             return None if where == "local" or self.config["TESTING"] else where
         return where if setting else None
 
-    def _note_typed(self, endpoint: Any) -> None:
-        # Whether the endpoint's view reads typed values from the request (decided from its code
-        # object and return annotation only: nothing is imported until its first request).
-        view = self.view_functions.get(endpoint)
-        if view is None:
-            return
-        url_args: set[str] = set()
-        for rule in self.url_map.iter_rules(endpoint):
-            url_args |= rule.arguments
-        if endpoint in self._route_status or is_typed_view(view, url_args):
-            if not installed("msgspec"):
-                # At registration, not as a 500 on every request in production.
-                raise ModuleNotFoundError(
-                    f"view {endpoint!r} reads typed values (a marked parameter, a model, or route(status=...)), "
-                    "which needs the validation extra: pip install 'manypaths[validation]'", name="msgspec")
-            self._typed.setdefault(endpoint, None)
-        else:
-            self._typed.pop(endpoint, None)
-
-    def register_error_handler(self, key: int | type[BaseException], func: Callable[..., Any]) -> None:
-        self._add_error_handler(None, key, func)
-
-    def _add_error_handler(self, scope: str | None, key: int | type[BaseException], func: Callable[..., Any]) -> None:
-        if isinstance(key, int):
-            http_errors.error_class(key)  # a clear error for a code that is not an HTTP error
-        elif not (isinstance(key, type) and issubclass(key, BaseException)):
-            raise TypeError(f"errorhandler takes an HTTP status code or an exception class, not {key!r}")
-        elif key in _ROUTING_CODES:
-            key = _ROUTING_CODES[key]  # routing.NotFound / MethodNotAllowed: the app answers them as 404 / 405
-        elif issubclass(key, routing.RoutingError) and not issubclass(key, routing.BuildError):
-            raise TypeError(
-                f"errorhandler({key.__module__}.{key.__name__}) would never be called: routing misses are "
-                "answered as HTTP errors. Register errorhandler(404) or errorhandler(405) (manypaths.exceptions."
-                "NotFound / MethodNotAllowed); redirects (308) are not errors and have no handler."
-            )
-        elif issubclass(key, HTTPError) and key is not HTTPError and "code" in key.__dict__:
-            key = key.code
-        elif not issubclass(key, HTTPError):
-            code = http_errors.foreign_code(key)  # werkzeug.exceptions.NotFound and the like: by their code
-            if code is not None:
-                key = code
-        self._error_handlers.setdefault(scope, {})[key] = func
-
-    def _hook(self, kind: str, func: Callable[..., Any]) -> None:
-        self._add_hook(None, kind, func)
-
-    def _add_hook(self, scope: str | None, kind: str, func: Callable[..., Any]) -> None:
-        self._hooks[kind].setdefault(scope, []).append(func)
-        self._plain = None
-        self._scoped_cache.clear()
-        self._has_teardown = bool(self._hooks["teardown"] or self._teardown_appcontext)
-
-    def teardown_appcontext(self, func: F) -> F:
-        """Call ``func(error_or_None)`` when an application context ends: after each request (which
-        is its own application context) and at the end of ``with app.app_context():``."""
-        self._teardown_appcontext.append(func)
-        self._has_teardown = True
-        return func
-
-    def register_blueprint(
-        self,
-        blueprint: Blueprint,
-        *,
-        url_prefix: str | None = None,
-        name: str | None = None,
-        url_defaults: dict[str, Any] | None = None,
-        subdomain: str | None = None,
-    ) -> None:
-        """Add a blueprint's routes, handlers and hooks (under ``name``, default the blueprint's).
-
-        ``url_defaults`` are default view values of each of its rules (merged over the blueprint's own);
-        ``subdomain`` must be None (no host matching).
-        """
-        full_name = name or blueprint.name
-        if full_name in self.blueprints:
-            raise ValueError(f"A blueprint named {full_name!r} is already registered; pass name= to register again.")
-        if subdomain is not None:
-            from .blueprints import _no_subdomain
-
-            _no_subdomain(subdomain, full_name)
-        self.blueprints[full_name] = blueprint
-        blueprint.register(self, name=full_name, url_prefix=url_prefix, url_defaults=url_defaults)
 
     # -- OpenAPI --------------------------------------------------------------------------------
 
@@ -624,7 +464,6 @@ class App(Scaffold):
         return AppContext(self)
 
 
-
     # -- URLs -----------------------------------------------------------------------------------
 
 
@@ -735,9 +574,7 @@ def __getattr__(name: str) -> Any:
 
         return host_is_trusted
     if name in ("is_typed_view", "view_target"):
-        from . import params
-
-        return getattr(params, name)
+        return getattr(registration, name)
     if name == "wants_json":
         return errors.wants_json
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

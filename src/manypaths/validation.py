@@ -31,7 +31,8 @@ except ModuleNotFoundError as e:  # pragma: no cover - depends on the installati
 
 from .http.exceptions import HTTPError, RequestValidationError, ResponseValidationError, UnsupportedMediaType
 from .http.response import Response
-from .params import Param, view_target
+from .params import Param
+from .registration import view_target
 
 if typing.TYPE_CHECKING:
     from collections.abc import Callable
