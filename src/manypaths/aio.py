@@ -14,6 +14,7 @@ import asyncio
 from .asgi import asgi_application, serve_asgi
 from .asgi.environ import NO_BODY, environ_py, scope_environ
 from .coroutines import call_hooks, iterate_async, resolve, thread_loop
+from .http.exceptions import STATUS_TEXT
 from .http.wsgi import is_asgi_app
 
 TYPE_CHECKING = False
@@ -230,8 +231,6 @@ def _header_name(key: str) -> bytes:
 
 
 def _reason(status: int) -> str:
-    from .http.exceptions import STATUS_TEXT
-
     return str(STATUS_TEXT.get(status, "UNKNOWN"))
 
 

@@ -158,9 +158,7 @@ class App(Scaffold):
 
             self.trusted_proxies = proxy_trust(trusted_proxies)
         if cors is not None:
-            from .cors import policy
-
-            self._set_cors(("app", None), policy(cors))
+            self._set_cors(("app", None), cors)
         self._openapi_cache: dict[Any, bytes] = {}
         self.static_folder: str | None = None
         self.static_url_path: str | None = None

@@ -149,11 +149,8 @@ class Blueprint(Scaffold):
         self.url_prefix = url_prefix
         self.url_values_defaults = dict(url_defaults or {})
         self._deferred: list[Callable[[App, _Setup], None]] = []
-        if cors is not None:  # checked now (a bad setting fails at start-up), applied per registration
-            from .cors import policy
-
-            checked = policy(cors)
-            self._deferred.append(lambda app, setup: app._set_cors(("blueprint", setup.name), checked))
+        if cors is not None:  # checked when the blueprint is registered (at start-up), by manypaths.cors
+            self._deferred.append(lambda app, setup: app._set_cors(("blueprint", setup.name), cors))
         if compress is not None:
             if not isinstance(compress, bool):
                 raise TypeError(f"compress for blueprint {name!r} must be True or False, not {compress!r}")

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import sys
 
+from . import __version__
+from .routing.compiler import compiled_core
+
 # typing is for the type checker only: importing it at run time would cost every cold start
 # milliseconds, for annotations that `from __future__ import annotations` never evaluates.
 TYPE_CHECKING = False
@@ -185,8 +188,6 @@ def _build() -> str:
     # Which route matcher answers: the compiled one (and where it was loaded from), or pure Python.
     import os
 
-    from .routing.compiler import compiled_core
-
     core = compiled_core()
     if core is not None:
         return f"compiled matcher: C extension {os.path.basename(core.__file__)}"
@@ -197,8 +198,6 @@ def _build() -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; errors a user can fix print one line and exit 2."""
     import argparse
-
-    from . import __version__
 
     formatter = argparse.ArgumentDefaultsHelpFormatter
     parser = argparse.ArgumentParser(prog="manypaths", description="One function, many paths.",

@@ -16,6 +16,7 @@ import json
 import typing
 from typing import Any
 
+from .blueprints import blueprint_names
 from .http.exceptions import STATUS_TEXT
 from .routing import converters as conv
 from .routing.rules import tokenize
@@ -248,8 +249,6 @@ def _operation(app: App, rule: Any, view: Any, binder: Any, schemas: _Schemas) -
 
 def _documented_handlers(app: App, endpoint: Any) -> list[tuple[int, Any]]:
     # Error handlers for a status code that apply to the endpoint (its blueprints' and the app's).
-    from .blueprints import blueprint_names
-
     found: dict[int, Any] = {}
     scopes = [*blueprint_names(endpoint), None] if isinstance(endpoint, str) else [None]
     for scope in scopes:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 
 from . import routing
-from .blueprints import most_specific
+from .blueprints import _no_subdomain, most_specific
 from .http import exceptions as http_errors
 from .http.exceptions import HTTPError
 
@@ -52,9 +52,7 @@ def add_url_rule(
     if not options.pop("include_in_schema", True):
         self._openapi_hidden.add(endpoint)
     if "cors" in options:
-        from .cors import policy
-
-        self._set_cors(("route", endpoint), policy(options.pop("cors")))
+        self._set_cors(("route", endpoint), options.pop("cors"))
     if "compress" in options:
         self._set_compress(("route", endpoint), options.pop("compress"), rule)
     status = options.pop("status", None)
@@ -93,8 +91,10 @@ def _register_view(self: App, endpoint: str, func: Callable[..., Any]) -> None:
     self._note_typed(endpoint)
 
 
-def _set_cors(self: App, key: tuple[str, Any], checked: Any) -> None:
-    self._cors[key] = checked  # None: explicitly off at that level (cors=False)
+def _set_cors(self: App, key: tuple[str, Any], setting: Any) -> None:
+    # A cors= setting, checked and made a policy by manypaths.cors (a bad one fails here, at
+    # start-up); None: explicitly off at that level (cors=False).
+    self._cors[key] = self._feature("cors").policy(setting)
     self._cors_cache.clear()
     self._plain = None
 
@@ -210,8 +210,6 @@ def register_blueprint(
     if full_name in self.blueprints:
         raise ValueError(f"A blueprint named {full_name!r} is already registered; pass name= to register again.")
     if subdomain is not None:
-        from .blueprints import _no_subdomain
-
         _no_subdomain(subdomain, full_name)
     self.blueprints[full_name] = blueprint
     blueprint.register(self, name=full_name, url_prefix=url_prefix, url_defaults=url_defaults)

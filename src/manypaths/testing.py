@@ -7,7 +7,10 @@ import json as _json
 from collections.abc import Mapping
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
+from . import __version__
+from .context import _current
 from .http.datastructures import Headers
+from .http.request import Request
 from .http.response import Response
 from .http.wsgi import call_wsgi
 
@@ -20,7 +23,6 @@ if TYPE_CHECKING:
     from contextvars import Token
     from typing import Any
 
-    from .http.request import Request
 
 _REDIRECTS = (301, 302, 303, 307, 308)
 
@@ -62,8 +64,6 @@ class TestClient:
     __test__ = False
 
     def __init__(self, app: Callable[..., Iterable[bytes]], base_url: str = "http://localhost") -> None:
-        from . import __version__
-
         self.app = app
         parts = urlsplit(base_url)
         self.scheme = parts.scheme or "http"
@@ -88,15 +88,11 @@ class TestClient:
 
     def _release(self) -> None:
         if self._kept is not None:
-            from .context import _current
-
             _current.reset(self._kept)
             self._kept = None
 
     def _keep(self, request: Any) -> None:
         # Called by App.wsgi_app once the request is over: make it the current request again.
-        from .context import _current
-
         self._release()
         self._kept = _current.set(request)
 
@@ -164,8 +160,6 @@ class TestClient:
 
     def call(self, environ: dict[str, Any]) -> TestResponse:
         """Call the app with a prepared environ and collect the whole response."""
-        from .http.request import Request
-
         if self._preserving:
             environ["manypaths.preserve_context"] = self._keep
         status, headers, body = call_wsgi(self.app, environ)

@@ -33,6 +33,7 @@ from .http.exceptions import HTTPError, RequestValidationError, ResponseValidati
 from .http.response import Response
 from .params import Param
 from .registration import view_target
+from .routing import converters
 
 if typing.TYPE_CHECKING:
     from collections.abc import Callable
@@ -387,8 +388,6 @@ def _type_name(tp: Any) -> str:
 def _converter_yields(conv: type) -> Any:
     # The Python type a converter's to_python gives, for the stock ones.
     import uuid
-
-    from .routing import converters
 
     for cls, result in ((converters.IntegerConverter, int), (converters.FloatConverter, float),
                         (converters.UUIDConverter, uuid.UUID)):

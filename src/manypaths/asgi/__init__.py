@@ -16,6 +16,7 @@ from contextvars import copy_context
 from ..context import _current
 from ..coroutines import call_hooks, server_loop
 from ..dispatch import COROUTINE, HTML, JSON, begin, end, finish
+from ..http.exceptions import BadRequest, RequestEntityTooLarge
 from . import environ as _env
 from .environ import _BODILESS, _ENVIRON_KEYS, _FRAMED, _SCOPE_DEFAULTS, NO_BODY, _attach_body, _environ_of
 
@@ -157,8 +158,6 @@ class _TooLarge(Exception):
 def _receiver(receive: Receive, limit: int | None, buffered: int | None) -> Callable[[Any], Awaitable[None]]:
     # What App._dispatch_after_body awaits: the whole body received into the request's environ.
     async def receive_body(request: Any) -> None:
-        from ..http.exceptions import BadRequest, RequestEntityTooLarge
-
         environ = request.environ
         bound = buffered if limit is None else limit if buffered is None else min(limit, buffered)
         try:
@@ -190,8 +189,6 @@ class _ReceiveStream:
             self._receive(), self._loop).result()  # type: ignore[arg-type]
         if message["type"] == "http.disconnect":
             self._done = True
-            from ..http.exceptions import BadRequest
-
             raise BadRequest("The client closed the connection before the body arrived.")
         self._buffer += message.get("body") or b""
         if not message.get("more_body"):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 import sys
 
+from ..routing.compiler import compiled_core
+
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
@@ -142,8 +144,6 @@ def environ_py(scope: Scope, base: dict[str, Any]) -> dict[str, Any]:
 
 
 def _compiled() -> Any:
-    from ..routing.compiler import compiled_core
-
     core = compiled_core()
     return None if core is None else core.asgi_environ
 

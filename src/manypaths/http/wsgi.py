@@ -42,12 +42,3 @@ def is_asgi_app(app: Any) -> bool:
                 code = getattr(klass.__dict__["__call__"], "__code__", None)
                 break
     return code is not None and bool(code.co_flags & 0x80)  # CO_COROUTINE
-
-
-def as_wsgi(app: Any, asgi: bool | None, *, streaming: bool = True) -> Any:
-    """``app`` as a WSGI callable: an ASGI app (detected, or ``asgi=True``) is bridged (see manypaths.aio)."""
-    if asgi or (asgi is None and is_asgi_app(app)):
-        from ..aio import WSGIFromASGI
-
-        return WSGIFromASGI(app, streaming=streaming)
-    return app

@@ -9,6 +9,7 @@ call, and terminal states inline method checks and dict literals. Parts that can
 
 from __future__ import annotations
 
+from .converters import _PLAIN, PATH_SAFE, BaseConverter, quote_segment
 from .matcher import SlashRequired, walk, walk_final
 
 # typing is for the type checker only: importing it at run time would cost every cold start
@@ -287,8 +288,6 @@ def compile_builder(rules: list[Rule]) -> Callable[[Any], str | None]:
     (no extras, no None), and that rule has no defaults. The rules are tested in the generic
     path's order (those accepting GET first), so the first suitable rule decides as it would there.
     """
-    from .converters import _PLAIN, PATH_SAFE, BaseConverter, quote_segment
-
     constants: dict[str, Any] = {"PLAIN": _PLAIN, "SAFE": PATH_SAFE, "quote_segment": quote_segment}
     lines = ["def build(values):", "    get = values.get", "    n = len(values)"]
     seen: dict[str, str] = {}
