@@ -30,12 +30,13 @@ $(VENV)/.demo-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[multipart,validation]'
 	touch $@
 
-## make test: ruff, mypy (strict on src/) and the whole pytest suite, on the compiled matcher (built
+## make test: ruff, mypy (strict on src/), the import layers (import-linter) and the whole pytest suite, on the compiled matcher (built
 ## here first; MANYPATHS_REQUIRE_COMPILED makes a failed build fail the tests) and, where tests ask
 ## for it, on the pure-Python one
 test: $(VENV)/.test-installed speedups
 	$(BIN)/ruff check src tests benchmarks examples
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	MANYPATHS_REQUIRE_COMPILED=$(REQUIRE_COMPILED) $(BIN)/python -m pytest -q -p no:cacheprovider
 
 ## make test-sanitize: the compiled core built with AddressSanitizer and UndefinedBehaviorSanitizer
