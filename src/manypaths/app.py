@@ -13,7 +13,7 @@ import os
 from . import dispatch, errors, registration, routing, wsgi
 from .blueprints import Blueprint, Scaffold
 from .config import Config
-from .context import AppContext, RequestContext, current_app_object, current_request
+from .context import AppContext, RequestContext, current_app_object
 from .http.request import DEFAULT_MAX_BUFFERED, Request
 from .http.response import Response
 
@@ -288,27 +288,9 @@ class App(Scaffold):
         a path starting with ``/`` is taken under the script root, to self-host them. Nothing is
         imported until the first request to either.
         """
-        app = self
+        from .docs import enable_docs  # a small module: the document's machinery loads with the first request
 
-        def openapi_spec() -> Response:
-            from . import openapi as openapi_module
-
-            data = openapi_module.document_json(app, current_request().script_root)
-            return app.response_class(data, content_type="application/json")
-
-        def openapi_docs() -> Response:
-            from . import openapi as openapi_module
-
-            root = current_request().script_root
-            assets = assets_url or app.config["DOCS_ASSETS_URL"] or openapi_module.SWAGGER_UI_CDN
-            if assets.startswith("/"):
-                assets = root + assets
-            doc_title = title or f"{app.config['OPENAPI_TITLE'] or app.name} - API docs"
-            page = openapi_module.docs_page(doc_title, root + spec_path, assets)
-            return app.response_class(page, content_type=dispatch.HTML)
-
-        self.add_url_rule(spec_path, "openapi_spec", openapi_spec, include_in_schema=False)
-        self.add_url_rule(path, "openapi_docs", openapi_docs, include_in_schema=False)
+        enable_docs(self, path, spec_path, assets_url=assets_url, title=title)
 
     # -- WSGI -----------------------------------------------------------------------------------
 

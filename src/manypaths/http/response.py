@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from datetime import datetime
     from typing import Any
 
-_COOKIE_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'()*+-./:<=>?@[]^_`{|}~")
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -320,6 +319,8 @@ class Response:
         samesite: str | None = None,
     ) -> None:
         """Add a ``Set-Cookie`` header (several cookies give several headers)."""
+        from .cookies import dump_cookie  # with the first cookie set
+
         self.headers.add("Set-Cookie", dump_cookie(key, value, max_age, expires, path, domain, secure, httponly,
                                                    samesite))
 
@@ -464,66 +465,6 @@ def http_date(value: datetime | int | float) -> str:
             f"{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} GMT")
 
 
-def dump_cookie(
-    key: str,
-    value: str = "",
-    max_age: int | None = None,
-    expires: datetime | int | float | str | None = None,
-    path: str | None = "/",
-    domain: str | None = None,
-    secure: bool = False,
-    httponly: bool = False,
-    samesite: str | None = None,
-) -> str:
-    """A ``Set-Cookie`` header value; the value is quoted when it holds unsafe characters."""
-    if not isinstance(key, str) or not key or not _COOKIE_SAFE.issuperset(key) or "=" in key:
-        raise ValueError(f"set_cookie: key {key!r} is not a valid cookie name (letters, digits and "
-                         "!#$%&'*+-.^_`|~ only; no '=', ';', spaces or quotes)")
-    parts = [f"{key}={_quote_cookie(str(value))}"]
-    if max_age is not None and expires is None:
-        import time
-
-        expires = time.time() + int(max_age)  # for clients that predate Max-Age
-    if domain:
-        parts.append(f"Domain={_attribute('domain', domain)}")
-    if expires is not None:
-        parts.append(f"Expires={expires if isinstance(expires, str) else http_date(expires)}")
-    if max_age is not None:
-        parts.append(f"Max-Age={int(max_age)}")
-    if secure:
-        parts.append("Secure")
-    if httponly:
-        parts.append("HttpOnly")
-    if path is not None:
-        parts.append(f"Path={_attribute('path', path)}")
-    if samesite is not None:
-        same = samesite.title()
-        if same not in ("Strict", "Lax", "None"):
-            raise ValueError(f"samesite must be 'Strict', 'Lax' or 'None', not {samesite!r}")
-        parts.append(f"SameSite={same}")
-    return "; ".join(parts)
-
-
-def _attribute(name: str, value: str) -> str:
-    if not isinstance(value, str) or any(c in value for c in ";\r\n\x00") or not value.isascii():
-        raise ValueError(f"set_cookie: {name} {value!r} must be ASCII text without ';', CR, LF or NUL")
-    return value
-
-
-def _quote_cookie(value: str) -> str:
-    if _COOKIE_SAFE.issuperset(value):
-        return value
-    out = []
-    for char in value:
-        if char in _COOKIE_SAFE and char not in '"\\':
-            out.append(char)
-        elif char in '"\\':
-            out.append("\\" + char)
-        else:
-            out.extend(f"\\{byte:03o}" for byte in char.encode("utf-8"))
-    return '"' + "".join(out) + '"'
-
-
 def redirect(location: str, code: int = 302) -> Response:
     """A redirect response to ``location`` (unsafe characters, CR/LF among them, are percent-encoded)."""
     from urllib.parse import quote
@@ -611,3 +552,12 @@ def _build_encoder() -> Callable[[Any], str]:
         return "".join(make(data, 0)) + "\n"  # a list or a tuple, by Python version
 
     return encode
+
+
+def __getattr__(name: str) -> Any:
+    # dump_cookie lived here before manypaths.http.cookies; importable from here as before.
+    if name == "dump_cookie":
+        from .cookies import dump_cookie
+
+        return dump_cookie
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
