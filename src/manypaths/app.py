@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 
-from . import dispatch, errors, registration, routing, wsgi
+from . import dispatch, registration, routing
 from .blueprints import Blueprint, Scaffold
 from .config import Config
 from .context import AppContext, RequestContext, current_app_object
+from .http.exceptions import HTTPError
 from .http.request import DEFAULT_MAX_BUFFERED, Request
 from .http.response import Response
 
@@ -22,7 +23,7 @@ from .http.response import Response
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Iterable
     from typing import Any, TypeVar
 
     from .json import JSONProvider
@@ -416,10 +417,28 @@ class App(Scaffold):
     _sync = staticmethod(dispatch.sync_value)
     _current_request = staticmethod(dispatch.current_request_or_none)
     _endpoint = staticmethod(dispatch.current_endpoint)
-    handle_user_exception = errors.handle_user_exception
-    handle_exception = errors.handle_exception
-    error_response = errors.error_response
-    _find_handler = errors._find_handler
+
+    # Errors (manypaths.errors) and the WSGI driver (manypaths.wsgi) are bound on first use, as URL
+    # building is: a plain first request never loads errors, an ASGI-only app never loads the WSGI
+    # driver. Each stub replaces itself (on App, not on a subclass that overrides it).
+    def handle_user_exception(self, error: Exception, request: Request) -> Any:
+        """An HTTP error or an exception a handler is registered for becomes a response; others re-raise."""
+        return _bind_errors().handle_user_exception(self, error, request)
+
+    def handle_exception(self, error: Exception) -> Response:
+        """An unhandled exception: logged, 500 (see ``manypaths.errors.handle_exception``)."""
+        response: Response = _bind_errors().handle_exception(self, error)
+        return response
+
+    def error_response(self, error: HTTPError, request: Request | None = None) -> Response:
+        """The page for an HTTP error no handler took (see ``manypaths.errors.error_response``)."""
+        response: Response = _bind_errors().error_response(self, error, request)
+        return response
+
+    def _find_handler(self, error: BaseException, request: Request | None,
+                      original: BaseException | None = None) -> Callable[..., Any] | None:
+        handler: Callable[..., Any] | None = _bind_errors()._find_handler(self, error, request, original)
+        return handler
 
     # URL building (manypaths.urls) is bound on its first use: a request that builds no URL never
     # loads it (cold start). The stubs below replace themselves with the module's functions.
@@ -435,7 +454,12 @@ class App(Scaffold):
         """Ask the ``url_build_error_handlers`` for a URL (see ``manypaths.urls``)."""
         return str(_bind_urls().handle_url_build_error(self, error, endpoint, values))
 
-    wsgi_app = wsgi.wsgi_app
+
+    def wsgi_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """Answer one request: match, hooks, the view, error handlers (``__call__`` calls this, so
+        middleware can wrap it: ``app.wsgi_app = Middleware(app.wsgi_app)``)."""
+        answer: Iterable[bytes] = _bind_wsgi().wsgi_app(self, environ, start_response)
+        return answer
 
 
     def app_context(self) -> AppContext:
@@ -515,15 +539,30 @@ def _root_path(import_name: str) -> str:
     return os.path.dirname(os.path.abspath(filename)) if filename else os.getcwd()
 
 
-def _bind_urls() -> Any:
-    # manypaths.urls, imported on the first URL built; App's URL methods become its functions
-    # (a subclass's own overrides stay its own).
-    from . import urls
-
-    for name in ("url_for", "inject_url_defaults", "handle_url_build_error"):
+def _bind(module: Any, names: tuple[str, ...]) -> Any:
+    # App's stubs for ``names`` become ``module``'s functions (a subclass's own overrides stay its own).
+    for name in names:
         if App.__dict__[name].__module__ == __name__:
-            setattr(App, name, getattr(urls, name))
-    return urls
+            setattr(App, name, getattr(module, name))
+    return module
+
+
+def _bind_errors() -> Any:
+    from . import errors  # the first error handled
+
+    return _bind(errors, ("handle_user_exception", "handle_exception", "error_response", "_find_handler"))
+
+
+def _bind_wsgi() -> Any:
+    from . import wsgi  # the first WSGI request
+
+    return _bind(wsgi, ("wsgi_app",))
+
+
+def _bind_urls() -> Any:
+    from . import urls  # the first URL built
+
+    return _bind(urls, ("url_for", "inject_url_defaults", "handle_url_build_error"))
 
 
 def url_for(endpoint: str, /, **values: Any) -> str:
@@ -556,5 +595,5 @@ def __getattr__(name: str) -> Any:
     if name in ("is_typed_view", "view_target"):
         return getattr(registration, name)
     if name == "wants_json":
-        return errors.wants_json
+        return _bind_errors().wants_json
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -30,4 +30,16 @@ def lambda_handler(
     return make(wsgi_app, base_path=base_path, binary_content_types=binary_content_types)
 
 
+def as_wsgi(app: Any, asgi: bool | None, *, streaming: bool = True) -> Any:
+    """``app`` as a WSGI callable: an ASGI app (detected, or ``asgi=True``) runs through
+    ``manypaths.asgi.environ.WSGIFromASGI``; a WSGI app as it is."""
+    from ..http.wsgi import is_asgi_app
+
+    if asgi or (asgi is None and is_asgi_app(app)):
+        from ..asgi.environ import WSGIFromASGI  # only an ASGI app loads asyncio (cold start)
+
+        return WSGIFromASGI(app, streaming=streaming)
+    return app
+
+
 __all__ = ["cloud_function", "lambda_handler"]

@@ -13,7 +13,7 @@ import sys
 from urllib.parse import quote, unquote
 
 from ..http.wsgi import call_wsgi
-from .bridge import as_wsgi
+from . import as_wsgi
 
 # typing is for the type checker only: importing it at run time would cost every cold start
 # milliseconds, for annotations that `from __future__ import annotations` never evaluates.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-from .bridge import as_wsgi
+from . import as_wsgi
 
 # typing is for the type checker only: importing it at run time would cost every cold start
 # milliseconds, for annotations that `from __future__ import annotations` never evaluates.
