@@ -14,6 +14,7 @@ from . import dispatch, registration, routing
 from .blueprints import Blueprint, Scaffold
 from .config import Config
 from .context import AppContext, RequestContext, current_app_object
+from .endpoints import Endpoint
 from .http.exceptions import HTTPError
 from .http.request import DEFAULT_MAX_BUFFERED, Request
 from .http.response import Response
@@ -134,16 +135,17 @@ class App(Scaffold):
         self._plain: bool | None = None
         self._scoped_cache: dict[tuple[str, Any], list[Callable[..., Any]]] = {}
         self._asgi: Callable[..., Awaitable[None]] | None = None  # App.asgi, made on first use
-        # Endpoints of typed views (see manypaths.validation): their Binder, once built (None before).
-        self._typed: dict[Any, Any] = {}
-        self._openapi_hidden: set[Any] = set()  # endpoints left out of the OpenAPI document
-        self._route_status: dict[Any, int] = {}  # route(status=201): a typed view's success status
-        # CORS policies by ("app", None), ("blueprint", name) or ("route", endpoint); see manypaths.cors.
+        # One record per endpoint with facts beyond its view (see manypaths.endpoints).
+        self._endpoints: dict[Any, Endpoint] = {}
+        self._any_typed = False  # some endpoint's view is typed (the dispatch checks its record)
+        # CORS policies and compress= of the app ("app", None) and blueprints ("blueprint", name);
+        # a route's own is in its record. Resolved per endpoint (route, blueprints, app) and kept.
         self._cors: dict[tuple[str, Any], Any] = {}
         self._cors_cache: dict[Any, Any] = {}
-        # compress= of routes and blueprints, by the same keys (True/False; the app's is COMPRESS).
         self._compress: dict[tuple[str, Any], bool] = {}
         self._compress_cache: dict[Any, Any] = {}
+        self._uses_cors = False  # a cors= setting anywhere (CORS post-processing and preflights)
+        self._compress_on = False  # compress=True on a route or blueprint
         self._middleware: list[Callable[..., Any]] = []
         # The road requests take, decided by _decide on the first request (see manypaths.dispatch).
         self._fast = False  # str/dict answered without a Response object
@@ -198,6 +200,11 @@ class App(Scaffold):
 
         self._json = provider
         self._json_stock = is_stock(provider)
+
+    def json_settings_changed(self) -> None:
+        """A setting of the JSON provider changed: dicts and lists go through it from now on
+        (the provider calls this; the prebuilt encoder is used only while nothing changed)."""
+        self._json_stock = False
 
     @property
     def testing(self) -> bool:
@@ -353,16 +360,16 @@ class App(Scaffold):
         self._access_log = self._access_log_target()
         cls = type(self)
         plain = (not self._hooks["before"] and not self._hooks["after"] and not self._hooks["url_value"]
-                 and not self._cors and not self._middleware and not self.config["COMPRESS"]
-                 and not self.trusted_proxies and not any(self._compress.values()) and not self._access_log
+                 and not self._uses_cors and not self._middleware and not self.config["COMPRESS"]
+                 and not self.trusted_proxies and not self._compress_on and not self._access_log
                  and cls.full_dispatch_request is App.full_dispatch_request and cls.make_response is App.make_response)
         # Nothing can see a Response object between the view and the server: a str or dict goes
         # out without one (dispatch.finish). A response_class of the app's own must be made.
         self._fast = plain and self.response_class is Response
         # ASGI: served on the server's loop when nothing runs around the view or after the answer.
         self._inline = plain and not self._has_teardown
-        self._post_process = (bool(self._cors) or bool(self.config["COMPRESS"]) or bool(self._access_log)
-                              or any(self._compress.values()))
+        self._post_process = (self._uses_cors or bool(self.config["COMPRESS"]) or bool(self._access_log)
+                              or self._compress_on)
         if self._post_process and self._features is None:
             cors, compression, accesslog = self._feature("cors"), self._feature("compression"), self._feature("accesslog")
             self._features = (cors.apply, compression.compress, accesslog.write)

@@ -293,18 +293,11 @@ def blueprint_names(endpoint: Any) -> Iterable[str]:
     return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
 
 
-def most_specific(table: dict[tuple[str, Any], Any], cache: dict[Any, Any], endpoint: Any) -> Any:
-    # A per-route setting (CORS policy, compress=): the route's, its blueprints' (innermost first),
-    # the app's; None when no level sets it. Kept per endpoint until a setting changes.
-    try:
-        return cache[endpoint]
-    except KeyError:
-        pass
-    found = None
-    for key in (("route", endpoint), *(("blueprint", name) for name in blueprint_names(endpoint)), ("app", None)):
+def most_specific(table: dict[tuple[str, Any], Any], endpoint: Any) -> Any:
+    """A setting of ``endpoint``'s blueprints (innermost first), else the app's, from ``table``
+    (keys ``("blueprint", name)`` and ``("app", None)``); None when neither sets it."""
+    for name in blueprint_names(endpoint):
+        key = ("blueprint", name)
         if key in table:
-            found = table[key]
-            break
-    if len(cache) < 4096:
-        cache[endpoint] = found
-    return found
+            return table[key]
+    return table.get(("app", None))

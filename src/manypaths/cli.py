@@ -123,7 +123,7 @@ def _openapi(target: Any, output: str | None, server: str | None) -> None:
 
     app = unwrap(target)
     build = getattr(app, "openapi", None)
-    if build is None or not hasattr(app, "_typed"):
+    if build is None or not hasattr(app, "_endpoints"):
         raise CLIError(f"{type(app).__name__} is not a manypaths App: only an App's routes are described")
     try:
         document = build(script_root=(server or "").rstrip("/"))

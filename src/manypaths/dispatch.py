@@ -127,7 +127,7 @@ def _view_value(self: App, request: Request, hooks: bool) -> Any:
         routing_error = self._routing_error(e, request)
     except http_errors.SecurityError as e:
         routing_error = e
-    if (self._cors and method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ
+    if (self._uses_cors and method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ
             and "HTTP_ORIGIN" in environ):
         # A CORS preflight: answered before any hook (an auth hook must not hide it).
         answer = self._preflight(request, path)
@@ -196,7 +196,7 @@ def dispatch_request(self: App, request: Request) -> Any:
     view = self.view_functions.get(request.endpoint)
     if view is None:
         raise LookupError(f"No view function is registered for endpoint {request.endpoint!r}.")
-    if self._typed and request.endpoint in self._typed:
+    if self._any_typed and (record := self._endpoints.get(request.endpoint)) is not None and record.typed:
         rv = self._feature("validation").binder_for(self, request.endpoint)(view, request)
     else:
         args = request.view_args
@@ -267,7 +267,7 @@ def _post_process_response(self: App, request: Request, response: Response) -> N
         self._decide()
         features = self._features
         assert features is not None  # _decide loads them whenever anything post-processes
-    if self._cors and not preflight:  # an allowed preflight has its headers; a refused one gets none
+    if self._uses_cors and not preflight:  # an allowed preflight has its headers; a refused one gets none
         policy = self._cors_for(request.endpoint)
         if policy is not None:
             features[0](request, response, policy)

@@ -60,7 +60,7 @@ class DefaultJSONProvider(JSONProvider):
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
         if name != "_app":
-            self._app._json_stock = False  # a setting changed: the app's dicts go through this provider
+            self._app.json_settings_changed()  # the app's dicts now go through this provider
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         """``obj`` as JSON text, with this provider's ``default``, ``ensure_ascii`` and ``sort_keys``."""

@@ -134,7 +134,7 @@ def document(app: App, script_root: str = "") -> dict[str, Any]:
 
     schemas = _Schemas()
     paths: dict[str, dict[str, Any]] = {}
-    hidden = app._openapi_hidden
+    hidden = {name for name, known in app._endpoints.items() if known.hidden}
     tags: dict[str, None] = {}
     entries: list[tuple[str, str, Any, dict[str, Any]]] = []
     for rule in app.url_map.iter_rules():
@@ -144,7 +144,8 @@ def document(app: App, script_root: str = "") -> dict[str, Any]:
         view = app.view_functions.get(endpoint)
         if view is None:
             continue
-        binder = binder_for(app, endpoint) if endpoint in app._typed else None
+        known = app._endpoints.get(endpoint)
+        binder = binder_for(app, endpoint) if known is not None and known.typed else None
         methods = sorted(rule.methods or {"GET", "POST", "PUT", "PATCH", "DELETE"})
         template = path_template(rule)
         item = paths.setdefault(template, {})
@@ -231,12 +232,14 @@ def _operation(app: App, rule: Any, view: Any, binder: Any, schemas: _Schemas) -
     if parameters:
         operation["parameters"] = parameters
     responses: dict[str, Any] = {}
-    ok: dict[str, Any] = {"description": STATUS_TEXT.get(app._route_status.get(rule.endpoint, 200), "OK")}
+    known = app._endpoints.get(rule.endpoint)
+    status = known.status if known is not None and known.status is not None else 200
+    ok: dict[str, Any] = {"description": STATUS_TEXT.get(status, "OK")}
     if binder is not None and binder.returns is not None:
         media = {}
         schemas.want(media, "schema", binder.returns, "serialization")
         ok["content"] = {"application/json": media}
-    responses[str(app._route_status.get(rule.endpoint, 200))] = ok
+    responses[str(status)] = ok
     if binder is not None and any(p.location != "path" or p.convert for p in binder.params):
         responses["422"] = {"description": "The request failed validation",
                             "content": {"application/problem+json": {"schema": {"$ref": _REF.format(name="ValidationProblem")}}}}
@@ -260,7 +263,7 @@ def _documented_handlers(app: App, endpoint: Any) -> list[tuple[int, Any]]:
 
 def document_json(app: App, script_root: str = "") -> bytes:
     """The document as JSON bytes, built once per script root (and again after routes change)."""
-    key = (script_root, len(app.url_map), len(app.view_functions), len(app._typed))
+    key = (script_root, len(app.url_map), len(app.view_functions), sum(known.typed for known in app._endpoints.values()))
     cached = app._openapi_cache.get(key)
     if cached is None:
         cached = json.dumps(document(app, script_root), separators=(",", ":")).encode()

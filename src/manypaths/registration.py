@@ -12,6 +12,7 @@ import sys
 
 from . import routing
 from .blueprints import _no_subdomain, most_specific
+from .endpoints import UNSET, record
 from .http import exceptions as http_errors
 from .http.exceptions import HTTPError
 
@@ -50,7 +51,7 @@ def add_url_rule(
         endpoint = view_func.__name__
     methods = options.pop("methods", None)
     if not options.pop("include_in_schema", True):
-        self._openapi_hidden.add(endpoint)
+        record(self._endpoints, endpoint).hidden = True
     if "cors" in options:
         self._set_cors(("route", endpoint), options.pop("cors"))
     if "compress" in options:
@@ -59,7 +60,7 @@ def add_url_rule(
     if status is not None:
         if not isinstance(status, int) or not 100 <= status <= 599:
             raise TypeError(f"status for {rule!r} must be an HTTP status code like 201, not {status!r}")
-        self._route_status[endpoint] = status
+        record(self._endpoints, endpoint).status = status
     if methods is None:
         methods = getattr(view_func, "methods", None) or ("GET",)
     if isinstance(methods, str):
@@ -92,9 +93,14 @@ def _register_view(self: App, endpoint: str, func: Callable[..., Any]) -> None:
 
 
 def _set_cors(self: App, key: tuple[str, Any], setting: Any) -> None:
-    # A cors= setting, checked and made a policy by manypaths.cors (a bad one fails here, at
-    # start-up); None: explicitly off at that level (cors=False).
-    self._cors[key] = self._feature("cors").policy(setting)
+    # A cors= setting of the app, a blueprint or a route, checked and made a policy by manypaths.cors
+    # (a bad one fails here, at start-up); None: explicitly off at that level (cors=False).
+    policy = self._feature("cors").policy(setting)
+    if key[0] == "route":
+        record(self._endpoints, key[1]).cors = policy
+    else:
+        self._cors[key] = policy
+    self._uses_cors = True
     self._cors_cache.clear()
     self._plain = None
 
@@ -102,19 +108,42 @@ def _set_cors(self: App, key: tuple[str, Any], setting: Any) -> None:
 def _set_compress(self: App, key: tuple[str, Any], value: Any, where: str) -> None:
     if not isinstance(value, bool):
         raise TypeError(f"compress for {where!r} must be True or False, not {value!r}")
-    self._compress[key] = value
+    if key[0] == "route":
+        record(self._endpoints, key[1]).compress = value
+    else:
+        self._compress[key] = value
+    self._compress_on = self._compress_on or value
     self._compress_cache.clear()
     self._plain = None
 
 
 def _cors_for(self: App, endpoint: Any) -> Any:
-    return most_specific(self._cors, self._cors_cache, endpoint)
+    # The route's policy, else its blueprints' (innermost first), else the app's (None: none).
+    try:
+        return self._cors_cache[endpoint]
+    except KeyError:
+        found = _setting(self, "cors", self._cors, endpoint)
+        if len(self._cors_cache) < 4096:
+            self._cors_cache[endpoint] = found
+        return found
 
 
 def _compresses(self: App, endpoint: Any) -> bool:
     # route(compress=...), else its blueprints' (innermost first), else COMPRESS.
-    found = most_specific(self._compress, self._compress_cache, endpoint) if self._compress else None
+    try:
+        found = self._compress_cache[endpoint]
+    except KeyError:
+        found = _setting(self, "compress", self._compress, endpoint)
+        if len(self._compress_cache) < 4096:
+            self._compress_cache[endpoint] = found
     return bool(self.config["COMPRESS"]) if found is None else bool(found)
+
+
+def _setting(self: App, kind: str, table: dict[tuple[str, Any], Any], endpoint: Any) -> Any:
+    own = self._endpoints.get(endpoint)
+    if own is not None and getattr(own, kind) is not UNSET:
+        return getattr(own, kind)
+    return most_specific(table, endpoint)
 
 
 def middleware(self: App, func: F) -> F:
@@ -136,15 +165,18 @@ def _note_typed(self: App, endpoint: Any) -> None:
     url_args: set[str] = set()
     for rule in self.url_map.iter_rules(endpoint):
         url_args |= rule.arguments
-    if endpoint in self._route_status or is_typed_view(view, url_args):
+    known = self._endpoints.get(endpoint)
+    if (known is not None and known.status is not None) or is_typed_view(view, url_args):
         if not installed("msgspec"):
             # At registration, not as a 500 on every request in production.
             raise ModuleNotFoundError(
                 f"view {endpoint!r} reads typed values (a marked parameter, a model, or route(status=...)), "
                 "which needs the validation extra: pip install 'manypaths[validation]'", name="msgspec")
-        self._typed.setdefault(endpoint, None)
-    else:
-        self._typed.pop(endpoint, None)
+        record(self._endpoints, endpoint).typed = True
+        self._any_typed = True
+    elif known is not None and known.typed:
+        known.typed = False
+        known.binder = None
 
 
 def register_error_handler(self: App, key: int | type[BaseException], func: Callable[..., Any]) -> None:

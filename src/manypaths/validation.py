@@ -29,6 +29,7 @@ except ModuleNotFoundError as e:  # pragma: no cover - depends on the installati
     raise ModuleNotFoundError("typed views and the OpenAPI document need msgspec: pip install 'manypaths[validation]'"
                               f" ({e})", name=e.name) from e
 
+from .endpoints import record
 from .http.exceptions import HTTPError, RequestValidationError, ResponseValidationError, UnsupportedMediaType
 from .http.response import Response
 from .params import Param
@@ -283,7 +284,8 @@ class Binder:
         self.returns = None if _plain_return(returns) else returns
         self.return_codec = Codec(returns) if self.returns is not None else None
         self._response_class = app.response_class
-        self.status = app._route_status.get(endpoint)
+        known = app._endpoints.get(endpoint)
+        self.status = known.status if known is not None else None
 
     def __call__(self, view: Callable[..., Any], request: Request) -> Any:
         values = dict(request.view_args or {})
@@ -398,8 +400,9 @@ def _converter_yields(conv: type) -> Any:
 
 def binder_for(app: App, endpoint: str) -> Binder:
     """The Binder of ``endpoint``'s view, built on its first typed request (and kept)."""
-    binder = app._typed.get(endpoint)
+    known = record(app._endpoints, endpoint)
+    binder = known.binder
     view = app.view_functions[endpoint]
     if binder is None or binder.func is not view:
-        binder = app._typed[endpoint] = Binder(app, endpoint, view)
-    return binder
+        binder = known.binder = Binder(app, endpoint, view)
+    return binder  # type: ignore[no-any-return]
