@@ -1,4 +1,5 @@
-"""Build script for the one compiled part: the route matcher's hot path (a C extension).
+"""Build script for the compiled parts: the route matcher's hot path and the ASGI environ builder
+(two C extensions).
 
 Everything else is in pyproject.toml. The extension is optional: where no C compiler is found,
 the build goes on and the package runs on its pure-Python matcher (same answers, slower).
@@ -20,8 +21,10 @@ if os.environ.get("MANYPATHS_SANITIZE"):
     compile_args = ["-O1", "-g", "-fno-omit-frame-pointer", "-fno-wrapv", *sanitizers]
     link_args = sanitizers
 if not os.environ.get("MANYPATHS_PURE_BUILD"):
-    extensions.append(Extension("manypaths.routing._speedups", ["src/manypaths/routing/_speedups.c"],
-                                optional=not os.environ.get("MANYPATHS_SANITIZE"),
-                                extra_compile_args=compile_args, extra_link_args=link_args))
+    # The route matcher's hot path, and the ASGI driver's environ builder.
+    for name, source in (("manypaths.routing._speedups", "src/manypaths/routing/_speedups.c"),
+                         ("manypaths.asgi._environ", "src/manypaths/asgi/_environ.c")):
+        extensions.append(Extension(name, [source], optional=not os.environ.get("MANYPATHS_SANITIZE"),
+                                    extra_compile_args=compile_args, extra_link_args=link_args))
 
 setup(ext_modules=extensions)

@@ -15,7 +15,15 @@ import pytest
 from manypaths.routing import Map, RoutingError
 from manypaths.routing.compiler import compiled_core, use_compiled
 
-_MISSING = compiled_core() is None
+
+def _environ_builder() -> object:
+    from manypaths.asgi import environ
+
+    return environ._compiled_environ
+
+
+# Both compiled parts: the matcher and the ASGI environ builder (asgi/_environ.c).
+_MISSING = compiled_core() is None or _environ_builder() is None
 _REQUIRED = bool(os.environ.get("MANYPATHS_REQUIRE_COMPILED"))
 
 #: A marker for tests of the compiled matcher: they skip only where it is not built and not

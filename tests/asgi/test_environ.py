@@ -1,4 +1,4 @@
-"""The WSGI environ of an ASGI scope: the compiled builder (routing/_speedups.c: asgi_environ) gives
+"""The WSGI environ of an ASGI scope: the compiled builder (asgi/_environ.c: asgi_environ) gives
 the same dict as the Python one (manypaths.asgi.environ.environ_py) or hands over (None); every scope, in the end,
 gives the environ the WSGI spec asks for, and a missing optional key its ASGI default."""
 
@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from manypaths.asgi import environ as aio
-from manypaths.routing.compiler import compiled_core
 from tests.builds import needs_compiled
 
 BASE = aio._base(("testserver", 80), "http", "1.1")
@@ -29,13 +28,13 @@ def _scope(**changes: Any) -> dict[str, Any]:
 
 
 def _compiled(scope: dict[str, Any]) -> dict[str, Any] | None:
-    core = compiled_core()
-    assert core is not None, "the compiled core is not built (make test builds it)"
+    core = aio._compiled_environ
+    assert core is not None, "the compiled environ builder is not built (make test builds it)"
     keys = aio._ENVIRON_KEYS
     for name, _ in scope.get("headers") or ():  # as the Python builder does first, learn the names
         if isinstance(name, bytes) and name not in keys:
             aio._environ_key(name)
-    return core.asgi_environ(scope, LAST, keys, sys.stderr)  # type: ignore[no-any-return]
+    return core(scope, LAST, keys, sys.stderr)
 
 
 def test_the_environ_of_a_plain_scope() -> None:

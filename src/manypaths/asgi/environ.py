@@ -18,7 +18,7 @@ import sys
 
 from ..coroutines import thread_loop
 from ..http.exceptions import STATUS_TEXT
-from ..routing.compiler import compiled_core
+from ..routing.compiler import may_compile
 
 TYPE_CHECKING = False
 
@@ -154,8 +154,14 @@ def environ_py(scope: Scope, base: dict[str, Any]) -> dict[str, Any]:
 
 
 def _compiled() -> Any:
-    core = compiled_core()
-    return None if core is None else core.asgi_environ
+    # The compiled builder (asgi/_environ.c), with the compiled matcher's switch (MANYPATHS_PURE).
+    if not may_compile():
+        return None
+    try:
+        from . import _environ
+    except ImportError:
+        return None
+    return _environ.asgi_environ
 
 
 # The compiled environ builder (routing/_speedups.c), or None (the pure build: environ_py only).

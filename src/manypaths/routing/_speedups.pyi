@@ -1,4 +1,4 @@
-# The compiled core (src/manypaths/routing/_speedups.c): the matcher and the ASGI environ; absent where not built.
+# The compiled matcher (src/manypaths/routing/_speedups.c); absent where not built.
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +12,3 @@ class FastMatch:
                  query_string: str = "") -> tuple[Any, dict[str, Any]]: ...
     @property
     def fallback(self) -> Callable[..., tuple[Any, dict[str, Any]]]: ...
-
-def asgi_environ(scope: dict[str, Any], base: dict[str, Any], keys: dict[bytes, str],
-                 errors: Any) -> dict[str, Any] | None:
-    """The WSGI environ of an ASGI HTTP scope in its common case (see manypaths.aio.environ_py), or None."""

@@ -1,0 +1,202 @@
+/* manypaths.asgi._environ: the compiled builder of the ASGI driver's WSGI environ.
+ *
+ * asgi_environ(scope, last, keys, errors) builds the environ of an ASGI HTTP scope in its common
+ * case (the same server as the last request, an ASCII path, no root path, header names seen
+ * before and not repeated): the same dict, in the same order, as the Python builder
+ * manypaths.asgi.environ.environ_py, which takes every other case (None is returned for those).
+ */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+
+static PyObject *K_ROOT_PATH, *K_PATH, *K_METHOD, *K_QUERY, *K_CLIENT, *K_HEADERS, *K_SERVER, *K_SCHEME, *K_VERSION;
+static PyObject *E_METHOD, *E_SCRIPT, *E_PATH, *E_QUERY, *E_ERRORS, *E_SCOPE, *E_ADDR, *E_PORT, *E_CTYPE;
+static PyObject *EMPTY_STR;
+
+/* scope[key] (borrowed), or NULL without an exception when it is missing. */
+static PyObject *
+scope_item(PyObject *scope, PyObject *key)
+{
+    return PyDict_GetItemWithError(scope, key);
+}
+
+/* Whether ``a`` and ``b`` are the same object or equal (-1: an error). */
+static int
+same(PyObject *a, PyObject *b)
+{
+    return a == b ? 1 : PyObject_RichCompareBool(a, b, Py_EQ);
+}
+
+/* One (name, value) header into the environ: 1 done (or dropped), 0 the caller must hand over
+ * (not bytes, a name not seen yet, a repeated header: Python joins the values), -1 an error. */
+static int
+add_header(PyObject *environ, PyObject *keys, PyObject *pair)
+{
+    if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2)
+        return 0;
+    PyObject *name = PyTuple_GET_ITEM(pair, 0), *raw = PyTuple_GET_ITEM(pair, 1);
+    if (!PyBytes_CheckExact(name) || !PyBytes_CheckExact(raw))
+        return 0;
+    PyObject *key = PyDict_GetItemWithError(keys, name);
+    if (key == NULL)
+        return PyErr_Occurred() ? -1 : 0;  /* a name not seen yet: Python learns it */
+    if (!PyUnicode_CheckExact(key))
+        return 0;
+    if (PyUnicode_GET_LENGTH(key) == 0)
+        return 1;  /* a dropped name (one with "_") */
+    int present = PyDict_Contains(environ, key);
+    if (present < 0)
+        return -1;
+    if (present && PyUnicode_Compare(key, E_CTYPE) != 0)
+        return 0;
+    PyObject *value = PyUnicode_DecodeLatin1(PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), NULL);
+    if (value == NULL)
+        return -1;
+    int failed = PyDict_SetItem(environ, key, value);
+    Py_DECREF(value);
+    return failed ? -1 : 1;
+}
+
+/* asgi_environ(scope, last, keys, errors): the WSGI environ of an ASGI HTTP scope, as
+ * aio.environ_py builds it on the shared part ``last`` = (server, scheme, http_version, base) holds
+ * for the scope's server, scheme and version (None when they differ: the caller picks the base),
+ * for the common case: an empty root_path, an ASCII path, a str method,
+ * bytes query string, a (str, int) client or None, header names all known to ``keys`` (bytes ->
+ * environ key, "" for a dropped name) and none repeated. Anything else returns None: the caller
+ * builds it in Python (which also learns new header names for the next time). */
+static PyObject *
+asgi_environ(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4 || !PyDict_CheckExact(args[0]) || !PyTuple_CheckExact(args[1]) || PyTuple_GET_SIZE(args[1]) != 4
+        || !PyDict_CheckExact(PyTuple_GET_ITEM(args[1], 3)) || !PyDict_CheckExact(args[2])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "asgi_environ(scope: dict, last: (server, scheme, version, base: dict), keys: dict, errors)");
+        return NULL;
+    }
+    PyObject *scope = args[0], *last = args[1], *keys = args[2];
+    PyObject *server = scope_item(scope, K_SERVER), *scheme = scope_item(scope, K_SCHEME);
+    PyObject *version = scope_item(scope, K_VERSION);
+    if (server == NULL || scheme == NULL || version == NULL)
+        return PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
+    if (!(server == Py_None || PyTuple_CheckExact(server)) || !PyUnicode_CheckExact(scheme)
+        || !PyUnicode_CheckExact(version))
+        Py_RETURN_NONE;
+    int fits = same(server, PyTuple_GET_ITEM(last, 0));
+    if (fits > 0)
+        fits = same(scheme, PyTuple_GET_ITEM(last, 1));
+    if (fits > 0)
+        fits = same(version, PyTuple_GET_ITEM(last, 2));
+    if (fits <= 0)
+        return fits < 0 ? NULL : Py_NewRef(Py_None);
+    PyObject *root = scope_item(scope, K_ROOT_PATH), *path = scope_item(scope, K_PATH);
+    PyObject *method = scope_item(scope, K_METHOD), *query = scope_item(scope, K_QUERY);
+    PyObject *client = scope_item(scope, K_CLIENT), *headers = scope_item(scope, K_HEADERS);
+    if (PyErr_Occurred())
+        return NULL;
+    if (root == NULL || path == NULL || method == NULL || query == NULL || client == NULL || headers == NULL)
+        Py_RETURN_NONE;
+    if (!(PyUnicode_CheckExact(root) && PyUnicode_GET_LENGTH(root) == 0)
+        || !(PyUnicode_CheckExact(path) && PyUnicode_IS_ASCII(path) && PyUnicode_GET_LENGTH(path) > 0)
+        || !(PyUnicode_CheckExact(method) && PyUnicode_GET_LENGTH(method) > 0) || !PyBytes_CheckExact(query)
+        || !(PyList_CheckExact(headers) || PyTuple_CheckExact(headers)))
+        Py_RETURN_NONE;
+    PyObject *host = NULL, *port = NULL;
+    if (client != Py_None) {
+        if (!PyTuple_CheckExact(client) || PyTuple_GET_SIZE(client) != 2)
+            Py_RETURN_NONE;
+        host = PyTuple_GET_ITEM(client, 0);
+        port = PyTuple_GET_ITEM(client, 1);
+        if (!PyUnicode_CheckExact(host) || !PyLong_CheckExact(port))
+            Py_RETURN_NONE;
+    }
+    PyObject *environ = PyDict_Copy(PyTuple_GET_ITEM(last, 3));
+    if (environ == NULL)
+        return NULL;
+    PyObject *query_text = PyBytes_GET_SIZE(query) == 0 ? Py_NewRef(EMPTY_STR)
+        : PyUnicode_DecodeLatin1(PyBytes_AS_STRING(query), PyBytes_GET_SIZE(query), NULL);
+    if (query_text == NULL)
+        goto error;
+    int failed = PyDict_SetItem(environ, E_METHOD, method) || PyDict_SetItem(environ, E_SCRIPT, EMPTY_STR)
+        || PyDict_SetItem(environ, E_PATH, path) || PyDict_SetItem(environ, E_QUERY, query_text)
+        || PyDict_SetItem(environ, E_ERRORS, args[3]) || PyDict_SetItem(environ, E_SCOPE, scope);
+    Py_DECREF(query_text);
+    if (failed)
+        goto error;
+    if (host != NULL) {
+        PyObject *port_text = PyObject_Str(port);
+        if (port_text == NULL)
+            goto error;
+        failed = PyDict_SetItem(environ, E_ADDR, host) || PyDict_SetItem(environ, E_PORT, port_text);
+        Py_DECREF(port_text);
+        if (failed)
+            goto error;
+    }
+    /* The size is read again at each step, and each pair held while used (an allocation may run
+     * a collection, and a finalizer could change a list). */
+    for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(headers); k++) {
+        PyObject *pair = Py_NewRef(PySequence_Fast_GET_ITEM(headers, k));
+        int added = add_header(environ, keys, pair);
+        Py_DECREF(pair);
+        if (added <= 0) {
+            if (added < 0)
+                goto error;
+            goto fallback;
+        }
+    }
+    return environ;
+fallback:
+    Py_DECREF(environ);
+    Py_RETURN_NONE;
+error:
+    Py_DECREF(environ);
+    return NULL;
+}
+
+static PyMethodDef module_methods[] = {
+    {"asgi_environ", (PyCFunction)(void (*)(void))asgi_environ, METH_FASTCALL,
+     "asgi_environ(scope, last, keys, errors): the WSGI environ of an ASGI HTTP scope (common case), or None."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "manypaths.asgi._environ",
+    .m_doc = "The compiled builder of the ASGI driver's WSGI environ (see manypaths.asgi.environ).",
+    .m_size = -1,
+    .m_methods = module_methods,
+};
+
+PyMODINIT_FUNC
+PyInit__environ(void)
+{
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL)
+        return NULL;
+    K_ROOT_PATH = PyUnicode_InternFromString("root_path");
+    K_PATH = PyUnicode_InternFromString("path");
+    K_METHOD = PyUnicode_InternFromString("method");
+    K_QUERY = PyUnicode_InternFromString("query_string");
+    K_CLIENT = PyUnicode_InternFromString("client");
+    K_HEADERS = PyUnicode_InternFromString("headers");
+    K_SERVER = PyUnicode_InternFromString("server");
+    K_SCHEME = PyUnicode_InternFromString("scheme");
+    K_VERSION = PyUnicode_InternFromString("http_version");
+    E_METHOD = PyUnicode_InternFromString("REQUEST_METHOD");
+    E_SCRIPT = PyUnicode_InternFromString("SCRIPT_NAME");
+    E_PATH = PyUnicode_InternFromString("PATH_INFO");
+    E_QUERY = PyUnicode_InternFromString("QUERY_STRING");
+    E_ERRORS = PyUnicode_InternFromString("wsgi.errors");
+    E_SCOPE = PyUnicode_InternFromString("asgi.scope");
+    E_ADDR = PyUnicode_InternFromString("REMOTE_ADDR");
+    E_PORT = PyUnicode_InternFromString("REMOTE_PORT");
+    E_CTYPE = PyUnicode_InternFromString("CONTENT_TYPE");
+    EMPTY_STR = PyUnicode_InternFromString("");
+    if (!K_ROOT_PATH || !K_PATH || !K_METHOD || !K_QUERY || !K_CLIENT || !K_HEADERS || !K_SERVER || !K_SCHEME
+        || !K_VERSION || !E_METHOD || !E_SCRIPT || !E_PATH || !E_QUERY || !E_ERRORS || !E_SCOPE || !E_ADDR
+        || !E_PORT || !E_CTYPE || !EMPTY_STR) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -1,0 +1,6 @@
+# The compiled ASGI environ builder (src/manypaths/asgi/_environ.c); absent where not built.
+from typing import Any
+
+def asgi_environ(scope: dict[str, Any], last: tuple[Any, Any, Any, dict[str, Any]], keys: dict[bytes, str],
+                 errors: Any) -> dict[str, Any] | None:
+    """The WSGI environ of an ASGI HTTP scope in its common case (see manypaths.asgi.environ.environ_py), or None."""
