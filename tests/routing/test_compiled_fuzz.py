@@ -12,8 +12,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from manypaths.routing import Map, MethodNotAllowed, NotFound, RequestRedirect, Rule
+from manypaths.routing import Map, Rule
 from tests.builds import needs_compiled, prepared
+from tests.routing.test_differential import _ours
 
 EXAMPLES = int(os.environ.get("MANYPATHS_FUZZ_EXAMPLES", "200"))
 GITHUB = Path(__file__).parents[2] / "benchmarks" / "routesets" / "github_api_werkzeug.txt"
@@ -50,18 +51,6 @@ paths = st.lists(segments, max_size=7).map(lambda parts: "/" + "/".join(parts))
 methods = st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "get", "BREW", ""])
 
 
-def _answer(m: Map, path: str, method: str) -> tuple[Any, ...]:
-    try:
-        endpoint, args = m.match(path, method)
-        return ("match", endpoint, args)
-    except RequestRedirect as e:
-        return ("redirect", e.new_url)
-    except MethodNotAllowed as e:
-        return ("405", e.allowed)
-    except NotFound:
-        return ("404",)
-
-
 _MAPS: dict[str, tuple[Map, Map]] = {}
 
 
@@ -76,9 +65,9 @@ def _maps(name: str) -> tuple[Map, Map]:
 @given(st.sampled_from(["github", "converters"]), paths, methods)
 def test_compiled_matcher_agrees_with_the_pure_one(name: str, path: str, method: str) -> None:
     pure, compiled = _maps(name)
-    expected = _answer(pure, path, method)
+    expected = _ours(pure, path, method)
     for attempt in range(3):
-        got = _answer(compiled, path, method)
+        got = _ours(compiled, path, method)
         assert got == expected, (name, path, method, attempt)
         if got[0] == "match":
             got[2]["mutated by the caller"] = attempt  # never seen in the next answer
