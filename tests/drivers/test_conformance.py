@@ -2,7 +2,8 @@
 
 Drivers: WSGI (the app called as a WSGI server calls it: the fast path for the plain app, the
 general one for the others), ASGI served inline on the loop and in worker threads, ``lambda_handler``
-on each HTTP event shape (built from the real fixture events), and ``cloud_function`` under the real
+on each HTTP event shape (built from the real fixture events: REST, HTTP API, ALB single- and
+multi-value, Function URL, VPC Lattice v1 and v2), and ``cloud_function`` under the real
 functions-framework server on 127.0.0.1. Same status, same headers (less what the transport adds),
 same body, same hook calls (in-process drivers) and the same access-log line (method, path, status).
 """
@@ -140,7 +141,8 @@ def asgi_threaded(app: Any, *request: Any) -> Answer:
 
 def _event(shape: str, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> dict[str, Any]:
     files = {"v1": "apiGatewayProxyEvent.json", "v2": "apiGatewayProxyV2Event.json", "alb": "albEvent.json",
-             "url": "lambdaFunctionUrlEvent.json", "lattice2": "vpcLatticeV2Event.json"}
+             "alb-multi": "albMultiValueHeadersEvent.json", "url": "lambdaFunctionUrlEvent.json",
+             "lattice1": "vpcLatticeEvent.json", "lattice2": "vpcLatticeV2Event.json"}
     event = copy.deepcopy(json.loads((EVENTS / files[shape]).read_text()))
     sent = {"host": HOST, "x-forwarded-proto": "http", **{k.lower(): v for k, v in headers.items()}}
     text = base64.b64encode(body).decode() if body else None
@@ -160,6 +162,13 @@ def _event(shape: str, method: str, path: str, query: str, headers: dict[str, st
     elif shape == "alb":
         event.update(httpMethod=method, path=path, headers=sent, queryStringParameters=dict(pairs),
                      body=text or "", isBase64Encoded=bool(body))
+    elif shape == "alb-multi":
+        event.update(httpMethod=method, path=path, multiValueHeaders={k: [v] for k, v in sent.items()},
+                     multiValueQueryStringParameters={k: [v] for k, v in pairs}, body=text or "",
+                     isBase64Encoded=bool(body))
+    elif shape == "lattice1":
+        event.update(method=method, raw_path=path + (f"?{query}" if query else ""), headers=sent,
+                     query_string_parameters=dict(pairs), body=text or "", is_base64_encoded=bool(body))
     else:  # lattice2
         event.update(method=method, path=path + (f"?{query}" if query else ""), headers=sent,
                      queryStringParameters=dict(pairs) or None, body=text, isBase64Encoded=bool(body))
@@ -222,7 +231,7 @@ class FunctionsFramework:
 
 
 DRIVERS = {"wsgi": wsgi, "asgi-inline": asgi_inline, "asgi-threaded": asgi_threaded,
-           **{f"lambda-{shape}": _lambda(shape) for shape in ("v1", "v2", "alb", "url", "lattice2")}}
+           **{f"lambda-{shape}": _lambda(shape) for shape in ("v1", "v2", "alb", "alb-multi", "url", "lattice1", "lattice2")}}
 
 
 class _Log(logging.Handler):
