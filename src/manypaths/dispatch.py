@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from . import routing
 from .blueprints import blueprint_names
-from .context import app_context_owned, current_request
+from .context import _current, app_context_owned, current_request
 from .http import exceptions as http_errors
 from .http.datastructures import Headers
 from .http.exceptions import HTTPError
@@ -62,7 +62,8 @@ _running_loop: Callable[[], object] | None = None
 
 
 def begin(self: App, environ: dict[str, Any]) -> Request:
-    """The request of ``environ``: trusted proxies applied, its app and limits set."""
+    """The request of ``environ``, made the current one: trusted proxies applied, its app and
+    limits set. ``end`` finishes it."""
     if self.trusted_proxies:
         self._feature("proxies").apply_forwarded(environ, self.trusted_proxies)
     request = self.request_class(environ)
@@ -70,6 +71,7 @@ def begin(self: App, environ: dict[str, Any]) -> Request:
     limit = self.config["MAX_CONTENT_LENGTH"]
     if limit is not None:
         request.max_content_length = limit
+    request._token = _current.set(request)
     return request
 
 
@@ -87,9 +89,13 @@ def finish(self: App, request: Request, rv: Any) -> Any:
 
 
 def end(self: App, request: Request, error: BaseException | None) -> None:
-    """The end of a request: teardown hooks and uploaded files (only when there is something to do)."""
-    if self._has_teardown or "form" in request._cache:
-        self._teardown(request, error)
+    """The end of a request ``begin`` made: teardown hooks and uploaded files (only when there is
+    something to do), then it is no longer the current request."""
+    try:
+        if self._has_teardown or "form" in request._cache:
+            self._teardown(request, error)
+    finally:
+        _current.reset(request._token)
 
 
 def full_dispatch_request(self: App, request: Request) -> Response:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from time import perf_counter
 
-from .context import _current
 from .dispatch import begin, end, finish
 
 TYPE_CHECKING = False
@@ -27,7 +26,6 @@ def wsgi_app(self: App, environ: dict[str, Any], start_response: Callable[..., A
     """Answer one request: match, hooks, the view, error handlers (``__call__`` calls this, so
     middleware can wrap it: ``app.wsgi_app = Middleware(app.wsgi_app)``)."""
     request = begin(self, environ)
-    token = _current.set(request)
     error: BaseException | None = None
     response: Response
     try:
@@ -57,6 +55,5 @@ def wsgi_app(self: App, environ: dict[str, Any], start_response: Callable[..., A
         return response(environ, start_response)
     finally:
         end(self, request, error)
-        _current.reset(token)
         if "manypaths.preserve_context" in environ:  # the test client's ``with client:``
             environ["manypaths.preserve_context"](request)

@@ -13,7 +13,6 @@ import asyncio
 import sys
 from contextvars import copy_context
 
-from ..context import _current
 from ..coroutines import call_hooks, server_loop
 from ..dispatch import COROUTINE, HTML, JSON, begin, end, finish
 from ..http.exceptions import BadRequest, RequestEntityTooLarge
@@ -101,7 +100,6 @@ def asgi_application(app: App) -> Callable[[Scope, Receive, Send], Coroutine[Any
         # Inline: the core's road without hooks (App._inline), its coroutines awaited here.
         request = begin(app, environ)
         request.body_pending = pending
-        token = _current.set(request)
         try:
             try:
                 rv = app._view_value(request, False)
@@ -123,7 +121,6 @@ def asgi_application(app: App) -> Callable[[Scope, Receive, Send], Coroutine[Any
             await _send_response(answer, environ, send, receive)
         finally:
             end(app, request, None)
-            _current.reset(token)
 
     asgi.__qualname__ = f"{type(app).__name__}.asgi"
     return asgi

@@ -58,6 +58,8 @@ class Request:
     #: loop): awaited by the app once routing found a view, so a miss never reads the body.
     body_pending: Callable[[Request], Awaitable[None]] | None = None
 
+    _token: Any = None  # the context variable's token while the request is the current one (dispatch.begin)
+
     #: What routing matched: the view's arguments, its endpoint and its Rule (None before, or on a miss).
     view_args: dict[str, Any] | None = None
     endpoint: Any = None
