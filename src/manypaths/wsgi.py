@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from time import perf_counter
 
+from .context import _current
 from .dispatch import begin, end, finish
 
 TYPE_CHECKING = False
@@ -54,6 +55,9 @@ def wsgi_app(self: App, environ: dict[str, Any], start_response: Callable[..., A
             self._post_process_response(request, response)
         return response(environ, start_response)
     finally:
-        end(self, request, error)
+        if self._has_teardown or "form" in request._cache:
+            end(self, request, error)
+        else:
+            _current.reset(request._token)  # dispatch.end's last step, without the call
         if "manypaths.preserve_context" in environ:  # the test client's ``with client:``
             environ["manypaths.preserve_context"](request)

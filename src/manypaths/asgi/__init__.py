@@ -13,6 +13,7 @@ import asyncio
 import sys
 from contextvars import copy_context
 
+from ..context import _current
 from ..coroutines import call_hooks, server_loop
 from ..dispatch import COROUTINE, HTML, JSON, begin, end, finish
 from ..http.exceptions import BadRequest, RequestEntityTooLarge
@@ -47,12 +48,16 @@ async def serve_asgi(app: App, scope: Scope, receive: Receive, send: Send) -> No
 
 
 # The fast answer's content type, as ASGI headers.
-_CONTENT_TYPES = {HTML: (b"content-type", HTML.encode()), JSON: (b"content-type", JSON.encode())}
+_HTML_HEADER = (b"content-type", HTML.encode())
+_JSON_HEADER = (b"content-type", JSON.encode())
 
 
 def asgi_application(app: App) -> Callable[[Scope, Receive, Send], Coroutine[Any, Any, None]]:
     """``app``'s ASGI 3 callable (what ``App.asgi`` gives): a plain ``async def``, so every server
     detects ASGI 3, and one coroutine frame per request on the common path."""
+
+    compiled = _env._compiled_environ  # the compiled builder (None: the pure build), and
+    last = _env.LAST  # the last server's shared part, read here once per request
 
     async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -63,8 +68,7 @@ def asgi_application(app: App) -> Callable[[Scope, Receive, Send], Coroutine[Any
                 await app._startup_async()  # a server without lifespan support: before the first request
             app._decide()
         try:  # environ._environ, inlined
-            compiled = _env._compiled_environ
-            environ = None if compiled is None else compiled(scope, _env._last_base, _ENVIRON_KEYS, sys.stderr)
+            environ = None if compiled is None else compiled(scope, last[0], _ENVIRON_KEYS, sys.stderr)
             if environ is None:
                 environ = _environ_of(scope)
         except KeyError:
@@ -114,13 +118,16 @@ def asgi_application(app: App) -> Callable[[Scope, Receive, Send], Coroutine[Any
             if type(answer) is tuple:
                 data, content_type = answer
                 await send({"type": "http.response.start", "status": 200, "headers": [
-                    _CONTENT_TYPES[content_type], (b"content-length", b"%d" % len(data))]})
+                    _HTML_HEADER if content_type is HTML else _JSON_HEADER, (b"content-length", b"%d" % len(data))]})
                 await send({"type": "http.response.body",
                             "body": b"" if environ["REQUEST_METHOD"] == "HEAD" else data})
                 return
             await _send_response(answer, environ, send, receive)
         finally:
-            end(app, request, None)
+            if "form" in request._cache:  # (served inline: the app has no teardown hook)
+                end(app, request, None)
+            else:
+                _current.reset(request._token)  # dispatch.end's last step, without the call
 
     asgi.__qualname__ = f"{type(app).__name__}.asgi"
     return asgi

@@ -172,6 +172,8 @@ _compiled_environ: Callable[..., dict[str, Any] | None] | None = _compiled()
 # last one used with the objects it was found for (compared by identity: no hashing per request).
 _BASES: dict[Any, dict[str, Any]] = {}
 _last_base: tuple[Any, Any, Any, dict[str, Any]] = (object(), None, None, {})
+# The same, in a list the ASGI driver's request function holds (one subscript per request).
+LAST: list[tuple[Any, Any, Any, dict[str, Any]]] = [_last_base]
 
 
 def _base(server: Any, scheme: Any, version: Any) -> dict[str, Any]:
@@ -191,7 +193,7 @@ def _base(server: Any, scheme: Any, version: Any) -> dict[str, Any]:
         }
         if len(_BASES) < 64:
             _BASES[key] = base
-    _last_base = (server, scheme, version, base)
+    _last_base = LAST[0] = (server, scheme, version, base)
     return base
 
 
