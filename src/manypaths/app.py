@@ -112,6 +112,9 @@ class App(Scaffold):
             "DOCS_ASSETS_URL": None, "COMPRESS": compress, "COMPRESS_MIN_SIZE": 500,
             "ACCESS_LOG": access_log,
         })
+        # A setting that chooses the road (compression, the access log) changed: decided again.
+        self.config.watched = frozenset({"COMPRESS", "ACCESS_LOG"})
+        self.config.on_change = self._setting_changed
         self.blueprints: dict[str, Blueprint] = {}
         # Scope None is the app; a blueprint's full name scopes its own handlers and hooks.
         self._error_handlers: dict[str | None, dict[int | type[BaseException], Callable[..., Any]]] = {}
@@ -374,6 +377,9 @@ class App(Scaffold):
             cors, compression, accesslog = self._feature("cors"), self._feature("compression"), self._feature("accesslog")
             self._features = (cors.apply, compression.compress, accesslog.write)
         self._plain = plain
+
+    def _setting_changed(self, key: str) -> None:
+        self._plain = None  # the next request, whatever its driver, decides the road again
 
     def _feature(self, name: str) -> Any:
         """A feature module the core uses, imported on first use (the face imports features; the

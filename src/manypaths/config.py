@@ -17,9 +17,33 @@ class Config(dict):  # type: ignore[type-arg]
     As Flask's ``Config``, only upper-case names are taken from objects, mappings and files.
     """
 
+    #: Keys whose change calls ``on_change(key)`` (the App: which road requests take is decided
+    #: again). Reads cost nothing extra: only writes are watched.
+    watched: frozenset[str] = frozenset()
+    on_change: Callable[[str], None] | None = None
+
     def __init__(self, root_path: str = ".", defaults: Mapping[str, Any] | None = None) -> None:
         super().__init__(defaults or {})
         self.root_path = root_path
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        if key in self.watched and self.on_change is not None:
+            self.on_change(key)
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        if key in self.watched and self.on_change is not None:
+            self.on_change(key)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
 
     def from_mapping(self, mapping: Mapping[str, Any] | None = None, **kwargs: Any) -> bool:
         """Take the upper-case keys of ``mapping`` and ``kwargs``."""

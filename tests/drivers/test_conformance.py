@@ -309,3 +309,17 @@ def test_the_platform_default_access_log_is_written_by_every_driver(driver_name:
         logging.getLogger("manypaths.access").removeHandler(log)
     assert [json.loads(line)["message"].rsplit(" ", 1)[0] for line in log.lines] == [
         "GET /users/7 200", "GET /users/7 200", "GET / 200"]
+
+
+@pytest.mark.parametrize("driver_name", list(DRIVERS))
+def test_a_setting_changed_after_the_first_request_is_decided_again(driver_name: str) -> None:
+    # The road is decided on the first request; turning compression on later is seen by every driver.
+    app = apps.make("plain")
+    driver = DRIVERS[driver_name]
+    first = driver(app, "GET", "/big", "", {"Accept-Encoding": "gzip"}, b"")
+    assert "content-encoding" not in dict(first[1])
+    app.config["COMPRESS"] = True
+    second = driver(app, "GET", "/big", "", {"Accept-Encoding": "gzip"}, b"")
+    assert dict(second[1]).get("content-encoding") == "gzip" and second[2] == b"gzip:" + first[2]
+    app.config.update(COMPRESS=False)
+    assert "content-encoding" not in dict(driver(app, "GET", "/big", "", {"Accept-Encoding": "gzip"}, b"")[1])
