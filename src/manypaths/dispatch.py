@@ -23,7 +23,7 @@ from .context import _current, app_context_owned, current_request
 from .http import exceptions as http_errors
 from .http.datastructures import Headers
 from .http.exceptions import HTTPError
-from .http.response import Response, fast_response, json_text, redirect
+from .http.response import STATUS_LINES, Response, fast_response, json_text, redirect
 
 TYPE_CHECKING = False
 
@@ -47,6 +47,8 @@ del _probe_coroutine
 # What a view's str and dict become (Response's default mimetype; Flask's JSON type).
 HTML = "text/html; charset=utf-8"
 JSON = "application/json"
+# Statuses a fast answer may carry (with their status lines): every known one that has a body.
+FAST_STATUS = {code: line for code, line in STATUS_LINES.items() if code >= 200 and code not in (204, 304)}
 
 
 def _in_event_loop() -> bool:
@@ -76,15 +78,24 @@ def begin(self: App, environ: dict[str, Any]) -> Request:
 
 
 def finish(self: App, request: Request, rv: Any) -> Any:
-    """What a view's value becomes: ``(bytes, content type)`` for a str or dict on the fast road
-    (nothing can observe a Response: same status, headers and body as make_response gives), else
-    the Response."""
+    """What a view's value becomes: on the fast road (nothing can observe a Response: same status,
+    headers and body as make_response gives) a str or dict is ``(bytes, content type)``, and
+    ``(str or dict, status)`` is ``(bytes, content type, status)``; anything else is the Response."""
     if self._fast:
         kind = type(rv)
         if kind is str:
             return rv.encode("utf-8"), HTML
         if kind is dict and self._json_stock and not self.config["DEBUG"]:
             return json_text(rv).encode("ascii"), JSON
+        if kind is tuple and len(rv) == 2:
+            # Flask's most common return form: a status for a body that has one (not 1xx/204/304).
+            body, code = rv
+            if type(code) is int and code in FAST_STATUS:
+                kind = type(body)
+                if kind is str:
+                    return body.encode("utf-8"), HTML, code
+                if kind is dict and self._json_stock and not self.config["DEBUG"]:
+                    return json_text(body).encode("ascii"), JSON, code
     return self._make_response_or_error(rv, request)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from time import perf_counter
 
 from .context import _current
-from .dispatch import begin, end, finish
+from .dispatch import FAST_STATUS, begin, end, finish
 
 TYPE_CHECKING = False
 
@@ -40,8 +40,9 @@ def wsgi_app(self: App, environ: dict[str, Any], start_response: Callable[..., A
             if self._fast:
                 answer = finish(self, request, self._view_value(request, False))
                 if type(answer) is tuple:
-                    data, content_type = answer
-                    start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(data)))])
+                    data, content_type = answer[0], answer[1]
+                    start_response("200 OK" if len(answer) == 2 else FAST_STATUS[answer[2]],
+                                   [("Content-Type", content_type), ("Content-Length", str(len(data)))])
                     return [] if environ.get("REQUEST_METHOD") == "HEAD" else [data]
                 response = answer
             elif self._middleware:

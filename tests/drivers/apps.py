@@ -76,6 +76,18 @@ def _routes(app: App) -> App:
     def big() -> str:
         return "compress me " * 400
 
+    @app.get("/made")
+    def made() -> Any:
+        return "made", 201
+
+    @app.get("/accepted")
+    def accepted() -> Any:
+        return {"queued": True}, 202
+
+    @app.get("/empty")
+    def empty() -> Any:
+        return "dropped", 204
+
     @app.get("/hook-boom")
     def hook_boom() -> str:
         return "never reached in the full app"

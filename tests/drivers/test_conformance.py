@@ -52,6 +52,10 @@ REQUESTS: list[tuple[str, str, str, str, dict[str, str], bytes]] = [
     ("hook error", "GET", "/hook-boom", "", {}, b""),
     ("abort", "GET", "/forbidden", "", {}, b""),
     ("stream", "GET", "/stream", "", {}, b""),
+    ("text and status", "GET", "/made", "", {}, b""),
+    ("json and status", "GET", "/accepted", "", {}, b""),
+    ("head, text and status", "HEAD", "/made", "", {}, b""),
+    ("204 from a tuple", "GET", "/empty", "", {}, b""),
     ("cookies", "GET", "/cookie", "", {}, b""),
     ("typed 422", "GET", "/typed", "limit=0", {}, b""),
     ("typed ok", "GET", "/typed", "limit=3", {}, b""),
@@ -323,3 +327,17 @@ def test_a_setting_changed_after_the_first_request_is_decided_again(driver_name:
     assert dict(second[1]).get("content-encoding") == "gzip" and second[2] == b"gzip:" + first[2]
     app.config.update(COMPRESS=False)
     assert "content-encoding" not in dict(driver(app, "GET", "/big", "", {"Accept-Encoding": "gzip"}, b"")[1])
+
+
+def test_the_fast_road_answers_str_dict_and_their_status_tuples() -> None:
+    # What the conformance table proves equal is also taken without a Response on the plain app.
+    from manypaths import dispatch
+
+    app = apps.make("plain")
+    wsgi(app, "GET", "/", "", {}, b"")  # decides the road
+    request = app.test_request_context("/").request
+    assert dispatch.finish(app, request, "hi") == (b"hi", dispatch.HTML)
+    assert dispatch.finish(app, request, ("made", 201)) == (b"made", dispatch.HTML, 201)
+    assert dispatch.finish(app, request, ({"a": 1}, 202)) == (b'{"a":1}\n', dispatch.JSON, 202)
+    for other in (("x", 204), ("x", 304), ("x", 299), ("x", "201 Created"), (b"x", 201), ("x", 201, {"X": "1"})):
+        assert not isinstance(dispatch.finish(app, request, other), tuple), other

@@ -116,8 +116,8 @@ def asgi_application(app: App) -> Callable[[Scope, Receive, Send], Coroutine[Any
             except Exception as e:
                 answer = app.handle_exception(e)
             if type(answer) is tuple:
-                data, content_type = answer
-                await send({"type": "http.response.start", "status": 200, "headers": [
+                data, content_type = answer[0], answer[1]
+                await send({"type": "http.response.start", "status": 200 if len(answer) == 2 else answer[2], "headers": [
                     _HTML_HEADER if content_type is HTML else _JSON_HEADER, (b"content-length", b"%d" % len(data))]})
                 await send({"type": "http.response.body",
                             "body": b"" if environ["REQUEST_METHOD"] == "HEAD" else data})

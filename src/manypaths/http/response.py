@@ -431,6 +431,7 @@ _NOT_MODIFIED_DROPS = frozenset({"allow", "content-encoding", "content-language"
                                  "content-range", "content-type", "last-modified"})
 
 _STATUS_LINES = {code: f"{code} {text}" for code, text in STATUS_TEXT.items()}
+STATUS_LINES = _STATUS_LINES  # "201 Created" by code: the status lines of the codes we know
 _CONTENT_TYPES = {"text/html": "text/html; charset=utf-8", "text/plain": "text/plain; charset=utf-8",
                   "application/json": "application/json"}
 
