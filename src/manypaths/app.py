@@ -14,7 +14,6 @@ from . import dispatch, registration, routing
 from .blueprints import Blueprint, Scaffold
 from .config import Config
 from .context import AppContext, RequestContext, current_app_object
-from .endpoints import Endpoint
 from .http.exceptions import HTTPError
 from .http.request import DEFAULT_MAX_BUFFERED, Request
 from .http.response import Response
@@ -29,6 +28,7 @@ if TYPE_CHECKING:
 
     from .json import JSONProvider
     from .proxies import ProxyTrust
+    from .registration import Endpoint
     from .testing import TestClient
 
     F = TypeVar("F", bound=Callable[..., Any])

@@ -29,11 +29,10 @@ except ModuleNotFoundError as e:  # pragma: no cover - depends on the installati
     raise ModuleNotFoundError("typed views and the OpenAPI document need msgspec: pip install 'manypaths[validation]'"
                               f" ({e})", name=e.name) from e
 
-from .endpoints import record
 from .http.exceptions import HTTPError, RequestValidationError, ResponseValidationError, UnsupportedMediaType
 from .http.response import Response
 from .params import Param
-from .registration import view_target
+from .registration import record, view_target
 from .routing import converters
 
 if typing.TYPE_CHECKING:
