@@ -63,6 +63,29 @@ def _in_event_loop() -> bool:
 _running_loop: Callable[[], object] | None = None
 
 
+def decide(self: App) -> None:
+    """Decide, for every driver, which road requests take: worked out on the first request, and
+    again after a hook, a policy or a setting that changes it is added (``_plain = None``).
+    Bound as ``App._decide``; the drivers call it, never decide themselves."""
+    self._access_log = self._access_log_target()
+    cls = type(self)
+    plain = (not self._hooks["before"] and not self._hooks["after"] and not self._hooks["url_value"]
+             and not self._uses_cors and not self._middleware and not self.config["COMPRESS"]
+             and not self.trusted_proxies and not self._compress_on and not self._access_log
+             and cls.full_dispatch_request is full_dispatch_request and cls.make_response is make_response)
+    # Nothing can see a Response object between the view and the server: a str or dict goes
+    # out without one (dispatch.finish). A response_class of the app's own must be made.
+    self._fast = plain and self.response_class is Response
+    # ASGI: served on the server's loop when nothing runs around the view or after the answer.
+    self._inline = plain and not self._has_teardown
+    self._post_process = (self._uses_cors or bool(self.config["COMPRESS"]) or bool(self._access_log)
+                          or self._compress_on)
+    if self._post_process and self._features is None:
+        cors, compression, accesslog = self._feature("cors"), self._feature("compression"), self._feature("accesslog")
+        self._features = (cors.apply, compression.compress, accesslog.write)
+    self._plain = plain
+
+
 def begin(self: App, environ: dict[str, Any]) -> Request:
     """The request of ``environ``, made the current one: trusted proxies applied, its app and
     limits set. ``end`` finishes it."""
