@@ -112,9 +112,13 @@ class App(Scaffold):
             "DOCS_ASSETS_URL": None, "COMPRESS": compress, "COMPRESS_MIN_SIZE": 500,
             "ACCESS_LOG": access_log,
         })
-        # A setting that chooses the road (compression, the access log) changed: decided again.
-        self.config.watched = frozenset({"COMPRESS", "ACCESS_LOG"})
+        # A setting that chooses the road (compression, the access log) changed: decided again;
+        # settings every request reads are kept as attributes (no dict lookup per request).
+        self.config.watched = frozenset({"COMPRESS", "ACCESS_LOG", "DEBUG", "TRUSTED_HOSTS", "MAX_CONTENT_LENGTH"})
         self.config.on_change = self._setting_changed
+        self._debug = bool(debug)
+        self._trusted_hosts: Any = None
+        self._max_content_length: int | None = max_content_length
         self.blueprints: dict[str, Blueprint] = {}
         # Scope None is the app; a blueprint's full name scopes its own handlers and hooks.
         self._error_handlers: dict[str | None, dict[int | type[BaseException], Callable[..., Any]]] = {}
@@ -360,7 +364,15 @@ class App(Scaffold):
     _decide = dispatch.decide
 
     def _setting_changed(self, key: str) -> None:
-        self._plain = None  # the next request, whatever its driver, decides the road again
+        config = self.config
+        if key == "DEBUG":
+            self._debug = bool(config.get("DEBUG"))
+        elif key == "TRUSTED_HOSTS":
+            self._trusted_hosts = config.get("TRUSTED_HOSTS")
+        elif key == "MAX_CONTENT_LENGTH":
+            self._max_content_length = config.get("MAX_CONTENT_LENGTH")
+        else:
+            self._plain = None  # the next request, whatever its driver, decides the road again
 
     def _feature(self, name: str) -> Any:
         """A feature module the core uses, imported on first use (the face imports features; the

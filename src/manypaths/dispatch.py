@@ -93,7 +93,7 @@ def begin(self: App, environ: dict[str, Any]) -> Request:
         self._feature("proxies").apply_forwarded(environ, self.trusted_proxies)
     request = self.request_class(environ)
     request.app = self
-    limit = self.config["MAX_CONTENT_LENGTH"]
+    limit = self._max_content_length  # MAX_CONTENT_LENGTH, kept by App._setting_changed
     if limit is not None:
         request.max_content_length = limit
     request._token = _current.set(request)
@@ -108,7 +108,7 @@ def finish(self: App, request: Request, rv: Any) -> Any:
         kind = type(rv)
         if kind is str:
             return rv.encode("utf-8"), HTML
-        if kind is dict and self._json_stock and not self.config["DEBUG"]:
+        if kind is dict and self._json_stock and not self._debug:
             return json_text(rv).encode("ascii"), JSON
         if kind is tuple and len(rv) == 2:
             # Flask's most common return form: a status for a body that has one (not 1xx/204/304).
@@ -117,7 +117,7 @@ def finish(self: App, request: Request, rv: Any) -> Any:
                 kind = type(body)
                 if kind is str:
                     return body.encode("utf-8"), HTML, code
-                if kind is dict and self._json_stock and not self.config["DEBUG"]:
+                if kind is dict and self._json_stock and not self._debug:
                     return json_text(body).encode("ascii"), JSON, code
     return self._make_response_or_error(rv, request)
 
@@ -154,7 +154,7 @@ def _view_value(self: App, request: Request, hooks: bool) -> Any:
     # WSGI servers send the method upper-case; Map.match upper-cases anything else itself.
     method = environ.get("REQUEST_METHOD") or "GET"
     try:
-        if self.config["TRUSTED_HOSTS"] is not None:
+        if self._trusted_hosts is not None:  # TRUSTED_HOSTS, kept by App._setting_changed
             self._check_host(request)
         rule, request.view_args = self.url_map.match(
             path, method, return_rule=True, query_string=environ.get("QUERY_STRING") or "",
@@ -371,7 +371,7 @@ def make_response(self: App, rv: Any) -> Response:
     kind = type(rv)
     if kind is str and self.response_class is Response:  # the common cases first
         return fast_response(Response, rv, HTML)
-    if kind is dict and self._json_stock and not self.config["DEBUG"]:
+    if kind is dict and self._json_stock and not self._debug:
         return fast_response(self.response_class, json_text(rv), JSON)
     status: Any = None
     headers: Any = None

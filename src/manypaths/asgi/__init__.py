@@ -78,8 +78,8 @@ def asgi_application(app: App) -> Callable[[Scope, Receive, Send], Coroutine[Any
         # The body is received only when something reads it: never for a 404, 405 or redirect.
         pending = None
         declared = environ.get("CONTENT_LENGTH")
-        if declared == "0" or (declared is None and environ["REQUEST_METHOD"] in _BODILESS and (
-                "HTTP_TRANSFER_ENCODING" not in environ and environ["SERVER_PROTOCOL"] in _FRAMED)):
+        if (declared is None and environ["REQUEST_METHOD"] in _BODILESS and "HTTP_TRANSFER_ENCODING" not in environ
+                and environ["SERVER_PROTOCOL"] in _FRAMED) or declared == "0":
             # A GET or HEAD over HTTP/1.x without Content-Length or Transfer-Encoding has no body
             # (RFC 9112 6.3): no receive() call. A disconnect is still noticed while a response streams.
             environ["wsgi.input"] = NO_BODY
