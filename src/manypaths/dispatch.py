@@ -102,14 +102,16 @@ def begin(self: App, environ: dict[str, Any]) -> Request:
 
 def finish(self: App, request: Request, rv: Any) -> Any:
     """What a view's value becomes: on the fast road (nothing can observe a Response: same status,
-    headers and body as make_response gives) a str or dict is ``(bytes, content type)``, and
-    ``(str or dict, status)`` is ``(bytes, content type, status)``; anything else is the Response."""
+    headers and body as make_response gives) a str, bytes or dict is ``(bytes, content type)``, and
+    ``(str, bytes or dict, status)`` is ``(bytes, content type, status)``; anything else is the Response."""
     if self._fast:
         kind = type(rv)
         if kind is str:
             return rv.encode("utf-8"), HTML
         if kind is dict and self._json_stock and not self._debug:
             return json_text(rv).encode("ascii"), JSON
+        if kind is bytes:
+            return rv, HTML  # a Response of bytes has the default (text/html) type too
         if kind is tuple and len(rv) == 2:
             # Flask's most common return form: a status for a body that has one (not 1xx/204/304).
             body, code = rv
@@ -117,6 +119,8 @@ def finish(self: App, request: Request, rv: Any) -> Any:
                 kind = type(body)
                 if kind is str:
                     return body.encode("utf-8"), HTML, code
+                if kind is bytes:
+                    return body, HTML, code
                 if kind is dict and self._json_stock and not self._debug:
                     return json_text(body).encode("ascii"), JSON, code
     return self._make_response_or_error(rv, request)

@@ -84,6 +84,14 @@ def _routes(app: App) -> App:
     def accepted() -> Any:
         return {"queued": True}, 202
 
+    @app.get("/raw")
+    def raw() -> Any:
+        return b"\x00raw bytes"
+
+    @app.get("/raw-created")
+    def raw_created() -> Any:
+        return b"raw", 201
+
     @app.get("/empty")
     def empty() -> Any:
         return "dropped", 204

@@ -56,6 +56,8 @@ REQUESTS: list[tuple[str, str, str, str, dict[str, str], bytes]] = [
     ("json and status", "GET", "/accepted", "", {}, b""),
     ("head, text and status", "HEAD", "/made", "", {}, b""),
     ("204 from a tuple", "GET", "/empty", "", {}, b""),
+    ("bytes", "GET", "/raw", "", {}, b""),
+    ("bytes and status", "GET", "/raw-created", "", {}, b""),
     ("cookies", "GET", "/cookie", "", {}, b""),
     ("typed 422", "GET", "/typed", "limit=0", {}, b""),
     ("typed ok", "GET", "/typed", "limit=3", {}, b""),
@@ -339,5 +341,7 @@ def test_the_fast_road_answers_str_dict_and_their_status_tuples() -> None:
     assert dispatch.finish(app, request, "hi") == (b"hi", dispatch.HTML)
     assert dispatch.finish(app, request, ("made", 201)) == (b"made", dispatch.HTML, 201)
     assert dispatch.finish(app, request, ({"a": 1}, 202)) == (b'{"a":1}\n', dispatch.JSON, 202)
-    for other in (("x", 204), ("x", 304), ("x", 299), ("x", "201 Created"), (b"x", 201), ("x", 201, {"X": "1"})):
+    assert dispatch.finish(app, request, (b"x", 201)) == (b"x", dispatch.HTML, 201)
+    for other in (("x", 204), ("x", 304), ("x", 299), ("x", "201 Created"), (bytearray(b"x"), 201),
+                  ("x", 201, {"X": "1"}), ("x", {"X": "1"})):
         assert not isinstance(dispatch.finish(app, request, other), tuple), other
