@@ -142,6 +142,7 @@ class App(Scaffold):
         self._plain: bool | None = None
         self._scoped_cache: dict[tuple[str, Any], list[Callable[..., Any]]] = {}
         self._asgi: Callable[..., Awaitable[None]] | None = None  # App.asgi, made on first use
+        self._rsgi: Callable[..., Awaitable[None]] | None = None  # App.__rsgi__'s driver, made on first use
         # One record per endpoint with facts beyond its view (see manypaths.endpoints).
         self._endpoints: dict[Any, Endpoint] = {}
         self._any_typed = False  # some endpoint's view is typed (the dispatch checks its record)
@@ -330,6 +331,15 @@ class App(Scaffold):
 
             asgi = self._asgi = asgi_application(self)
         return asgi
+
+    def __rsgi__(self, scope: Any, protocol: Any) -> Awaitable[None]:
+        """The RSGI entry point: ``granian --interface rsgi module:app`` (``manypaths.rsgi``)."""
+        rsgi = self._rsgi
+        if rsgi is None:
+            from .rsgi import rsgi_application
+
+            rsgi = self._rsgi = rsgi_application(self)
+        return rsgi(scope, protocol)
 
     def on_startup(self, func: F) -> F:
         """Call ``func()`` (sync or async) once per process before the first request: at the ASGI

@@ -25,6 +25,9 @@ SERVERS = {
     "hypercorn": lambda port: ["hypercorn", "--bind", f"127.0.0.1:{port}", "examples.api.app:app.asgi"],
     "granian": lambda port: ["granian", "--interface", "asgi", "--host", "127.0.0.1", "--port", str(port),
                              "--workers", "1", "examples.api.app:app"],
+    # granian's native interface: App.__rsgi__ (manypaths.rsgi), the same answers
+    "granian-rsgi": lambda port: ["granian", "--interface", "rsgi", "--host", "127.0.0.1", "--port", str(port),
+                                  "--workers", "1", "examples.api.app:app"],
 }
 
 

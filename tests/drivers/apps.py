@@ -145,3 +145,8 @@ NAMES = ("plain", "logged", "full")
 plain_fn = cloud_function(make("plain"))
 logged_fn = cloud_function(make("logged"))
 full_fn = cloud_function(make("full"))
+
+# granian targets (RSGI, its native interface: App.__rsgi__)
+plain_app = make("plain")
+logged_app = make("logged")
+full_app = make("full")

@@ -1,7 +1,8 @@
 """Driver conformance: one table of requests through every driver, the same answers everywhere.
 
 Drivers: WSGI (the app called as a WSGI server calls it: the fast path for the plain app, the
-general one for the others), ASGI served inline on the loop and in worker threads, ``lambda_handler``
+general one for the others), ASGI served inline on the loop and in worker threads, RSGI under the
+real granian server (its native interface, ``App.__rsgi__``), ``lambda_handler``
 on each HTTP event shape (built from the real fixture events: REST, HTTP API, ALB single- and
 multi-value, Function URL, VPC Lattice v1 and v2), and ``cloud_function`` under the real
 functions-framework server on 127.0.0.1. Same status, same headers (less what the transport adds),
@@ -195,16 +196,20 @@ def _lambda(shape: str) -> Any:
     return driver
 
 
-class FunctionsFramework:
-    """The real functions-framework server for one target; its stdout (the access log) is kept."""
+class Server:
+    """A real server on 127.0.0.1 serving one app of apps.py; its stdout (the access log) is kept."""
 
-    def __init__(self, target: str) -> None:
+    def __init__(self, kind: str, app_name: str) -> None:
         self.port = free_port()
         self.lines: list[str] = []
-        self.proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "functions-framework"), f"--target={target}",
-             f"--source={Path(__file__).parent / 'apps.py'}", f"--port={self.port}", "--host", "127.0.0.1"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)}, text=True)
+        if kind == "functions-framework":
+            command = [str(Path(sys.executable).parent / "functions-framework"), f"--target={app_name}_fn",
+                       f"--source={Path(__file__).parent / 'apps.py'}", f"--port={self.port}", "--host", "127.0.0.1"]
+        else:  # granian's native interface, RSGI
+            command = [str(Path(sys.executable).parent / "granian"), "--interface", "rsgi", "--host", "127.0.0.1",
+                       "--port", str(self.port), "--workers", "1", f"tests.drivers.apps:{app_name}_app"]
+        self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT,
+                                     env={**os.environ, "PYTHONPATH": str(ROOT)}, text=True)
         threading.Thread(target=self._read, daemon=True).start()
         deadline = time.monotonic() + 30
         while True:
@@ -212,8 +217,9 @@ class FunctionsFramework:
                 self.request("GET", "/", "", {}, b"")
                 break
             except OSError:
-                assert self.proc.poll() is None and time.monotonic() < deadline, "functions-framework did not start"
+                assert self.proc.poll() is None and time.monotonic() < deadline, f"{kind} did not start: {self.lines}"
                 time.sleep(0.2)
+        time.sleep(0.1)
         self.lines.clear()
 
     def _read(self) -> None:
@@ -234,6 +240,9 @@ class FunctionsFramework:
     def close(self) -> None:
         self.proc.terminate()
         self.proc.wait(10)
+
+
+SERVERS = ("functions-framework", "granian-rsgi")
 
 
 DRIVERS = {"wsgi": wsgi, "asgi-inline": asgi_inline, "asgi-threaded": asgi_threaded,
@@ -259,15 +268,15 @@ def _log_fields(lines: list[str]) -> list[tuple[str, ...]]:
 
 
 @pytest.fixture(scope="module")
-def servers() -> Iterator[dict[str, FunctionsFramework]]:
-    started = {name: FunctionsFramework(f"{name}_fn") for name in apps.NAMES}
+def servers() -> Iterator[dict[tuple[str, str], Server]]:
+    started = {(kind, name): Server(kind, name) for kind in SERVERS for name in apps.NAMES}
     yield started
     for server in started.values():
         server.close()
 
 
 @pytest.mark.parametrize("app_name", apps.NAMES)
-def test_every_driver_gives_the_same_answers(app_name: str, servers: dict[str, FunctionsFramework]) -> None:
+def test_every_driver_gives_the_same_answers(app_name: str, servers: dict[tuple[str, str], Server]) -> None:
     # Each driver serves its own new app: what one decided on its first request cannot hide
     # what another would have got wrong on its own.
     served = {driver_name: apps.make(app_name) for driver_name in DRIVERS}
@@ -282,12 +291,13 @@ def test_every_driver_gives_the_same_answers(app_name: str, servers: dict[str, F
                 log.lines.clear()
                 answer = driver(served[driver_name], method, path, query, headers, body)
                 results[driver_name] = (answer, list(apps.CALLS), _log_fields(log.lines))
-            server = servers[app_name]
-            server.lines.clear()
-            answer = server.request(method, path, query, headers, body)
-            time.sleep(0.05)  # the access-log line is written after the answer
             reference = results["wsgi"]
-            results["functions-framework"] = (answer, reference[1], _log_fields(server.lines))
+            for kind in SERVERS:
+                server = servers[(kind, app_name)]
+                server.lines.clear()
+                answer = server.request(method, path, query, headers, body)
+                time.sleep(0.05)  # the access-log line is written after the answer
+                results[kind] = (answer, reference[1], _log_fields(server.lines))
             for driver_name, got in results.items():
                 assert got[0] == reference[0], f"{app_name} {name}: {driver_name} answered differently"
                 assert got[1] == reference[1], f"{app_name} {name}: {driver_name} ran other hooks: {got[1]}"

@@ -131,20 +131,32 @@ def test_wsgi_buffered_reads_stop_at_the_limit_too() -> None:
     assert c.post("/stream", data=b"a" * 5000).get_json() == {"size": 5000}
 
 
+def _child(pid: int) -> int:
+    # granian serves from a worker process: the first child of the server's process.
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        children = f.read().split()
+    return int(children[0]) if children else pid
+
+
 def _rss_kib(pid: int) -> int:
     with open(f"/proc/{pid}/status") as f:
         return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
 
 
-def test_uvicorn_answers_a_huge_post_to_no_route_without_reading_it() -> None:
+@pytest.mark.parametrize("server", ["uvicorn", "granian-rsgi"])
+def test_a_real_server_answers_a_huge_post_to_no_route_without_reading_it(server: str) -> None:
     port = free_port()
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "uvicorn"), "--host", "127.0.0.1", "--port", str(port),
-                             "--no-access-log", "--interface", "asgi3", "examples.api.app:app.asgi"], cwd=ROOT,
+    command = (["uvicorn", "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--interface", "asgi3",
+                "examples.api.app:app.asgi"] if server == "uvicorn" else
+               ["granian", "--interface", "rsgi", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+                "examples.api.app:app"])
+    proc = subprocess.Popen([str(Path(sys.executable).parent / command[0]), *command[1:]], cwd=ROOT,
                             env={**os.environ, "PYTHONPATH": str(ROOT)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        wait_until_serving(proc, f"http://127.0.0.1:{port}", "uvicorn")
-        before = _rss_kib(proc.pid)
+        wait_until_serving(proc, f"http://127.0.0.1:{port}", server)
+        worker = proc.pid if server == "uvicorn" else _child(proc.pid)
+        before = _rss_kib(worker)
         with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
             sock.sendall(b"POST /no/such/route HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n"
                          b"Content-Length: %d\r\n\r\n" % HUGE)
@@ -164,7 +176,7 @@ def test_uvicorn_answers_a_huge_post_to_no_route_without_reading_it() -> None:
                     except (BlockingIOError, BrokenPipeError, ConnectionResetError):
                         pass
         assert answer.startswith(b"HTTP/1.1 404"), answer[:200]
-        assert _rss_kib(proc.pid) - before < 32 * 1024  # nothing like the body was buffered
+        assert _rss_kib(worker) - before < 32 * 1024  # nothing like the body was buffered
     finally:
         proc.terminate()
         proc.wait(10)

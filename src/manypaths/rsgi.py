@@ -1,0 +1,214 @@
+"""The RSGI driver: granian's native interface (``granian --interface rsgi module:app``) on the shared
+core. ``App.__rsgi__`` is what granian calls.
+
+Like the ASGI driver, it only translates: the RSGI scope becomes the environ, the core answers
+(``dispatch.begin``, ``App._view_value``, ``dispatch.finish``), and the answer goes back through the
+RSGI protocol (``response_bytes`` for a buffered answer, ``response_stream`` for a stream). The road
+is the one ``App._decide`` chose: inline on the loop when nothing runs around the view, else the WSGI
+driver in a worker thread. The body is read only when something reads it (never for a 404, 405 or
+redirect), bounded as over ASGI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from contextvars import copy_context
+
+from .asgi import _receiver, _ReceiveStream
+from .asgi.environ import _BODILESS, NO_BODY, _base
+from .context import _current
+from .coroutines import server_loop
+from .dispatch import COROUTINE, begin, end, finish
+
+TYPE_CHECKING = False
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable, Iterable
+    from typing import Any
+
+    from .app import App
+    from .http.response import Response
+
+# Header name as RSGI gives it (lower-case str) -> environ key; "" for a name that is dropped (one with
+# "_": it would pass for its "-" twin, as gunicorn and nginx drop it). Bounded: names are few.
+_KEYS: dict[str, str] = {}
+
+
+def _key(name: str) -> str:
+    key = _KEYS.get(name)
+    if key is None:
+        key = "" if "_" in name else name.upper().replace("-", "_")
+        if key and key not in ("CONTENT_LENGTH", "CONTENT_TYPE"):
+            key = "HTTP_" + key
+        if len(_KEYS) < 1024:
+            _KEYS[name] = key
+    return key
+
+
+def scope_environ(scope: Any) -> dict[str, Any]:
+    """The WSGI environ of an RSGI HTTP scope (no ``wsgi.input`` yet)."""
+    host, _, port = str(scope.server).rpartition(":")
+    environ = _base((host, int(port) if port.isdigit() else 80), scope.scheme, scope.http_version).copy()
+    path = scope.path or "/"
+    if not path.isascii():
+        path = path.encode("utf-8", "surrogateescape").decode("latin-1")
+    environ["REQUEST_METHOD"] = scope.method
+    environ["SCRIPT_NAME"] = ""
+    environ["PATH_INFO"] = path
+    environ["QUERY_STRING"] = scope.query_string or ""
+    environ["wsgi.errors"] = sys.stderr
+    environ["rsgi.scope"] = scope
+    client, _, client_port = str(scope.client).rpartition(":")
+    if client:
+        environ["REMOTE_ADDR"] = client.strip("[]")
+        environ["REMOTE_PORT"] = client_port
+    for name, value in scope.headers.items():
+        key = _key(name)
+        if not key:
+            continue
+        if key in environ and key != "CONTENT_TYPE":
+            value = f"{environ[key]}{'; ' if key == 'HTTP_COOKIE' else ','}{value}"
+        environ[key] = value.encode("utf-8", "surrogateescape").decode("latin-1") if not value.isascii() else value
+    return environ
+
+
+def _receive_of(protocol: Any) -> Callable[[], Awaitable[dict[str, Any]]]:
+    # The body as ASGI receive() messages (chunk by chunk), so the ASGI driver's bounded readers serve.
+    chunks = protocol.__aiter__()
+
+    async def receive() -> dict[str, Any]:
+        try:
+            chunk = await chunks.__anext__()
+        except StopAsyncIteration:
+            return {"type": "http.request", "body": b"", "more_body": False}
+        return {"type": "http.request", "body": bytes(chunk), "more_body": True}
+
+    return receive
+
+
+def rsgi_application(app: App) -> Callable[[Any, Any], Awaitable[None]]:
+    """``app``'s RSGI callable (what ``App.__rsgi__`` calls)."""
+
+    async def rsgi(scope: Any, protocol: Any) -> None:
+        if scope.proto != "http":
+            protocol.close(1000)  # no websocket routes: refuse it
+            return
+        if app._plain is None:
+            if app._startup_hooks and not app._started:
+                await app._startup_async()
+            app._decide()
+        environ = scope_environ(scope)
+        config = app.config
+        threaded = config["ASGI_THREADS"] or not app._inline
+        pending = None
+        declared = environ.get("CONTENT_LENGTH")
+        if (declared is None and environ["REQUEST_METHOD"] in _BODILESS and "HTTP_TRANSFER_ENCODING" not in environ
+                and environ["SERVER_PROTOCOL"] in ("HTTP/1.1", "HTTP/1.0")) or declared == "0":
+            environ["wsgi.input"] = NO_BODY
+        else:
+            buffered = config.get("MAX_BUFFERED_CONTENT_LENGTH")
+            receive = _receive_of(protocol)
+            if (not threaded and declared is not None and declared.isdigit()
+                    and (buffered is None or int(declared) <= buffered)):
+                environ["wsgi.input"] = NO_BODY
+                pending = _receiver(receive, config["MAX_CONTENT_LENGTH"], buffered)
+            else:
+                environ["wsgi.input"] = _ReceiveStream(receive, asyncio.get_running_loop())
+                if declared is None:
+                    environ["wsgi.input_terminated"] = True
+                threaded = True
+        if threaded:
+            await _in_thread(app, environ, protocol)
+            return
+        request = begin(app, environ)
+        request.body_pending = pending
+        try:
+            try:
+                rv = app._view_value(request, False)
+                while type(rv) is COROUTINE:
+                    try:
+                        rv = await rv
+                    except Exception as e:
+                        rv = app.handle_user_exception(e, request)
+                answer = finish(app, request, rv)
+            except Exception as e:
+                answer = app.handle_exception(e)
+            if type(answer) is tuple:
+                data = answer[0]
+                protocol.response_bytes(200 if len(answer) == 2 else answer[2], [
+                    ("content-type", answer[1]), ("content-length", str(len(data)))],
+                    b"" if environ["REQUEST_METHOD"] == "HEAD" else data)
+                return
+            await _send(answer, environ, protocol)
+        finally:
+            if "form" in request._cache:
+                end(app, request, None)
+            else:
+                _current.reset(request._token)
+
+    return rsgi
+
+
+async def _send(response: Response, environ: dict[str, Any], protocol: Any) -> None:
+    # A Response through the RSGI protocol: as WSGI would send it (status line, headers, body
+    # iterable), a buffered body in one call, a stream chunk by chunk.
+    captured: list[Any] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        captured[:] = [status, headers]
+
+    body = response.response
+    if hasattr(body, "__aiter__") and environ["REQUEST_METHOD"] != "HEAD" and response.status_code not in (204, 304):
+        response(environ, start_response)  # the status and headers (the async body is ours to send)
+        transport = protocol.response_stream(int(captured[0][:3]), captured[1])
+        async for chunk in body:
+            if chunk:
+                await transport.send_bytes(chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk))
+        return
+    result = response(environ, start_response)
+    await _finish_body(protocol, captured, result, None)
+
+
+async def _finish_body(protocol: Any, captured: list[Any], result: Iterable[bytes],
+                       pull: Callable[[Any], Awaitable[Any]] | None) -> None:
+    status, headers = int(captured[0][:3]), captured[1]
+    close = getattr(result, "close", None)
+    try:
+        if type(result) is list:
+            protocol.response_bytes(status, headers, b"".join(result))
+            return
+        transport = protocol.response_stream(status, headers)
+        iterator = iter(result)
+        done = object()
+        while True:
+            chunk = await pull(lambda: next(iterator, done)) if pull is not None else next(iterator, done)
+            if chunk is done:
+                break
+            if chunk:
+                await transport.send_bytes(chunk)
+    finally:
+        if close is not None:
+            if pull is not None:
+                await pull(close)
+            else:
+                close()
+
+
+async def _in_thread(app: App, environ: dict[str, Any], protocol: Any) -> None:
+    # The WSGI driver in a worker thread (hooks, teardown, blocking views); coroutines on this loop.
+    loop = asyncio.get_running_loop()
+    context = copy_context()
+    context.run(server_loop.set, loop)
+    captured: list[Any] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        captured[:] = [status, headers]
+
+    result = await loop.run_in_executor(None, context.run, app.wsgi_app, environ, start_response)
+
+    async def pull(func: Callable[[], Any]) -> Any:
+        return await loop.run_in_executor(None, context.run, func)
+
+    await _finish_body(protocol, captured, result, pull)
+
