@@ -15,7 +15,7 @@ import asyncio
 import sys
 from contextvars import copy_context
 
-from .asgi import _receiver, _ReceiveStream
+from .asgi import awaited, body_road
 from .asgi.environ import _BODILESS, NO_BODY, _base
 from .context import _current
 from .coroutines import server_loop
@@ -107,17 +107,7 @@ def rsgi_application(app: App) -> Callable[[Any, Any], Awaitable[None]]:
                 and environ["SERVER_PROTOCOL"] in ("HTTP/1.1", "HTTP/1.0")) or declared == "0":
             environ["wsgi.input"] = NO_BODY
         else:
-            buffered = config.get("MAX_BUFFERED_CONTENT_LENGTH")
-            receive = _receive_of(protocol)
-            if (not threaded and declared is not None and declared.isdigit()
-                    and (buffered is None or int(declared) <= buffered)):
-                environ["wsgi.input"] = NO_BODY
-                pending = _receiver(receive, config["MAX_CONTENT_LENGTH"], buffered)
-            else:
-                environ["wsgi.input"] = _ReceiveStream(receive, asyncio.get_running_loop())
-                if declared is None:
-                    environ["wsgi.input_terminated"] = True
-                threaded = True
+            threaded, pending = body_road(app, environ, _receive_of(protocol), threaded)
         if threaded:
             await _in_thread(app, environ, protocol)
             return
@@ -126,11 +116,8 @@ def rsgi_application(app: App) -> Callable[[Any, Any], Awaitable[None]]:
         try:
             try:
                 rv = app._view_value(request, False)
-                while type(rv) is COROUTINE:
-                    try:
-                        rv = await rv
-                    except Exception as e:
-                        rv = app.handle_user_exception(e, request)
+                if type(rv) is COROUTINE:
+                    rv = await awaited(app, request, rv)
                 answer = finish(app, request, rv)
             except Exception as e:
                 answer = app.handle_exception(e)

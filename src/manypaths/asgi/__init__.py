@@ -84,20 +84,7 @@ def asgi_application(app: App) -> Callable[[Scope, Receive, Send], Coroutine[Any
             # (RFC 9112 6.3): no receive() call. A disconnect is still noticed while a response streams.
             environ["wsgi.input"] = NO_BODY
         else:
-            buffered = config.get("MAX_BUFFERED_CONTENT_LENGTH")
-            if (not threaded and declared is not None and declared.isdigit()
-                    and (buffered is None or int(declared) <= buffered)):
-                # Served on the loop: a declared body that fits in memory is received once
-                # routing found a view (dispatch._dispatch_after_body awaits it).
-                environ["wsgi.input"] = NO_BODY
-                pending = _receiver(receive, config["MAX_CONTENT_LENGTH"], buffered)
-            else:
-                # In a worker thread: the body is received as the request reads it (streams
-                # unbounded unless MAX_CONTENT_LENGTH); a body of unknown or large size goes there.
-                environ["wsgi.input"] = _ReceiveStream(receive, asyncio.get_running_loop())
-                if declared is None:
-                    environ["wsgi.input_terminated"] = True
-                threaded = True
+            threaded, pending = body_road(app, environ, receive, threaded)
         if threaded:
             await _in_thread(app, environ, send, receive)
             return
@@ -107,11 +94,8 @@ def asgi_application(app: App) -> Callable[[Scope, Receive, Send], Coroutine[Any
         try:
             try:
                 rv = app._view_value(request, False)
-                while type(rv) is COROUTINE:
-                    try:
-                        rv = await rv
-                    except Exception as e:
-                        rv = app.handle_user_exception(e, request)
+                if type(rv) is COROUTINE:
+                    rv = await awaited(app, request, rv)
                 answer = finish(app, request, rv)
             except Exception as e:
                 answer = app.handle_exception(e)
@@ -157,6 +141,37 @@ async def _lifespan(app: App, receive: Receive, send: Send) -> None:
 
 class _TooLarge(Exception):
     pass
+
+
+def body_road(app: App, environ: dict[str, Any], receive: Receive, threaded: bool) -> tuple[bool, Any]:
+    """Where a request with a body goes (the ASGI and RSGI drivers): ``(threaded, pending)``.
+
+    Served on the loop, a declared body that fits in memory is received once routing found a view
+    (``pending``: dispatch._dispatch_after_body awaits it). Otherwise the request goes to a worker
+    thread, where the body is received as the request reads it (streams unbounded unless
+    MAX_CONTENT_LENGTH): a body of unknown or large size goes there.
+    """
+    config = app.config
+    buffered = config.get("MAX_BUFFERED_CONTENT_LENGTH")
+    declared = environ.get("CONTENT_LENGTH")
+    if not threaded and declared is not None and declared.isdigit() and (buffered is None or int(declared) <= buffered):
+        environ["wsgi.input"] = NO_BODY
+        return False, _receiver(receive, config["MAX_CONTENT_LENGTH"], buffered)
+    environ["wsgi.input"] = _ReceiveStream(receive, asyncio.get_running_loop())
+    if declared is None:
+        environ["wsgi.input_terminated"] = True
+    return True, None
+
+
+async def awaited(app: App, request: Any, rv: Any) -> Any:
+    """What an async view, hook or handler's coroutine gives, awaited on the loop (the inline
+    drivers' side of the async seam); an exception goes to the error handlers."""
+    while type(rv) is COROUTINE:
+        try:
+            rv = await rv
+        except Exception as e:
+            rv = app.handle_user_exception(e, request)
+    return rv
 
 
 def _receiver(receive: Receive, limit: int | None, buffered: int | None) -> Callable[[Any], Awaitable[None]]:
