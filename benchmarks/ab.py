@@ -1,5 +1,5 @@
-"""Before/after: the same in-process rows (WSGI static, int param, (str, status) tuple; ASGI static
-and int param) timed for two source trees in alternating fresh processes, best of all runs, and
+"""Before/after: the same in-process rows (WSGI static, int param, (str, status) and (str, status,
+headers) tuples; ASGI static and int param) timed for two source trees in alternating fresh processes, best of all runs, and
 the ratio new/old. For a change to the request path, against a worktree of the commit before it:
 
     git worktree add /tmp/before <commit> && (cd /tmp/before && python setup.py -q build_ext --inplace)
@@ -23,6 +23,8 @@ def hello(): return "Hello, World!"
 def user(uid): return {"id": uid, "name": "x"}
 @app.get("/made")
 def made(): return "made", 201
+@app.get("/located")
+def located(): return "made", 201, {"Location": "/made/1"}
 env = {"REQUEST_METHOD": "GET", "SERVER_NAME": "h", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
        "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(), "QUERY_STRING": "", "SCRIPT_NAME": "", "HTTP_HOST": "h"}
 def start_response(status, headers, exc_info=None): pass
@@ -49,6 +51,7 @@ def asgi(path):
         for _ in range(n): await a(scope, receive, send)
     return lambda n: loop.run_until_complete(many(n))
 rows = {"WSGI static": wsgi("/hello"), "WSGI int param": wsgi("/users/7"), "WSGI (str, 201)": wsgi("/made"),
+        "WSGI (str, 201, hdrs)": wsgi("/located"),
         "ASGI static": asgi("/hello"), "ASGI int param": asgi("/users/7")}
 print(json.dumps({name: best(run) for name, run in rows.items()}))
 """
@@ -68,9 +71,9 @@ def main() -> None:
             for name, value in json.loads(out).items():
                 best[tree][name] = min(best[tree].get(name, float("inf")), value)
     print(f"µs per request, best of {runs} alternating runs each (Python {sys.version.split()[0]})\n")
-    print(f"  {'row':18} {'old':>8} {'new':>8}  new/old")
+    print(f"  {'row':22} {'old':>8} {'new':>8}  new/old")
     for name in best[old]:
-        print(f"  {name:18} {best[old][name]:8.2f} {best[new][name]:8.2f}  {best[new][name] / best[old][name]:.3f}")
+        print(f"  {name:22} {best[old][name]:8.2f} {best[new][name]:8.2f}  {best[new][name] / best[old][name]:.3f}")
 
 
 if __name__ == "__main__":

@@ -102,8 +102,10 @@ def begin(self: App, environ: dict[str, Any]) -> Request:
 
 def finish(self: App, request: Request, rv: Any) -> Any:
     """What a view's value becomes: on the fast road (nothing can observe a Response: same status,
-    headers and body as make_response gives) a str, bytes or dict is ``(bytes, content type)``, and
-    ``(str, bytes or dict, status)`` is ``(bytes, content type, status)``; anything else is the Response."""
+    headers and body as make_response gives) a str, bytes or dict is ``(bytes, content type)``;
+    ``(body, status)`` is ``(bytes, content type, status)``; ``(body, status, headers)`` and
+    ``(body, headers)`` with a dict of headers are ``(bytes, None, status, header pairs)``.
+    Anything else is the Response."""
     if self._fast:
         kind = type(rv)
         if kind is str:
@@ -112,17 +114,35 @@ def finish(self: App, request: Request, rv: Any) -> Any:
             return json_text(rv).encode("ascii"), JSON
         if kind is bytes:
             return rv, HTML  # a Response of bytes has the default (text/html) type too
-        if kind is tuple and len(rv) == 2:
-            # Flask's most common return form: a status for a body that has one (not 1xx/204/304).
-            body, code = rv
-            if type(code) is int and code in FAST_STATUS:
+        if kind is tuple and 2 <= len(rv) <= 3:
+            # Flask's most common return forms: a status for a body that has one (not 1xx/204/304),
+            # and a dict of headers.
+            if len(rv) == 3:
+                body, code, headers = rv
+            else:
+                body, code = rv
+                headers = None
+                if type(code) is dict:
+                    code, headers = 200, code
+            if type(code) is int and code in FAST_STATUS and (headers is None or type(headers) is dict):
                 kind = type(body)
                 if kind is str:
-                    return body.encode("utf-8"), HTML, code
-                if kind is bytes:
-                    return body, HTML, code
-                if kind is dict and self._json_stock and not self._debug:
-                    return json_text(body).encode("ascii"), JSON, code
+                    data, content_type = body.encode("utf-8"), HTML
+                elif kind is bytes:
+                    data, content_type = body, HTML
+                elif kind is dict and self._json_stock and not self._debug:
+                    data, content_type = json_text(body).encode("ascii"), JSON
+                else:
+                    return self._make_response_or_error(rv, request)
+                if not headers:
+                    return data, content_type, code
+                pairs = Headers([("Content-Type", content_type), ("Content-Length", str(len(data)))])
+                try:
+                    for key, value in headers.items():
+                        pairs.set(key, value)  # as make_response: a header given replaces ours
+                except HTTPError:  # a line break in a value: make_response answers it (400)
+                    return self._make_response_or_error(rv, request)
+                return data, None, code, pairs._items
     return self._make_response_or_error(rv, request)
 
 

@@ -123,9 +123,10 @@ def rsgi_application(app: App) -> Callable[[Any, Any], Awaitable[None]]:
                 answer = app.handle_exception(e)
             if type(answer) is tuple:
                 data = answer[0]
-                protocol.response_bytes(200 if len(answer) == 2 else answer[2], [
-                    ("content-type", answer[1]), ("content-length", str(len(data)))],
-                    b"" if environ["REQUEST_METHOD"] == "HEAD" else data)
+                headers = answer[3] if len(answer) == 4 else [("content-type", answer[1]),
+                                                              ("content-length", str(len(data)))]
+                protocol.response_bytes(200 if len(answer) == 2 else answer[2], headers,
+                                        b"" if environ["REQUEST_METHOD"] == "HEAD" else data)
                 return
             await _send(answer, environ, protocol)
         finally:

@@ -40,9 +40,12 @@ def wsgi_app(self: App, environ: dict[str, Any], start_response: Callable[..., A
             if self._fast:
                 answer = finish(self, request, self._view_value(request, False))
                 if type(answer) is tuple:
-                    data, content_type = answer[0], answer[1]
-                    start_response("200 OK" if len(answer) == 2 else FAST_STATUS[answer[2]],
-                                   [("Content-Type", content_type), ("Content-Length", str(len(data)))])
+                    data = answer[0]
+                    if len(answer) == 4:  # with the view's headers
+                        start_response(FAST_STATUS[answer[2]], answer[3])
+                    else:
+                        start_response("200 OK" if len(answer) == 2 else FAST_STATUS[answer[2]],
+                                       [("Content-Type", answer[1]), ("Content-Length", str(len(data)))])
                     return [] if environ.get("REQUEST_METHOD") == "HEAD" else [data]
                 response = answer
             elif self._middleware:

@@ -92,6 +92,18 @@ def _routes(app: App) -> App:
     def raw_created() -> Any:
         return b"raw", 201
 
+    @app.get("/located")
+    def located() -> Any:
+        return "made", 201, {"Location": "/made/1", "X-Count": 3}
+
+    @app.get("/tagged")
+    def tagged() -> Any:
+        return {"a": 1}, {"X-Tag": "t", "Content-Type": "application/vnd.api+json"}
+
+    @app.get("/bad-header")
+    def bad_header() -> Any:
+        return "x", 200, {"X-Bad": "a\r\nSet-Cookie: evil=1"}
+
     @app.get("/empty")
     def empty() -> Any:
         return "dropped", 204

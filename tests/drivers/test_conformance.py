@@ -58,6 +58,9 @@ REQUESTS: list[tuple[str, str, str, str, dict[str, str], bytes]] = [
     ("head, text and status", "HEAD", "/made", "", {}, b""),
     ("204 from a tuple", "GET", "/empty", "", {}, b""),
     ("bytes", "GET", "/raw", "", {}, b""),
+    ("body, status, headers", "GET", "/located", "", {}, b""),
+    ("body, headers", "GET", "/tagged", "", {}, b""),
+    ("a header with a line break", "GET", "/bad-header", "", {}, b""),
     ("bytes and status", "GET", "/raw-created", "", {}, b""),
     ("cookies", "GET", "/cookie", "", {}, b""),
     ("typed 422", "GET", "/typed", "limit=0", {}, b""),
@@ -352,6 +355,10 @@ def test_the_fast_road_answers_str_dict_and_their_status_tuples() -> None:
     assert dispatch.finish(app, request, ("made", 201)) == (b"made", dispatch.HTML, 201)
     assert dispatch.finish(app, request, ({"a": 1}, 202)) == (b'{"a":1}\n', dispatch.JSON, 202)
     assert dispatch.finish(app, request, (b"x", 201)) == (b"x", dispatch.HTML, 201)
+    assert dispatch.finish(app, request, ("x", 201, {"X": 1})) == (
+        b"x", None, 201, [("Content-Type", dispatch.HTML), ("Content-Length", "1"), ("X", "1")])
+    assert dispatch.finish(app, request, ("x", {"content-type": "text/plain"}))[3] == [
+        ("Content-Length", "1"), ("content-type", "text/plain")]  # replaced, as Headers.set does
     for other in (("x", 204), ("x", 304), ("x", 299), ("x", "201 Created"), (bytearray(b"x"), 201),
-                  ("x", 201, {"X": "1"}), ("x", {"X": "1"})):
+                  ("x", 201, [("X", "1")]), ("x", 201, {"X": "a\nb"})):
         assert not isinstance(dispatch.finish(app, request, other), tuple), other

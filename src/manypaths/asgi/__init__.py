@@ -101,8 +101,12 @@ def asgi_application(app: App) -> Callable[[Scope, Receive, Send], Coroutine[Any
                 answer = app.handle_exception(e)
             if type(answer) is tuple:
                 data, content_type = answer[0], answer[1]
-                await send({"type": "http.response.start", "status": 200 if len(answer) == 2 else answer[2], "headers": [
-                    _HTML_HEADER if content_type is HTML else _JSON_HEADER, (b"content-length", b"%d" % len(data))]})
+                if len(answer) == 4:  # with the view's headers
+                    await send({"type": "http.response.start", "status": answer[2], "headers": _headers(answer[3])})
+                else:
+                    await send({"type": "http.response.start", "status": 200 if len(answer) == 2 else answer[2],
+                                "headers": [_HTML_HEADER if content_type is HTML else _JSON_HEADER,
+                                            (b"content-length", b"%d" % len(data))]})
                 await send({"type": "http.response.body",
                             "body": b"" if environ["REQUEST_METHOD"] == "HEAD" else data})
                 return
