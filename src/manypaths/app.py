@@ -273,7 +273,6 @@ class App(Scaffold):
             return None if where == "local" or self.config["TESTING"] else where
         return where if setting else None
 
-
     # -- OpenAPI --------------------------------------------------------------------------------
 
     def openapi(self, script_root: str | None = None) -> dict[str, Any]:

@@ -237,7 +237,7 @@ def _check_host(self: App, request: Request) -> None:
     # TRUSTED_HOSTS (as Flask's): a Host header not listed answers 400 before routing, so no URL
     # (redirect, url_for(_external=True)) is ever built from it. ".example.org" allows subdomains.
     host = str(request.environ.get("HTTP_HOST") or request.environ.get("SERVER_NAME") or "")
-    if not self._feature("proxies").host_is_trusted(host, self.config["TRUSTED_HOSTS"]):
+    if not self._feature("proxies").host_is_trusted(host, self._trusted_hosts):
         raise http_errors.SecurityError(f"Host {host[:100]!r} is not trusted.")
 
 

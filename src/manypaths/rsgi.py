@@ -141,21 +141,20 @@ def rsgi_application(app: App) -> Callable[[Any, Any], Awaitable[None]]:
 async def _send(response: Response, environ: dict[str, Any], protocol: Any) -> None:
     # A Response through the RSGI protocol: as WSGI would send it (status line, headers, body
     # iterable), a buffered body in one call, a stream chunk by chunk.
+    body = response.response
+    if hasattr(body, "__aiter__") and environ["REQUEST_METHOD"] != "HEAD" and response.status_code not in (204, 304):
+        # An async body is ours to send, chunk by chunk (as the ASGI driver sends it).
+        transport = protocol.response_stream(response.status_code, response.headers._items)
+        async for chunk in body:
+            if chunk:
+                await transport.send_bytes(chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk))
+        return
     captured: list[Any] = []
 
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
         captured[:] = [status, headers]
 
-    body = response.response
-    if hasattr(body, "__aiter__") and environ["REQUEST_METHOD"] != "HEAD" and response.status_code not in (204, 304):
-        response(environ, start_response)  # the status and headers (the async body is ours to send)
-        transport = protocol.response_stream(int(captured[0][:3]), captured[1])
-        async for chunk in body:
-            if chunk:
-                await transport.send_bytes(chunk.encode("utf-8") if isinstance(chunk, str) else bytes(chunk))
-        return
-    result = response(environ, start_response)
-    await _finish_body(protocol, captured, result, None)
+    await _finish_body(protocol, captured, response(environ, start_response), None)
 
 
 async def _finish_body(protocol: Any, captured: list[Any], result: Iterable[bytes],

@@ -57,6 +57,13 @@ def _routes(app: App) -> App:
             yield "three"
         return Response(chunks(), content_type="text/plain")
 
+    @app.get("/astream")
+    def astream() -> Any:
+        async def chunks() -> Any:
+            for part in ("async ", "chunks"):
+                yield part
+        return Response(chunks(), content_type="text/plain")
+
     @app.get("/cookie")
     def cookie() -> Any:
         response = app.make_response(("set", 201, {"X-Extra": "1"}))

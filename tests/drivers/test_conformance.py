@@ -53,6 +53,7 @@ REQUESTS: list[tuple[str, str, str, str, dict[str, str], bytes]] = [
     ("hook error", "GET", "/hook-boom", "", {}, b""),
     ("abort", "GET", "/forbidden", "", {}, b""),
     ("stream", "GET", "/stream", "", {}, b""),
+    ("async stream", "GET", "/astream", "", {}, b""),
     ("text and status", "GET", "/made", "", {}, b""),
     ("json and status", "GET", "/accepted", "", {}, b""),
     ("head, text and status", "HEAD", "/made", "", {}, b""),
