@@ -91,3 +91,20 @@ def test_local_server_and_test_client_drop_underscore_header_names() -> None:
     assert body == {"addr": "127.0.0.1", "host": "ok.example", "forwarded": []}
     r = app.test_client().get("/", headers=FORGED)
     assert r.get_json() == {"addr": "127.0.0.1", "host": "localhost", "forwarded": []}
+
+
+def test_rsgi_drops_underscore_header_names() -> None:
+    # The RSGI driver's scope translation (granian passes header names lower-cased, as here).
+    from types import SimpleNamespace
+
+    from manypaths.rsgi import scope_environ
+
+    class Headers:
+        def items(self) -> list[tuple[str, str]]:
+            return [("host", "t"), *((k.lower(), v) for k, v in FORGED.items()), ("x-forwarded-for", "10.0.0.1")]
+
+    scope = SimpleNamespace(proto="http", http_version="1.1", server="t:80", client="10.0.0.9:5000", scheme="http",
+                            method="GET", path="/", query_string="", headers=Headers())
+    environ = scope_environ(scope)
+    assert environ["HTTP_X_FORWARDED_FOR"] == "10.0.0.1" and environ["REMOTE_ADDR"] == "10.0.0.9"
+    assert not any("6.6.6.6" in str(v) or "evil" in str(v) for v in environ.values())
