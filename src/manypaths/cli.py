@@ -233,8 +233,37 @@ def main(argv: list[str] | None = None) -> int:
     spec.add_argument("app", metavar="APP", help=app_help)
     spec.add_argument("--output", "-o", default=None, help="write the document to this file instead of printing it")
     spec.add_argument("--server", default=None, help="the URL the API is served under (servers[0].url), e.g. /prod")
+    pack = commands.add_parser("bundle", help="write a deployable artifact for Lambda, Cloud Functions or Cloud Run",
+                               formatter_class=formatter)
+    pack.add_argument("app", metavar="APP", help="module:attribute or module (then app) of your App, under the current "
+                                                 "folder; its top-level package or module is shipped")
+    pack.add_argument("--platform", required=True, choices=("lambda", "gcf", "cloudrun"),
+                      help="lambda: a zip (handler lambda_function.handler); gcf: a source folder (entry point main); "
+                           "cloudrun: a folder with a Dockerfile")
+    pack.add_argument("--python", default=None, help="the target's Python, e.g. 3.12 (default: this Python's)")
+    pack.add_argument("--arch", default="x86_64", choices=("x86_64", "arm64"), help="Lambda's architecture")
+    pack.add_argument("--requirements", "-r", default=None,
+                      help="the app's requirements file (default: requirements.txt beside the app's module, else "
+                           "in the current folder)")
+    pack.add_argument("--include", action="append", default=[], metavar="PATH",
+                      help="another file or folder to ship beside the app (repeatable)")
+    pack.add_argument("--server", default=None, choices=("gunicorn", "uvicorn"),
+                      help="Cloud Run's server (default: gunicorn for a WSGI app, uvicorn for an ASGI-only app)")
+    pack.add_argument("--output", "-o", default=None,
+                      help="where to write it (default: dist/lambda.zip, dist/gcf, dist/cloudrun)")
     args = parser.parse_args(argv)
 
+    if args.command == "bundle":
+        from .bundle import BundleError, bundle
+
+        try:
+            out = bundle(args.app, args.platform, args.output, args.python, args.arch, args.requirements,
+                         args.include, args.server)
+        except BundleError as e:
+            print(f"manypaths: error: {e}", file=sys.stderr)
+            return 2
+        print(out)
+        return 0
     try:
         target = load_app(args.app)
         if not callable(target):
