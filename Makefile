@@ -12,7 +12,7 @@ REQUIRE_COMPILED ?= $(or $(MANYPATHS_REQUIRE_COMPILED),$(shell $(PYTHON) -c "imp
   print(1 if (shutil.which('cc') or shutil.which('gcc')) and os.path.exists(os.path.join(sysconfig.get_paths()['include'], \
   'Python.h')) else '')" 2>/dev/null))
 
-.PHONY: test test-sanitize lint demo wheel speedups bench bench-routing bench-wsgi bench-asgi bench-openapi bench-http bench-coldstart bench-server bench-lambda clean
+.PHONY: test test-sanitize lint demo docs docs-serve wheel speedups bench bench-routing bench-wsgi bench-asgi bench-openapi bench-http bench-coldstart bench-server bench-lambda clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,19 @@ $(VENV)/.test-installed: pyproject.toml | $(BIN)/python
 $(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[test,bench]'
 	touch $@
+
+$(VENV)/.docs-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[docs]'
+	touch $@
+
+## make docs: the documentation site into site/ (MkDocs + Material, strict: a warning or a broken link fails)
+docs: $(VENV)/.docs-installed
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+	@echo "make docs: open site/index.html, or make docs-serve for http://$(HOST):8000"
+
+## make docs-serve: the site with live reload while writing
+docs-serve: $(VENV)/.docs-installed
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr $(HOST):8000
 
 $(VENV)/.demo-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[multipart,validation]'

@@ -55,7 +55,8 @@ class App(Scaffold):
         asgi_threads: under ASGI, run every request in a worker thread (as Starlette runs sync
             views), so a blocking sync view never stalls the event loop. By default a request of an
             app without hooks runs inline on the loop (faster); apps with hooks always use threads.
-        title, version: the OpenAPI document's ``info`` (see ``openapi()``, ``enable_docs()``).
+        title: the OpenAPI document's ``info.title`` (see ``openapi()``, ``enable_docs()``).
+        version: the OpenAPI document's ``info.version``.
         cors: a CORS policy for every route (``True``, an origin, a list, a predicate or
             ``manypaths.cors.CORS(...)``); blueprints and routes may set their own (``cors=``).
         compress: gzip (brotli/zstd when installed) for compressible answers the client accepts

@@ -37,9 +37,11 @@ class ProxyTrust:
     """How many proxies set each ``X-Forwarded-*`` header (0: the header is ignored).
 
     Args:
-        x_for, x_proto, x_host, x_port, x_prefix: the count for ``X-Forwarded-For``, ``-Proto``,
-            ``-Host``, ``-Port`` and ``-Prefix``. Defaults as werkzeug's ProxyFix: For and Proto
-            from one proxy, the others not trusted.
+        x_for: how many proxies set ``X-Forwarded-For`` (default 1, as werkzeug's ProxyFix).
+        x_proto: the same for ``X-Forwarded-Proto`` (default 1).
+        x_host: the same for ``X-Forwarded-Host`` (default 0: not trusted).
+        x_port: the same for ``X-Forwarded-Port`` (default 0).
+        x_prefix: the same for ``X-Forwarded-Prefix`` (default 0).
     """
 
     __slots__ = ("x_for", "x_proto", "x_host", "x_port", "x_prefix")

@@ -355,7 +355,12 @@ class Binder:
         """The view's value as a JSON response, once checked against the return annotation."""
         codec = self.return_codec
         if codec is None:  # an untyped value with route(status=...): Flask's rules, that status
-            return rv if type(rv) is tuple or not _jsonable(rv) else (rv, self.status)
+            if type(rv) is tuple:
+                # (value, headers) gets the route's status too; a status the view gave wins
+                if len(rv) == 2 and not isinstance(rv[1], int) and _jsonable(rv[0]) and rv[0] is not None:
+                    return rv[0], self.status, rv[1]
+                return rv
+            return rv if not _jsonable(rv) else (rv, self.status)
         rest: tuple[Any, ...] = ()
         if type(rv) is tuple:
             rv, *more = rv

@@ -57,6 +57,10 @@ COMMANDS = readme_bundle_commands()
 
 def test_the_readme_has_a_bundle_command_for_each_platform() -> None:
     assert set(COMMANDS) == {"lambda", "gcf", "cloudrun"}, COMMANDS
+    # The docs show the same commands, word for word: the ones these tests run.
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        for line in re.findall(r"(?m)^(manypaths bundle .+?)(?:\s+#.*)?$", page.read_text(encoding="utf-8")):
+            assert line.strip() in COMMANDS.values(), (page.name, line)
 
 
 def run_bundle(platform: str, workdir: Path) -> Path:

@@ -308,3 +308,26 @@ def test_programming_errors_name_the_view() -> None:
         app.test_client().get("/unknown")
     with pytest.raises(TypeError, match="status for '/x' must be an HTTP status code"):
         app.add_url_rule("/x", "x", lambda: "", status="201")
+
+
+@dataclasses.dataclass
+class Note:
+    text: str
+
+
+def test_route_status_applies_to_an_untyped_value_with_headers() -> None:
+    # route(status=201) on a typed view whose return is not annotated: (value, headers) is answered
+    # with the route's status (as with an annotation); a status the view gives itself still wins.
+    app = App(__name__)
+
+    @app.post("/notes", status=201)
+    def create(note: Note):  # type: ignore[no-untyped-def]
+        if note.text == "exists":
+            return {"error": "exists"}, 409, {"X-Why": "duplicate"}
+        return {"text": note.text}, {"Location": "/notes/1"}
+
+    client = app.test_client()
+    created = client.post("/notes", json={"text": "a"})
+    assert (created.status_code, created.headers["Location"], created.get_json()) == (201, "/notes/1", {"text": "a"})
+    clash = client.post("/notes", json={"text": "exists"})
+    assert (clash.status_code, clash.headers["X-Why"]) == (409, "duplicate")
