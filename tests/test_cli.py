@@ -46,7 +46,13 @@ def test_cli_routes_on_every_kind_of_target(target: str, row: list[str]) -> None
 
 def test_cli_routes_on_a_bare_wsgi_callable_says_so() -> None:
     out = run("routes", "tests.cli_targets.kinds:bare_wsgi")
-    assert out.returncode == 0 and "without a route map" in out.stdout
+    assert out.returncode == 0 and "is a WSGI app without a route map" in out.stdout
+
+
+def test_cli_routes_on_an_asgi_app() -> None:
+    out = run("routes", "tests.cli_targets.kinds:fastapi_app")
+    assert out.returncode == 0, out.stderr
+    assert ["fast_view", "GET", "/fast/{n}"] in _rows(out.stdout), out.stdout
 
 
 @pytest.mark.parametrize(("target", "event", "status", "body"), [
@@ -115,6 +121,8 @@ def _get(url: str) -> tuple[int, bytes]:
     ("tests.cli_targets.kinds:handler", "/hello/you", b'{"hello":"you"}\n'),
     ("tests.cli_targets.kinds:flask_app", "/flask/3", b'{"flask":3}\n'),
     ("tests.cli_targets.kinds:bare_wsgi", "/any/path", b"bare /any/path"),
+    ("tests.cli_targets.kinds:fastapi_app", "/fast/4", b'{"fast":4}'),  # ASGI-only, through WSGIFromASGI
+    ("tests.cli_targets.kinds:fastapi_main", "/fast/5", b'{"fast":5}'),
 ])
 def test_cli_serve_on_every_kind_of_target(target: str, path: str, expected: bytes) -> None:
     port = free_port()

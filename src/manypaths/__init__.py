@@ -6,10 +6,14 @@ from .app import App, jsonify, make_response, url_for
 from .blueprints import Blueprint
 from .config import Config
 from .context import AppContext, current_app, g, has_app_context, has_request_context, request
+from .dispatch import after_this_request
 from .http import HTTPError, Request, Response, abort, redirect
 from .http.exceptions import HTTPException
 
 __version__ = "0.1.0"
+
+#: For ports: ``from manypaths import Flask`` (the App is Flask's model).
+Flask = App
 
 # Imported when first used, so an app that does not send files pays nothing for them at cold start.
 _LAZY = {"send_file": "files", "send_from_directory": "files", "safe_join": "files", "secure_filename": "files",
@@ -36,6 +40,7 @@ __all__ = [
     "Body",
     "Config",
     "Cookie",
+    "Flask",
     "HTTPError",
     "HTTPException",
     "Header",
@@ -44,6 +49,7 @@ __all__ = [
     "Request",
     "Response",
     "abort",
+    "after_this_request",
     "current_app",
     "exceptions",
     "g",

@@ -61,6 +61,14 @@ class App(Scaffold):
             ``manypaths.cors.CORS(...)``); blueprints and routes may set their own (``cors=``).
         compress: gzip (brotli/zstd when installed) for compressible answers the client accepts
             (``COMPRESS``, ``COMPRESS_MIN_SIZE``; see ``manypaths.compression``).
+        root_path: the app's folder (default: its module's); config files, resources and templates
+            are relative to it.
+        instance_path: an absolute path for files that are not deployed with the code (default:
+            ``<root_path>/instance``); ``instance_relative_config`` makes config files relative to it.
+        template_folder: templates for ``render_template`` (default ``"templates"``).
+        static_host: Flask's host routing, not supported: any value is a ValueError that says so.
+        host_matching: the same (only False is accepted).
+        subdomain_matching: the same (only False is accepted).
         access_log: one line per request (method, path, status, duration, request id; see
             ``manypaths.accesslog``): JSON on Lambda and Cloud Functions/Run, text locally. Default
             (None): on where a platform runs the app, off locally and with ``TESTING``.
@@ -99,19 +107,43 @@ class App(Scaffold):
         compress: bool = False,
         trusted_proxies: int | ProxyTrust | dict[str, int] | None = None,
         access_log: bool | None = None,
+        root_path: str | os.PathLike[str] | None = None,
+        instance_path: str | os.PathLike[str] | None = None,
+        instance_relative_config: bool = False,
+        template_folder: str | os.PathLike[str] | None = "templates",
+        static_host: str | None = None,
+        host_matching: bool = False,
+        subdomain_matching: bool = False,
     ) -> None:
+        if host_matching or static_host is not None or subdomain_matching:
+            which = "host_matching" if host_matching else "static_host" if static_host is not None else \
+                "subdomain_matching"
+            raise ValueError(f"App({which}=...) is not supported: manypaths routes by path only. Deploy one function "
+                             "per host, or read request.host in a before_request hook.")
         self.import_name = import_name
-        self.root_path = _root_path(import_name)
+        self.root_path = os.fspath(root_path) if root_path is not None else _root_path(import_name)
+        if instance_path is None:
+            instance_path = os.path.join(self.root_path, "instance")
+        elif not os.path.isabs(instance_path):
+            raise ValueError(f"App(instance_path={os.fspath(instance_path)!r}) must be an absolute path, as Flask's.")
+        #: The instance folder (Flask's: for files that are not deployed with the code, such as a local
+        #: database): ``<root_path>/instance`` by default. Not created for you.
+        self.instance_path = os.fspath(instance_path)
+        #: Templates are looked up here (relative to ``root_path``); see ``manypaths.templating``.
+        self.template_folder = os.fspath(template_folder) if template_folder is not None else None
+        #: Where Flask extensions keep their state (``app.extensions["name"]``).
+        self.extensions: dict[str, Any] = {}
         self.url_map = routing.Map(converters=converters, strict_slashes=strict_slashes)
         self.view_functions: dict[str, Callable[..., Any]] = {}
-        self.config = Config(self.root_path, {
+        self.config = Config(self.instance_path if instance_relative_config else self.root_path, {
             "DEBUG": debug, "TESTING": False, "PROPAGATE_EXCEPTIONS": None, "MAX_CONTENT_LENGTH": max_content_length,
             "MAX_BUFFERED_CONTENT_LENGTH": DEFAULT_MAX_BUFFERED, "TRUSTED_HOSTS": None, "JSON_ERRORS": json_errors,
             "SERVER_NAME": None, "APPLICATION_ROOT": "/", "PREFERRED_URL_SCHEME": "http",
             "SEND_FILE_MAX_AGE_DEFAULT": None, "ASGI_THREADS": asgi_threads,
             "OPENAPI_TITLE": title, "OPENAPI_VERSION": version, "OPENAPI_DESCRIPTION": None,
             "DOCS_ASSETS_URL": None, "COMPRESS": compress, "COMPRESS_MIN_SIZE": 500,
-            "ACCESS_LOG": access_log,
+            "ACCESS_LOG": access_log, "SECRET_KEY": None,
+            "MAX_FORM_MEMORY_SIZE": 500_000, "MAX_FORM_PARTS": 1000,
         })
         # A setting that chooses the road (compression, the access log) changed: decided again;
         # settings every request reads are kept as attributes (no dict lookup per request).
@@ -183,6 +215,40 @@ class App(Scaffold):
                 static_url_path = "/" + os.path.basename(self.static_folder.rstrip("/\\"))
             self.static_url_path = static_url_path.rstrip("/")
             self.add_url_rule(f"{self.static_url_path}/<path:filename>", "static", self.send_static_file)
+
+    @property
+    def secret_key(self) -> Any:
+        """``config["SECRET_KEY"]``: signs the session cookie (see ``manypaths.sessions``)."""
+        return self.config["SECRET_KEY"]
+
+    @secret_key.setter
+    def secret_key(self, value: Any) -> None:
+        self.config["SECRET_KEY"] = value
+
+    @property
+    def cli(self) -> Any:
+        """The app's click group (``@app.cli.command("init-db")``), run as ``manypaths --app APP init-db``
+        or with ``app.test_cli_runner()``; click is imported on first use (see ``manypaths.appcli``)."""
+        group = self.__dict__.get("_cli")
+        if group is None:
+            from .appcli import AppGroup
+
+            group = self.__dict__["_cli"] = AppGroup(self.name)
+        return group
+
+    def test_cli_runner(self, **kwargs: Any) -> Any:
+        """A click ``CliRunner`` for the app's commands: ``runner.invoke(args=["init-db"])``."""
+        from .appcli import CliRunner
+
+        return CliRunner(self, **kwargs)
+
+    def open_resource(self, resource: str, mode: str = "rb", encoding: str | None = None) -> Any:
+        """Open a file relative to ``root_path`` for reading (as Flask's: ``app.open_resource("schema.sql")``)."""
+        return _open_inside(self.root_path, resource, mode, encoding)
+
+    def open_instance_resource(self, resource: str, mode: str = "rb", encoding: str | None = None) -> Any:
+        """Open a file relative to ``instance_path`` (reading or writing, as Flask's)."""
+        return _open_inside(self.instance_path, resource, mode, encoding, writable=True)
 
     @property
     def debug(self) -> bool:
@@ -501,6 +567,16 @@ class App(Scaffold):
 
         return send_from_directory(self.static_folder, filename, max_age=self.get_send_file_max_age(filename))
 
+    def static_view(self, folder: str) -> Callable[[str], Response]:
+        """A view sending ``filename`` from ``folder`` (a blueprint's ``static`` endpoint), as ``send_static_file``."""
+
+        def send_static_file(filename: str) -> Response:
+            from .files import send_from_directory
+
+            return send_from_directory(folder, filename, max_age=self.get_send_file_max_age(filename))
+
+        return send_static_file
+
     def get_send_file_max_age(self, filename: str | None) -> int | None:
         """``Cache-Control: max-age`` of a sent file: ``SEND_FILE_MAX_AGE_DEFAULT`` (seconds or a
         timedelta; None: ``no-cache``, the browser revalidates with the ETag). Override per file type."""
@@ -539,11 +615,29 @@ class App(Scaffold):
 
         return TestClient(self)
 
-    def run(self, host: str = "127.0.0.1", port: int = 8080, *, prefix: str = "") -> None:
-        """Serve the app with the standard library's threaded WSGI server (for local use)."""
+    def run(self, host: str | None = None, port: int | None = None, debug: bool | None = None, *, prefix: str = "",
+            load_dotenv: bool = True, **options: Any) -> None:
+        """Serve the app with the standard library's threaded WSGI server (for local use), as Flask's
+        ``app.run(host, port, debug=...)``: ``host`` 127.0.0.1 and ``port`` 5000 by default.
+
+        ``debug`` sets ``DEBUG``. Options of werkzeug's development server that change nothing here
+        (``threaded``, ``use_reloader``, ``use_debugger``...) are accepted and ignored; any other
+        option is a TypeError naming it.
+        """
         from .serving import run
 
-        run(self, host=host, port=port, prefix=prefix)
+        ignored = {"threaded", "processes", "use_reloader", "use_debugger", "use_evalex", "reloader_type",
+                   "reloader_interval", "extra_files", "exclude_patterns", "passthrough_errors", "request_handler",
+                   "ssl_context"}
+        unknown = sorted(set(options) - ignored)
+        if unknown:
+            raise TypeError(f"app.run() got unknown options: {', '.join(unknown)}")
+        if options.get("ssl_context") is not None:
+            raise TypeError("app.run(ssl_context=...) is not supported: serve HTTPS with a real server (gunicorn, "
+                            "uvicorn, granian) or a proxy")
+        if debug is not None:
+            self.debug = bool(debug)
+        run(self, host=host or "127.0.0.1", port=5000 if port is None else int(port), prefix=prefix)
 
 
 def _root_path(import_name: str) -> str:
@@ -553,6 +647,18 @@ def _root_path(import_name: str) -> str:
     module = sys.modules.get(import_name)
     filename = getattr(module, "__file__", None)
     return os.path.dirname(os.path.abspath(filename)) if filename else os.getcwd()
+
+
+def _open_inside(folder: str, resource: str, mode: str, encoding: str | None, writable: bool = False) -> Any:
+    # A resource path may not leave its folder (a ".." or an absolute path is a ValueError naming it).
+    if mode not in ("r", "rt", "rb") and not (writable and set(mode) <= set("rwtbax+")):
+        raise ValueError(f"open_resource is for reading: mode {mode!r} is not allowed")
+    target = os.path.normpath(os.path.join(folder, resource))
+    if os.path.isabs(resource) or not (target + os.sep).startswith(os.path.normpath(folder) + os.sep):
+        raise ValueError(f"resource {resource!r} is outside {folder}")
+    if "b" in mode:
+        return open(target, mode)
+    return open(target, mode, encoding=encoding or "utf-8")
 
 
 def _bind(module: Any, names: tuple[str, ...]) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 # typing is for the type checker only: importing it at run time would cost every cold start
 # milliseconds, for annotations that `from __future__ import annotations` never evaluates.
 TYPE_CHECKING = False
@@ -116,6 +118,17 @@ class Scaffold:
         raise NotImplementedError
 
 
+_CLI_GROUP_DEFAULT: Any = object()  # Blueprint(cli_group=...) not given: the blueprint's name
+
+
+def _module_folder(import_name: str) -> str:
+    import sys
+
+    module = sys.modules.get(import_name)
+    filename = getattr(module, "__file__", None)
+    return os.path.dirname(os.path.abspath(filename)) if filename else os.getcwd()
+
+
 class Blueprint(Scaffold):
     """A group of routes, error handlers and hooks registered on an app under a name and prefix.
 
@@ -140,6 +153,11 @@ class Blueprint(Scaffold):
         subdomain: str | None = None,
         cors: Any = None,
         compress: bool | None = None,
+        static_folder: str | os.PathLike[str] | None = None,
+        static_url_path: str | None = None,
+        template_folder: str | os.PathLike[str] | None = None,
+        root_path: str | os.PathLike[str] | None = None,
+        cli_group: str | None = _CLI_GROUP_DEFAULT,
     ) -> None:
         if not name or "." in name:
             raise ValueError(f"Blueprint name {name!r} must be non-empty and hold no dot.")
@@ -147,6 +165,14 @@ class Blueprint(Scaffold):
         self.name = name
         self.import_name = import_name
         self.url_prefix = url_prefix
+        #: The blueprint's folder (its module's, as Flask's); its static and template folders are relative to it.
+        self.root_path = os.fspath(root_path) if root_path is not None else _module_folder(import_name)
+        self.static_folder = os.path.join(self.root_path, os.fspath(static_folder)) if static_folder else None
+        self.static_url_path = None
+        self.template_folder = os.fspath(template_folder) if template_folder is not None else None
+        #: The CLI group of ``bp.cli`` commands: the blueprint's name by default; None puts them at the top.
+        self.cli_group = name if cli_group is _CLI_GROUP_DEFAULT else cli_group
+        self._cli: Any = None
         self.url_values_defaults = dict(url_defaults or {})
         self._deferred: list[Callable[[App, _Setup], None]] = []
         if cors is not None:  # checked when the blueprint is registered (at start-up), by manypaths.cors
@@ -155,6 +181,28 @@ class Blueprint(Scaffold):
             if not isinstance(compress, bool):
                 raise TypeError(f"compress for blueprint {name!r} must be True or False, not {compress!r}")
             self._deferred.append(lambda app, setup: app._set_compress(("blueprint", setup.name), compress, name))
+        if self.static_folder is not None:
+            # As Flask's: <url_prefix>/<static_url_path>/<path:filename>, endpoint "<name>.static".
+            if static_url_path is None:
+                static_url_path = "/" + os.path.basename(self.static_folder.rstrip("/\\"))
+            self.static_url_path = "/" + static_url_path.strip("/")
+            folder, url_path = self.static_folder, self.static_url_path
+
+            def register_static(app: App, setup: _Setup) -> None:
+                app.add_url_rule(_join(setup.prefix, f"{url_path}/<path:filename>"), f"{setup.name}.static",
+                                 app.static_view(folder))
+
+            self._deferred.append(register_static)
+
+    @property
+    def cli(self) -> Any:
+        """A click group for this blueprint's commands (``@bp.cli.command("seed")``): run as
+        ``manypaths <cli_group> seed`` (click is imported on first use)."""
+        if self._cli is None:
+            from .appcli import AppGroup
+
+            self._cli = AppGroup(self.name)
+        return self._cli
 
     def add_url_rule(
         self,
@@ -256,6 +304,10 @@ class Blueprint(Scaffold):
         setup = _Setup(name or self.name, prefix, {**self.url_values_defaults, **(url_defaults or {})})
         for deferred in self._deferred:
             deferred(app, setup)
+        if self._cli is not None:
+            from .appcli import add_blueprint_commands
+
+            add_blueprint_commands(app, self)
 
 
 class _Setup:

@@ -75,6 +75,10 @@ def _rules(app: Any) -> Iterable[tuple[str, frozenset[str] | None, str]] | None:
     # (endpoint, methods, rule text) of a manypaths App or a Flask app (werkzeug's Map); None: no routes.
     url_map = getattr(app, "url_map", None)
     if url_map is None:
+        routes = getattr(app, "routes", None)  # Starlette, FastAPI: their own route list
+        if isinstance(routes, list) and all(hasattr(r, "path") for r in routes):
+            return [(str(getattr(r, "name", "") or "-"), frozenset(getattr(r, "methods", None) or ()) or None,
+                     str(r.path)) for r in routes]
         return None
     rules = url_map.iter_rules() if hasattr(url_map, "iter_rules") else url_map
     return [(str(r.endpoint), frozenset(r.methods) if r.methods is not None else None, str(r.rule)) for r in rules]
@@ -84,7 +88,11 @@ def routes_table(app: Any) -> str:
     """A table of endpoint, methods and rule, like ``flask routes``."""
     found = _rules(unwrap(app))
     if found is None:
-        return f"{type(app).__name__} is a WSGI app without a route map: its routes are its own."
+        from .http.wsgi import is_asgi_app
+
+        kind = "an ASGI app" if is_asgi_app(unwrap(app)) else "a WSGI app"
+        return (f"{type(unwrap(app)).__name__} is {kind} without a route map manypaths can read (a manypaths "
+                "App, Flask, Starlette and FastAPI apps are listed): its routes are its own.")
     rows = [("Endpoint", "Methods", "Rule")]
     for endpoint, methods, rule in sorted(found, key=lambda r: (r[0], r[2])):
         rows.append((endpoint, ", ".join(sorted((methods or {"*"}) - {"HEAD", "OPTIONS"})) or "OPTIONS", rule))
@@ -95,9 +103,10 @@ def routes_table(app: Any) -> str:
 
 
 def _serve(target: Any, host: str, port: int, prefix: str | None) -> None:
+    from .platforms import as_wsgi
     from .serving import make_server, serve
 
-    app = unwrap(target)
+    app = as_wsgi(unwrap(target), None)  # an ASGI app (FastAPI...) served through WSGIFromASGI
     if prefix is None:
         prefix = getattr(target, "prefix", None) or ""  # cloud_function(app, prefix="/fn") serves there
     try:
@@ -195,9 +204,74 @@ def _build() -> str:
     return f"pure Python: {why}"
 
 
+BUILTIN = ("routes", "serve", "invoke", "openapi", "bundle")
+
+
+def _app_spec(argv: list[str]) -> tuple[str | None, list[str]]:
+    # ``--app X`` (or ``--app=X``) before the command, as Flask's CLI; else MANYPATHS_APP / FLASK_APP.
+    import os
+
+    rest, spec, i = [], None, 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--app" and i + 1 < len(argv) and spec is None:
+            spec, i = argv[i + 1], i + 2
+            continue
+        if arg.startswith("--app=") and spec is None:
+            spec, i = arg.split("=", 1)[1], i + 1
+            continue
+        rest.append(arg)
+        i += 1
+    return spec or os.environ.get("MANYPATHS_APP") or os.environ.get("FLASK_APP"), rest
+
+
+def _find_default_app() -> Any:
+    # No --app: wsgi.py, then app.py, in the current folder (as Flask's CLI looks).
+    import os
+
+    for name in ("wsgi", "app"):
+        if os.path.exists(f"{name}.py") or os.path.isdir(name):
+            return load_app(name)
+    raise CLIError("no app found: pass --app module[:name] (or set MANYPATHS_APP), or run where wsgi.py or "
+                   "app.py is")
+
+
+def run_app_command(spec: str | None, argv: list[str]) -> int:
+    """An app's own command (``@app.cli.command``), run through click in the app's context."""
+    try:
+        target = load_app(spec) if spec else _find_default_app()
+    except CLIError as e:
+        print(f"manypaths: error: {e}", file=sys.stderr)
+        return 2
+    app = unwrap(target)
+    if not hasattr(app, "cli") or not hasattr(app, "app_context"):
+        print(f"manypaths: error: {type(app).__name__} has no commands of its own (only an App's app.cli "
+              f"commands run this way); commands: {', '.join(BUILTIN)}", file=sys.stderr)
+        return 2
+    from .appcli import ScriptInfo
+
+    group = app.cli
+    group.name = "manypaths"
+    try:
+        group.main(args=argv, prog_name="manypaths", obj=ScriptInfo(create_app=lambda: app), standalone_mode=True)
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; errors a user can fix print one line and exit 2."""
     import argparse
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    app_spec, argv = _app_spec(argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    if command is not None and command not in BUILTIN:
+        return run_app_command(app_spec, argv)
+    if app_spec is not None and command in BUILTIN and command != "bundle":
+        at = argv.index(command)
+        if not any(not a.startswith("-") for a in argv[at + 1:]):
+            argv.insert(at + 1, app_spec)  # manypaths --app X routes
 
     formatter = argparse.ArgumentDefaultsHelpFormatter
     parser = argparse.ArgumentParser(prog="manypaths", description="One function, many paths.",
@@ -208,6 +282,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.exit()
 
     parser.add_argument("--version", nargs=0, action=Version, help="show the version and which matcher answers")
+    parser.epilog = ("An app's own commands (@app.cli.command) run as: manypaths --app APP COMMAND [ARGS] "
+                     "(or MANYPATHS_APP=APP; without either, wsgi.py or app.py in this folder)")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     app_help = ("module:attribute or module (then app, application or create_app()): a manypaths App, a Flask app, "
                 "any WSGI callable, or a cloud_function(...) / lambda_handler(...) entry point")
@@ -251,6 +327,19 @@ def main(argv: list[str] | None = None) -> int:
                       help="Cloud Run's server (default: gunicorn for a WSGI app, uvicorn for an ASGI-only app)")
     pack.add_argument("--output", "-o", default=None,
                       help="where to write it (default: dist/lambda.zip, dist/gcf, dist/cloudrun)")
+    if app_spec is not None and command is None and any(a in ("-h", "--help") for a in argv):
+        parser.print_help()
+        try:
+            app = unwrap(load_app(app_spec))
+        except CLIError as e:
+            print(f"\nmanypaths: error: {e}", file=sys.stderr)
+            return 2
+        group = app.__dict__.get("_cli") if hasattr(app, "__dict__") else None
+        if group is not None and group.commands:
+            print(f"\ncommands of {app_spec} (manypaths --app {app_spec} COMMAND --help for one):")
+            for name, found in sorted(group.commands.items()):
+                print(f"  {name:<20} {(found.get_short_help_str(60) or '').strip()}")
+        return 0
     args = parser.parse_args(argv)
 
     if args.command == "bundle":

@@ -24,13 +24,19 @@ if TYPE_CHECKING:
     from .http import Request
 
 
+_MISSING: Any = object()
+
+
 class AppGlobals:
     """``g``: a namespace for one request's data (``g.user = ...``)."""
 
     def get(self, name: str, default: Any = None) -> Any:
         return self.__dict__.get(name, default)
 
-    def pop(self, name: str, default: Any = None) -> Any:
+    def pop(self, name: str, default: Any = _MISSING) -> Any:
+        """Remove ``name`` and return its value; without a default, a missing name is a KeyError (as Flask's)."""
+        if default is _MISSING:
+            return self.__dict__.pop(name)
         return self.__dict__.pop(name, default)
 
     def setdefault(self, name: str, default: Any = None) -> Any:
@@ -223,6 +229,9 @@ class _Proxy:
 
     def __contains__(self, name: str) -> bool:
         return name in self._find()
+
+    def __iter__(self) -> Any:
+        return iter(self._find())
 
     def __bool__(self) -> bool:
         try:

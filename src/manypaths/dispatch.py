@@ -29,10 +29,12 @@ TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from typing import Any
+    from typing import Any, TypeVar
 
     from .app import App
     from .http.request import Request
+
+    F = TypeVar("F", bound=Callable[..., Any])
 
 
 async def _probe() -> None:
@@ -106,6 +108,8 @@ def finish(self: App, request: Request, rv: Any) -> Any:
     ``(body, status)`` is ``(bytes, content type, status)``; ``(body, status, headers)`` and
     ``(body, headers)`` with a dict of headers are ``(bytes, None, status, header pairs)``.
     Anything else is the Response."""
+    if request.after_this is not None:  # after_this_request: this request's own after-hooks
+        return _after_this(self, request, self._make_response_or_error(rv, request))
     if self._fast:
         kind = type(rv)
         if kind is str:
@@ -146,6 +150,23 @@ def finish(self: App, request: Request, rv: Any) -> Any:
     return self._make_response_or_error(rv, request)
 
 
+def after_this_request(func: F) -> F:
+    """Run ``func(response)`` after this request's view, before the ``after_request`` hooks (as
+    Flask's): it returns the response to send (a cookie set by a view that has no response yet)."""
+    request = current_request()
+    if request.after_this is None:
+        request.after_this = []
+    request.after_this.append(func)
+    return func
+
+
+def _after_this(self: App, request: Request, response: Response) -> Response:
+    functions, request.after_this = request.after_this or [], None
+    for func in functions:
+        response = self._sync(func(response))
+    return response
+
+
 def end(self: App, request: Request, error: BaseException | None) -> None:
     """The end of a request ``begin`` made: teardown hooks and uploaded files (only when there is
     something to do), then it is no longer the current request."""
@@ -159,6 +180,8 @@ def end(self: App, request: Request, error: BaseException | None) -> None:
 def full_dispatch_request(self: App, request: Request) -> Response:
     """Match, run before-hooks, the view and after-hooks; turn errors into responses."""
     response = self._make_response_or_error(self._view_value(request, True), request)
+    if request.after_this is not None:
+        response = _after_this(self, request, response)
     if self._hooks["after"]:
         for func in reversed(self._scoped("after", request)):
             response = self._sync(func(response))
@@ -433,11 +456,19 @@ def make_response(self: App, rv: Any) -> Response:
         response = self.error_response(rv, self._current_request())
     elif hasattr(rv, "__next__") or hasattr(rv, "__aiter__"):  # an iterator (collections.abc.Iterator's test)
         response = self.response_class(rv)
+    elif callable(rv):
+        # Any WSGI callable, as Flask's force_type: a werkzeug Response or HTTPException, another app.
+        from .http.wsgi import call_wsgi
+
+        request = self._current_request()
+        status_line, header_list, body = call_wsgi(rv, request.environ if request is not None else {})
+        response = self.response_class(body, status=status_line,
+                                       headers=[(k, v) for k, v in header_list if k.lower() != "content-length"])
     else:
         raise TypeError(
             f"The view function for {self._endpoint()!r} returned a {type(rv).__name__}; it must return a "
-            "str, bytes, dict, list, Response, generator (or async generator), or a tuple of one of these "
-            "with a status/headers."
+            "str, bytes, dict, list, Response, generator (or async generator), WSGI callable, or a tuple of one of "
+            "these with a status/headers."
         )
     if status is not None:
         response.status = status

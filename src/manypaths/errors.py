@@ -50,12 +50,26 @@ def _find_handler(self: App, error: BaseException, request: Request | None,
     return None
 
 
+def _trapped(self: App, error: HTTPError) -> bool:
+    # Flask's TRAP_HTTP_EXCEPTIONS (every HTTP error) and TRAP_BAD_REQUEST_ERRORS (400s; by default
+    # only a missing key's, and only in debug): such an error is raised like any other exception.
+    config = self.config
+    if config.get("TRAP_HTTP_EXCEPTIONS"):
+        return True
+    trap_bad_request = config.get("TRAP_BAD_REQUEST_ERRORS")
+    if trap_bad_request is None:
+        return self._debug and isinstance(error, http_errors.BadRequestKeyError)
+    return bool(trap_bad_request) and isinstance(error, http_errors.BadRequest)
+
+
 def handle_user_exception(self: App, error: Exception, request: Request) -> Any:
     """An HTTP error or an exception a handler is registered for becomes a response; others re-raise."""
     if isinstance(error, _Redirect):
         return error.response()
     if isinstance(error, _Options):
         return self.make_default_options_response()
+    if isinstance(error, HTTPError) and _trapped(self, error):
+        raise error
     code = None if isinstance(error, HTTPError) else http_errors.foreign_code(error)
     if code is not None:
         # Another library's HTTP error (a werkzeug HTTPException left in a ported app): handlers
@@ -91,8 +105,8 @@ def handle_exception(self: App, error: Exception) -> Response:
     raises it), as in Flask. The after-request hooks run on the 500 response, as in Flask.
     """
     propagate = self.config["PROPAGATE_EXCEPTIONS"]
-    if propagate is None:
-        propagate = self.config["TESTING"]
+    if propagate is None:  # as Flask: in tests and in debug mode (a debugger or the console shows it)
+        propagate = self.config["TESTING"] or self._debug
     if propagate:
         raise error
     request = current_request()

@@ -125,7 +125,17 @@ def add_url_rule(
             raise AssertionError(
                 f"View function mapping is overwriting an existing endpoint function: {endpoint!r}"
             )
-    self.url_map.add(url_rule)
+    try:
+        self.url_map.add(url_rule)
+    except routing.RuleError:
+        if view_func is not None or endpoint in self.view_functions:
+            raise
+        # A rule without a view, for an endpoint that has none, on a URL another rule already serves
+        # (flaskr's app.add_url_rule("/", endpoint="index") beside its blog's "/"): a build-only
+        # alias, so url_for("index") works; the other rule answers the URL.
+        url_rule = routing.Rule(rule, endpoint=endpoint, methods=methods, build_only=True, **options)
+        url_rule.provide_automatic_options = bool(provide_automatic_options)
+        self.url_map.add(url_rule)
     if view_func is not None:
         self.view_functions[endpoint] = view_func
     self._note_typed(endpoint)
@@ -246,6 +256,8 @@ def _add_error_handler(self: App, scope: str | None, key: int | type[BaseExcepti
         code = http_errors.foreign_code(key)  # werkzeug.exceptions.NotFound and the like: by their code
         if code is not None:
             key = code
+        elif http_errors.is_foreign_http_base(key):
+            key = HTTPError  # werkzeug's HTTPException itself: every HTTP error, ours included
     self._error_handlers.setdefault(scope, {})[key] = func
 
 

@@ -94,9 +94,13 @@ def test_app_unhandled_exception_is_logged_500_without_details(caplog: pytest.Lo
     assert calls[-1] == "teardown:RuntimeError"
 
 
-def test_app_debug_shows_the_traceback() -> None:
+def test_app_debug_propagates_as_flask_and_shows_the_traceback_when_told_not_to() -> None:
     app, _ = make()
     app.debug = True
+    # As Flask: in debug mode an unhandled exception propagates (PROPAGATE_EXCEPTIONS unset).
+    with pytest.raises(RuntimeError, match="secret detail"):
+        app.test_client().get("/boom")
+    app.config["PROPAGATE_EXCEPTIONS"] = False
     response = app.test_client().get("/boom")
     assert response.status_code == 500 and "RuntimeError: secret detail" in response.text
 

@@ -34,3 +34,18 @@ main = cloud_function(ours, prefix="/fn")
 handler = lambda_handler(ours)
 flask_handler = lambda_handler(flask_app)
 not_an_app = 42
+
+
+# An ASGI-only app (FastAPI), alone and behind cloud_function: `manypaths serve` serves both, through
+# WSGIFromASGI; `manypaths routes` lists FastAPI's own route table.
+from fastapi import FastAPI  # noqa: E402
+
+fastapi_app = FastAPI()
+
+
+@fastapi_app.get("/fast/{n}")
+async def fast_view(n: int) -> dict[str, int]:
+    return {"fast": n}
+
+
+fastapi_main = cloud_function(fastapi_app)

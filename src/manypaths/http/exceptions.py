@@ -453,6 +453,13 @@ def foreign_code(error: BaseException | type[BaseException]) -> int | None:
     return None
 
 
+def is_foreign_http_base(cls: type[BaseException]) -> bool:
+    """Whether ``cls`` is another library's root HTTP error class (werkzeug's ``HTTPException``): no
+    code of its own, but the interface of one (``get_response``, ``description``)."""
+    return (cls.__name__ == "HTTPException" and getattr(cls, "code", None) is None
+            and callable(getattr(cls, "get_response", None)) and hasattr(cls, "description"))
+
+
 def from_foreign(error: BaseException, code: int) -> HTTPError:
     """Our HTTPError for another library's (see ``foreign_code``): its code and description."""
     description = getattr(error, "description", None) or getattr(error, "detail", None)

@@ -18,8 +18,8 @@ def parse_multipart(
     boundary: str,
     length: int | None,
     *,
-    max_memory: int,
-    max_parts: int,
+    max_memory: int | None,
+    max_parts: int | None,
 ) -> tuple[MultiDict, MultiDict]:
     """Parse a multipart body into (form, files); 400 for a malformed or truncated body."""
     try:
@@ -33,6 +33,8 @@ def parse_multipart(
         raise BadRequest("The multipart body has no boundary in its Content-Type.")
     form, files = MultiDict(), MultiDict()
     count = 0
+    if max_parts is None:
+        max_parts = 1 << 62
 
     def on_field(field: Any) -> None:
         nonlocal count
@@ -40,7 +42,11 @@ def parse_multipart(
         if count > max_parts:
             raise RequestEntityTooLarge(f"Too many parts in the multipart body (the limit is {max_parts}).")
         name = (field.field_name or b"").decode("utf-8", "replace")
-        form.add(name, (field.value or b"").decode("utf-8", "replace"))
+        value = field.value or b""
+        if max_memory is not None and len(value) > max_memory:
+            raise RequestEntityTooLarge(f"The form field {name[:60]!r} is larger than {max_memory} bytes "
+                                        "(MAX_FORM_MEMORY_SIZE).")
+        form.add(name, value.decode("utf-8", "replace"))
 
     def on_file(file: Any) -> None:
         nonlocal count
@@ -66,7 +72,8 @@ def parse_multipart(
         # The constructor checks the boundary too (a boundary past 70 bytes or so raises): a 400.
         parser = python_multipart.FormParser(
             "multipart/form-data", on_field, on_file, on_end, boundary=boundary.encode("latin-1", "replace"),
-            config={"MAX_MEMORY_FILE_SIZE": max_memory, "MAX_BODY_SIZE": float("inf")},
+            config={"MAX_MEMORY_FILE_SIZE": 500_000 if max_memory is None else max_memory,
+                    "MAX_BODY_SIZE": float("inf")},
         )
         while True:
             chunk = stream.read(64 * 1024)

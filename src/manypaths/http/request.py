@@ -48,8 +48,12 @@ class Request:
     #: view's body): 16 MiB unless the app's ``MAX_BUFFERED_CONTENT_LENGTH`` says otherwise (None: no
     #: limit). Streamed reads (``stream``, multipart files spooled to disk) are not bounded by it.
     max_buffered_content_length: int | None = DEFAULT_MAX_BUFFERED
-    #: Uploads larger than this are spooled to a temporary file instead of memory.
-    max_form_memory_size: int = 500 * 1024
+    #: A non-file form field larger than this (bytes) answers 413, and an upload larger than this is
+    #: spooled to a temporary file instead of memory: werkzeug's default, 500,000
+    #: (``MAX_FORM_MEMORY_SIZE``; None: fields unbounded).
+    max_form_memory_size: int | None = 500_000
+    #: At most this many fields and files in a multipart form (413 past it): werkzeug's 1,000 (``MAX_FORM_PARTS``).
+    max_form_parts: int | None = MAX_FIELDS
     #: The App handling the request (set before dispatch; None for a Request made by hand).
     app: App | None = None
     _g: AppGlobals | None = None  # the request's ``g``, made on first use
@@ -57,6 +61,9 @@ class Request:
     #: A driver's coroutine function that receives the body into ``environ`` (ASGI served on the
     #: loop): awaited by the app once routing found a view, so a miss never reads the body.
     body_pending: Callable[[Request], Awaitable[None]] | None = None
+
+    #: Functions ``after_this_request`` added: run on this request's response (None: none).
+    after_this: list[Callable[..., Any]] | None = None
 
     _token: Any = None  # the context variable's token while the request is the current one (dispatch.begin)
 
@@ -338,12 +345,87 @@ class Request:
         elif mimetype == "multipart/form-data" and "data" not in self._cache:
             from .multipart import parse_multipart
 
+            memory, parts = self.max_form_memory_size, self.max_form_parts
+            app = self.app
+            if app is not None:
+                memory = app.config.get("MAX_FORM_MEMORY_SIZE", memory)
+                parts = app.config.get("MAX_FORM_PARTS", parts)
             result = parse_multipart(self.stream, self.mimetype_params.get("boundary", ""), self.content_length,
-                                     max_memory=self.max_form_memory_size, max_parts=MAX_FIELDS)
+                                     max_memory=memory, max_parts=parts)
         else:
             result = (MultiDict(), MultiDict())
         self._cache["form"] = result
         return result
+
+    # -- Flask's and werkzeug's other request attributes --------------------------------------------
+
+    @property
+    def referrer(self) -> str | None:
+        """The ``Referer`` header."""
+        return self.headers.get("Referer")  # type: ignore[no-any-return]
+
+    @property
+    def access_route(self) -> list[str]:
+        """The client's address and the proxies' (``X-Forwarded-For``, then ``REMOTE_ADDR``): as sent, for
+        logging only — only ``remote_addr`` under ``trusted_proxies`` is a trusted address."""
+        forwarded = self.headers.get("X-Forwarded-For")
+        if forwarded:
+            return [part.strip() for part in forwarded.split(",") if part.strip()]
+        return [self.remote_addr] if self.remote_addr else []
+
+    @property
+    def authorization(self) -> Any:
+        """The ``Authorization`` header parsed (``.type``: "basic", "bearer", "digest"...; ``.username``,
+        ``.password``, ``.token``, ``["param"]``), or None when absent or malformed."""
+        from .auth import Authorization
+
+        return self._cached("authorization", lambda: Authorization.from_header(self.headers.get("Authorization")))
+
+    @property
+    def accept_mimetypes(self) -> Any:
+        """The ``Accept`` header: ``best_match(["application/json", "text/html"])``, ``quality(...)``, ``in``,
+        ``accept_json``, ``accept_html``."""
+        from .auth import MIMEAccept
+
+        return self._cached("accept", lambda: MIMEAccept.parse(self.headers.get("Accept")))
+
+    @property
+    def accept_charsets(self) -> Any:
+        """The ``Accept-Charset`` header (``best_match``, ``quality``, ``in``)."""
+        from .auth import Accept
+
+        return self._cached("accept_charset", lambda: Accept.parse(self.headers.get("Accept-Charset")))
+
+    @property
+    def accept_languages(self) -> Any:
+        """The ``Accept-Language`` header (``best_match(["en", "fr"])``: ``en-US`` matches ``en``)."""
+        from .auth import LanguageAccept
+
+        return self._cached("accept_language", lambda: LanguageAccept.parse(self.headers.get("Accept-Language")))
+
+    @property
+    def accept_encodings(self) -> Any:
+        """The ``Accept-Encoding`` header (``best_match``, ``quality``, ``in``)."""
+        from .auth import Accept
+
+        return self._cached("accept_encoding", lambda: Accept.parse(self.headers.get("Accept-Encoding")))
+
+    @property
+    def blueprint(self) -> str | None:
+        """The name of the blueprint of the matched endpoint (``"admin.users"`` for ``admin.users.edit``)."""
+        endpoint = self.endpoint
+        if isinstance(endpoint, str) and "." in endpoint:
+            return endpoint.rpartition(".")[0]
+        return None
+
+    @property
+    def blueprints(self) -> list[str]:
+        """The blueprint and its parents, innermost first (``["admin.users", "admin"]``)."""
+        name = self.blueprint
+        if name is None:
+            return []
+        parts = name.split(".")
+        return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
 
     def close(self) -> None:
         """Close uploaded files' temporary storage."""

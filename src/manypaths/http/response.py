@@ -225,6 +225,24 @@ class Response:
 
         return CacheControl(self.headers.get("Cache-Control"), lambda text: self._set_or_delete("Cache-Control", text))
 
+    @property
+    def www_authenticate(self) -> Any:
+        """``WWW-Authenticate`` as an object, as werkzeug's: ``response.www_authenticate.type = "basic"``,
+        ``response.www_authenticate["realm"] = "api"`` (set on the response as it changes)."""
+        from .auth import WWWAuthenticate
+
+        found = WWWAuthenticate.from_header(self.headers.get("WWW-Authenticate"))
+        challenge = found if found is not None else WWWAuthenticate("basic")
+        challenge._on_update = lambda value: self.headers.set("WWW-Authenticate", value.to_header())
+        return challenge
+
+    @www_authenticate.setter
+    def www_authenticate(self, value: Any) -> None:
+        if value is None:
+            self._set_or_delete("WWW-Authenticate", None)
+        else:
+            self.headers.set("WWW-Authenticate", value if isinstance(value, str) else value.to_header())
+
     def set_etag(self, etag: str, weak: bool = False) -> None:
         """Set ``ETag`` (quoted; ``W/`` when weak)."""
         from .caching import quote_etag

@@ -86,7 +86,7 @@ class Map:
         # Same parts (static text, converter regexes) means the same URLs: a clash.
         # Converters are shared per spelling, so their identities tell `<int(max=9):v>` from `<int:v>`.
         shape = (*(p if isinstance(p, str) else p.key for p in rule.parts), *map(id, rule.converters.values()))
-        same = self._by_text.setdefault(shape, [])
+        same = self._by_text.setdefault(shape, []) if not rule.build_only else []  # a build-only rule never clashes
         for other in same:
             if rule.methods is None or other.methods is None:
                 raise RuleError(rule.rule, f"already registered for all methods (endpoint {other.endpoint!r})")
