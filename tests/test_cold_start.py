@@ -33,7 +33,8 @@ added = sorted(set(sys.modules) - before)
 print(repr(added))
 """
 
-HEAVY = {"typing", "json", "msgspec", "pydantic", "manypaths.openapi", "manypaths.validation", "email", "http.cookies", "logging", "python_multipart", "wsgiref", "inspect", "dataclasses", "asyncio",
+HEAVY = {"jinja2", "itsdangerous", "click", "markupsafe", "manypaths.sessions", "manypaths.templating",
+         "manypaths.appcli", "datetime", "typing", "json", "msgspec", "pydantic", "manypaths.openapi", "manypaths.validation", "email", "http.cookies", "logging", "python_multipart", "wsgiref", "inspect", "dataclasses", "asyncio",
          "urllib.parse", "html", "uuid", "difflib", "socket", "threading", "tempfile", "re", "enum"}
 
 
@@ -95,3 +96,51 @@ print(repr(sorted(m for m in sys.modules if m.startswith(("msgspec", "manypaths.
     loaded = ast.literal_eval(out.stdout)
     assert {"msgspec", "manypaths.openapi", "manypaths.validation"} <= set(loaded)
     assert "pydantic" not in loaded  # no pydantic model anywhere: msgspec did it all
+
+
+FLASK_PORT_PROBE = r"""
+import sys
+from manypaths import App, render_template_string, session
+app = App("port")
+app.secret_key = "k"
+
+@app.cli.command("init-db")
+def init_db():
+    pass
+
+@app.template_filter()
+def shout(text):
+    return text.upper()
+
+@app.get("/plain")
+def plain():
+    return "plain"
+
+@app.get("/page")
+def page():
+    return render_template_string("{{ 'hi'|shout }}")
+
+@app.get("/who")
+def who():
+    return session.get("user", "nobody")
+
+client = app.test_client()
+assert client.get("/plain").get_data() == b"plain"
+first = {m for m in ("jinja2", "itsdangerous", "manypaths.templating", "manypaths.sessions") if m in sys.modules}
+assert client.get("/page").get_data() == b"HI"
+second = {m for m in ("jinja2", "itsdangerous", "manypaths.templating", "manypaths.sessions") if m in sys.modules}
+assert client.get("/who").get_data() == b"nobody"
+third = {m for m in ("jinja2", "itsdangerous", "manypaths.templating", "manypaths.sessions") if m in sys.modules}
+print(repr([sorted(first), sorted(second), sorted(third)]))
+"""
+
+
+def test_templates_and_sessions_load_on_first_use() -> None:
+    # A request that renders nothing and touches no session imports neither Jinja2 nor itsdangerous;
+    # the first render loads Jinja2 (and the flash helpers), the first session access itsdangerous.
+    out = subprocess.run([sys.executable, "-c", FLASK_PORT_PROBE], capture_output=True, text=True, timeout=60,
+                         check=True)
+    first, second, third = ast.literal_eval(out.stdout)
+    assert first == []
+    assert "jinja2" in second and "manypaths.templating" in second and "itsdangerous" not in second
+    assert "itsdangerous" in third

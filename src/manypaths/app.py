@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from . import dispatch, registration, routing
-from .blueprints import Blueprint, Scaffold
+from .blueprints import Blueprint, Scaffold, _template_decorator
 from .config import Config
 from .context import AppContext, RequestContext, current_app_object
 from .http.exceptions import HTTPError
@@ -133,6 +133,10 @@ class App(Scaffold):
         self.template_folder = os.fspath(template_folder) if template_folder is not None else None
         #: Where Flask extensions keep their state (``app.extensions["name"]``).
         self.extensions: dict[str, Any] = {}
+        #: Context processors by scope (None: every render; a blueprint's name: its requests), as Flask's.
+        self.template_context_processors: dict[str | None, list[Callable[[], dict[str, Any]]]] = {None: []}
+        #: Template filters, tests and globals, by name (given to ``jinja_env`` when it is made).
+        self.template_extras: dict[str, dict[str, Callable[..., Any]]] = {"filters": {}, "tests": {}, "globals": {}}
         self.url_map = routing.Map(converters=converters, strict_slashes=strict_slashes)
         self.view_functions: dict[str, Callable[..., Any]] = {}
         self.config = Config(self.instance_path if instance_relative_config else self.root_path, {
@@ -144,6 +148,12 @@ class App(Scaffold):
             "DOCS_ASSETS_URL": None, "COMPRESS": compress, "COMPRESS_MIN_SIZE": 500,
             "ACCESS_LOG": access_log, "SECRET_KEY": None,
             "MAX_FORM_MEMORY_SIZE": 500_000, "MAX_FORM_PARTS": 1000,
+            "SECRET_KEY_FALLBACKS": None, "SESSION_COOKIE_NAME": "session", "SESSION_COOKIE_DOMAIN": None,
+            "SESSION_COOKIE_PATH": None, "SESSION_COOKIE_HTTPONLY": True, "SESSION_COOKIE_SECURE": False,
+            "SESSION_COOKIE_PARTITIONED": False, "SESSION_COOKIE_SAMESITE": None,
+            "SESSION_REFRESH_EACH_REQUEST": True, "PERMANENT_SESSION_LIFETIME": 31 * 86400,  # seconds (or a timedelta)
+            "TRAP_HTTP_EXCEPTIONS": False, "TRAP_BAD_REQUEST_ERRORS": None, "TEMPLATES_AUTO_RELOAD": None,
+            "EXPLAIN_TEMPLATE_LOADING": False,
         })
         # A setting that chooses the road (compression, the access log) changed: decided again;
         # settings every request reads are kept as attributes (no dict lookup per request).
@@ -235,6 +245,78 @@ class App(Scaffold):
 
             group = self.__dict__["_cli"] = AppGroup(self.name)
         return group
+
+    # -- templates (manypaths.templating, Jinja2: loaded with the first render) -----------------------
+
+    @property
+    def jinja_env(self) -> Any:
+        """The Jinja environment templates render in (made on first use)."""
+        found = self.__dict__.get("_jinja_env")
+        if found is None:
+            from .templating import create_environment
+
+            found = self.__dict__["_jinja_env"] = create_environment(self)
+        return found
+
+    def _template_part(self, kind: str, name: str | None, func: Callable[..., Any], app_wide: bool) -> None:
+        self._add_template_part(kind, name, func, None)
+
+    def _add_template_part(self, kind: str, name: str | None, func: Callable[..., Any], scope: str | None) -> None:
+        if kind == "context":
+            self.template_context_processors.setdefault(scope, []).append(func)
+            return
+        key = name or func.__name__
+        self.template_extras[kind][key] = func
+        env = self.__dict__.get("_jinja_env")
+        if env is not None:
+            getattr(env, kind)[key] = func
+
+    def template_filter(self, name: str | None = None) -> Callable[[F], F]:
+        """A template filter (``{{ value|name }}``); the function's name by default."""
+        return _template_decorator(self, "filters", name)
+
+    def add_template_filter(self, func: Callable[..., Any], name: str | None = None) -> None:
+        self._add_template_part("filters", name, func, None)
+
+    def template_test(self, name: str | None = None) -> Callable[[F], F]:
+        """A template test (``{% if value is name %}``)."""
+        return _template_decorator(self, "tests", name)
+
+    def add_template_test(self, func: Callable[..., Any], name: str | None = None) -> None:
+        self._add_template_part("tests", name, func, None)
+
+    def template_global(self, name: str | None = None) -> Callable[[F], F]:
+        """A global for every template."""
+        return _template_decorator(self, "globals", name)
+
+    def add_template_global(self, func: Callable[..., Any], name: str | None = None) -> None:
+        self._add_template_part("globals", name, func, None)
+
+    @property
+    def session_interface(self) -> Any:
+        """How sessions are opened and saved: Flask's signed cookie (``manypaths.sessions``) unless set."""
+        found = self.__dict__.get("_session_interface")
+        if found is None:
+            from .sessions import SecureCookieSessionInterface
+
+            found = self.__dict__["_session_interface"] = SecureCookieSessionInterface()
+        return found
+
+    @session_interface.setter
+    def session_interface(self, value: Any) -> None:
+        self.__dict__["_session_interface"] = value
+
+    def open_session(self, request: Request) -> Any:
+        """The request's session (``manypaths.session`` calls this on first use)."""
+        from .sessions import open_session
+
+        return open_session(self, request)
+
+    def save_session(self, request: Request, response: Response) -> Response:
+        """Write the request's session into ``response`` (after the after-request hooks)."""
+        from .sessions import save_session
+
+        return save_session(self, request, response)
 
     def test_cli_runner(self, **kwargs: Any) -> Any:
         """A click ``CliRunner`` for the app's commands: ``runner.invoke(args=["init-db"])``."""
@@ -609,11 +691,12 @@ class App(Scaffold):
             pass  # not matched: url_rule stays None, as in a view-less request
         return RequestContext(request)
 
-    def test_client(self) -> TestClient:
-        """A client that calls the app in-process: ``app.test_client().get("/")``."""
+    def test_client(self, use_cookies: bool = True, **kwargs: Any) -> TestClient:
+        """A client that calls the app in-process: ``app.test_client().get("/")`` (``use_cookies=False``:
+        no cookie jar; ``base_url=``; SERVER_NAME, APPLICATION_ROOT and PREFERRED_URL_SCHEME by default)."""
         from .testing import TestClient
 
-        return TestClient(self)
+        return TestClient(self, use_cookies=use_cookies, **kwargs)
 
     def run(self, host: str | None = None, port: int | None = None, debug: bool | None = None, *, prefix: str = "",
             load_dotenv: bool = True, **options: Any) -> None:

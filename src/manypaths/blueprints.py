@@ -117,8 +117,30 @@ class Scaffold:
     def _hook(self, kind: str, func: Callable[..., Any]) -> None:
         raise NotImplementedError
 
+    def context_processor(self, func: F) -> F:
+        """Call ``func()`` before each render: the dict it returns is added to the template's context
+        (on a Blueprint: for its own requests only)."""
+        self._template_part("context", None, func, False)
+        return func
+
+    def _template_part(self, kind: str, name: str | None, func: Callable[..., Any], app_wide: bool) -> None:
+        raise NotImplementedError
+
 
 _CLI_GROUP_DEFAULT: Any = object()  # Blueprint(cli_group=...) not given: the blueprint's name
+
+
+def _template_decorator(owner: Any, kind: str, name: str | None) -> Callable[[F], F]:
+    if callable(name):  # used without parentheses: @app.template_filter
+        func, name = name, None
+        owner._template_part(kind, None, func, True)
+        return func
+
+    def decorator(func: F) -> F:
+        owner._template_part(kind, name, func, True)
+        return func
+
+    return decorator
 
 
 def _module_folder(import_name: str) -> str:
@@ -238,6 +260,36 @@ class Blueprint(Scaffold):
     def _app_hook(self, kind: str, func: F) -> F:
         self._deferred.append(lambda app, setup: app._add_hook(None, kind, func))
         return func
+
+    def _template_part(self, kind: str, name: str | None, func: Callable[..., Any], app_wide: bool) -> None:
+        self._deferred.append(lambda app, setup: app._add_template_part(
+            kind, name, func, None if app_wide or kind != "context" else setup.name))
+
+    def app_context_processor(self, func: F) -> F:
+        """``context_processor`` for every render of the app."""
+        self._template_part("context", None, func, True)
+        return func
+
+    def app_template_filter(self, name: str | None = None) -> Callable[[F], F]:
+        """A template filter for the whole app (``{{ value|name }}``)."""
+        return _template_decorator(self, "filters", name)
+
+    def add_app_template_filter(self, func: Callable[..., Any], name: str | None = None) -> None:
+        self._template_part("filters", name, func, True)
+
+    def app_template_test(self, name: str | None = None) -> Callable[[F], F]:
+        """A template test for the whole app (``{% if value is name %}``)."""
+        return _template_decorator(self, "tests", name)
+
+    def add_app_template_test(self, func: Callable[..., Any], name: str | None = None) -> None:
+        self._template_part("tests", name, func, True)
+
+    def app_template_global(self, name: str | None = None) -> Callable[[F], F]:
+        """A global for every template of the app."""
+        return _template_decorator(self, "globals", name)
+
+    def add_app_template_global(self, func: Callable[..., Any], name: str | None = None) -> None:
+        self._template_part("globals", name, func, True)
 
     # App-wide hooks recorded on a blueprint: they apply to every request of the app, as Flask's.
 

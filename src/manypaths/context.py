@@ -250,6 +250,48 @@ class _Proxy:
         return self._find()
 
 
+class _DictProxy(_Proxy):
+    """A proxy that also behaves as the dict it finds (``session["user"]``, ``len``, ``==``, truth)."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._find()[key]
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._find()[key] = value
+
+    def __delitem__(self, key: Any) -> None:
+        del self._find()[key]
+
+    def __len__(self) -> int:
+        return len(self._find())
+
+    def __bool__(self) -> bool:
+        return bool(self._find())
+
+    def __eq__(self, other: object) -> bool:
+        return bool(self._find() == other)
+
+    def __ne__(self, other: object) -> bool:
+        return bool(self._find() != other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _current_session() -> Any:
+    request = current_request()
+    found = request.session_obj
+    if found is None:
+        app = request.app
+        if app is None:
+            raise RuntimeError("session needs a request of an App")
+        found = request.session_obj = app.open_session(request)
+    return found
+
+
 request: Request = _Proxy(current_request)  # type: ignore[assignment]
 g: AppGlobals = _Proxy(_request_globals)  # type: ignore[assignment]
 current_app: App = _Proxy(current_app_object)  # type: ignore[assignment]
+#: The current request's session (Flask's signed cookie by default; see ``manypaths.sessions``).
+session: Any = _DictProxy(_current_session)

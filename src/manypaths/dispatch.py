@@ -108,8 +108,14 @@ def finish(self: App, request: Request, rv: Any) -> Any:
     ``(body, status)`` is ``(bytes, content type, status)``; ``(body, status, headers)`` and
     ``(body, headers)`` with a dict of headers are ``(bytes, None, status, header pairs)``.
     Anything else is the Response."""
-    if request.after_this is not None:  # after_this_request: this request's own after-hooks
-        return _after_this(self, request, self._make_response_or_error(rv, request))
+    if request.after_this is not None or request.session_obj is not None:
+        # after_this_request (this request's own after-hooks) or a session to save: a Response.
+        response = self._make_response_or_error(rv, request)
+        if request.after_this is not None:
+            response = _after_this(self, request, response)
+        if request.session_obj is not None:
+            response = self.save_session(request, response)
+        return response
     if self._fast:
         kind = type(rv)
         if kind is str:
@@ -185,6 +191,8 @@ def full_dispatch_request(self: App, request: Request) -> Response:
     if self._hooks["after"]:
         for func in reversed(self._scoped("after", request)):
             response = self._sync(func(response))
+    if request.session_obj is not None:  # as Flask: the session is saved after the after-request hooks
+        response = self.save_session(request, response)
     return response
 
 

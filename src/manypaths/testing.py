@@ -38,6 +38,17 @@ class TestResponse(Response):
     request: Request
 
 
+def _app_base_url(app: Any) -> str:
+    # As Flask's test client: SERVER_NAME, APPLICATION_ROOT and PREFERRED_URL_SCHEME are the defaults.
+    config = getattr(app, "config", None)
+    if not isinstance(config, dict):
+        return "http://localhost"
+    scheme = config.get("PREFERRED_URL_SCHEME") or "http"
+    host = config.get("SERVER_NAME") or "localhost"
+    root = str(config.get("APPLICATION_ROOT") or "/").rstrip("/")
+    return f"{scheme}://{host}{root}"
+
+
 class Cookie:
     """A cookie the client holds (``client.get_cookie("session").value``)."""
 
@@ -63,8 +74,12 @@ class TestClient:
 
     __test__ = False
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], base_url: str = "http://localhost") -> None:
+    def __init__(self, app: Callable[..., Iterable[bytes]], base_url: str | None = None,
+                 use_cookies: bool = True) -> None:
         self.app = app
+        if base_url is None:
+            base_url = _app_base_url(app)
+        self.use_cookies = use_cookies
         parts = urlsplit(base_url)
         self.scheme = parts.scheme or "http"
         self.host = parts.netloc or "localhost"
@@ -115,6 +130,7 @@ class TestClient:
         environ_base: Mapping[str, Any] | None = None,
         environ_overrides: Mapping[str, Any] | None = None,
         buffered: bool = False,
+        url_scheme: str | None = None,
     ) -> TestResponse:
         """Send one request (and follow redirects if asked); ``path`` may also be a whole environ.
 
@@ -126,8 +142,20 @@ class TestClient:
         """
         if not isinstance(path, str):
             return self.call(dict(path))
+        if "://" in path.split("?", 1)[0]:
+            # A full URL, as werkzeug's client takes it: its scheme and host for this request.
+            whole = urlsplit(path)
+            if base_url is None:
+                base_url = f"{whole.scheme}://{whole.netloc}{self.script_name}"
+            path = whole.path or "/"
+            if self.script_name and path.startswith(self.script_name):
+                path = path[len(self.script_name):] or "/"
+            if whole.query and query_string is None:
+                query_string = whole.query
         if base_url is None:
-            base_url = f"{self.scheme}://{self.host}{self.script_name}"
+            base_url = f"{url_scheme or self.scheme}://{self.host}{self.script_name}"
+        elif url_scheme is not None:
+            base_url = url_scheme + "://" + base_url.split("://", 1)[-1]
         script_name = urlsplit(base_url).path.rstrip("/")
         pairs: list[tuple[str, str]] = list(
             headers.items() if isinstance(headers, Mapping) else headers or ())
@@ -138,7 +166,8 @@ class TestClient:
         while True:
             environ = build_environ(
                 path, method, base_url=base_url, query_string=query_string, headers=pairs, data=data, json=json,
-                content_type=content_type or mimetype, environ_overrides=environ_overrides, cookies=self.cookies,
+                content_type=content_type or mimetype, environ_overrides=environ_overrides,
+                cookies=self.cookies if self.use_cookies else {},
                 environ_base=base,
             )
             response = self.call(environ)
@@ -173,6 +202,8 @@ class TestClient:
         return response
 
     def _store_cookies(self, response: Response) -> None:
+        if not self.use_cookies:
+            return
         for header in response.headers.getlist("Set-Cookie"):
             first, *attributes = header.split(";")
             name, _, value = first.strip().partition("=")
@@ -184,6 +215,37 @@ class TestClient:
                 self.cookies.pop(name, None)
             else:
                 self.cookies[name] = value
+
+    def session_transaction(self, *args: Any, **kwargs: Any) -> Any:
+        """``with client.session_transaction() as session:`` — read or change the session the client's
+        cookie holds, as Flask's; the change is stored in the client's cookie when the block ends.
+        Takes ``test_request_context``'s arguments (``path``, ``base_url``...)."""
+        import contextlib
+
+        app = self.app
+        if not self.use_cookies:
+            raise TypeError("session_transaction needs a client with use_cookies=True")
+        if not hasattr(app, "session_interface"):
+            raise TypeError(f"session_transaction needs a manypaths App, not {type(app).__name__}")
+
+        @contextlib.contextmanager
+        def transaction() -> Any:
+            cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+            headers = dict(kwargs.pop("headers", None) or {})
+            if cookie:
+                headers["Cookie"] = cookie
+            with app.test_request_context(*args, headers=headers, **kwargs) as ctx:  # type: ignore[attr-defined]
+                interface = app.session_interface
+                session = interface.open_session(app, ctx.request)
+                if session is None:
+                    raise RuntimeError("Session backend did not open a session (is SECRET_KEY set?)")
+                yield session
+                response = app.response_class()  # type: ignore[attr-defined]
+                if not interface.is_null_session(session):
+                    interface.save_session(app, session, response)
+            self._store_cookies(response)
+
+        return transaction()
 
     def set_cookie(self, key: str, value: str = "", **attributes: Any) -> None:
         """Hold a cookie to send with the following requests (``domain``/``path`` are accepted and ignored:

@@ -24,8 +24,13 @@ def dump_cookie(
     secure: bool = False,
     httponly: bool = False,
     samesite: str | None = None,
+    partitioned: bool = False,
+    max_size: int | None = 4093,
 ) -> str:
-    """A ``Set-Cookie`` header value; the value is quoted when it holds unsafe characters."""
+    """A ``Set-Cookie`` header value; the value is quoted when it holds unsafe characters.
+
+    A cookie larger than ``max_size`` bytes (werkzeug's 4093: browsers drop larger ones silently) is
+    a ValueError naming its size, so the loss is seen where the cookie is set."""
     if not isinstance(key, str) or not key or not _COOKIE_SAFE.issuperset(key) or "=" in key:
         raise ValueError(f"set_cookie: key {key!r} is not a valid cookie name (letters, digits and "
                          "!#$%&'*+-.^_`|~ only; no '=', ';', spaces or quotes)")
@@ -51,7 +56,13 @@ def dump_cookie(
         if same not in ("Strict", "Lax", "None"):
             raise ValueError(f"samesite must be 'Strict', 'Lax' or 'None', not {samesite!r}")
         parts.append(f"SameSite={same}")
-    return "; ".join(parts)
+    if partitioned:
+        parts.append("Partitioned")
+    header = "; ".join(parts)
+    if max_size is not None and len(header.encode("utf-8")) > max_size:
+        raise ValueError(f"set_cookie: the cookie {key!r} is {len(header.encode('utf-8'))} bytes, more than "
+                         f"{max_size} (browsers drop it): keep less in it (a session: store an id, not the data)")
+    return header
 
 
 def _attribute(name: str, value: str) -> str:

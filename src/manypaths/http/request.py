@@ -62,6 +62,8 @@ class Request:
     #: loop): awaited by the app once routing found a view, so a miss never reads the body.
     body_pending: Callable[[Request], Awaitable[None]] | None = None
 
+    #: The session, once something read it (``manypaths.session``); saved after the view.
+    session_obj: Any = None
     #: Functions ``after_this_request`` added: run on this request's response (None: none).
     after_this: list[Callable[..., Any]] | None = None
 

@@ -18,10 +18,55 @@ _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+class HeaderSet(set):  # type: ignore[type-arg]
+    """A comma-separated header's items (``Vary``, ``Allow``) as a set that writes the header back when
+    changed, as werkzeug's: ``response.vary.add("Cookie")``."""
+
+    def __init__(self, items: Any, on_update: Callable[[HeaderSet], None]) -> None:
+        super().__init__(items)
+        self._on_update = on_update
+
+    def _changed(self) -> None:
+        self._on_update(self)
+
+    def add(self, item: Any) -> None:
+        if item not in self:
+            super().add(item)
+            self._changed()
+
+    def discard(self, item: Any) -> None:
+        if item in self:
+            super().discard(item)
+            self._changed()
+
+    def remove(self, item: Any) -> None:
+        super().remove(item)
+        self._changed()
+
+    def update(self, *others: Any) -> None:
+        super().update(*others)
+        self._changed()
+
+    def clear(self) -> None:
+        super().clear()
+        self._changed()
+
+    def pop(self) -> Any:
+        item = super().pop()
+        self._changed()
+        return item
+
+
 def _list_header(name: str, doc: str) -> Any:
-    # A comma-separated header as a set of its items (Allow, Vary).
-    def get(self: Response) -> set[str]:
-        return _header_set(self.headers.get(name))
+    # A comma-separated header as a live set of its items (Allow, Vary).
+    def get(self: Response) -> HeaderSet:
+        def write(items: HeaderSet) -> None:
+            if items:
+                self._set_list(name, sorted(items))
+            elif name in self.headers:
+                self.headers.pop(name)
+
+        return HeaderSet(_header_set(self.headers.get(name)), write)
 
     def set_(self: Response, value: Any) -> None:
         self._set_list(name, value)
@@ -55,6 +100,8 @@ class Response:
     """
 
     default_mimetype = "text/html"
+    #: The largest Set-Cookie header ``set_cookie`` writes (werkzeug's 4093); None: no check.
+    max_cookie_size: int | None = 4093
     # Functions to call on close(); a list once call_on_close() is used.
     _on_close: tuple[Callable[[], Any], ...] | list[Callable[[], Any]] = ()
 
@@ -335,18 +382,21 @@ class Response:
         secure: bool = False,
         httponly: bool = False,
         samesite: str | None = None,
+        partitioned: bool = False,
     ) -> None:
-        """Add a ``Set-Cookie`` header (several cookies give several headers)."""
+        """Add a ``Set-Cookie`` header (several cookies give several headers). A cookie larger than
+        ``max_cookie_size`` (4093 bytes, werkzeug's) is a ValueError naming its size."""
         from .cookies import dump_cookie  # with the first cookie set
 
         self.headers.add("Set-Cookie", dump_cookie(key, value, max_age, expires, path, domain, secure, httponly,
-                                                   samesite))
+                                                   samesite, partitioned, self.max_cookie_size))
 
     def delete_cookie(self, key: str, path: str | None = "/", domain: str | None = None,
-                      secure: bool = False, httponly: bool = False, samesite: str | None = None) -> None:
+                      secure: bool = False, httponly: bool = False, samesite: str | None = None,
+                      partitioned: bool = False) -> None:
         """Ask the client to drop a cookie (expired, empty value)."""
         self.set_cookie(key, "", max_age=0, expires=0, path=path, domain=domain, secure=secure,
-                        httponly=httponly, samesite=samesite)
+                        httponly=httponly, samesite=samesite, partitioned=partitioned)
 
     # -- serving -----------------------------------------------------------------------------
 
