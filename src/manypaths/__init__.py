@@ -20,7 +20,8 @@ __version__ = "0.1.0"
 Flask = App
 
 # Imported when first used, so an app that does not send files pays nothing for them at cold start.
-_LAZY = {"send_file": "files", "send_from_directory": "files", "safe_join": "files", "secure_filename": "files",
+_LAZY = {"template_rendered": "signals", "before_render_template": "signals", "message_flashed": "signals",
+         "send_file": "files", "send_from_directory": "files", "safe_join": "files", "secure_filename": "files",
          "Query": "params", "Header": "params", "Cookie": "params", "Body": "params", "Path": "params",
 }
 
@@ -101,6 +102,7 @@ __all__ = [
     "Response",
     "abort",
     "after_this_request",
+    "before_render_template",
     "current_app",
     "exceptions",
     "flash",
@@ -110,6 +112,7 @@ __all__ = [
     "has_request_context",
     "jsonify",
     "make_response",
+    "message_flashed",
     "redirect",
     "render_template",
     "render_template_string",
@@ -121,6 +124,7 @@ __all__ = [
     "session",
     "stream_template",
     "stream_template_string",
+    "template_rendered",
     "url_for",
 ]
 

@@ -204,7 +204,7 @@ def _build() -> str:
     return f"pure Python: {why}"
 
 
-BUILTIN = ("routes", "serve", "invoke", "openapi", "bundle")
+BUILTIN = ("routes", "serve", "invoke", "openapi", "bundle", "port-check")
 
 
 def _app_spec(argv: list[str]) -> tuple[str | None, list[str]]:
@@ -268,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     command = next((a for a in argv if not a.startswith("-")), None)
     if command is not None and command not in BUILTIN:
         return run_app_command(app_spec, argv)
-    if app_spec is not None and command in BUILTIN and command != "bundle":
+    if app_spec is not None and command in BUILTIN and command not in ("bundle", "port-check"):
         at = argv.index(command)
         if not any(not a.startswith("-") for a in argv[at + 1:]):
             argv.insert(at + 1, app_spec)  # manypaths --app X routes
@@ -340,8 +340,15 @@ def main(argv: list[str] | None = None) -> int:
             for name, found in sorted(group.commands.items()):
                 print(f"  {name:<20} {(found.get_short_help_str(60) or '').strip()}")
         return 0
+    check = commands.add_parser("port-check", help="list what of a Flask app would not work after a port by imports",
+                                formatter_class=formatter)
+    check.add_argument("paths", nargs="+", metavar="PATH", help="the app's source files or folders (read, not imported)")
     args = parser.parse_args(argv)
 
+    if args.command == "port-check":
+        from .portcheck import run
+
+        return run(args.paths)
     if args.command == "bundle":
         from .bundle import BundleError, bundle
 

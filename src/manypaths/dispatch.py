@@ -216,6 +216,11 @@ def _view_value(self: App, request: Request, hooks: bool) -> Any:
         )
         request.url_rule = rule
         request.endpoint = rule.endpoint
+        if rule.default_redirects:  # werkzeug's redirect_defaults: /fetch -> / when "/" has js="fetch"
+            canonical = self.url_map.default_redirect(rule, request.view_args or {}, method,
+                                                      environ.get("QUERY_STRING") or "")
+            if canonical is not None:
+                raise routing.RequestRedirect(canonical)
         if method != "GET" and rule.provide_automatic_options and str(method).upper() == "OPTIONS":
             routing_error = _Options()
     except routing.RoutingError as e:

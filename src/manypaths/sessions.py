@@ -326,6 +326,13 @@ def flash(message: Any, category: str = "message") -> None:
     flashes = session.get("_flashes", [])
     flashes.append((category, message))
     session["_flashes"] = flashes
+    import sys
+
+    signals = sys.modules.get("manypaths.signals")
+    if signals is not None and signals.message_flashed.receivers:
+        from .context import current_app_object
+
+        signals.message_flashed.send(current_app_object(), message=message, category=category)
 
 
 def get_flashed_messages(with_categories: bool = False, category_filter: Any = ()) -> list[Any]:

@@ -99,18 +99,30 @@ def _context(app: App, context: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _render(app: App, template: jinja2.Template, context: dict[str, Any]) -> str:
+    import sys
+
+    signals = sys.modules.get("manypaths.signals")  # loaded only by an app that imports a signal
+    if signals is not None and signals.before_render_template.receivers:
+        signals.before_render_template.send(app, template=template, context=context)
+    rv = str(template.render(context))
+    if signals is not None and signals.template_rendered.receivers:
+        signals.template_rendered.send(app, template=template, context=context)
+    return rv
+
+
 def render_template(template_name_or_list: str | jinja2.Template | list[str | jinja2.Template],
                     **context: Any) -> str:
     """Render a template of the app's (or a blueprint's) template folder with ``context``."""
     app = current_app_object()
     template = app.jinja_env.get_or_select_template(template_name_or_list)
-    return str(template.render(_context(app, context)))
+    return _render(app, template, _context(app, context))
 
 
 def render_template_string(source: str, **context: Any) -> str:
     """Render ``source`` as a template (always autoescaped)."""
     app = current_app_object()
-    return str(app.jinja_env.from_string(source).render(_context(app, context)))
+    return _render(app, app.jinja_env.from_string(source), _context(app, context))
 
 
 def _streamed(chunks: Iterator[str]) -> Iterator[str]:

@@ -425,3 +425,20 @@ def test_an_app_without_commands_is_told_so(tmp_path: Path) -> None:
     done = subprocess.run([str(Path(sys.executable).parent / "manypaths"), "--app", "plain_wsgi", "init-db"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "has no commands of its own" in done.stderr
+
+
+def test_redirect_defaults_as_werkzeug() -> None:
+    # js_example's routes: "/" with js="fetch" is the canonical URL of /fetch, whichever was added first.
+    for order in (0, 1):
+        app = App(__name__)
+
+        def index(js: str) -> Any:
+            return js
+
+        rules = [("/<any(xhr, fetch):js>", {}), ("/", {"defaults": {"js": "fetch"}})]
+        for rule, options in (rules if order == 0 else rules[::-1]):
+            app.add_url_rule(rule, "index", index, **options)
+        client = app.test_client()
+        moved = client.get("/fetch?x=1")
+        assert (moved.status_code, moved.headers["Location"]) == (308, "http://localhost/?x=1"), order
+        assert client.get("/").get_data() == b"fetch" and client.get("/xhr").get_data() == b"xhr"

@@ -27,6 +27,25 @@ if TYPE_CHECKING:
     StaticHit = tuple[Any, Rule, dict[str, Any] | None]
 
 
+def _default_redirects(siblings: list[Rule]) -> None:
+    # werkzeug's redirect_defaults: a rule of the same endpoint, with the same arguments, whose
+    # defaults give the matched values is the canonical URL ("/" with defaults js="fetch" for
+    # "/<js>" asked as /fetch). Candidates are the rules werkzeug orders first for building: more
+    # defaults first, then the order they were added.
+    order = {id(r): i for i, r in enumerate(siblings)}
+
+    def key(r: Rule) -> tuple[int, int, int]:
+        return (-len(r.arguments), -len(r.defaults or ()), order[id(r)])
+
+    for rule in siblings:
+        if rule.build_only:
+            continue
+        rule.default_redirects = tuple(
+            r for r in sorted(siblings, key=key)
+            if r is not rule and not r.build_only and r.defaults and r.arguments == rule.arguments
+            and key(r) < key(rule))
+
+
 class Map:
     """A set of rules: ``Map([Rule("/", endpoint="index"), ...])``.
 
@@ -98,7 +117,10 @@ class Map:
                                            f"(endpoint {other.endpoint!r})")
         same.append(rule)
         self._rules.append(rule)
-        self._by_endpoint.setdefault(rule.endpoint, []).append(rule)
+        siblings = self._by_endpoint.setdefault(rule.endpoint, [])
+        siblings.append(rule)
+        if rule.defaults or any(r.defaults for r in siblings):
+            _default_redirects(siblings)
         if not rule.build_only:
             self._root.add(rule)
             self._static = None
@@ -113,6 +135,21 @@ class Map:
 
     def __len__(self) -> int:
         return len(self._rules)
+
+    def default_redirect(self, rule: Rule, values: Mapping[str, Any], method: str, query_string: str = "") -> str | None:
+        """The canonical URL (path and query) when an earlier rule of ``rule``'s endpoint has defaults
+        equal to ``values`` (werkzeug's ``redirect_defaults``), else None."""
+        for other in rule.default_redirects:
+            if other.methods is not None and method.upper() not in other.methods:
+                continue
+            defaults = other.defaults or {}
+            if all(key in values and values[key] == value for key, value in defaults.items()):
+                try:
+                    path = other.build(values, append_unknown=False)
+                except (ValueError, KeyError, LookupError):
+                    continue
+                return path + ("?" + query_string if query_string else "")
+        return None
 
     def iter_rules(self, endpoint: Hashable | None = None) -> Iterator[Rule]:
         """The rules (of ``endpoint``, if given) in the order they were added."""

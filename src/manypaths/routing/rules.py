@@ -217,6 +217,7 @@ class Rule:
     __slots__ = (
         "rule", "endpoint", "methods", "defaults", "strict_slashes", "merge_slashes",
         "redirect_to", "build_only", "provide_automatic_options", "arguments", "map", "parts", "converters",
+        "default_redirects",
         "_trace", "names", "plain", "inline", "_to_python", "_template", "_fills", "build_pieces", "_required", "_query_excluded",
     )  # fmt: skip
 
@@ -256,6 +257,8 @@ class Rule:
         self.merge_slashes = merge_slashes
         self.redirect_to = redirect_to
         self.build_only = build_only
+        #: Earlier rules of the endpoint whose defaults may make them this one's canonical URL (Map.add).
+        self.default_redirects: tuple[Rule, ...] = ()
         #: Set by the App: OPTIONS on this rule is answered with ``Allow`` instead of calling the view.
         self.provide_automatic_options = False
         self.arguments: frozenset[str] = frozenset(self.defaults or ())
