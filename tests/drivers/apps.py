@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from manypaths import App, Query, Response, abort, request
+from manypaths import App, Query, Response, abort, after_this_request, request, session
 from manypaths.cors import CORS
 from manypaths.platforms import cloud_function
 
@@ -119,6 +119,21 @@ def _routes(app: App) -> App:
     def hook_boom() -> str:
         return "never reached in the full app"
 
+    @app.get("/session")
+    def read_session() -> str:
+        # A session opened (the cookie refused: an empty one) and saved: Vary: Cookie, no Set-Cookie.
+        return str(session.get("user", "nobody"))
+
+    @app.get("/after-this")
+    def after_this() -> str:
+        @after_this_request
+        def tag(response: Response) -> Response:
+            response.headers.set("X-After-This", "1")
+            return response
+
+        return "tagged later"
+
+    app.secret_key = "conformance"
     return app
 
 

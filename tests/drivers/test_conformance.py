@@ -70,6 +70,8 @@ REQUESTS: list[tuple[str, str, str, str, dict[str, str], bytes]] = [
     ("cors simple", "GET", "/users/7", "", {"Origin": ORIGIN}, b""),
     ("cors preflight", "OPTIONS", "/users/7", "", {"Origin": ORIGIN, "Access-Control-Request-Method": "GET"}, b""),
     ("compression", "GET", "/big", "", {"Accept-Encoding": "gzip"}, b""),
+    ("session", "GET", "/session", "", {"Cookie": "session=tampered.value.sig"}, b""),
+    ("after_this_request", "GET", "/after-this", "", {}, b""),
 ]
 
 # Added by a server or a platform, not by the app.
