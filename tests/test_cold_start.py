@@ -33,7 +33,7 @@ added = sorted(set(sys.modules) - before)
 print(repr(added))
 """
 
-HEAVY = {"jinja2", "itsdangerous", "click", "markupsafe", "manypaths.sessions", "manypaths.templating",
+HEAVY = {"manypaths.events", "fnmatch", "jinja2", "itsdangerous", "click", "markupsafe", "manypaths.sessions", "manypaths.templating",
          "manypaths.appcli", "datetime", "typing", "json", "msgspec", "pydantic", "manypaths.openapi", "manypaths.validation", "email", "http.cookies", "logging", "python_multipart", "wsgiref", "inspect", "dataclasses", "asyncio",
          "urllib.parse", "html", "uuid", "difflib", "socket", "threading", "tempfile", "re", "enum"}
 

@@ -131,6 +131,7 @@ class App(Scaffold):
         self.instance_path = os.fspath(instance_path)
         #: Templates are looked up here (relative to ``root_path``); see ``manypaths.templating``.
         self.template_folder = os.fspath(template_folder) if template_folder is not None else None
+        self._cloudevents = False  # a CloudEvent handler is registered: such POSTs go to it
         #: Where Flask extensions keep their state (``app.extensions["name"]``).
         self.extensions: dict[str, Any] = {}
         #: Context processors by scope (None: every render; a blueprint's name: its requests), as Flask's.
@@ -245,6 +246,32 @@ class App(Scaffold):
 
             group = self.__dict__["_cli"] = AppGroup(self.name)
         return group
+
+    # -- event triggers (manypaths.events: loaded with the first handler) ----------------------------
+
+    @property
+    def triggers(self) -> Any:
+        """The app's event handlers (a ``manypaths.events.EventRouter``): ``app.on_sqs``... add to it."""
+        found = self.__dict__.get("_events")
+        if found is None:
+            from .events import EventRouter
+
+            found = self.__dict__["_events"] = EventRouter()
+        return found
+
+    def _add_event(self, kind: str, match: dict[str, Any], func: Callable[..., Any], batch: bool) -> None:
+        from .events import matcher
+
+        kind, found = matcher(kind, **match)
+        self.triggers.add(kind, found, func, batch)
+        if kind == "cloudevent":
+            self._cloudevents = True
+
+    def handle_event(self, event: dict[str, Any], context: Any = None) -> Any:
+        """Route a non-HTTP Lambda event to the handlers (``lambda_handler`` calls this)."""
+        from .events import handle_lambda_event
+
+        return handle_lambda_event(self, event, context)
 
     # -- templates (manypaths.templating, Jinja2: loaded with the first render) -----------------------
 
@@ -557,6 +584,10 @@ class App(Scaffold):
             from . import validation
 
             return validation
+        if name == "events":
+            from . import events
+
+            return events
         raise LookupError(f"no feature {name!r}")
 
     # The core, bound as methods (Flask's names; subclasses may override them): manypaths.dispatch,

@@ -126,6 +126,72 @@ class Scaffold:
     def _template_part(self, kind: str, name: str | None, func: Callable[..., Any], app_wide: bool) -> None:
         raise NotImplementedError
 
+    # -- event triggers (manypaths.events): routed like paths, by what the event is ----------------
+
+    def on_event(self, trigger: str, /, *, batch: bool = False, **match: Any) -> Callable[[F], F]:
+        """Handle events of ``trigger`` ("sqs", "sns", "s3", "eventbridge", "schedule", "kinesis",
+        "dynamodb", "cloudevent", "pubsub", "storage", "scheduler", "firestore") matching ``match``."""
+
+        def decorator(func: F) -> F:
+            self._add_event(trigger, match, func, batch)
+            return func
+
+        return decorator
+
+    def on_sqs(self, queue: str | None = None, *, batch: bool = False) -> Callable[[F], F]:
+        """An SQS queue's messages (by queue name, ``*`` patterns allowed): one call per record, or the
+        whole batch with ``batch=True``. A failing record is reported in ``batchItemFailures``."""
+        return self.on_event("sqs", batch=batch, queue=queue)
+
+    def on_sns(self, topic: str | None = None) -> Callable[[F], F]:
+        """An SNS topic's notifications (by topic name)."""
+        return self.on_event("sns", topic=topic)
+
+    def on_s3(self, bucket: str | None = None, *, prefix: str | None = None, suffix: str | None = None,
+              event: str | None = None) -> Callable[[F], F]:
+        """S3 notifications: bucket, key prefix/suffix, event name pattern (``"ObjectCreated:*"``)."""
+        return self.on_event("s3", bucket=bucket, prefix=prefix, suffix=suffix, event=event)
+
+    def on_eventbridge(self, source: str | None = None, detail_type: str | None = None) -> Callable[[F], F]:
+        """EventBridge events by ``source`` and ``detail-type`` (patterns allowed)."""
+        return self.on_event("eventbridge", source=source, detail_type=detail_type)
+
+    def on_schedule(self) -> Callable[[F], F]:
+        """EventBridge scheduled rules (``source`` aws.events, ``detail-type`` Scheduled Event)."""
+        return self.on_event("schedule")
+
+    def on_kinesis(self, stream: str | None = None, *, batch: bool = False) -> Callable[[F], F]:
+        """A Kinesis stream's records (data base64-decoded), one call per record."""
+        return self.on_event("kinesis", batch=batch, stream=stream)
+
+    def on_dynamodb(self, table: str | None = None, *, batch: bool = False) -> Callable[[F], F]:
+        """A DynamoDB table's stream records."""
+        return self.on_event("dynamodb", batch=batch, table=table)
+
+    def on_cloudevent(self, type: str | None = None, source: str | None = None,
+                      subject: str | None = None) -> Callable[[F], F]:
+        """CloudEvents (binary or structured mode) by ``type``, ``source`` and ``subject`` patterns."""
+        return self.on_event("cloudevent", type=type, source=source, subject=subject)
+
+    def on_pubsub(self, topic: str | None = None) -> Callable[[F], F]:
+        """Pub/Sub messages through Eventarc (``message.data`` base64-decoded into ``event.data``)."""
+        return self.on_event("pubsub", topic=topic)
+
+    def on_storage(self, bucket: str | None = None, kind: str = "finalized") -> Callable[[F], F]:
+        """Cloud Storage object events: ``kind`` finalized, deleted, archived or metadataUpdated."""
+        return self.on_event("storage", bucket=bucket, kind=kind)
+
+    def on_scheduler(self, job: str | None = None) -> Callable[[F], F]:
+        """Cloud Scheduler jobs delivered as CloudEvents."""
+        return self.on_event("scheduler", job=job)
+
+    def on_firestore(self, document: str | None = None, kind: str = "written") -> Callable[[F], F]:
+        """Firestore document events (``document`` a path pattern such as ``users/*``)."""
+        return self.on_event("firestore", document=document, kind=kind)
+
+    def _add_event(self, kind: str, match: dict[str, Any], func: Callable[..., Any], batch: bool) -> None:
+        raise NotImplementedError
+
 
 _CLI_GROUP_DEFAULT: Any = object()  # Blueprint(cli_group=...) not given: the blueprint's name
 
@@ -264,6 +330,9 @@ class Blueprint(Scaffold):
     def _template_part(self, kind: str, name: str | None, func: Callable[..., Any], app_wide: bool) -> None:
         self._deferred.append(lambda app, setup: app._add_template_part(
             kind, name, func, None if app_wide or kind != "context" else setup.name))
+
+    def _add_event(self, kind: str, match: dict[str, Any], func: Callable[..., Any], batch: bool) -> None:
+        self._deferred.append(lambda app, setup: app._add_event(kind, match, func, batch))
 
     def app_context_processor(self, func: F) -> F:
         """``context_processor`` for every render of the app."""

@@ -99,6 +99,17 @@ def routes_table(app: Any) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
+    router = getattr(unwrap(app), "__dict__", {}).get("_events")
+    if router:
+        events = [("Trigger", "Matches", "Handler")]
+        for handler in router:
+            given = ", ".join(f"{k}={v}" for k, v in handler.match.items() if v is not None) or "anything"
+            events.append((handler.kind + (" (batch)" if handler.batch else ""), given, handler.name))
+        widths = [max(len(row[i]) for row in events) for i in range(3)]
+        lines.append("")
+        lines.extend("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in events[:1])
+        lines.append("  ".join("-" * w for w in widths))
+        lines.extend("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in events[1:])
     return "\n".join(lines)
 
 
@@ -190,6 +201,10 @@ def _invoke(target: Any, event_file: str, base_path: str | None, raw_handler: bo
         result = handler(event, _Context(getattr(target, "__name__", "function")))
     except UnsupportedEvent as e:
         raise CLIError(str(e)) from None
+    except ValueError as e:
+        if type(e).__name__ in ("UnroutableEvent", "MalformedEvent"):  # manypaths.events: what Lambda would retry
+            raise CLIError(f"{type(e).__name__}: {e}") from None
+        raise
     return json.dumps(result, indent=2)
 
 

@@ -208,6 +208,14 @@ def _view_value(self: App, request: Request, hooks: bool) -> Any:
     routing_error: Exception | None = None
     # WSGI servers send the method upper-case; Map.match upper-cases anything else itself.
     method = environ.get("REQUEST_METHOD") or "GET"
+    if self._cloudevents and method == "POST" and (
+            "HTTP_CE_SPECVERSION" in environ or str(environ.get("CONTENT_TYPE", ""))[:28].lower()
+            == "application/cloudevents+json"):
+        # A CloudEvent (Eventarc, Pub/Sub push): to its handler, not to the routes.
+        try:
+            return self._feature("events").handle_cloudevent(self, request)
+        except Exception as e:
+            return self.handle_user_exception(e, request)
     try:
         if self._trusted_hosts is not None:  # TRUSTED_HOSTS, kept by App._setting_changed
             self._check_host(request)

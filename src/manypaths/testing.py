@@ -426,3 +426,119 @@ def _encode_multipart(items: list[tuple[str, Any]]) -> tuple[bytes, str]:
         out.write(b"\r\n")
     out.write(f"--{boundary}--\r\n".encode())
     return out.getvalue(), f"multipart/form-data; boundary={boundary}"
+
+
+# -- events: real-shaped trigger events for tests, without JSON files (see manypaths.events) ------------
+
+
+def _arn(service: str, name: str, region: str = "us-east-1", account: str = "123456789012") -> str:
+    return f"arn:aws:{service}:{region}:{account}:{name}"
+
+
+def sqs_event(*bodies: Any, queue: str = "queue", fifo: bool = False) -> dict[str, Any]:
+    """An SQS batch of ``bodies`` (a non-str body is sent as JSON) from ``queue`` (``.fifo`` added
+    when ``fifo``), as Lambda delivers it; message ids ``m0``, ``m1``..."""
+    import json as _json
+
+    name = queue + (".fifo" if fifo and not queue.endswith(".fifo") else "")
+    records = []
+    for i, body in enumerate(bodies):
+        records.append({
+            "messageId": f"m{i}", "receiptHandle": f"handle-{i}",
+            "body": body if isinstance(body, str) else _json.dumps(body),
+            "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1700000000000",
+                           **({"MessageGroupId": "g", "SequenceNumber": str(i)} if fifo else {})},
+            "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+            "eventSourceARN": _arn("sqs", name), "awsRegion": "us-east-1",
+        })
+    return {"Records": records}
+
+
+def sns_event(message: Any, topic: str = "topic", subject: str | None = None) -> dict[str, Any]:
+    """An SNS notification of ``message`` on ``topic``."""
+    import json as _json
+
+    return {"Records": [{"EventVersion": "1.0", "EventSource": "aws:sns",
+                         "EventSubscriptionArn": _arn("sns", f"{topic}:sub"),
+                         "Sns": {"Type": "Notification", "MessageId": "sns-1", "TopicArn": _arn("sns", topic),
+                                 "Subject": subject, "Timestamp": "2026-01-01T00:00:00.000Z",
+                                 "Message": message if isinstance(message, str) else _json.dumps(message),
+                                 "MessageAttributes": {}}}]}
+
+
+def s3_event(bucket: str, key: str, event_name: str = "ObjectCreated:Put", size: int = 0) -> dict[str, Any]:
+    """An S3 notification for ``bucket``/``key`` (the key URL-encoded, as S3 sends it)."""
+    from urllib.parse import quote_plus
+
+    return {"Records": [{"eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "us-east-1",
+                         "eventTime": "2026-01-01T00:00:00.000Z", "eventName": event_name,
+                         "s3": {"s3SchemaVersion": "1.0", "bucket": {"name": bucket, "arn": f"arn:aws:s3:::{bucket}"},
+                                "object": {"key": quote_plus(key, safe="/"), "size": size, "sequencer": "0A1B"}}}]}
+
+
+def eventbridge_event(source: str, detail_type: str, detail: Any = None) -> dict[str, Any]:
+    """An EventBridge event (``schedule_event()`` for a scheduled rule's)."""
+    return {"version": "0", "id": "eb-1", "detail-type": detail_type, "source": source,
+            "account": "123456789012", "time": "2026-01-01T00:00:00Z", "region": "us-east-1",
+            "resources": [], "detail": detail if detail is not None else {}}
+
+
+def schedule_event(rule: str = "every-hour") -> dict[str, Any]:
+    """What an EventBridge scheduled rule sends."""
+    event = eventbridge_event("aws.events", "Scheduled Event")
+    event["resources"] = [_arn("events", f"rule/{rule}")]
+    return event
+
+
+def kinesis_event(*payloads: Any, stream: str = "stream") -> dict[str, Any]:
+    """A Kinesis batch (payloads base64-encoded; a non-bytes/str payload as JSON); sequence numbers ``0``, ``1``..."""
+    import base64
+    import json as _json
+
+    records = []
+    for i, payload in enumerate(payloads):
+        raw = payload if isinstance(payload, bytes) else (
+            payload.encode() if isinstance(payload, str) else _json.dumps(payload).encode())
+        records.append({"kinesis": {"kinesisSchemaVersion": "1.0", "partitionKey": "p", "sequenceNumber": str(i),
+                                    "data": base64.b64encode(raw).decode(), "approximateArrivalTimestamp": 1.0},
+                        "eventSource": "aws:kinesis", "eventVersion": "1.0", "eventID": f"shardId-0:{i}",
+                        "eventName": "aws:kinesis:record", "eventSourceARN": _arn("kinesis", f"stream/{stream}"),
+                        "awsRegion": "us-east-1"})
+    return {"Records": records}
+
+
+def cloudevent(type: str, source: str, data: Any = None, *, subject: str | None = None, id: str = "ce-1",
+               structured: bool = False) -> dict[str, Any]:
+    """Keyword arguments for ``client.post("/", **cloudevent(...))``: a CloudEvent in binary mode
+    (``ce-`` headers, the data as the JSON body) or structured mode (``application/cloudevents+json``)."""
+    import json as _json
+
+    attributes = {"specversion": "1.0", "type": type, "source": source, "id": id, "time": "2026-01-01T00:00:00Z"}
+    if subject is not None:
+        attributes["subject"] = subject
+    if structured:
+        return {"data": _json.dumps({**attributes, "datacontenttype": "application/json", "data": data}),
+                "content_type": "application/cloudevents+json"}
+    return {"data": _json.dumps(data) if data is not None else b"", "content_type": "application/json",
+            "headers": {f"ce-{k}": v for k, v in attributes.items()}}
+
+
+def pubsub_cloudevent(topic: str, data: Any, *, attributes: dict[str, str] | None = None, project: str = "project",
+                      structured: bool = False) -> dict[str, Any]:
+    """A Pub/Sub message as Eventarc delivers it (``message.data`` base64)."""
+    import base64
+    import json as _json
+
+    raw = data if isinstance(data, bytes) else (data.encode() if isinstance(data, str) else _json.dumps(data).encode())
+    body = {"subscription": f"projects/{project}/subscriptions/sub",
+            "message": {"data": base64.b64encode(raw).decode(), "messageId": "ps-1", "attributes": attributes or {},
+                        "publishTime": "2026-01-01T00:00:00Z"}}
+    return cloudevent("google.cloud.pubsub.topic.v1.messagePublished",
+                      f"//pubsub.googleapis.com/projects/{project}/topics/{topic}", body, structured=structured)
+
+
+def storage_cloudevent(bucket: str, name: str, kind: str = "finalized", *, structured: bool = False) -> dict[str, Any]:
+    """A Cloud Storage object event as Eventarc delivers it."""
+    body = {"bucket": bucket, "name": name, "contentType": "application/octet-stream", "size": "0"}
+    return cloudevent(f"google.cloud.storage.object.v1.{kind}", f"//storage.googleapis.com/projects/_/buckets/{bucket}",
+                      body, subject=f"objects/{name}", structured=structured)

@@ -197,10 +197,19 @@ def test_aws_cookies_and_encoded_query(kind: str) -> None:
     assert body["args"] == {"q": ["a b"], "r": ["ü"]}
 
 
-@pytest.mark.parametrize("event", [{}, {"foo": 1}, [], "text", {"Records": [{"s3": {}}]}])
+@pytest.mark.parametrize("event", [{}, {"foo": 1}, [], "text"])
 def test_aws_unsupported_event_says_what_was_expected(event: Any) -> None:
     with pytest.raises(UnsupportedEvent, match="Not an HTTP event: expected API Gateway REST"):
         lambda_handler(APPS["manypaths"])(event, None)
+
+
+def test_aws_trigger_event_for_an_app_without_handlers_says_so() -> None:
+    # A queue/storage event is never answered as HTTP: the App's event router says nothing takes it
+    # (an App with handlers routes it: tests/events).
+    from manypaths.events import UnroutableEvent
+
+    with pytest.raises(UnroutableEvent, match="has no event handlers"):
+        lambda_handler(APPS["manypaths"])({"Records": [{"s3": {}}]}, None)
 
 
 def test_aws_missing_optional_fields_are_absent() -> None:

@@ -57,6 +57,14 @@ def lambda_handler(
     served = as_wsgi(wsgi_app, asgi, streaming=False)  # Lambda's Python runtime buffers the response
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        if isinstance(event, dict) and ("Records" in event or "detail-type" in event):
+            # A queue, storage, stream or schedule event: to the App's event handlers (manypaths.events),
+            # never an HTTP-shaped answer. No HTTP event has these keys.
+            route = getattr(wsgi_app, "handle_event", None)
+            if route is None:
+                raise UnsupportedEvent(f"a non-HTTP event (keys {sorted(event)[:8]}) reached a WSGI/ASGI app "
+                                       "without event handlers; register them on a manypaths App (app.on_sqs...)")
+            return route(event, context)  # type: ignore[no-any-return]
         kind = detect(event)
         try:
             environ = _environ(kind, event, context, base)

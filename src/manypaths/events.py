@@ -1,0 +1,500 @@
+"""One function, many triggers: queue, storage, stream, schedule and CloudEvents handlers on the
+App, routed by declarative matchers as paths are routed by rules.
+
+AWS Lambda (the same ``lambda_handler(app)``): SQS, SNS, S3, EventBridge (and scheduled rules),
+Kinesis and DynamoDB Streams. A batch (SQS, Kinesis, DynamoDB) calls the handler once per record;
+a record whose handler raises is logged with its id and reported in ``batchItemFailures`` (the
+event source mapping needs ``ReportBatchItemFailures``), the others are not retried; on a FIFO
+queue the first failure stops the batch and it and every later record are reported. SNS, S3 and
+EventBridge invocations raise when a handler fails, so Lambda retries them or sends them to their
+DLQ. An event nothing matches, or a malformed one, raises ``UnroutableEvent`` naming what arrived.
+
+Google (``cloud_function(app)``, and the App on any server, Cloud Run behind Eventarc): a POST that
+is a CloudEvent — binary mode (``ce-`` headers) or structured (``application/cloudevents+json``) —
+goes to the handler matching its ``type``/``source``/``subject``: 204 acknowledges, a handler's
+exception answers 500 (the event is redelivered), a malformed CloudEvent 400 naming the missing
+attribute. Other requests go to the routes.
+
+Loaded when a handler is registered or an event arrives: an HTTP-only app never imports it.
+"""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+import json
+import logging
+from urllib.parse import unquote_plus
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+logger = logging.getLogger("manypaths.events")
+
+
+class UnroutableEvent(ValueError):
+    """An event no handler matches, or one that is not a shape this router knows (the message says
+    what arrived). Raised out of the Lambda handler, so Lambda retries it or sends it to its DLQ."""
+
+
+class MalformedEvent(UnroutableEvent):
+    """An event of a known source whose fields are missing or of the wrong type."""
+
+
+# -- what a handler receives ---------------------------------------------------------------------
+
+
+class Event:
+    """One record (or one event) as a handler gets it.
+
+    ``kind`` ("sqs", "sns", "s3", "eventbridge", "kinesis", "dynamodb", "cloudevent"), ``id``
+    (message id, sequence number, CloudEvent id), ``source`` (the queue, topic, bucket, stream,
+    table, EventBridge source or CloudEvent source), ``data`` (the payload decoded: JSON when it
+    parses, else text; Kinesis base64 decoded; Pub/Sub ``message.data`` decoded), ``raw`` (the
+    record as it arrived), ``attributes`` (SQS/SNS message attributes, Pub/Sub attributes,
+    CloudEvent attributes), and per kind: ``bucket``, ``key`` (URL-decoded), ``event_name``,
+    ``detail_type``, ``detail``, ``subject``, ``type``.
+    """
+
+    def __init__(self, kind: str, raw: Any, *, id: str | None = None, source: str | None = None,
+                 data: Any = None, attributes: dict[str, Any] | None = None, **extra: Any) -> None:
+        self.kind = kind
+        self.raw = raw
+        self.id = id
+        self.source = source
+        self.data = data
+        self.attributes = attributes or {}
+        self.bucket: str | None = None
+        self.key: str | None = None
+        self.event_name: str | None = None
+        self.detail_type: str | None = None
+        self.detail: Any = None
+        self.subject: str | None = None
+        self.type: str | None = None
+        self.__dict__.update(extra)
+
+    def json(self) -> Any:
+        """The payload parsed as JSON (a ValueError when it is not)."""
+        return self.data if not isinstance(self.data, (str, bytes)) else json.loads(self.data)
+
+    def __repr__(self) -> str:
+        return f"<Event {self.kind} {self.source!r} id={self.id!r}>"
+
+
+def _decoded(text: Any) -> Any:
+    # A payload as the handler wants it: JSON when it parses, else the text itself.
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            text = bytes(text).decode("utf-8")
+        except UnicodeDecodeError:
+            return bytes(text)
+    if isinstance(text, str):
+        stripped = text.strip()
+        if stripped[:1] in ("{", "[", '"') or stripped in ("true", "false", "null") or stripped[:1].isdigit():
+            try:
+                return json.loads(stripped)
+            except ValueError:
+                return text
+    return text
+
+
+def _name_from_arn(arn: Any) -> str:
+    # arn:aws:sqs:us-east-1:123456789012:my-queue -> my-queue; a table's stream ARN -> the table.
+    if not isinstance(arn, str):
+        return ""
+    if ":table/" in arn:
+        return arn.split(":table/", 1)[1].split("/", 1)[0]
+    if ":stream/" in arn:
+        return arn.split(":stream/", 1)[1].split("/", 1)[0]
+    return arn.rsplit(":", 1)[-1]
+
+
+# -- handlers and their matchers ---------------------------------------------------------------------
+
+
+class Handler:
+    """A registered handler: its kind, what it matches (None: anything), the function, whether it
+    takes the whole batch, and where it was defined."""
+
+    def __init__(self, kind: str, match: dict[str, str | None], func: Callable[..., Any], batch: bool,
+                 name: str) -> None:
+        self.kind = kind
+        self.match = match
+        self.func = func
+        self.batch = batch
+        self.name = name
+        # Most specific first: more fields given, then longer (more literal) patterns.
+        given = [v for v in match.values() if v is not None]
+        self.specificity = (len(given), sum(len(v.replace("*", "")) for v in given))
+
+    def matches(self, values: dict[str, str | None]) -> bool:
+        for field, pattern in self.match.items():
+            if pattern is None:
+                continue
+            value = values.get(field)
+            if value is None:
+                return False
+            if field == "prefix":
+                if not value.startswith(pattern):
+                    return False
+            elif field == "suffix":
+                if not value.endswith(pattern):
+                    return False
+            elif not fnmatch.fnmatchcase(value, pattern):
+                return False
+        return True
+
+    def describe(self) -> str:
+        given = ", ".join(f"{k}={v!r}" for k, v in self.match.items() if v is not None) or "any"
+        return f"{self.kind}({given}){' batch' if self.batch else ''}"
+
+
+KINDS: dict[str, tuple[str, ...]] = {
+    "sqs": ("queue",),
+    "sns": ("topic",),
+    "s3": ("bucket", "prefix", "suffix", "event"),
+    "eventbridge": ("source", "detail_type"),
+    "kinesis": ("stream",),
+    "dynamodb": ("table",),
+    "cloudevent": ("type", "source", "subject"),
+}
+BATCHES = ("sqs", "kinesis", "dynamodb")
+
+
+class EventRouter:
+    """The handlers of an App (``app.triggers``), by kind."""
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, list[Handler]] = {kind: [] for kind in KINDS}
+
+    def add(self, kind: str, match: dict[str, str | None], func: Callable[..., Any], batch: bool = False) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"unknown event kind {kind!r}: one of {', '.join(KINDS)}")
+        unknown = set(match) - set(KINDS[kind])
+        if unknown:
+            raise TypeError(f"{kind} handlers match on {', '.join(KINDS[kind])}, not {', '.join(sorted(unknown))}")
+        if batch and kind not in BATCHES:
+            raise TypeError(f"batch=True is for SQS, Kinesis and DynamoDB handlers, not {kind}")
+        for field, value in match.items():
+            if value is not None and (not isinstance(value, str) or not value):
+                raise TypeError(f"{kind} handler {func.__name__!r}: {field} must be a non-empty string, not {value!r}")
+        name = f"{getattr(func, '__module__', '?')}.{getattr(func, '__qualname__', repr(func))}"
+        full = {field: match.get(field) for field in KINDS[kind]}
+        for other in self.handlers[kind]:
+            if other.match == full:  # two handlers nothing can tell apart, as a duplicate rule
+                raise ValueError(f"{kind} handler {name} matches exactly what {other.name} matches "
+                                 f"({other.describe()}): they can never be told apart")
+        self.handlers[kind].append(Handler(kind, full, func, batch, name))
+        self.handlers[kind].sort(key=lambda h: h.specificity, reverse=True)
+
+    def find(self, kind: str, values: dict[str, str | None]) -> Handler | None:
+        for handler in self.handlers[kind]:
+            if handler.matches(values):
+                return handler
+        return None
+
+    def __iter__(self) -> Any:
+        for kind in KINDS:
+            yield from self.handlers[kind]
+
+    def __bool__(self) -> bool:
+        return any(self.handlers.values())
+
+
+# -- AWS Lambda ----------------------------------------------------------------------------------------
+
+
+def is_lambda_event(event: Any) -> bool:
+    """Whether ``event`` is a non-HTTP Lambda event this router takes (Records of a known source,
+    or an EventBridge event)."""
+    if not isinstance(event, dict):
+        return False
+    records = event.get("Records")
+    if isinstance(records, list) and records and isinstance(records[0], dict):
+        first = records[0]
+        source = first.get("eventSource") or first.get("EventSource")
+        return source in ("aws:sqs", "aws:sns", "aws:s3", "aws:kinesis", "aws:dynamodb")
+    return "detail-type" in event and "source" in event and "detail" in event
+
+
+def _record_event(source: str, record: dict[str, Any]) -> tuple[Event, dict[str, str | None], str | None]:
+    # (the Event, the values matchers see, the batch item identifier)
+    if source == "aws:sqs":
+        queue = _name_from_arn(record.get("eventSourceARN"))
+        body = record.get("body")
+        if not isinstance(body, str):
+            raise MalformedEvent(f"an SQS record without a string body (messageId {record.get('messageId')!r})")
+        event = Event("sqs", record, id=record.get("messageId"), source=queue, data=_decoded(body),
+                      attributes=record.get("messageAttributes") or {})
+        return event, {"queue": queue, "arn": record.get("eventSourceARN")}, record.get("messageId")
+    if source == "aws:sns":
+        sns = record.get("Sns")
+        if not isinstance(sns, dict):
+            raise MalformedEvent("an SNS record without its Sns object")
+        topic = _name_from_arn(sns.get("TopicArn"))
+        event = Event("sns", record, id=sns.get("MessageId"), source=topic, data=_decoded(sns.get("Message")),
+                      attributes=sns.get("MessageAttributes") or {}, subject=sns.get("Subject"))
+        return event, {"topic": topic, "arn": sns.get("TopicArn")}, None
+    if source == "aws:s3":
+        s3 = record.get("s3")
+        if not isinstance(s3, dict) or not isinstance(s3.get("bucket"), dict) or not isinstance(s3.get("object"), dict):
+            raise MalformedEvent("an S3 record without s3.bucket and s3.object")
+        bucket = s3["bucket"].get("name")
+        key = unquote_plus(str(s3["object"].get("key", "")))
+        name = record.get("eventName")
+        event = Event("s3", record, id=s3["object"].get("sequencer"), source=bucket, data=s3["object"],
+                      bucket=bucket, key=key, event_name=name)
+        return event, {"bucket": bucket, "prefix": key, "suffix": key, "event": name}, None
+    if source == "aws:kinesis":
+        kinesis = record.get("kinesis")
+        if not isinstance(kinesis, dict) or not isinstance(kinesis.get("data"), str):
+            raise MalformedEvent("a Kinesis record without kinesis.data")
+        try:
+            payload = base64.b64decode(kinesis["data"], validate=True)
+        except ValueError:
+            raise MalformedEvent(f"a Kinesis record whose data is not base64 ({kinesis.get('sequenceNumber')!r})") \
+                from None
+        stream = _name_from_arn(record.get("eventSourceARN"))
+        sequence = kinesis.get("sequenceNumber")
+        event = Event("kinesis", record, id=sequence, source=stream, data=_decoded(payload),
+                      partition_key=kinesis.get("partitionKey"))
+        return event, {"stream": stream}, sequence
+    if source == "aws:dynamodb":
+        change = record.get("dynamodb")
+        if not isinstance(change, dict):
+            raise MalformedEvent("a DynamoDB Streams record without its dynamodb object")
+        table = _name_from_arn(record.get("eventSourceARN"))
+        sequence = change.get("SequenceNumber")
+        event = Event("dynamodb", record, id=sequence, source=table, data=change, event_name=record.get("eventName"),
+                      keys=change.get("Keys"), new_image=change.get("NewImage"), old_image=change.get("OldImage"))
+        return event, {"table": table}, sequence
+    raise UnroutableEvent(f"records from {source!r}: no handler kind takes them")
+
+
+_KIND = {"aws:sqs": "sqs", "aws:sns": "sns", "aws:s3": "s3", "aws:kinesis": "kinesis", "aws:dynamodb": "dynamodb"}
+
+
+def handle_lambda_event(app: Any, event: dict[str, Any], context: Any) -> Any:
+    """Route a non-HTTP Lambda event to the app's handlers; the batch answer for SQS/Kinesis/DynamoDB."""
+    router: EventRouter | None = app.__dict__.get("_events")
+    if router is None or not router:
+        raise UnroutableEvent(f"{_describe(event)} arrived, and the app has no event handlers")
+    with app.app_context():
+        if "detail-type" in event and "Records" not in event:
+            return _eventbridge(app, router, event)
+        records = event.get("Records")
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise MalformedEvent(f"Records must be a list of objects; got {type(records).__name__}")
+        first = records[0]
+        source = str(first.get("eventSource") or first.get("EventSource"))
+        kind = _KIND[source]
+        if kind in BATCHES:
+            return _batch(app, router, kind, source, records)
+        for record in records:
+            found, values, _ = _record_event(source, record)
+            handler = router.find(kind, values)
+            if handler is None:
+                raise UnroutableEvent(f"no {kind} handler matches {_values(values)}")
+            _call(app, handler, found)
+        return None
+
+
+def _values(values: dict[str, str | None]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in values.items() if k in ("queue", "topic", "bucket", "event", "stream",
+                                                                         "table", "source", "detail_type", "type",
+                                                                         "subject") or k == "prefix")
+
+
+def _describe(event: Any) -> str:
+    if isinstance(event, dict):
+        records = event.get("Records")
+        if isinstance(records, list) and records and isinstance(records[0], dict):
+            return f"a {records[0].get('eventSource') or records[0].get('EventSource')} event"
+        if "detail-type" in event:
+            return f"an EventBridge event ({event.get('source')!r}, {event.get('detail-type')!r})"
+        return f"an event with keys {sorted(event)[:12]}"
+    return f"a {type(event).__name__}"
+
+
+def _call(app: Any, handler: Handler, event: Any) -> Any:
+    return app._sync(handler.func(event))
+
+
+def _batch(app: Any, router: EventRouter, kind: str, source: str, records: list[dict[str, Any]]) -> dict[str, Any]:
+    # One call per record; failures reported by id (partial batch response). FIFO: the first failure
+    # stops the batch, and it and every later record are reported (order must be kept).
+    fifo = kind == "sqs" and str(records[0].get("eventSourceARN", "")).endswith(".fifo")
+    failures: list[dict[str, str]] = []
+    parsed: list[tuple[Event | None, dict[str, str | None] | None, Any]] = []
+    for record in records:
+        try:
+            found, values, item = _record_event(source, record)
+        except MalformedEvent as e:
+            item = record.get("messageId") if kind == "sqs" else None
+            if item is None:
+                raise
+            logger.error("%s record %s is malformed: %s", kind, item, e)
+            parsed.append((None, None, item))
+            continue
+        parsed.append((found, values, item))
+    # A whole-batch handler takes the records at once (it returns the failed ids, or raises).
+    if parsed and parsed[0][1] is not None:
+        whole = router.find(kind, parsed[0][1])
+        if whole is not None and whole.batch:
+            events = [p[0] for p in parsed if p[0] is not None]
+            failed = _call(app, whole, events) or []
+            return {"batchItemFailures": [{"itemIdentifier": str(getattr(f, "id", f))} for f in failed]}
+    stop = False
+    for maybe_event, maybe_values, item in parsed:
+        if stop:
+            failures.append({"itemIdentifier": str(item)})
+            continue
+        if maybe_event is None or maybe_values is None:
+            failures.append({"itemIdentifier": str(item)})
+            stop = fifo
+            continue
+        handler = router.find(kind, maybe_values)
+        if handler is None:
+            raise UnroutableEvent(f"no {kind} handler matches {_values(maybe_values)}")
+        try:
+            _call(app, handler, maybe_event)
+        except Exception:
+            logger.exception("%s record %s failed in %s", kind, item, handler.name)
+            failures.append({"itemIdentifier": str(item)})
+            stop = fifo
+    return {"batchItemFailures": failures}
+
+
+def _eventbridge(app: Any, router: EventRouter, event: dict[str, Any]) -> Any:
+    source, detail_type = event.get("source"), event.get("detail-type")
+    if not isinstance(source, str) or not isinstance(detail_type, str):
+        raise MalformedEvent("an EventBridge event needs string source and detail-type")
+    found = Event("eventbridge", event, id=event.get("id"), source=source, data=event.get("detail"),
+                  detail_type=detail_type, detail=event.get("detail"), resources=event.get("resources") or [])
+    values: dict[str, str | None] = {"source": source, "detail_type": detail_type}
+    handler = router.find("eventbridge", values)
+    if handler is None:
+        raise UnroutableEvent(f"no eventbridge handler matches {_values(values)}")
+    return _call(app, handler, found)
+
+
+# -- CloudEvents (Google) ---------------------------------------------------------------------------
+
+
+REQUIRED = ("id", "source", "specversion", "type")
+
+
+def is_cloudevent(environ: dict[str, Any]) -> bool:
+    """Whether a request is a CloudEvent: a ``ce-specversion`` header (binary mode) or the
+    ``application/cloudevents+json`` content type (structured mode)."""
+    return "HTTP_CE_SPECVERSION" in environ or str(environ.get("CONTENT_TYPE", "")).lower().startswith(
+        "application/cloudevents+json")
+
+
+def read_cloudevent(request: Any) -> tuple[dict[str, Any], Any]:
+    """(attributes, data) of a CloudEvent request; a 400 (BadRequest) naming what is missing."""
+    from .http.exceptions import BadRequest
+
+    environ = request.environ
+    if "HTTP_CE_SPECVERSION" in environ:
+        attributes = {key[8:].lower(): value for key, value in environ.items() if key.startswith("HTTP_CE_")}
+        body = request.get_data()
+        data: Any = _decoded(body) if body else None
+    else:
+        try:
+            envelope = json.loads(request.get_data() or b"null")
+        except ValueError as e:
+            raise BadRequest(f"The structured CloudEvent is not JSON: {e}") from None
+        if not isinstance(envelope, dict):
+            raise BadRequest("A structured CloudEvent must be a JSON object.")
+        data = envelope.pop("data", None)
+        if "data_base64" in envelope:
+            try:
+                data = _decoded(base64.b64decode(envelope.pop("data_base64"), validate=True))
+            except ValueError:
+                raise BadRequest("The CloudEvent's data_base64 is not base64.") from None
+        attributes = envelope
+    missing = [name for name in REQUIRED if not isinstance(attributes.get(name), str) or not attributes.get(name)]
+    if missing:
+        raise BadRequest(f"The CloudEvent has no {', '.join(missing)} attribute (required: {', '.join(REQUIRED)}).")
+    return attributes, data
+
+
+def _pubsub_data(data: Any) -> Any:
+    # Pub/Sub's message.data is base64: decoded (JSON when it parses).
+    if isinstance(data, dict) and isinstance(data.get("message"), dict) and "data" in data["message"]:
+        try:
+            return _decoded(base64.b64decode(data["message"]["data"], validate=True))
+        except (ValueError, TypeError):
+            return data["message"]["data"]
+    return data
+
+
+def handle_cloudevent(app: Any, request: Any) -> Any:
+    """The answer to a CloudEvent request: 204 once its handler returns, 500 if it raises (logged;
+    Eventarc redelivers), 400 for a malformed event, 404 when no handler matches it."""
+    from .http.exceptions import NotFound
+
+    router: EventRouter | None = app.__dict__.get("_events")
+    attributes, data = read_cloudevent(request)
+    values: dict[str, str | None] = {"type": attributes["type"], "source": attributes["source"],
+                                     "subject": attributes.get("subject")}
+    handler = router.find("cloudevent", values) if router is not None else None
+    if handler is None:
+        raise NotFound(f"No handler takes CloudEvents of type {attributes['type']!r} from {attributes['source']!r}.")
+    message = data.get("message") if isinstance(data, dict) else None
+    pubsub = "pubsub" in attributes["type"] and isinstance(message, dict)
+    event = Event("cloudevent", {"attributes": attributes, "data": data}, id=attributes["id"],
+                  source=attributes["source"], data=_pubsub_data(data) if pubsub else data, attributes=attributes,
+                  type=attributes["type"], subject=attributes.get("subject"), time=attributes.get("time"),
+                  message=message, message_attributes=message.get("attributes") if pubsub and message else None)
+    app._sync(handler.func(event))
+    return app.response_class(status=204)
+
+
+# -- registration helpers (App and Blueprint) -------------------------------------------------------
+
+
+PUBSUB = "google.cloud.pubsub.topic.v1.messagePublished"
+STORAGE = "google.cloud.storage.object.v1.{kind}"
+SCHEDULER = "google.cloud.scheduler.job.v1.executed"
+FIRESTORE = "google.cloud.firestore.document.v1.{kind}"
+
+
+def matcher(kind: str, /, **options: Any) -> tuple[str, dict[str, str | None]]:
+    """(kind, match) for a registration decorator's options (the helpers: pubsub, storage...)."""
+    if kind == "pubsub":
+        topic = options.pop("topic", None)
+        return "cloudevent", {"type": PUBSUB, "source": f"//pubsub.googleapis.com/projects/*/topics/{topic}"
+                              if topic else None, "subject": None}
+    if kind == "storage":
+        bucket = options.pop("bucket", None)
+        which = options.pop("kind", "finalized")
+        if which not in ("finalized", "deleted", "archived", "metadataUpdated"):
+            raise ValueError(f"storage kind must be finalized, deleted, archived or metadataUpdated, not {which!r}")
+        return "cloudevent", {"type": STORAGE.format(kind=which),
+                              "source": f"//storage.googleapis.com/projects/_/buckets/{bucket}" if bucket else None,
+                              "subject": None}
+    if kind == "scheduler":
+        job = options.pop("job", None)
+        return "cloudevent", {"type": SCHEDULER, "source": f"//cloudscheduler.googleapis.com/projects/*/locations/*/"
+                              f"jobs/{job}" if job else None, "subject": None}
+    if kind == "firestore":
+        which = options.pop("kind", "written")
+        document = options.pop("document", None)
+        return "cloudevent", {"type": FIRESTORE.format(kind=which), "source": None,
+                              "subject": f"documents/{document}" if document else None}
+    if kind == "schedule":  # EventBridge scheduled rules
+        return "eventbridge", {"source": "aws.events", "detail_type": "Scheduled Event"}
+    if kind not in KINDS:
+        raise ValueError(f"unknown event kind {kind!r}")
+    unknown = set(options) - set(KINDS[kind])
+    if unknown:
+        _bad_options(kind, {k: options[k] for k in unknown})
+    return kind, {field: options.get(field) for field in KINDS[kind]}
+
+
+def _bad_options(kind: str, options: dict[str, Any]) -> Any:
+    raise TypeError(f"{kind} handlers match on {', '.join(KINDS[kind])}, not {', '.join(sorted(options))}")

@@ -1,0 +1,454 @@
+"""One function, many triggers: queue, storage, stream, schedule and CloudEvents handlers on the
+same App as its routes, through the same ``lambda_handler(app)`` and ``cloud_function(app)``.
+
+Real event shapes: AWS's (tests/fixtures/aws-trigger-events, from Powertools) and Google's
+(tests/fixtures/gcp-events), the test helpers of ``manypaths.testing``, and CloudEvents built by the
+``cloudevents`` SDK; side by side with AWS Powertools' BatchProcessor on the same failing batches.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from manypaths import App, Blueprint, g
+from manypaths.events import Event, MalformedEvent, UnroutableEvent
+from manypaths.platforms import cloud_function, lambda_handler
+from manypaths.testing import (
+    cloudevent,
+    eventbridge_event,
+    kinesis_event,
+    pubsub_cloudevent,
+    s3_event,
+    schedule_event,
+    sns_event,
+    sqs_event,
+    storage_cloudevent,
+)
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+AWS = FIXTURES / "aws-trigger-events"
+GCP = FIXTURES / "gcp-events"
+
+
+def load(name: str) -> Any:
+    return json.loads((AWS / name).read_text())
+
+
+def make() -> tuple[App, list[tuple[str, Any]]]:
+    app = App(__name__)
+    seen: list[tuple[str, Any]] = []
+
+    @app.get("/health")
+    def health() -> str:
+        return "ok"
+
+    @app.on_sqs("orders")
+    def order(event: Event) -> None:
+        if isinstance(event.data, dict) and event.data.get("fail"):
+            raise ValueError(f"order {event.data['n']} failed")
+        seen.append(("orders", event.data))
+
+    @app.on_sqs("orders-*")  # a pattern: less specific than the literal name
+    def other_orders(event: Event) -> None:
+        seen.append(("orders-*", event.source))
+
+    @app.on_sqs()
+    def any_queue(event: Event) -> None:
+        g.kind = "any queue"
+        seen.append(("any", (event.source, event.data, g.kind)))
+
+    @app.on_sns("sns-lambda")
+    def notification(event: Event) -> None:
+        seen.append(("sns", event.data))
+
+    @app.on_s3(bucket="uploads", prefix="images/", suffix=".png", event="ObjectCreated:*")
+    def image(event: Event) -> None:
+        seen.append(("png", event.key))
+
+    @app.on_s3(bucket="uploads")
+    def upload(event: Event) -> None:
+        seen.append(("upload", (event.key, event.event_name)))
+
+    @app.on_eventbridge(source="aws.ec2")
+    def ec2(event: Event) -> None:
+        seen.append(("ec2", (event.detail_type, event.detail)))
+
+    @app.on_schedule()
+    def tick(event: Event) -> None:
+        seen.append(("tick", event.raw["resources"]))
+
+    @app.on_kinesis("lambda-stream")
+    def kinesis(event: Event) -> None:
+        seen.append(("kinesis", event.data))
+
+    @app.on_kinesis("counted")
+    def counted(event: Event) -> None:
+        if event.data == "bad":
+            raise RuntimeError("bad record")
+        seen.append(("counted", event.data))
+
+    @app.on_dynamodb()
+    def change(event: Event) -> None:
+        seen.append(("dynamodb", (event.event_name, event.keys)))
+
+    return app, seen
+
+
+# ------------------------------------------------------------------------------------------ Lambda
+
+
+def test_aws_fixture_events_reach_their_handlers() -> None:
+    app, seen = make()
+    handler = lambda_handler(app)
+    assert handler(load("sqsEvent.json"), None) == {"batchItemFailures": []}
+    assert ("any", ("my-queue", "Test message.", "any queue")) in seen
+    assert ("any", ("my-queue", {"message": "foo1"}, "any queue")) in seen  # a JSON body is decoded
+    seen.clear()
+    assert handler(load("snsEvent.json"), None) is None
+    assert seen == [("sns", "Hello from SNS!")]
+    seen.clear()
+    assert handler(load("kinesisStreamEvent.json"), None) == {"batchItemFailures": []}
+    assert seen == [("kinesis", "Hello, this is a test."), ("kinesis", "This is only a test.")]
+    seen.clear()
+    handler(load("dynamoStreamEvent.json"), None)
+    assert [s[1][0] for s in seen] == ["INSERT", "MODIFY"]
+    seen.clear()
+    handler(load("eventBridgeEvent.json"), None)
+    assert seen == [("ec2", ("EC2 Instance State-change Notification",
+                             {"instance_id": "i-1234567890abcdef0", "state": "terminated"}))]
+    # An HTTP event on the same handler still goes to the routes.
+    http = json.loads((FIXTURES / "aws-events" / "apiGatewayProxyV2Event_GET.json").read_text())
+    http["rawPath"] = http["requestContext"]["http"]["path"] = "/health"
+    assert handler(http, None)["body"] == "ok"
+
+
+def test_most_specific_match_wins() -> None:
+    app, seen = make()
+    handler = lambda_handler(app)
+    handler(sqs_event({"n": 1}, queue="orders"), None)
+    handler(sqs_event("x", queue="orders-eu"), None)
+    handler(sqs_event("y", queue="billing"), None)
+    assert seen == [("orders", {"n": 1}), ("orders-*", "orders-eu"), ("any", ("billing", "y", "any queue"))]
+    seen.clear()
+    handler(s3_event("uploads", "images/cat photo.png"), None)  # URL-encoded by S3, decoded for the handler
+    handler(s3_event("uploads", "images/cat.png", event_name="ObjectRemoved:Delete"), None)
+    handler(s3_event("uploads", "docs/a.txt"), None)
+    assert seen == [("png", "images/cat photo.png"), ("upload", ("images/cat.png", "ObjectRemoved:Delete")),
+                    ("upload", ("docs/a.txt", "ObjectCreated:Put"))]
+    seen.clear()
+    handler(schedule_event("nightly"), None)
+    assert seen == [("tick", ["arn:aws:events:us-east-1:123456789012:rule/nightly"])]
+
+
+def test_partial_batch_failures(caplog: pytest.LogCaptureFixture) -> None:
+    app, seen = make()
+    handler = lambda_handler(app)
+    batch = sqs_event({"n": 1}, {"n": 2, "fail": True}, {"n": 3}, {"n": 4, "fail": True}, queue="orders")
+    with caplog.at_level("ERROR", logger="manypaths.events"):
+        assert handler(batch, None) == {"batchItemFailures": [{"itemIdentifier": "m1"}, {"itemIdentifier": "m3"}]}
+    assert seen == [("orders", {"n": 1}), ("orders", {"n": 3})]  # the others ran, once
+    assert "sqs record m1 failed" in caplog.text and "order 2 failed" in caplog.text
+    # FIFO: the first failure stops the batch; it and every later record are reported, in order.
+    seen.clear()
+    fifo = sqs_event({"n": 1}, {"n": 2, "fail": True}, {"n": 3}, queue="orders", fifo=True)
+    fifo_app, fifo_seen = make()
+
+    @fifo_app.on_sqs("orders.fifo")
+    def in_order(event: Event) -> None:
+        if event.data.get("fail"):
+            raise ValueError("stop")
+        fifo_seen.append(("fifo", event.data["n"]))
+
+    assert lambda_handler(fifo_app)(fifo, None) == {"batchItemFailures": [{"itemIdentifier": "m1"},
+                                                                          {"itemIdentifier": "m2"}]}
+    assert fifo_seen == [("fifo", 1)]
+    # Kinesis reports sequence numbers.
+    assert handler(kinesis_event("good", "bad", "good", stream="counted"), None) == \
+        {"batchItemFailures": [{"itemIdentifier": "1"}]}
+
+
+def test_a_whole_batch_handler() -> None:
+    app = App(__name__)
+
+    @app.on_sqs("bulk", batch=True)
+    def bulk(events: list[Event]) -> list[Event]:
+        return [e for e in events if e.data == "bad"]  # the failed ones
+
+    answer = lambda_handler(app)(sqs_event("ok", "bad", "ok", queue="bulk"), None)
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
+
+
+@pytest.mark.parametrize(("event", "message"), [
+    (sqs_event("x", queue="nobody-listens"), None),
+    (sns_event("x", topic="unknown"), "no sns handler matches topic='unknown'"),
+    (eventbridge_event("my.app", "Something"), "no eventbridge handler matches source='my.app'"),
+    ({"Records": [{"eventSource": "aws:s3", "s3": "nope"}]}, "an S3 record without s3.bucket"),
+    ({"Records": [{"eventSource": "aws:kinesis", "eventSourceARN": "x", "kinesis": {"data": "***"}}]},
+     "whose data is not base64"),
+    ({"Records": "not a list"}, None),
+])
+def test_unroutable_and_malformed_events_raise_naming_what_arrived(event: dict[str, Any], message: str | None) -> None:
+    app = App(__name__)
+
+    @app.on_sqs("orders")
+    def order(event: Event) -> None:
+        pass
+
+    @app.on_sns("known")
+    def sns(event: Event) -> None:
+        pass
+
+    @app.on_eventbridge(source="aws.ec2")
+    def ec2(event: Event) -> None:
+        pass
+
+    @app.on_s3()
+    def s3(event: Event) -> None:
+        pass
+
+    @app.on_kinesis()
+    def kinesis(event: Event) -> None:
+        pass
+
+    handler = lambda_handler(app)
+    with pytest.raises(UnroutableEvent) as caught:  # MalformedEvent is one too
+        handler(event, None)
+    if "Records" in event and not isinstance(event["Records"], list):
+        assert isinstance(caught.value, MalformedEvent)
+    if message is not None:
+        assert message in str(caught.value)
+
+
+def test_an_app_without_handlers_and_a_plain_wsgi_app_refuse_events() -> None:
+    with pytest.raises(UnroutableEvent, match="has no event handlers"):
+        lambda_handler(App(__name__))(sqs_event("x"), None)
+    from manypaths.platforms.aws import UnsupportedEvent
+
+    def bare(environ: Any, start_response: Any) -> Any:
+        return []
+
+    with pytest.raises(UnsupportedEvent, match="without event handlers"):
+        lambda_handler(bare)(sqs_event("x"), None)
+
+
+def test_registration_errors() -> None:
+    app = App(__name__)
+
+    @app.on_sqs("orders")
+    def one(event: Event) -> None:
+        pass
+
+    with pytest.raises(ValueError, match="can never be told apart"):
+        @app.on_sqs("orders")
+        def two(event: Event) -> None:
+            pass
+    with pytest.raises(TypeError, match="batch=True is for SQS"):
+        app.on_event("sns", batch=True, topic="t")(lambda e: None)
+    with pytest.raises(TypeError, match="match on queue"):
+        app.on_event("sqs", topic="t")(lambda e: None)
+    with pytest.raises(ValueError, match="storage kind"):
+        app.on_storage("b", kind="eaten")(lambda e: None)
+
+
+def test_blueprint_handlers_and_the_app_context() -> None:
+    app = App(__name__)
+    jobs = Blueprint("jobs", __name__)
+    seen: list[Any] = []
+
+    @jobs.on_sqs("jobs")
+    def job(event: Event) -> None:
+        g.job = event.data
+        seen.append(g.job)
+
+    app.register_blueprint(jobs)
+    assert lambda_handler(app)(sqs_event("build", queue="jobs"), None) == {"batchItemFailures": []}
+    assert seen == ["build"]
+
+
+def test_side_by_side_with_powertools_batch_processor() -> None:
+    # The same batches with failing records: the same batchItemFailures as Powertools' BatchProcessor.
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    def powertools(event: dict[str, Any], kind: EventType, fail: Any) -> Any:
+        processor = BatchProcessor(event_type=kind)
+
+        def record_handler(record: Any) -> None:
+            if fail(record):
+                raise ValueError("fail")
+
+        return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=None)
+
+    sqs = sqs_event("a", "FAIL", "b", "FAIL", queue="side")
+    kinesis = kinesis_event("a", "FAIL", "b", stream="side")
+    app = App(__name__)
+
+    @app.on_sqs("side")
+    def sqs_record(event: Event) -> None:
+        if event.data == "FAIL":
+            raise ValueError("fail")
+
+    @app.on_kinesis("side")
+    def kinesis_record(event: Event) -> None:
+        if event.data == "FAIL":
+            raise ValueError("fail")
+
+    handler = lambda_handler(app)
+    import base64
+
+    assert handler(sqs, None) == powertools(sqs, EventType.SQS, lambda r: r.body == "FAIL")
+    assert handler(kinesis, None) == powertools(
+        kinesis, EventType.KinesisDataStreams, lambda r: base64.b64decode(r.kinesis.data) == b"FAIL")
+
+
+# ---------------------------------------------------------------------------------------- CloudEvents
+
+
+def cloud_app() -> tuple[App, list[Any]]:
+    app = App(__name__)
+    seen: list[Any] = []
+
+    @app.get("/")
+    def index() -> str:
+        return "http"
+
+    @app.on_pubsub("my-topic")
+    def message(event: Event) -> None:
+        seen.append(("pubsub", event.data, event.message_attributes))
+
+    @app.on_storage("my-bucket")
+    def stored(event: Event) -> None:
+        seen.append(("storage", event.data["name"], event.subject))
+
+    @app.on_storage("my-bucket", kind="deleted")
+    def deleted(event: Event) -> None:
+        seen.append(("deleted", event.data["name"]))
+
+    @app.on_cloudevent(type="com.example.*")
+    def custom(event: Event) -> None:
+        if event.data == {"fail": True}:
+            raise RuntimeError("handler failed")
+        seen.append(("custom", event.type, event.data))
+
+    return app, seen
+
+
+@pytest.mark.parametrize("structured", [False, True])
+def test_cloudevents_are_routed_and_http_still_goes_to_routes(structured: bool) -> None:
+    app, seen = cloud_app()
+    client = app.test_client()
+    assert client.post("/", **pubsub_cloudevent("my-topic", {"order": 7}, attributes={"a": "1"},
+                                                structured=structured)).status_code == 204
+    assert client.post("/", **storage_cloudevent("my-bucket", "reports/q1.csv", structured=structured)).status_code == 204
+    assert client.post("/", **storage_cloudevent("my-bucket", "old.csv", "deleted",
+                                                 structured=structured)).status_code == 204
+    assert seen == [("pubsub", {"order": 7}, {"a": "1"}), ("storage", "reports/q1.csv", "objects/reports/q1.csv"),
+                    ("deleted", "old.csv")]
+    assert client.get("/").get_data() == b"http"
+    assert client.post("/", json={"not": "an event"}).status_code == 405  # an ordinary POST: the routes answer
+
+
+def test_cloudevents_built_by_the_sdk() -> None:
+    from cloudevents.conversion import to_binary, to_structured
+    from cloudevents.http import CloudEvent
+
+    app, seen = cloud_app()
+    client = app.test_client()
+    for convert in (to_binary, to_structured):
+        event = CloudEvent({"type": "com.example.order.created", "source": "//shop", "subject": "orders/1"},
+                           {"order": 1})
+        headers, body = convert(event)
+        answer = client.post("/", data=body, headers={k: v for k, v in headers.items() if k.lower() != "content-type"},
+                             content_type=headers.get("content-type"))
+        assert answer.status_code == 204, answer.get_data()
+    assert seen == [("custom", "com.example.order.created", {"order": 1})] * 2
+
+
+def test_google_fixture_payloads() -> None:
+    app, seen = cloud_app()
+    client = app.test_client()
+    structured = (GCP / "structured" / "pubsub-MessagePublishedData.json").read_bytes()
+    assert client.post("/", data=structured, content_type="application/cloudevents+json").status_code == 204
+    binary = (GCP / "binary" / "storage-StorageObjectData-simple.json").read_bytes()
+    headers = {"ce-specversion": "1.0", "ce-type": "google.cloud.storage.object.v1.finalized", "ce-id": "1",
+               "ce-source": "//storage.googleapis.com/projects/_/buckets/my-bucket", "ce-subject": "objects/x"}
+    assert client.post("/", data=binary, headers=headers, content_type="application/json").status_code == 204
+    assert seen[0] == ("pubsub", "test message 3", {"attr1": "attr1-value"})
+    assert seen[1][0] == "storage"
+
+
+def test_eventarc_contract_for_errors() -> None:
+    app, _ = cloud_app()
+    client = app.test_client()
+    failed = client.post("/", **cloudevent("com.example.x", "//shop", {"fail": True}))
+    assert failed.status_code == 500  # redelivered by Eventarc; the traceback only in the log
+    assert b"handler failed" not in failed.get_data()
+    missing = client.post("/", data=b"{}", headers={"ce-specversion": "1.0", "ce-type": "com.example.x"},
+                          content_type="application/json")
+    assert missing.status_code == 400 and b"no id, source attribute" in missing.get_data()
+    broken = client.post("/", data=b"{not json", content_type="application/cloudevents+json")
+    assert broken.status_code == 400
+    nobody = client.post("/", **cloudevent("com.other.x", "//elsewhere", {}))
+    assert nobody.status_code == 404
+
+
+def test_cloudevents_under_functions_framework(serve_ff: Any) -> None:
+    # The same through the real functions-framework server, on cloud_function(app).
+    import urllib.request
+
+    base = serve_ff("tests.events.targets:cloud_main")
+    kw = pubsub_cloudevent("my-topic", {"n": 1})
+    request = urllib.request.Request(base + "/", data=kw["data"].encode(), method="POST",
+                                     headers={**kw["headers"], "Content-Type": kw["content_type"]})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 204
+    with urllib.request.urlopen(base + "/seen", timeout=10) as response:
+        assert json.loads(response.read()) == [["pubsub", {"n": 1}]]
+
+
+def test_cloud_function_entry_point_routes_cloudevents() -> None:
+    from manypaths.testing import TestClient
+
+    app, seen = cloud_app()
+    client = TestClient(cloud_function(app).wsgi_app)  # the WSGI app functions-framework calls
+    assert client.post("/", **pubsub_cloudevent("my-topic", "plain text")).status_code == 204
+    assert seen == [("pubsub", "plain text", {})]
+
+
+def test_the_command_line_lists_and_invokes_event_handlers(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "worker.py").write_text(
+        "from manypaths import App\napp = App(__name__)\n\n@app.get('/')\ndef index():\n    return 'hi'\n\n"
+        "@app.on_sqs('orders')\ndef order(event):\n    if event.data == 'bad':\n        raise ValueError('bad')\n\n"
+        "@app.on_s3(bucket='uploads', prefix='in/')\ndef upload(event):\n    pass\n")
+    (tmp_path / "batch.json").write_text(json.dumps(sqs_event("ok", "bad", queue="orders")))
+    (tmp_path / "other.json").write_text(json.dumps(sqs_event("ok", queue="elsewhere")))
+    manypaths = str(Path(sys.executable).parent / "manypaths")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([manypaths, *args], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+
+    table = run("routes", "worker").stdout
+    assert "Trigger" in table and "queue=orders" in table and "bucket=uploads, prefix=in/" in table
+    assert "worker.order" in table and "/" in table
+    invoked = run("invoke", "worker", "--event", "batch.json")
+    assert invoked.returncode == 0 and json.loads(invoked.stdout) == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
+    nobody = run("invoke", "worker", "--event", "other.json")
+    assert nobody.returncode == 2 and "UnroutableEvent: no sqs handler matches queue='elsewhere'" in nobody.stderr
+
+
+def test_registering_a_handler_loads_the_events_module_and_an_http_app_does_not() -> None:
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom manypaths import App\nfrom manypaths.platforms import lambda_handler\napp = App('x')\n"
+             "@app.get('/')\ndef i():\n    return 'x'\nh = lambda_handler(app)\n"
+             "print('manypaths.events' in sys.modules)\n@app.on_sqs('q')\ndef q(e):\n    pass\n"
+             "print('manypaths.events' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "True"]
