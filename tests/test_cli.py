@@ -154,9 +154,11 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text("{not json")
     _one_line_error(run("invoke", "examples.api.app", "--event", str(tmp_path / "bad.json")), "not JSON")
     (tmp_path / "s3.json").write_text('{"Records": []}')
-    # A non-HTTP event for an app without event handlers: what arrived, and why nothing takes it.
-    _one_line_error(run("invoke", "examples.api.app", "--event", str(tmp_path / "s3.json")), "UnroutableEvent",
-                    "has no event handlers")
+    # A non-HTTP event that is malformed (no records): what arrived, and why nothing takes it.
+    _one_line_error(run("invoke", "examples.api.app", "--event", str(tmp_path / "s3.json")), "MalformedEvent",
+                    "Records is empty")
+    _one_line_error(run("invoke", "tests.cli_targets.kinds:ours", "--event", str(tmp_path / "s3.json")),
+                    "UnroutableEvent", "has no event handlers")
 
 
 def test_cli_busy_port_is_a_one_line_error() -> None:

@@ -11,6 +11,7 @@ import uuid
 from typing import Annotated, Any, TypedDict
 
 from manypaths import App, Blueprint, Query, abort, jsonify, redirect, request, url_for
+from manypaths.events import Event
 
 app = App(__name__, max_content_length=1024 * 1024, title="manypaths example API", version="1.0")
 # The OpenAPI document at /openapi.json and Swagger UI at /docs (built on the first request to either).
@@ -113,3 +114,14 @@ def upload() -> Any:
 def not_found(error: Any) -> Any:
     """Nothing is at that path (JSON: error, path)."""
     return {"error": "not found", "path": request.path}, 404
+
+
+@app.on_sqs("signups")
+def signup(event: Event) -> None:
+    """A queued signup ({"name": ...}) becomes a user; a message without a name fails alone (it is
+    reported in batchItemFailures and retried by SQS, the others are not)."""
+    name = event.data.get("name") if isinstance(event.data, dict) else None
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"signup {event.id} has no name")
+    user_id = max(USERS, default=0) + 1
+    USERS[user_id] = {"id": user_id, "name": name.strip()}

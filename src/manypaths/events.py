@@ -287,9 +287,16 @@ def handle_lambda_event(app: Any, event: dict[str, Any], context: Any) -> Any:
         records = event.get("Records")
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
             raise MalformedEvent(f"Records must be a list of objects; got {type(records).__name__}")
-        first = records[0]
-        source = str(first.get("eventSource") or first.get("EventSource"))
-        kind = _KIND[source]
+        if not records:
+            raise MalformedEvent("Records is empty: nothing to route")
+        sources = {str(r.get("eventSource") or r.get("EventSource")) for r in records}
+        if len(sources) != 1:
+            raise MalformedEvent(f"one batch from several sources: {sorted(sources)}")
+        source = sources.pop()
+        kind = _KIND.get(source)
+        if kind is None:
+            raise UnroutableEvent(f"records from {source!r}: no handler kind takes them (sqs, sns, s3, kinesis, "
+                                  "dynamodb)")
         if kind in BATCHES:
             return _batch(app, router, kind, source, records)
         for record in records:

@@ -208,8 +208,11 @@ def test_lambda_zip_runs_under_awslambdaric(workdir: Path, tmp_path: Path) -> No
     for i, (path, want) in enumerate(zip(EVENTS, expected)):
         got = api.answers[f"request-{i}"]
         assert got == want, (path.name, got, want)
-    statuses = {p.name: a["statusCode"] for p, a in zip(EVENTS, expected)}
+    statuses = {p.name: a.get("statusCode") for p, a in zip(EVENTS, expected)}
     assert statuses["rest-api-stage.json"] == 200 and statuses["alb.json"] == 201, statuses
+    # The queue trigger through AWS's runtime client: the message without a name fails alone.
+    signups = expected[[p.name for p in EVENTS].index("sqs-signups.json")]
+    assert signups == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
 
 
 def test_lambda_bundle_for_another_target_has_its_wheels(tmp_path: Path) -> None:
@@ -356,6 +359,8 @@ def test_sam_template_validates_and_points_at_the_bundle() -> None:
     assert re.search(rf"(?m)^\s+Runtime: python{re.escape(python)}$", text)
     assert re.search(r"(?m)^\s+Handler: lambda_function\.handler$", text)
     assert "Type: HttpApi" in text and "/{proxy+}" in text
+    # The queue the app's on_sqs("signups") handler takes, with partial batch responses.
+    assert "QueueName: signups" in text and "ReportBatchItemFailures" in text
 
 
 def test_cfn_lint_rejects_the_old_flow_mapping(tmp_path: Path) -> None:

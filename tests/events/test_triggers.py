@@ -452,3 +452,53 @@ def test_registering_a_handler_loads_the_events_module_and_an_http_app_does_not(
              "print('manypaths.events' in sys.modules)\n")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["False", "True"]
+
+
+def test_fuzzed_trigger_events_never_crash_inside_the_router() -> None:
+    # Mutated real events (fields dropped, retyped, emptied): the handler returns, or raises
+    # UnroutableEvent / MalformedEvent naming what arrived — never a KeyError, TypeError or the like
+    # from inside the router. (A handler's own exception on a batch record is a reported failure.)
+    import os
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from manypaths.platforms.aws import UnsupportedEvent
+
+    app, _ = make()
+    handler = lambda_handler(app)
+    samples = [load(name) for name in ("sqsEvent.json", "snsEvent.json", "s3Event.json", "kinesisStreamEvent.json",
+                                       "dynamoStreamEvent.json", "eventBridgeEvent.json", "sqsDlqTriggerEvent.json")]
+    junk = st.one_of(st.none(), st.integers(), st.text(max_size=5), st.lists(st.integers(), max_size=2),
+                     st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+
+    def paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        found = [prefix] if prefix else []
+        if isinstance(value, dict):
+            for key, item in value.items():
+                found.extend(paths(item, (*prefix, key)))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                found.extend(paths(item, (*prefix, i)))
+        return found
+
+    @settings(max_examples=int(os.environ.get("MANYPATHS_FUZZ_EXAMPLES", "300")), deadline=None,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(st.integers(0, len(samples) - 1), st.integers(0, 10_000), junk, st.booleans())
+    def check(which: int, where: int, value: Any, drop: bool) -> None:
+        event = json.loads(json.dumps(samples[which]))
+        found = paths(event)
+        path = found[where % len(found)]
+        parent = event
+        for key in path[:-1]:
+            parent = parent[key]
+        if drop and isinstance(parent, dict):
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = value
+        try:
+            handler(event, None)
+        except (UnroutableEvent, UnsupportedEvent):  # an event that lost its Records is no shape at all
+            pass
+
+    check()
