@@ -262,8 +262,10 @@ class App(Scaffold):
     def _add_event(self, kind: str, match: dict[str, Any], func: Callable[..., Any], batch: bool) -> None:
         from .events import matcher
 
-        kind, found = matcher(kind, **match)
-        self.triggers.add(kind, found, func, batch)
+        options = dict(match)
+        envelope = options.pop("_envelope", None)
+        kind, found = matcher(kind, **options)
+        self.triggers.add(kind, found, func, batch, envelope)
         if kind == "cloudevent":
             self._cloudevents = True
 

@@ -128,20 +128,23 @@ class Scaffold:
 
     # -- event triggers (manypaths.events): routed like paths, by what the event is ----------------
 
-    def on_event(self, trigger: str, /, *, batch: bool = False, **match: Any) -> Callable[[F], F]:
+    def on_event(self, trigger: str, /, *, batch: bool = False, envelope: str | None = None,
+                 **match: Any) -> Callable[[F], F]:
         """Handle events of ``trigger`` ("sqs", "sns", "s3", "eventbridge", "schedule", "kinesis",
         "dynamodb", "cloudevent", "pubsub", "storage", "scheduler", "firestore") matching ``match``."""
 
         def decorator(func: F) -> F:
-            self._add_event(trigger, match, func, batch)
+            self._add_event(trigger, {**match, "_envelope": envelope} if envelope else match, func, batch)
             return func
 
         return decorator
 
-    def on_sqs(self, queue: str | None = None, *, batch: bool = False) -> Callable[[F], F]:
+    def on_sqs(self, queue: str | None = None, *, batch: bool = False, envelope: str | None = None) -> Callable[[F], F]:
         """An SQS queue's messages (by queue name, ``*`` patterns allowed): one call per record, or the
-        whole batch with ``batch=True``. A failing record is reported in ``batchItemFailures``."""
-        return self.on_event("sqs", batch=batch, queue=queue)
+        whole batch with ``batch=True``. A failing record is reported in ``batchItemFailures``.
+        ``envelope="s3"``, ``"sns"`` or ``"eventbridge"``: the messages carry those events (S3 -> SQS...),
+        and the handler gets the inner events."""
+        return self.on_event("sqs", batch=batch, envelope=envelope, queue=queue)
 
     def on_sns(self, topic: str | None = None) -> Callable[[F], F]:
         """An SNS topic's notifications (by topic name)."""

@@ -114,17 +114,27 @@ def _name_from_arn(arn: Any) -> str:
 # -- handlers and their matchers ---------------------------------------------------------------------
 
 
+ENVELOPES = ("sns", "s3", "eventbridge")
+_UNSET: Any = object()
+
+
+class PayloadError(ValueError):
+    """A payload that does not fit the handler's annotated model (the reasons in the message)."""
+
+
 class Handler:
     """A registered handler: its kind, what it matches (None: anything), the function, whether it
-    takes the whole batch, and where it was defined."""
+    takes the whole batch, the envelope its SQS messages come in, and where it was defined."""
 
     def __init__(self, kind: str, match: dict[str, str | None], func: Callable[..., Any], batch: bool,
-                 name: str) -> None:
+                 name: str, envelope: str | None = None) -> None:
         self.kind = kind
         self.match = match
         self.func = func
         self.batch = batch
         self.name = name
+        self.envelope = envelope
+        self._codec: Any = _UNSET  # the annotated payload model's codec, worked out on the first call
         # Most specific first: more fields given, then longer (more literal) patterns.
         given = [v for v in match.values() if v is not None]
         self.specificity = (len(given), sum(len(v.replace("*", "")) for v in given))
@@ -134,7 +144,7 @@ class Handler:
             if pattern is None:
                 continue
             value = values.get(field)
-            if value is None:
+            if not isinstance(value, str):  # absent, or not a string in a malformed event: no match
                 return False
             if field == "prefix":
                 if not value.startswith(pattern):
@@ -149,6 +159,53 @@ class Handler:
     def describe(self) -> str:
         given = ", ".join(f"{k}={v!r}" for k, v in self.match.items() if v is not None) or "any"
         return f"{self.kind}({given}){' batch' if self.batch else ''}"
+
+    def codec(self) -> Any:
+        """The codec of the model the handler's first parameter is annotated with (a dataclass,
+        TypedDict, msgspec Struct or pydantic model: the payload is validated into it), or None."""
+        if self._codec is _UNSET:
+            self._codec = _payload_codec(self.func, self.name)
+        return self._codec
+
+    def call(self, app: Any, event: Any) -> Any:
+        codec = None if self.batch else self.codec()
+        if codec is not None:
+            try:
+                value = codec.from_python(event.data)
+            except codec.failures as e:
+                reasons = "; ".join(f"{path or '(root)'}: {message}" for path, message in codec.errors(e))
+                raise PayloadError(f"{event.kind} {event.id}: the payload is not a {_type_name(codec.type)}: "
+                                   f"{reasons}") from None
+            return app._sync(self.func(value))
+        return app._sync(self.func(event))
+
+
+def _type_name(tp: Any) -> str:
+    return getattr(tp, "__name__", None) or repr(tp)
+
+
+def _payload_codec(func: Callable[..., Any], name: str) -> Any:
+    code = getattr(func, "__code__", None)
+    annotations = getattr(func, "__annotations__", None) or {}
+    if code is None or not code.co_argcount or not annotations:
+        return None
+    first = code.co_varnames[0]
+    if first not in annotations:
+        return None
+    import typing
+
+    try:
+        hints = typing.get_type_hints(func, include_extras=True)
+    except Exception as e:
+        raise TypeError(f"the annotations of event handler {name} cannot be evaluated: {e}") from e
+    tp = hints.get(first)
+    if tp is None or tp is Event or tp is typing.Any:
+        return None
+    from . import validation
+
+    if not validation.is_model_type(tp):
+        return None
+    return validation.Codec(tp)
 
 
 KINDS: dict[str, tuple[str, ...]] = {
@@ -169,7 +226,8 @@ class EventRouter:
     def __init__(self) -> None:
         self.handlers: dict[str, list[Handler]] = {kind: [] for kind in KINDS}
 
-    def add(self, kind: str, match: dict[str, str | None], func: Callable[..., Any], batch: bool = False) -> None:
+    def add(self, kind: str, match: dict[str, str | None], func: Callable[..., Any], batch: bool = False,
+            envelope: str | None = None) -> None:
         if kind not in KINDS:
             raise ValueError(f"unknown event kind {kind!r}: one of {', '.join(KINDS)}")
         unknown = set(match) - set(KINDS[kind])
@@ -177,6 +235,8 @@ class EventRouter:
             raise TypeError(f"{kind} handlers match on {', '.join(KINDS[kind])}, not {', '.join(sorted(unknown))}")
         if batch and kind not in BATCHES:
             raise TypeError(f"batch=True is for SQS, Kinesis and DynamoDB handlers, not {kind}")
+        if envelope is not None and (kind != "sqs" or envelope not in ENVELOPES):
+            raise TypeError(f"envelope= is for SQS handlers: one of {', '.join(ENVELOPES)} (not {envelope!r} on {kind})")
         for field, value in match.items():
             if value is not None and (not isinstance(value, str) or not value):
                 raise TypeError(f"{kind} handler {func.__name__!r}: {field} must be a non-empty string, not {value!r}")
@@ -186,7 +246,7 @@ class EventRouter:
             if other.match == full:  # two handlers nothing can tell apart, as a duplicate rule
                 raise ValueError(f"{kind} handler {name} matches exactly what {other.name} matches "
                                  f"({other.describe()}): they can never be told apart")
-        self.handlers[kind].append(Handler(kind, full, func, batch, name))
+        self.handlers[kind].append(Handler(kind, full, func, batch, name, envelope))
         self.handlers[kind].sort(key=lambda h: h.specificity, reverse=True)
 
     def find(self, kind: str, values: dict[str, str | None]) -> Handler | None:
@@ -326,7 +386,34 @@ def _describe(event: Any) -> str:
 
 
 def _call(app: Any, handler: Handler, event: Any) -> Any:
-    return app._sync(handler.func(event))
+    if handler.envelope is None or not isinstance(event, Event):
+        return handler.call(app, event)
+    for inner in _unwrap(handler.envelope, event):  # S3 / SNS / EventBridge delivered through SQS
+        handler.call(app, inner)
+    return None
+
+
+def _unwrap(envelope: str, event: Event) -> list[Event]:
+    body = event.data
+    if not isinstance(body, dict):
+        raise MalformedEvent(f"sqs {event.id}: the body is not a {envelope} message (not a JSON object)")
+    if envelope == "sns":
+        if "Message" not in body:
+            raise MalformedEvent(f"sqs {event.id}: the body is not an SNS notification (no Message)")
+        return [Event("sns", body, id=body.get("MessageId"), source=_name_from_arn(body.get("TopicArn")),
+                      data=_decoded(body.get("Message")), attributes=body.get("MessageAttributes") or {},
+                      subject=body.get("Subject"))]
+    if envelope == "eventbridge":
+        if not isinstance(body.get("source"), str) or not isinstance(body.get("detail-type"), str):
+            raise MalformedEvent(f"sqs {event.id}: the body is not an EventBridge event (source, detail-type)")
+        return [Event("eventbridge", body, id=body.get("id"), source=body["source"], data=body.get("detail"),
+                      detail_type=body["detail-type"], detail=body.get("detail"), resources=body.get("resources") or [])]
+    records = body.get("Records")
+    if records is None and body.get("Event") == "s3:TestEvent":
+        return []  # S3's test message when a notification is configured: nothing to do
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise MalformedEvent(f"sqs {event.id}: the body is not an S3 notification (no Records)")
+    return [_record_event("aws:s3", record)[0] for record in records]
 
 
 def _batch(app: Any, router: EventRouter, kind: str, source: str, records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -442,7 +529,7 @@ def _pubsub_data(data: Any) -> Any:
 def handle_cloudevent(app: Any, request: Any) -> Any:
     """The answer to a CloudEvent request: 204 once its handler returns, 500 if it raises (logged;
     Eventarc redelivers), 400 for a malformed event, 404 when no handler matches it."""
-    from .http.exceptions import NotFound
+    from .http.exceptions import BadRequest, NotFound
 
     router: EventRouter | None = app.__dict__.get("_events")
     attributes, data = read_cloudevent(request)
@@ -457,7 +544,10 @@ def handle_cloudevent(app: Any, request: Any) -> Any:
                   source=attributes["source"], data=_pubsub_data(data) if pubsub else data, attributes=attributes,
                   type=attributes["type"], subject=attributes.get("subject"), time=attributes.get("time"),
                   message=message, message_attributes=message.get("attributes") if pubsub and message else None)
-    app._sync(handler.func(event))
+    try:
+        handler.call(app, event)
+    except PayloadError as e:
+        raise BadRequest(str(e)) from None
     return app.response_class(status=204)
 
 

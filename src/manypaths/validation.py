@@ -161,6 +161,12 @@ class Codec:
             return self._adapter.validate_json(data)
         return self._decoder.decode(data)
 
+    def from_python(self, value: Any) -> Any:
+        """A decoded payload (dicts, lists, strings...) checked and converted to the type (strict)."""
+        if self.pydantic:
+            return self._adapter.validate_python(value)
+        return msgspec.convert(value, self._target)
+
     def from_text(self, value: Any) -> Any:
         """A value from the URL, query string, a header or a cookie: strings converted to the type."""
         if self.pydantic:

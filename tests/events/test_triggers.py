@@ -502,3 +502,83 @@ def test_fuzzed_trigger_events_never_crash_inside_the_router() -> None:
             pass
 
     check()
+
+
+# ------------------------------------------------------------------------------- typed payloads, envelopes
+
+
+import dataclasses  # noqa: E402
+
+import msgspec  # noqa: E402
+
+
+@dataclasses.dataclass
+class Signup:
+    name: str
+    age: int
+
+
+class Reading(msgspec.Struct):
+    sensor: str
+    value: float
+
+
+def test_typed_payloads_are_validated_and_a_bad_one_fails_alone(caplog: pytest.LogCaptureFixture) -> None:
+    app = App(__name__)
+    got: list[Any] = []
+
+    @app.on_sqs("signups")
+    def signup(payload: Signup) -> None:
+        got.append(payload)
+
+    @app.on_kinesis("readings")
+    def reading(payload: Reading) -> None:
+        got.append(payload)
+
+    @app.on_pubsub("typed")
+    def typed_message(payload: Signup) -> None:
+        got.append(payload)
+
+    handler = lambda_handler(app)
+    with caplog.at_level("ERROR", logger="manypaths.events"):
+        answer = handler(sqs_event({"name": "ada", "age": 36}, {"name": "bob", "age": "old"}, "not json",
+                                   queue="signups"), None)
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "m1"}, {"itemIdentifier": "m2"}]}
+    assert got == [Signup("ada", 36)]
+    assert "sqs m1: the payload is not a Signup: age: Expected `int`, got `str`" in caplog.text
+    got.clear()
+    assert handler(kinesis_event({"sensor": "t1", "value": 21.5}, stream="readings"), None) == \
+        {"batchItemFailures": []}
+    assert got == [Reading("t1", 21.5)]
+    client = app.test_client()
+    assert client.post("/", **pubsub_cloudevent("typed", {"name": "cy", "age": 3})).status_code == 204
+    bad = client.post("/", **pubsub_cloudevent("typed", {"name": "cy"}))
+    assert bad.status_code == 400 and b"missing required field `age`" in bad.get_data()
+
+
+def test_envelopes_through_sqs() -> None:
+    app = App(__name__)
+    got: list[Any] = []
+
+    @app.on_sqs("SQS", envelope="s3")
+    def from_s3(event: Event) -> None:
+        got.append(("s3", event.bucket, event.key, event.event_name))
+
+    @app.on_sqs("powertools265", envelope="sns")
+    def from_sns(event: Event) -> None:
+        got.append(("sns", event.source, event.data))
+
+    @app.on_sqs("rules", envelope="eventbridge")
+    def from_rules(event: Event) -> None:
+        got.append(("eventbridge", event.source, event.detail_type))
+
+    handler = lambda_handler(app)
+    assert handler(load("s3SqsEvent.json"), None) == {"batchItemFailures": []}
+    assert handler(load("snsSqsEvent.json"), None) == {"batchItemFailures": []}
+    bridged = sqs_event(eventbridge_event("my.app", "OrderPlaced", {"id": 1}), "not an event", queue="rules")
+    assert handler(bridged, None) == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
+    assert got[0][0] == "s3" and got[0][3] == "ObjectCreated:Put"
+    assert ("sns", "powertools265", {"message": "hello world", "username": "lessa"}) in got
+    assert got[-1] == ("eventbridge", "my.app", "OrderPlaced")
+    with pytest.raises(TypeError, match="envelope= is for SQS handlers"):
+        app.on_event("sns", envelope="s3", topic="t")(lambda e: None)
