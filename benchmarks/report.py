@@ -23,6 +23,7 @@ SCRIPTS = [
     ("CORS and compression", "http_features.py", "make bench-http"),
     ("A real server", "server.py", "make bench-server"),
     ("Lambda events", "lambda_events.py", "make bench-lambda"),
+    ("Event triggers", "events.py", "make bench-events"),
 ]
 PEERS = ["werkzeug", "flask", "falcon", "sanic-routing", "starlette", "bottle", "aws-lambda-powertools", "fastapi",
          "litestar", "blacksheep", "mangum", "msgspec", "pydantic", "flask-cors",

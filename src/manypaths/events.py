@@ -58,6 +58,14 @@ class Event:
     ``detail_type``, ``detail``, ``subject``, ``type``.
     """
 
+    bucket: str | None = None
+    key: str | None = None
+    event_name: str | None = None
+    detail_type: str | None = None
+    detail: Any = None
+    subject: str | None = None
+    type: str | None = None
+
     def __init__(self, kind: str, raw: Any, *, id: str | None = None, source: str | None = None,
                  data: Any = None, attributes: dict[str, Any] | None = None, **extra: Any) -> None:
         self.kind = kind
@@ -65,15 +73,9 @@ class Event:
         self.id = id
         self.source = source
         self.data = data
-        self.attributes = attributes or {}
-        self.bucket: str | None = None
-        self.key: str | None = None
-        self.event_name: str | None = None
-        self.detail_type: str | None = None
-        self.detail: Any = None
-        self.subject: str | None = None
-        self.type: str | None = None
-        self.__dict__.update(extra)
+        self.attributes = attributes if attributes is not None else {}
+        if extra:
+            self.__dict__.update(extra)
 
     def json(self) -> Any:
         """The payload parsed as JSON (a ValueError when it is not)."""
@@ -83,32 +85,46 @@ class Event:
         return f"<Event {self.kind} {self.source!r} id={self.id!r}>"
 
 
+_json_decode = json.JSONDecoder().decode
+_JSON_START = frozenset('{["-0123456789tfn')
+
+
 def _decoded(text: Any) -> Any:
     # A payload as the handler wants it: JSON when it parses, else the text itself.
-    if isinstance(text, (bytes, bytearray)):
+    if type(text) is not str:
+        if not isinstance(text, (bytes, bytearray)):
+            return text
         try:
             text = bytes(text).decode("utf-8")
         except UnicodeDecodeError:
             return bytes(text)
-    if isinstance(text, str):
-        stripped = text.strip()
-        if stripped[:1] in ("{", "[", '"') or stripped in ("true", "false", "null") or stripped[:1].isdigit():
-            try:
-                return json.loads(stripped)
-            except ValueError:
-                return text
+    if text and (text[0] in _JSON_START or text[0].isspace()):
+        try:
+            return _json_decode(text)
+        except ValueError:
+            return text
     return text
+
+
+_ARN_NAMES: dict[str, str] = {}
 
 
 def _name_from_arn(arn: Any) -> str:
     # arn:aws:sqs:us-east-1:123456789012:my-queue -> my-queue; a table's stream ARN -> the table.
-    if not isinstance(arn, str):
+    if type(arn) is not str:
         return ""
+    name = _ARN_NAMES.get(arn)
+    if name is not None:
+        return name
     if ":table/" in arn:
-        return arn.split(":table/", 1)[1].split("/", 1)[0]
-    if ":stream/" in arn:
-        return arn.split(":stream/", 1)[1].split("/", 1)[0]
-    return arn.rsplit(":", 1)[-1]
+        name = arn.split(":table/", 1)[1].split("/", 1)[0]
+    elif ":stream/" in arn:
+        name = arn.split(":stream/", 1)[1].split("/", 1)[0]
+    else:
+        name = arn.rsplit(":", 1)[-1]
+    if len(_ARN_NAMES) < 256:
+        _ARN_NAMES[arn] = name
+    return name
 
 
 # -- handlers and their matchers ---------------------------------------------------------------------
@@ -138,21 +154,37 @@ class Handler:
         # Most specific first: more fields given, then longer (more literal) patterns.
         given = [v for v in match.values() if v is not None]
         self.specificity = (len(given), sum(len(v.replace("*", "")) for v in given))
-
-    def matches(self, values: dict[str, str | None]) -> bool:
-        for field, pattern in self.match.items():
+        # Each field's test, made once: equality for literal text, else prefix, suffix or a pattern.
+        self._tests: list[tuple[str, int, Any]] = []
+        for field, pattern in match.items():
             if pattern is None:
                 continue
-            value = values.get(field)
-            if not isinstance(value, str):  # absent, or not a string in a malformed event: no match
-                return False
             if field == "prefix":
-                if not value.startswith(pattern):
-                    return False
+                self._tests.append((field, 1, pattern))
             elif field == "suffix":
-                if not value.endswith(pattern):
+                self._tests.append((field, 2, pattern))
+            elif not any(c in pattern for c in "*?["):
+                self._tests.append((field, 0, pattern))
+            else:
+                import re
+
+                self._tests.append((field, 3, re.compile(fnmatch.translate(pattern)).match))
+
+    def matches(self, values: dict[str, str | None]) -> bool:
+        for field, how, test in self._tests:
+            value = values.get(field)
+            if type(value) is not str:  # absent, or not a string in a malformed event: no match
+                return False
+            if how == 0:
+                if value != test:
                     return False
-            elif not fnmatch.fnmatchcase(value, pattern):
+            elif how == 1:
+                if not value.startswith(test):
+                    return False
+            elif how == 2:
+                if not value.endswith(test):
+                    return False
+            elif test(value) is None:
                 return False
         return True
 
@@ -420,6 +452,10 @@ def _batch(app: Any, router: EventRouter, kind: str, source: str, records: list[
     # One call per record; failures reported by id (partial batch response). FIFO: the first failure
     # stops the batch, and it and every later record are reported (order must be kept).
     fifo = kind == "sqs" and str(records[0].get("eventSourceARN", "")).endswith(".fifo")
+    if kind == "sqs" and not fifo:
+        answer = _sqs_batch(app, router, records)
+        if answer is not None:
+            return answer
     failures: list[dict[str, str]] = []
     parsed: list[tuple[Event | None, dict[str, str | None] | None, Any]] = []
     for record in records:
@@ -441,6 +477,7 @@ def _batch(app: Any, router: EventRouter, kind: str, source: str, records: list[
             failed = _call(app, whole, events) or []
             return {"batchItemFailures": [{"itemIdentifier": str(getattr(f, "id", f))} for f in failed]}
     stop = False
+    found_for: dict[Any, Handler] = {}  # a batch's records share their source: matched once
     for maybe_event, maybe_values, item in parsed:
         if stop:
             failures.append({"itemIdentifier": str(item)})
@@ -449,15 +486,54 @@ def _batch(app: Any, router: EventRouter, kind: str, source: str, records: list[
             failures.append({"itemIdentifier": str(item)})
             stop = fifo
             continue
-        handler = router.find(kind, maybe_values)
+        arn = maybe_values.get("arn") if kind == "sqs" else maybe_values.get("stream") or maybe_values.get("table")
+        if type(arn) is not str:
+            arn = None
+        handler = found_for.get(arn) if arn is not None else None
         if handler is None:
-            raise UnroutableEvent(f"no {kind} handler matches {_values(maybe_values)}")
+            handler = router.find(kind, maybe_values)
+            if handler is None:
+                raise UnroutableEvent(f"no {kind} handler matches {_values(maybe_values)}")
+            if arn is not None:
+                found_for[arn] = handler
         try:
             _call(app, handler, maybe_event)
         except Exception:
             logger.exception("%s record %s failed in %s", kind, item, handler.name)
             failures.append({"itemIdentifier": str(item)})
             stop = fifo
+    return {"batchItemFailures": failures}
+
+
+def _sqs_batch(app: Any, router: EventRouter, records: list[dict[str, Any]]) -> dict[str, Any] | None:
+    # The common SQS batch (one standard queue, per-record handlers, well-formed records) in one
+    # pass; None for anything else (the general path above takes it from the start: nothing ran yet).
+    handlers: dict[str, Handler] = {}
+    for record in records:
+        arn = record.get("eventSourceARN")
+        if type(arn) is not str or type(record.get("body")) is not str or arn in handlers:
+            if type(arn) is not str or type(record.get("body")) is not str:
+                return None
+            continue
+        handler = router.find("sqs", {"queue": _name_from_arn(arn), "arn": arn})
+        if handler is None or handler.batch:
+            return None
+        handlers[arn] = handler
+    failures: list[dict[str, str]] = []
+    for record in records:
+        arn = record["eventSourceARN"]
+        handler = handlers[arn]
+        item = record.get("messageId")
+        event = Event("sqs", record, id=item, source=_name_from_arn(arn), data=_decoded(record["body"]),
+                      attributes=record.get("messageAttributes") or {})
+        try:
+            if handler.envelope is None:
+                handler.call(app, event)
+            else:
+                _call(app, handler, event)
+        except Exception:
+            logger.exception("sqs record %s failed in %s", item, handler.name)
+            failures.append({"itemIdentifier": str(item)})
     return {"batchItemFailures": failures}
 
 
