@@ -270,10 +270,9 @@ class App(Scaffold):
             self._cloudevents = True
 
     def handle_event(self, event: dict[str, Any], context: Any = None) -> Any:
-        """Route a non-HTTP Lambda event to the handlers (``lambda_handler`` calls this)."""
-        from .events import handle_lambda_event
-
-        return handle_lambda_event(self, event, context)
+        """Route a non-HTTP Lambda event to the handlers (``lambda_handler`` calls this; bound to
+        ``manypaths.events.handle_lambda_event`` on the first event)."""
+        return _bind_events().handle_lambda_event(self, event, context)
 
     # -- templates (manypaths.templating, Jinja2: loaded with the first render) -----------------------
 
@@ -783,6 +782,14 @@ def _bind(module: Any, names: tuple[str, ...]) -> Any:
         if App.__dict__[name].__module__ == __name__:
             setattr(App, name, getattr(module, name))
     return module
+
+
+def _bind_events() -> Any:
+    from . import events  # the first event
+
+    if App.__dict__["handle_event"].__module__ == __name__:
+        App.handle_event = events.handle_lambda_event  # type: ignore[method-assign, assignment]
+    return events
 
 
 def _bind_errors() -> Any:

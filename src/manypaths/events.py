@@ -77,6 +77,12 @@ class Event:
         if extra:
             self.__dict__.update(extra)
 
+    @property
+    def resources(self) -> list[Any]:
+        """An EventBridge event's ``resources`` (a scheduled rule's ARN)."""
+        found = self.raw.get("resources") if isinstance(self.raw, dict) else None
+        return found if isinstance(found, list) else []
+
     def json(self) -> Any:
         """The payload parsed as JSON (a ValueError when it is not)."""
         return self.data if not isinstance(self.data, (str, bytes)) else json.loads(self.data)
@@ -257,6 +263,9 @@ class EventRouter:
 
     def __init__(self) -> None:
         self.handlers: dict[str, list[Handler]] = {kind: [] for kind in KINDS}
+        self.count = 0
+        # (source, detail-type) -> the EventBridge handler: a function's rules send few distinct pairs.
+        self._bridge: dict[tuple[str, str], Handler] = {}
 
     def add(self, kind: str, match: dict[str, str | None], func: Callable[..., Any], batch: bool = False,
             envelope: str | None = None) -> None:
@@ -280,6 +289,8 @@ class EventRouter:
                                  f"({other.describe()}): they can never be told apart")
         self.handlers[kind].append(Handler(kind, full, func, batch, name, envelope))
         self.handlers[kind].sort(key=lambda h: h.specificity, reverse=True)
+        self.count += 1
+        self._bridge.clear()
 
     def find(self, kind: str, values: dict[str, str | None]) -> Handler | None:
         for handler in self.handlers[kind]:
@@ -292,7 +303,7 @@ class EventRouter:
             yield from self.handlers[kind]
 
     def __bool__(self) -> bool:
-        return any(self.handlers.values())
+        return self.count > 0
 
 
 # -- AWS Lambda ----------------------------------------------------------------------------------------
@@ -439,7 +450,7 @@ def _unwrap(envelope: str, event: Event) -> list[Event]:
         if not isinstance(body.get("source"), str) or not isinstance(body.get("detail-type"), str):
             raise MalformedEvent(f"sqs {event.id}: the body is not an EventBridge event (source, detail-type)")
         return [Event("eventbridge", body, id=body.get("id"), source=body["source"], data=body.get("detail"),
-                      detail_type=body["detail-type"], detail=body.get("detail"), resources=body.get("resources") or [])]
+                      detail_type=body["detail-type"], detail=body.get("detail"))]
     records = body.get("Records")
     if records is None and body.get("Event") == "s3:TestEvent":
         return []  # S3's test message when a notification is configured: nothing to do
@@ -541,13 +552,19 @@ def _eventbridge(app: Any, router: EventRouter, event: dict[str, Any]) -> Any:
     source, detail_type = event.get("source"), event.get("detail-type")
     if not isinstance(source, str) or not isinstance(detail_type, str):
         raise MalformedEvent("an EventBridge event needs string source and detail-type")
-    found = Event("eventbridge", event, id=event.get("id"), source=source, data=event.get("detail"),
-                  detail_type=detail_type, detail=event.get("detail"), resources=event.get("resources") or [])
-    values: dict[str, str | None] = {"source": source, "detail_type": detail_type}
-    handler = router.find("eventbridge", values)
+    detail = event.get("detail")
+    found = Event("eventbridge", event, id=event.get("id"), source=source, data=detail)
+    found.detail_type = detail_type
+    found.detail = detail
+    handler = router._bridge.get((source, detail_type))
     if handler is None:
-        raise UnroutableEvent(f"no eventbridge handler matches {_values(values)}")
-    return _call(app, handler, found)
+        values: dict[str, str | None] = {"source": source, "detail_type": detail_type}
+        handler = router.find("eventbridge", values)
+        if handler is None:
+            raise UnroutableEvent(f"no eventbridge handler matches {_values(values)}")
+        if len(router._bridge) < 256:
+            router._bridge[(source, detail_type)] = handler
+    return handler.call(app, found)
 
 
 # -- CloudEvents (Google) ---------------------------------------------------------------------------
