@@ -380,10 +380,33 @@ _KIND = {"aws:sqs": "sqs", "aws:sns": "sns", "aws:s3": "s3", "aws:kinesis": "kin
 
 
 def handle_lambda_event(app: Any, event: dict[str, Any], context: Any) -> Any:
-    """Route a non-HTTP Lambda event to the app's handlers; the batch answer for SQS/Kinesis/DynamoDB."""
+    """Route a non-HTTP Lambda event to the app's handlers; the batch answer for SQS/Kinesis/DynamoDB.
+
+    With the app's access log on (``ACCESS_LOG``; by default where a platform runs the app), one
+    processing line per invocation on the ``manypaths.events`` logger: what arrived, how many
+    records, which failed, the duration and Lambda's request id."""
     router: EventRouter | None = app.__dict__.get("_events")
     if router is None or not router:
         raise UnroutableEvent(f"{_describe(event)} arrived, and the app has no event handlers")
+    if app._access_log_target() is None:
+        return _route(app, router, event)
+    import time
+
+    started = time.perf_counter()
+    outcome = "failed"
+    try:
+        answer = _route(app, router, event)
+        failed = answer.get("batchItemFailures") if isinstance(answer, dict) else None
+        outcome = f"{len(failed)} failed ({', '.join(f['itemIdentifier'] for f in failed[:10])})" if failed else "ok"
+        return answer
+    finally:
+        records = event.get("Records")
+        count = len(records) if isinstance(records, list) else 1
+        logger.info("%s: %d record%s, %s in %.1f ms [request %s]", _describe(event), count, "" if count == 1 else "s",
+                    outcome, (time.perf_counter() - started) * 1000, getattr(context, "aws_request_id", "-"))
+
+
+def _route(app: Any, router: EventRouter, event: dict[str, Any]) -> Any:
     with app.app_context():
         if "detail-type" in event and "Records" not in event:
             return _eventbridge(app, router, event)

@@ -582,3 +582,26 @@ def test_envelopes_through_sqs() -> None:
     assert got[-1] == ("eventbridge", "my.app", "OrderPlaced")
     with pytest.raises(TypeError, match="envelope= is for SQS handlers"):
         app.on_event("sns", envelope="s3", topic="t")(lambda e: None)
+
+
+def test_a_processing_line_per_invocation_when_the_access_log_is_on(caplog: pytest.LogCaptureFixture) -> None:
+    app = App(__name__, access_log=True)
+
+    @app.on_sqs("orders")
+    def order(event: Event) -> None:
+        if event.data == "bad":
+            raise ValueError("bad")
+
+    class Context:
+        aws_request_id = "req-7"
+
+    with caplog.at_level("INFO", logger="manypaths.events"):
+        lambda_handler(app)(sqs_event("ok", "bad", "ok", queue="orders"), Context())
+    line = [r.getMessage() for r in caplog.records if "record" in r.getMessage() and "request" in r.getMessage()]
+    assert line and "a aws:sqs event: 3 records, 1 failed (m1) in" in line[0] and "[request req-7]" in line[0]
+    caplog.clear()
+    quiet = App(__name__, access_log=False)
+    quiet.on_sqs("orders")(lambda event: None)
+    with caplog.at_level("INFO", logger="manypaths.events"):
+        lambda_handler(quiet)(sqs_event("ok", queue="orders"), Context())
+    assert not [r for r in caplog.records if "[request" in r.getMessage()]
