@@ -171,6 +171,10 @@ class Scaffold:
         """A DynamoDB table's stream records."""
         return self.on_event("dynamodb", batch=batch, table=table)
 
+    def on_cloudwatch_logs(self, log_group: str | None = None) -> Callable[[F], F]:
+        """A CloudWatch Logs subscription (``awslogs.data`` base64 gzip decoded: ``event.log_events``)."""
+        return self.on_event("cloudwatch_logs", log_group=log_group)
+
     def on_cloudevent(self, type: str | None = None, source: str | None = None,
                       subject: str | None = None) -> Callable[[F], F]:
         """CloudEvents (binary or structured mode) by ``type``, ``source`` and ``subject`` patterns."""

@@ -254,6 +254,7 @@ KINDS: dict[str, tuple[str, ...]] = {
     "kinesis": ("stream",),
     "dynamodb": ("table",),
     "cloudevent": ("type", "source", "subject"),
+    "cloudwatch_logs": ("log_group",),
 }
 BATCHES = ("sqs", "kinesis", "dynamodb")
 
@@ -319,7 +320,7 @@ def is_lambda_event(event: Any) -> bool:
         first = records[0]
         source = first.get("eventSource") or first.get("EventSource")
         return source in ("aws:sqs", "aws:sns", "aws:s3", "aws:kinesis", "aws:dynamodb")
-    return "detail-type" in event and "source" in event and "detail" in event
+    return ("detail-type" in event and "source" in event and "detail" in event) or "awslogs" in event
 
 
 def _record_event(source: str, record: dict[str, Any]) -> tuple[Event, dict[str, str | None], str | None]:
@@ -406,8 +407,33 @@ def handle_lambda_event(app: Any, event: dict[str, Any], context: Any) -> Any:
                     outcome, (time.perf_counter() - started) * 1000, getattr(context, "aws_request_id", "-"))
 
 
+def _cloudwatch_logs(app: Any, router: EventRouter, event: dict[str, Any]) -> Any:
+    # A CloudWatch Logs subscription: awslogs.data is base64 of gzip of JSON.
+    import gzip
+
+    data = event.get("awslogs", {}).get("data") if isinstance(event.get("awslogs"), dict) else None
+    if not isinstance(data, str):
+        raise MalformedEvent("a CloudWatch Logs event without awslogs.data")
+    try:
+        payload = json.loads(gzip.decompress(base64.b64decode(data, validate=True)))
+    except (ValueError, OSError, EOFError) as e:
+        raise MalformedEvent(f"awslogs.data is not base64 gzip JSON: {e}") from None
+    if not isinstance(payload, dict):
+        raise MalformedEvent("awslogs.data does not hold a JSON object")
+    group = payload.get("logGroup")
+    found = Event("cloudwatch_logs", event, id=None, source=group if isinstance(group, str) else None, data=payload,
+                  log_stream=payload.get("logStream"), log_events=payload.get("logEvents") or [])
+    values: dict[str, str | None] = {"log_group": found.source}
+    handler = router.find("cloudwatch_logs", values)
+    if handler is None:
+        raise UnroutableEvent(f"no cloudwatch_logs handler matches log_group={found.source!r}")
+    return handler.call(app, found)
+
+
 def _route(app: Any, router: EventRouter, event: dict[str, Any]) -> Any:
     with app.app_context():
+        if "awslogs" in event and "Records" not in event:
+            return _cloudwatch_logs(app, router, event)
         if "detail-type" in event and "Records" not in event:
             return _eventbridge(app, router, event)
         records = event.get("Records")
@@ -447,6 +473,8 @@ def _describe(event: Any) -> str:
             return f"a {records[0].get('eventSource') or records[0].get('EventSource')} event"
         if "detail-type" in event:
             return f"an EventBridge event ({event.get('source')!r}, {event.get('detail-type')!r})"
+        if "awslogs" in event:
+            return "a CloudWatch Logs event"
         return f"an event with keys {sorted(event)[:12]}"
     return f"a {type(event).__name__}"
 

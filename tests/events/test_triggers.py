@@ -468,7 +468,8 @@ def test_fuzzed_trigger_events_never_crash_inside_the_router() -> None:
     app, _ = make()
     handler = lambda_handler(app)
     samples = [load(name) for name in ("sqsEvent.json", "snsEvent.json", "s3Event.json", "kinesisStreamEvent.json",
-                                       "dynamoStreamEvent.json", "eventBridgeEvent.json", "sqsDlqTriggerEvent.json")]
+                                       "dynamoStreamEvent.json", "eventBridgeEvent.json", "sqsDlqTriggerEvent.json",
+                                       "cloudWatchLogEvent.json")]
     junk = st.one_of(st.none(), st.integers(), st.text(max_size=5), st.lists(st.integers(), max_size=2),
                      st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
 
@@ -605,3 +606,17 @@ def test_a_processing_line_per_invocation_when_the_access_log_is_on(caplog: pyte
     with caplog.at_level("INFO", logger="manypaths.events"):
         lambda_handler(quiet)(sqs_event("ok", queue="orders"), Context())
     assert not [r for r in caplog.records if "[request" in r.getMessage()]
+
+
+def test_cloudwatch_logs_subscription_is_decoded() -> None:
+    app = App(__name__)
+    got: list[Any] = []
+
+    @app.on_cloudwatch_logs("testLogGroup")
+    def logs(event: Event) -> None:
+        got.append((event.source, event.log_stream, [e["message"] for e in event.log_events]))
+
+    lambda_handler(app)(load("cloudWatchLogEvent.json"), None)
+    assert got == [("testLogGroup", "testLogStream", ["[ERROR] First test message", "[ERROR] Second test message"])]
+    with pytest.raises(MalformedEvent, match="not base64 gzip JSON"):
+        lambda_handler(app)({"awslogs": {"data": "bm90IGd6aXA="}}, None)

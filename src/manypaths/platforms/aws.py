@@ -57,7 +57,7 @@ def lambda_handler(
     served = as_wsgi(wsgi_app, asgi, streaming=False)  # Lambda's Python runtime buffers the response
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        if isinstance(event, dict) and ("Records" in event or "detail-type" in event):
+        if isinstance(event, dict) and ("Records" in event or "detail-type" in event or "awslogs" in event):
             # A queue, storage, stream or schedule event: to the App's event handlers (manypaths.events),
             # never an HTTP-shaped answer. No HTTP event has these keys.
             route = getattr(wsgi_app, "handle_event", None)
