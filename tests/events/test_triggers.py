@@ -620,3 +620,20 @@ def test_cloudwatch_logs_subscription_is_decoded() -> None:
     assert got == [("testLogGroup", "testLogStream", ["[ERROR] First test message", "[ERROR] Second test message"])]
     with pytest.raises(MalformedEvent, match="not base64 gzip JSON"):
         lambda_handler(app)({"awslogs": {"data": "bm90IGd6aXA="}}, None)
+
+
+def test_cloudevents_through_the_asgi_driver() -> None:
+    # Cloud Run behind uvicorn: the App as an ASGI app takes CloudEvents through the same core.
+    import asyncio
+
+    from tests.aio.asgi_client import call
+
+    app, seen = cloud_app()
+    kw = pubsub_cloudevent("my-topic", {"via": "asgi"})
+    headers = [*kw["headers"].items(), ("content-type", kw["content_type"])]
+    answer = asyncio.run(call(app, "POST", "/", headers=headers, body=kw["data"].encode()))
+    assert answer.status == 204
+    assert seen == [("pubsub", {"via": "asgi"}, {})]
+    bad = asyncio.run(call(app, "POST", "/", headers=[("ce-specversion", "1.0"), ("content-type", "application/json")],
+                           body=b"{}"))
+    assert bad.status == 400
