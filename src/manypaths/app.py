@@ -559,6 +559,9 @@ class App(Scaffold):
             self._max_content_length = config.get("MAX_CONTENT_LENGTH")
         else:
             self._plain = None  # the next request, whatever its driver, decides the road again
+            router = self.__dict__.get("_events")
+            if router is not None:
+                router.log_target = False  # ACCESS_LOG: the next event decides again
 
     def _feature(self, name: str) -> Any:
         """A feature module the core uses, imported on first use (the face imports features; the

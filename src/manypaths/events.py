@@ -265,6 +265,9 @@ class EventRouter:
     def __init__(self) -> None:
         self.handlers: dict[str, list[Handler]] = {kind: [] for kind in KINDS}
         self.count = 0
+        #: Where the processing line goes (App._access_log_target), worked out on the first event
+        #: (False: not yet; the App resets it when ACCESS_LOG changes).
+        self.log_target: Any = False
         # (source, detail-type) -> the EventBridge handler: a function's rules send few distinct pairs.
         self._bridge: dict[tuple[str, str], Handler] = {}
 
@@ -389,7 +392,10 @@ def handle_lambda_event(app: Any, event: dict[str, Any], context: Any) -> Any:
     router: EventRouter | None = app.__dict__.get("_events")
     if router is None or not router:
         raise UnroutableEvent(f"{_describe(event)} arrived, and the app has no event handlers")
-    if app._access_log_target() is None:
+    target = router.log_target
+    if target is False:
+        target = router.log_target = app._access_log_target()
+    if target is None:
         return _route(app, router, event)
     import time
 
