@@ -175,7 +175,6 @@ import time
 t0 = time.perf_counter()
 from manypaths import App
 from manypaths.platforms import lambda_handler
-from manypaths.testing import sqs_event
 app = App("cold")
 for i in range(20):
     app.add_url_rule(f"/r{i}/<int:id>", f"r{i}", lambda id: "x")
@@ -190,7 +189,10 @@ def nightly(e): pass
 @app.on_eventbridge(source="shop")
 def shop(e): pass
 handler = lambda_handler(app)
-assert handler(sqs_event("a", "b", queue="orders"), None) == {"batchItemFailures": []}
+event = {"Records": [{"messageId": f"m{i}", "receiptHandle": "h", "body": b, "attributes": {}, "messageAttributes": {},
+         "md5OfBody": "", "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:1:orders",
+         "awsRegion": "us-east-1"} for i, b in enumerate(["a", "b"])]}
+assert handler(event, None) == {"batchItemFailures": []}
 print(time.perf_counter() - t0)
 """
 

@@ -20,18 +20,27 @@ Loaded when a handler is registered or an event arrives: an HTTP-only app never 
 
 from __future__ import annotations
 
-import base64
-import fnmatch
 import json
-import logging
-from urllib.parse import unquote_plus
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-logger = logging.getLogger("manypaths.events")
+# base64, logging, fnmatch and urllib.parse are imported where they are needed (a Kinesis record, the
+# first failure or log line, a pattern, an S3 key): a function's cold start pays only for what it gets.
+
+
+class _Logger:
+    """``logging.getLogger("manypaths.events")``, imported with the first line written."""
+
+    def __getattr__(self, name: str) -> Any:
+        import logging
+
+        return getattr(logging.getLogger("manypaths.events"), name)
+
+
+logger: Any = _Logger()
 
 
 class UnroutableEvent(ValueError):
@@ -172,6 +181,7 @@ class Handler:
             elif not any(c in pattern for c in "*?["):
                 self._tests.append((field, 0, pattern))
             else:
+                import fnmatch
                 import re
 
                 self._tests.append((field, 3, re.compile(fnmatch.translate(pattern)).match))
@@ -348,6 +358,8 @@ def _record_event(source: str, record: dict[str, Any]) -> tuple[Event, dict[str,
         s3 = record.get("s3")
         if not isinstance(s3, dict) or not isinstance(s3.get("bucket"), dict) or not isinstance(s3.get("object"), dict):
             raise MalformedEvent("an S3 record without s3.bucket and s3.object")
+        from urllib.parse import unquote_plus
+
         bucket = s3["bucket"].get("name")
         key = unquote_plus(str(s3["object"].get("key", "")))
         name = record.get("eventName")
@@ -358,6 +370,8 @@ def _record_event(source: str, record: dict[str, Any]) -> tuple[Event, dict[str,
         kinesis = record.get("kinesis")
         if not isinstance(kinesis, dict) or not isinstance(kinesis.get("data"), str):
             raise MalformedEvent("a Kinesis record without kinesis.data")
+        import base64
+
         try:
             payload = base64.b64decode(kinesis["data"], validate=True)
         except ValueError:
@@ -415,6 +429,7 @@ def handle_lambda_event(app: Any, event: dict[str, Any], context: Any) -> Any:
 
 def _cloudwatch_logs(app: Any, router: EventRouter, event: dict[str, Any]) -> Any:
     # A CloudWatch Logs subscription: awslogs.data is base64 of gzip of JSON.
+    import base64
     import gzip
 
     data = event.get("awslogs", {}).get("data") if isinstance(event.get("awslogs"), dict) else None
@@ -655,6 +670,8 @@ def read_cloudevent(request: Any) -> tuple[dict[str, Any], Any]:
             raise BadRequest("A structured CloudEvent must be a JSON object.")
         data = envelope.pop("data", None)
         if "data_base64" in envelope:
+            import base64
+
             try:
                 data = _decoded(base64.b64decode(envelope.pop("data_base64"), validate=True))
             except ValueError:
@@ -669,6 +686,8 @@ def read_cloudevent(request: Any) -> tuple[dict[str, Any], Any]:
 def _pubsub_data(data: Any) -> Any:
     # Pub/Sub's message.data is base64: decoded (JSON when it parses).
     if isinstance(data, dict) and isinstance(data.get("message"), dict) and "data" in data["message"]:
+        import base64
+
         try:
             return _decoded(base64.b64decode(data["message"]["data"], validate=True))
         except (ValueError, TypeError):
