@@ -120,7 +120,7 @@ def finish(self: App, request: Request, rv: Any) -> Any:
         kind = type(rv)
         if kind is str:
             return rv.encode("utf-8"), HTML
-        if kind is dict and self._json_stock and not self._debug:
+        if (kind is dict or kind is list) and self._json_stock and not self._debug:
             return json_text(rv).encode("ascii"), JSON
         if kind is bytes:
             return rv, HTML  # a Response of bytes has the default (text/html) type too
@@ -140,7 +140,7 @@ def finish(self: App, request: Request, rv: Any) -> Any:
                     data, content_type = body.encode("utf-8"), HTML
                 elif kind is bytes:
                     data, content_type = body, HTML
-                elif kind is dict and self._json_stock and not self._debug:
+                elif (kind is dict or kind is list) and self._json_stock and not self._debug:
                     data, content_type = json_text(body).encode("ascii"), JSON
                 else:
                     return self._make_response_or_error(rv, request)
@@ -439,7 +439,7 @@ def make_response(self: App, rv: Any) -> Response:
     kind = type(rv)
     if kind is str and self.response_class is Response:  # the common cases first
         return fast_response(Response, rv, HTML)
-    if kind is dict and self._json_stock and not self._debug:
+    if (kind is dict or kind is list) and self._json_stock and not self._debug:
         return fast_response(self.response_class, json_text(rv), JSON)
     status: Any = None
     headers: Any = None

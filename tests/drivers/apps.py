@@ -91,6 +91,14 @@ def _routes(app: App) -> App:
     def accepted() -> Any:
         return {"queued": True}, 202
 
+    @app.get("/listed")
+    def listed() -> Any:
+        return [{"id": 1}, {"id": 2}]
+
+    @app.get("/listed-created")
+    def listed_created() -> Any:
+        return [1, 2, 3], 201
+
     @app.get("/raw")
     def raw() -> Any:
         return b"\x00raw bytes"

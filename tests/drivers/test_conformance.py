@@ -59,6 +59,8 @@ REQUESTS: list[tuple[str, str, str, str, dict[str, str], bytes]] = [
     ("head, text and status", "HEAD", "/made", "", {}, b""),
     ("204 from a tuple", "GET", "/empty", "", {}, b""),
     ("bytes", "GET", "/raw", "", {}, b""),
+    ("list", "GET", "/listed", "", {}, b""),
+    ("list and status", "GET", "/listed-created", "", {}, b""),
     ("body, status, headers", "GET", "/located", "", {}, b""),
     ("body, headers", "GET", "/tagged", "", {}, b""),
     ("a header with a line break", "GET", "/bad-header", "", {}, b""),
@@ -358,6 +360,8 @@ def test_the_fast_road_answers_str_dict_and_their_status_tuples() -> None:
     assert dispatch.finish(app, request, ("made", 201)) == (b"made", dispatch.HTML, 201)
     assert dispatch.finish(app, request, ({"a": 1}, 202)) == (b'{"a":1}\n', dispatch.JSON, 202)
     assert dispatch.finish(app, request, (b"x", 201)) == (b"x", dispatch.HTML, 201)
+    assert dispatch.finish(app, request, [1, {"b": 2}]) == (b'[1,{"b":2}]\n', dispatch.JSON)
+    assert dispatch.finish(app, request, ([1], 201)) == (b"[1]\n", dispatch.JSON, 201)
     assert dispatch.finish(app, request, ("x", 201, {"X": 1})) == (
         b"x", None, 201, [("Content-Type", dispatch.HTML), ("Content-Length", "1"), ("X", "1")])
     assert dispatch.finish(app, request, ("x", {"content-type": "text/plain"}))[3] == [
