@@ -24,6 +24,7 @@ SCRIPTS = [
     ("A real server", "server.py", "make bench-server"),
     ("Lambda events", "lambda_events.py", "make bench-lambda"),
     ("Event triggers", "events.py", "make bench-events"),
+    ("Per-request memory", "memory.py", "make bench-memory"),
 ]
 PEERS = ["werkzeug", "flask", "falcon", "sanic-routing", "starlette", "bottle", "aws-lambda-powertools", "fastapi",
          "litestar", "blacksheep", "mangum", "msgspec", "pydantic", "flask-cors",
