@@ -1,51 +1,86 @@
-"""A real server: gunicorn (gthread, as functions-framework runs in production) on 127.0.0.1,
-serving the WSGI benchmark's app for manypaths, Flask and Falcon; and ASGI servers: manypaths on
-granian and on uvicorn, FastAPI on uvicorn (the ASGI benchmark's app), under a bounded load.
+"""Real servers, side by side: the same small app in each framework, on each server and interface it
+supports — granian WSGI / ASGI / RSGI, uvicorn (ASGI), gunicorn gthread (WSGI) — one worker each, on
+127.0.0.1, under wrk bounded in time; plus a bare callable answering the same bytes on each server
+and interface (the server's own limit).
 
-The load comes from wrk (Debian's package) when it is installed, else from a Python client;
-a fixed duration and connection count, on loopback only. Every run must have zero errors.
+Rows: static (``/hello``), int param (``/users/42``), JSON (``/json``), 404, and the 203-route GitHub
+API app hit with distinct paths (a wrk script cycles through 4,000 of them; manypaths, Falcon and
+Starlette have that app). Rounds are interleaved (every configuration once per round) and the median
+and range over rounds are reported, with p50/p99 latency and the worker's RSS after the round
+(server process and its children). Every row must have zero socket errors and the right status
+(200, or 404 on the 404 row). Frameworks that do not install are named and left out (muxy is not on
+the package index).
 
-    make bench-server        (or: .venv/bin/python benchmarks/server.py [--quick] [--python-client])
+    make bench-server        (or: .venv/bin/python benchmarks/server.py [--quick] [--rounds N] [--duration S])
 """
 
 from __future__ import annotations
 
 import http.client
+import os
 import re
 import shutil
 import socket
 import statistics
 import subprocess
 import sys
-import threading
+import tempfile
 import time
 from pathlib import Path
 
 HERE = Path(__file__).parent
-QUICK = "--quick" in sys.argv
-DURATION = 3 if QUICK else 8
-CONNECTIONS = 16
-PATHS = ["/users/42", "/json"]
 BIN = Path(sys.executable).parent
+QUICK = "--quick" in sys.argv
 
 
-def _gunicorn(name: str) -> list[str]:
-    return [str(BIN / "gunicorn"), "--worker-class", "gthread", "--workers", "1", "--threads", "8",
-            "--log-level", "warning", "--chdir", str(HERE), f"server_apps:{name}_app", "--bind"]
+def _arg(name: str, default: float) -> float:
+    if name in sys.argv:
+        return float(sys.argv[sys.argv.index(name) + 1])
+    return default
 
 
-# label -> the server command (the address is appended by start()); one worker process each.
-SERVERS: dict[str, list[str]] = {
-    "manypaths": _gunicorn("manypaths"),
-    "flask": _gunicorn("flask"),
-    "falcon": _gunicorn("falcon"),
-    "mp granian": [str(BIN / "granian"), "--interface", "asgi", "--workers", "1", "--log-level", "warning",
-                   "--working-dir", str(HERE), "server_apps:manypaths_app", "--bind"],
-    "mp uvicorn": [str(BIN / "uvicorn"), "--interface", "asgi3", "--no-access-log", "--log-level", "warning",
-                   "--app-dir", str(HERE), "server_apps:manypaths_asgi", "--bind"],
-    "fastapi uvicorn": [str(BIN / "uvicorn"), "--no-access-log", "--log-level", "warning", "--app-dir", str(HERE),
-                        "server_apps:fastapi_app", "--bind"],
+ROUNDS = int(_arg("--rounds", 1 if QUICK else 3))
+DURATION = int(_arg("--duration", 2 if QUICK else 5))
+CONNECTIONS = 16
+ROWS = {"static": "/hello", "int param": "/users/42", "JSON": "/json", "404": "/nowhere/at/all",
+        "GitHub 203 routes": None}
+
+# (framework, server): the app attribute in server_apps for that server's interface.
+SERVERS = {
+    "gunicorn gthread": "wsgi", "granian wsgi": "wsgi", "granian asgi": "asgi", "granian rsgi": "rsgi",
+    "uvicorn": "asgi",
 }
+# Pairs that do not serve: Emmett55 is made for granian (under uvicorn it answers nothing).
+UNSUPPORTED = {("emmett55", "uvicorn")}
+FRAMEWORKS = ["manypaths", "falcon", "flask", "starlette", "fastapi", "litestar", "blacksheep", "emmett55", "bare"]
+
+
+def command(server: str, target: str, port: int) -> list[str]:
+    if server == "gunicorn gthread":
+        return [str(BIN / "gunicorn"), "--worker-class", "gthread", "--workers", "1", "--threads", "8",
+                "--log-level", "warning", "--chdir", str(HERE), f"server_apps:{target}", "--bind",
+                f"127.0.0.1:{port}"]
+    if server.startswith("granian"):
+        return [str(BIN / "granian"), "--interface", server.split()[1], "--workers", "1", "--log-level", "warning",
+                "--working-dir", str(HERE), "--host", "127.0.0.1", "--port", str(port), f"server_apps:{target}"]
+    return [str(BIN / "uvicorn"), "--no-access-log", "--log-level", "warning", "--app-dir", str(HERE),
+            "--host", "127.0.0.1", "--port", str(port), f"server_apps:{target}"]
+
+
+def configurations() -> tuple[list[tuple[str, str, str]], list[str]]:
+    """(framework, server, app attribute) for every pair that exists; and what is missing, said once."""
+    sys.path.insert(0, str(HERE))
+    import server_apps
+
+    found, missing = [], []
+    for framework in FRAMEWORKS:
+        for server, interface in SERVERS.items():
+            target = f"{framework}_{interface}"
+            if getattr(server_apps, target, None) is not None and (framework, server) not in UNSUPPORTED:
+                found.append((framework, server, target))
+        if not any(f == framework for f, _, _ in found):
+            missing.append(framework)
+    return found, missing
 
 
 def free_port() -> int:
@@ -54,31 +89,82 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(name: str) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
-    command = SERVERS[name]
-    # gunicorn takes --bind HOST:PORT; uvicorn and granian take --host/--port.
-    address = [f"127.0.0.1:{port}"] if "gunicorn" in command[0] else []
-    if not address:
-        command = [*command[:-1], "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen([*command, *address], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def start(cmd: list[str], port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{cmd[0]} exited: {proc.stderr.read().decode()[-800:] if proc.stderr else ''}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/hello")
-            if conn.getresponse().status == 200:
-                conn.close()
-                return proc, port
+            conn.getresponse().read()
+            conn.close()
+            return proc
         except OSError:
             time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError(f"the server for {name} did not start")
+    stop(proc)
+    raise RuntimeError(f"{' '.join(cmd[:3])} did not start")
 
 
-def wrk(port: int, path: str) -> dict[str, float]:
-    out = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency",
-                          f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, 15)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+        proc.wait(10)
+
+
+def rss_mib(pid: int) -> float:
+    # The server process and its children (granian's and gunicorn's workers).
+    total = 0
+    pids = [pid]
+    try:
+        children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+        pids += [int(c) for c in children]
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def status_of(port: int, path: str) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn.request("GET", path)
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return response.status
+
+
+def github_script(folder: Path) -> Path:
+    routes = [line.split() for line in (HERE / "routesets" / "github_api_werkzeug.txt").read_text().splitlines()
+              if line.strip()]
+    gets = [template for method, template in routes if method == "GET"]
+    paths = [re.sub(r"<[^>]+>", f"v{k}", gets[k % len(gets)]) for k in range(4000)]
+    script = folder / "github.lua"
+    script.write_text("paths = {" + ",".join(f'"{p}"' for p in paths) + "}\ncounter = 0\n"
+                      "request = function()\n  counter = counter + 1\n"
+                      "  return wrk.format(\"GET\", paths[(counter % #paths) + 1])\nend\n")
+    return script
+
+
+def wrk(port: int, path: str | None, script: Path | None, expect_404: bool) -> dict[str, float]:
+    args = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency"]
+    if script is not None:
+        args += ["-s", str(script)]
+    out = subprocess.run([*args, f"http://127.0.0.1:{port}{path or '/'}"], capture_output=True, text=True,
+                         check=True).stdout
 
     def ms(label: str) -> float:
         m = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
@@ -88,68 +174,74 @@ def wrk(port: int, path: str) -> dict[str, float]:
 
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    total = re.search(r"(\d+) requests in", out)
+    bad = int(non2xx.group(1)) if non2xx else 0
+    if expect_404:  # every answer must be the 404
+        bad = (int(total.group(1)) if total else 0) - bad
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    return {"rps": float(rps.group(1)) if rps else 0.0, "p50": ms("50"), "p90": ms("90"), "p99": ms("99"),
-            "errors": errors + (int(non2xx.group(1)) if non2xx else 0)}
-
-
-def python_client(port: int, path: str) -> dict[str, float]:
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    stop = time.monotonic() + DURATION
-
-    def worker() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        mine = []
-        while time.monotonic() < stop:
-            t0 = time.perf_counter()
-            try:
-                conn.request("GET", path)
-                response = conn.getresponse()
-                response.read()
-                ok = response.status == 200
-            except OSError:
-                ok = False
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            mine.append((time.perf_counter() - t0) * 1000)
-            if not ok:
-                with lock:
-                    errors[0] += 1
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=worker) for _ in range(CONNECTIONS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    q = statistics.quantiles(latencies, n=100)
-    return {"rps": len(latencies) / DURATION, "p50": q[49], "p90": q[89], "p99": q[98], "errors": errors[0]}
+    return {"rps": float(rps.group(1)) if rps else 0.0, "p50": ms("50"), "p99": ms("99"), "errors": errors + bad}
 
 
 def main() -> None:
-    load = wrk if shutil.which("wrk") and "--python-client" not in sys.argv else python_client
-    print(f"WSGI: gunicorn gthread (1 worker, 8 threads); ASGI: granian / uvicorn (1 worker); on 127.0.0.1; "
-          f"load: {'wrk' if load is wrk else 'Python client'}, {CONNECTIONS} connections, {DURATION} s per row\n")
-    print(f"  {'path':<11}{'framework':<17}{'req/s':>10}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'errors':>8}"
-          f"{'req/s ÷ manypaths':>19}")
-    for path in PATHS:
-        rows = {}
-        for name in SERVERS:
-            proc, port = start(name)
-            try:
-                rows[name] = load(port, path)
-            finally:
-                proc.terminate()
-                proc.wait(10)
-            if rows[name]["errors"]:
-                raise RuntimeError(f"{name} {path}: {rows[name]['errors']} errors")
-        for name, r in rows.items():
-            print(f"  {path:<11}{name:<17}{r['rps']:>10,.0f}{r['p50']:>9.2f}{r['p90']:>9.2f}{r['p99']:>9.2f}"
-                  f"{int(r['errors']):>8}{r['rps'] / rows['manypaths']['rps']:>19.2f}")
+    if not shutil.which("wrk"):
+        print("make bench-server needs wrk (Debian: apt-get install wrk); nothing measured")
+        return
+    configs, missing = configurations()
+    print(f"Real servers, one worker each, 127.0.0.1; wrk -t1 -c{CONNECTIONS}, {DURATION} s per row, "
+          f"{ROUNDS} interleaved round(s): median req/s [min–max] (Python {sys.version.split()[0]})")
+    if missing:
+        print(f"  not installed, left out: {', '.join(missing)}; muxy is not on the package index")
+    results: dict[tuple[str, str, str], list[dict[str, float]]] = {}
+    memory: dict[tuple[str, str], list[float]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        script = github_script(Path(folder))
+        import server_apps
+
+        for _ in range(ROUNDS):
+            for framework, server, target in configs:
+                port = free_port()
+                proc = start(command(server, target, port), port)
+                try:
+                    for row, path in ROWS.items():
+                        if path is None:
+                            github = f"{framework}_github_{target.rsplit('_', 1)[1]}"
+                            if getattr(server_apps, github, None) is None:
+                                continue
+                            stop(proc)
+                            port = free_port()
+                            proc = start(command(server, github, port), port)
+                            assert status_of(port, "/users/octocat/repos") == 200, (framework, server)
+                            found = wrk(port, "/", script, False)
+                        else:
+                            expected = 404 if row == "404" else 200
+                            assert status_of(port, path) == expected, (framework, server, row)
+                            found = wrk(port, path, None, row == "404")
+                        if found["errors"] and framework in ("manypaths", "bare"):
+                            raise RuntimeError(f"{framework} on {server}, {row}: {int(found['errors'])} errors")
+                        results.setdefault((row, server, framework), []).append(found)
+                    memory.setdefault((server, framework), []).append(rss_mib(proc.pid))
+                finally:
+                    stop(proc)
+    for row in ROWS:
+        print(f"\n{row}")
+        print(f"  {'server':<18}{'framework':<12}{'req/s':>9}{'range':>17}{'p50 ms':>8}{'p99 ms':>8}"
+              f"{'× manypaths':>12}{'% of bare':>10}{'RSS MiB':>9}{'errors':>8}")
+        for server in SERVERS:
+            here = {fw: runs for (r, s, fw), runs in results.items() if r == row and s == server}
+            if not here:
+                continue
+            med = {fw: statistics.median(x["rps"] for x in runs) for fw, runs in here.items()}
+            ours, bare = med.get("manypaths"), med.get("bare")
+            for fw, runs in sorted(here.items(), key=lambda item: -med[item[0]]):
+                rps = [x["rps"] for x in runs]
+                p50 = statistics.median(x["p50"] for x in runs)
+                p99 = statistics.median(x["p99"] for x in runs)
+                ratio = f"{med[fw] / ours:.2f}" if ours else "—"
+                of_bare = f"{med[fw] / bare * 100:.0f}%" if bare else "—"
+                rss = statistics.median(memory.get((server, fw), [0.0]))
+                errors = int(sum(x["errors"] for x in runs))  # a peer's socket errors are shown, not hidden
+                print(f"  {server:<18}{fw:<12}{med[fw]:>9,.0f}{f'{min(rps):,.0f}–{max(rps):,.0f}':>17}{p50:>8.2f}"
+                      f"{p99:>8.2f}{ratio:>12}{of_bare:>10}{rss:>9.1f}{errors:>8}")
 
 
 if __name__ == "__main__":
