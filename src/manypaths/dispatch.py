@@ -211,8 +211,17 @@ def _view_value(self: App, request: Request, hooks: bool) -> Any:
     if self._cloudevents and method == "POST" and (
             "HTTP_CE_SPECVERSION" in environ or str(environ.get("CONTENT_TYPE", ""))[:28].lower()
             == "application/cloudevents+json"):
-        # A CloudEvent (Eventarc, Pub/Sub push): to its handler, not to the routes.
+        # A CloudEvent (Eventarc, Pub/Sub push): to its handler, not to the routes — behind the same
+        # TRUSTED_HOSTS check and the app's before-request hooks as a request (an auth hook that
+        # verifies the caller applies to events too: on a public function anyone can POST one).
         try:
+            if self._trusted_hosts is not None:
+                self._check_host(request)
+            if hooks and self._hooks["before"]:
+                for func in self._scoped("before", request):
+                    rv = self._sync(func())
+                    if rv is not None:
+                        return rv
             return self._feature("events").handle_cloudevent(self, request)
         except Exception as e:
             return self.handle_user_exception(e, request)

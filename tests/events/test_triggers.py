@@ -637,3 +637,25 @@ def test_cloudevents_through_the_asgi_driver() -> None:
     bad = asyncio.run(call(app, "POST", "/", headers=[("ce-specversion", "1.0"), ("content-type", "application/json")],
                            body=b"{}"))
     assert bad.status == 400
+
+
+def test_cloudevents_pass_the_apps_host_check_and_before_request_hooks() -> None:
+    # On a public function anyone can POST a CloudEvent: the app's auth hook and TRUSTED_HOSTS apply
+    # to events as to requests, so a forged event never reaches a handler.
+    from manypaths import abort, request
+
+    app, seen = cloud_app()
+
+    @app.before_request
+    def only_the_push_account() -> None:
+        if request.headers.get("Authorization") != "Bearer eventarc-token":
+            abort(401)
+
+    client = app.test_client()
+    forged = client.post("/", **pubsub_cloudevent("my-topic", {"forged": True}))
+    assert forged.status_code == 401 and seen == []
+    kw = pubsub_cloudevent("my-topic", {"real": True})
+    kw["headers"]["Authorization"] = "Bearer eventarc-token"
+    assert client.post("/", **kw).status_code == 204 and seen == [("pubsub", {"real": True}, {})]
+    app.config["TRUSTED_HOSTS"] = ["events.example"]
+    assert client.post("/", **kw).status_code == 400  # Host: localhost is not trusted
