@@ -659,3 +659,38 @@ def test_cloudevents_pass_the_apps_host_check_and_before_request_hooks() -> None
     assert client.post("/", **kw).status_code == 204 and seen == [("pubsub", {"real": True}, {})]
     app.config["TRUSTED_HOSTS"] = ["events.example"]
     assert client.post("/", **kw).status_code == 400  # Host: localhost is not trusted
+
+
+def test_manypaths_serve_takes_cloudevents() -> None:
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from tests.conftest import free_port
+
+    port = free_port()
+    root = Path(__file__).resolve().parents[2]
+    server = subprocess.Popen([sys.executable, "-m", "manypaths", "serve", "tests.events.targets:app", "--port",
+                               str(port)], cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                urllib.request.urlopen(base + "/seen", timeout=2).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        kw = pubsub_cloudevent("my-topic", {"served": True}, structured=True)
+        sent = urllib.request.Request(base + "/", data=kw["data"].encode(), method="POST",
+                                      headers={"Content-Type": kw["content_type"]})
+        with urllib.request.urlopen(sent, timeout=10) as answer:
+            assert answer.status == 204
+        with urllib.request.urlopen(base + "/seen", timeout=10) as answer:
+            assert json.loads(answer.read()) == [["pubsub", {"served": True}]]
+    finally:
+        server.terminate()
+        server.wait(10)
