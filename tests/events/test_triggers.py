@@ -694,3 +694,27 @@ def test_manypaths_serve_takes_cloudevents() -> None:
     finally:
         server.terminate()
         server.wait(10)
+
+
+def test_teardown_appcontext_runs_after_each_invocation() -> None:
+    # As after a request: a connection a handler opened in g is closed when the invocation ends,
+    # even when a record failed.
+    app = App(__name__)
+    closed: list[Any] = []
+
+    @app.teardown_appcontext
+    def close(error: BaseException | None) -> None:
+        closed.append(g.pop("db", None))
+
+    @app.on_sqs("orders")
+    def order(event: Event) -> None:
+        g.db = f"connection for {event.id}"
+        if event.data == "bad":
+            raise ValueError("bad")
+
+    handler = lambda_handler(app)
+    assert handler(sqs_event("ok", "bad", queue="orders"), None) == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
+    assert closed == ["connection for m1"]  # one app context per invocation: the last connection set
+    with pytest.raises(UnroutableEvent):
+        handler(sns_event("x", topic="nobody"), None)
+    assert closed == ["connection for m1", None]  # torn down after a failed invocation too
