@@ -17,7 +17,6 @@ from contextvars import copy_context
 
 from .asgi import awaited, body_road
 from .asgi.environ import _BODILESS, NO_BODY, _base
-from .context import _current
 from .coroutines import server_loop
 from .dispatch import COROUTINE, begin, end, finish
 
@@ -130,10 +129,7 @@ def rsgi_application(app: App) -> Callable[[Any, Any], Awaitable[None]]:
                 return
             await _send(answer, environ, protocol)
         finally:
-            if "form" in request._cache:
-                end(app, request, None)
-            else:
-                _current.reset(request._token)
+            end(app, request, None)
 
     return rsgi
 

@@ -13,7 +13,6 @@ import asyncio
 import sys
 from contextvars import copy_context
 
-from ..context import _current
 from ..coroutines import call_hooks, server_loop
 from ..dispatch import COROUTINE, HTML, JSON, begin, end, finish
 from ..http.exceptions import BadRequest, RequestEntityTooLarge
@@ -112,10 +111,7 @@ def asgi_application(app: App) -> Callable[[Scope, Receive, Send], Coroutine[Any
                 return
             await _send_response(answer, environ, send, receive)
         finally:
-            if "form" in request._cache:  # (served inline: the app has no teardown hook)
-                end(app, request, None)
-            else:
-                _current.reset(request._token)  # dispatch.end's last step, without the call
+            end(app, request, None)
 
     asgi.__qualname__ = f"{type(app).__name__}.asgi"
     return asgi
