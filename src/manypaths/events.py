@@ -323,19 +323,6 @@ class EventRouter:
 # -- AWS Lambda ----------------------------------------------------------------------------------------
 
 
-def is_lambda_event(event: Any) -> bool:
-    """Whether ``event`` is a non-HTTP Lambda event this router takes (Records of a known source,
-    or an EventBridge event)."""
-    if not isinstance(event, dict):
-        return False
-    records = event.get("Records")
-    if isinstance(records, list) and records and isinstance(records[0], dict):
-        first = records[0]
-        source = first.get("eventSource") or first.get("EventSource")
-        return source in ("aws:sqs", "aws:sns", "aws:s3", "aws:kinesis", "aws:dynamodb")
-    return ("detail-type" in event and "source" in event and "detail" in event) or "awslogs" in event
-
-
 def _record_event(source: str, record: dict[str, Any]) -> tuple[Event, dict[str, str | None], str | None]:
     # (the Event, the values matchers see, the batch item identifier)
     if source == "aws:sqs":
@@ -645,13 +632,6 @@ def _eventbridge(app: Any, router: EventRouter, event: dict[str, Any]) -> Any:
 REQUIRED = ("id", "source", "specversion", "type")
 
 
-def is_cloudevent(environ: dict[str, Any]) -> bool:
-    """Whether a request is a CloudEvent: a ``ce-specversion`` header (binary mode) or the
-    ``application/cloudevents+json`` content type (structured mode)."""
-    return "HTTP_CE_SPECVERSION" in environ or str(environ.get("CONTENT_TYPE", "")).lower().startswith(
-        "application/cloudevents+json")
-
-
 def read_cloudevent(request: Any) -> tuple[dict[str, Any], Any]:
     """(attributes, data) of a CloudEvent request; a 400 (BadRequest) naming what is missing."""
     from .http.exceptions import BadRequest
@@ -729,8 +709,17 @@ SCHEDULER = "google.cloud.scheduler.job.v1.executed"
 FIRESTORE = "google.cloud.firestore.document.v1.{kind}"
 
 
+# The helpers' options (they become CloudEvent or EventBridge matchers).
+HELPERS = {"pubsub": ("topic",), "storage": ("bucket", "kind"), "scheduler": ("job",),
+           "firestore": ("document", "kind"), "schedule": ()}
+
+
 def matcher(kind: str, /, **options: Any) -> tuple[str, dict[str, str | None]]:
     """(kind, match) for a registration decorator's options (the helpers: pubsub, storage...)."""
+    allowed = HELPERS.get(kind)
+    if allowed is not None and set(options) - set(allowed):
+        unknown = ", ".join(sorted(set(options) - set(allowed)))
+        raise TypeError(f"{kind} handlers take {', '.join(allowed) or 'no options'}, not {unknown}")
     if kind == "pubsub":
         topic = options.pop("topic", None)
         return "cloudevent", {"type": PUBSUB, "source": f"//pubsub.googleapis.com/projects/*/topics/{topic}"
@@ -754,13 +743,4 @@ def matcher(kind: str, /, **options: Any) -> tuple[str, dict[str, str | None]]:
                               "subject": f"documents/{document}" if document else None}
     if kind == "schedule":  # EventBridge scheduled rules
         return "eventbridge", {"source": "aws.events", "detail_type": "Scheduled Event"}
-    if kind not in KINDS:
-        raise ValueError(f"unknown event kind {kind!r}")
-    unknown = set(options) - set(KINDS[kind])
-    if unknown:
-        _bad_options(kind, {k: options[k] for k in unknown})
-    return kind, {field: options.get(field) for field in KINDS[kind]}
-
-
-def _bad_options(kind: str, options: dict[str, Any]) -> Any:
-    raise TypeError(f"{kind} handlers match on {', '.join(KINDS[kind])}, not {', '.join(sorted(options))}")
+    return kind, dict(options)  # EventRouter.add checks the kind and its fields

@@ -252,6 +252,10 @@ def test_registration_errors() -> None:
         app.on_event("sqs", topic="t")(lambda e: None)
     with pytest.raises(ValueError, match="storage kind"):
         app.on_storage("b", kind="eaten")(lambda e: None)
+    with pytest.raises(TypeError, match="pubsub handlers take topic, not bucket"):
+        app.on_event("pubsub", bucket="b")(lambda e: None)
+    with pytest.raises(ValueError, match="unknown event kind 'sqs2'"):
+        app.on_event("sqs2")(lambda e: None)
 
 
 def test_blueprint_handlers_and_the_app_context() -> None:
