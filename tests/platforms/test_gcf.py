@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -15,32 +13,14 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import start_functions_framework
 
 SOURCE = Path(__file__).parent / "apps" / "gcf_main.py"
 BIN = Path(sys.executable).parent
 
 
 def _start(target: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
-    proc = subprocess.Popen(
-        [str(BIN / "functions-framework"), f"--target={target}", f"--source={SOURCE}", f"--port={port}",
-         "--host", "127.0.0.1"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"functions-framework exited: {proc.stderr.read().decode() if proc.stderr else ''}")
-        try:
-            urllib.request.urlopen(base + "/fn/user/ping", timeout=1).read()
-            return proc, base
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("functions-framework did not start in 30 s")
+    return start_functions_framework(SOURCE, target, "/fn/user/ping")
 
 
 def _serve(target: str) -> Iterator[str]:
