@@ -141,7 +141,7 @@ def build_wheel(out: Path, python: str, arch: str) -> tuple[Path | None, str]:
         reason = f"the target runs Python {python}, this machine {local}"
     elif arch != _local_arch():
         reason = f"the target is {arch}, this machine {_local_arch()}"
-    elif shutil.which("auditwheel") is None and shutil.which("auditwheel", path=os.path.dirname(sys.executable)) is None:
+    elif _auditwheel() is None:
         reason = "auditwheel is not installed (pip install 'manypaths[bundle]') to check the compiled one"
     with tempfile.TemporaryDirectory(prefix="manypaths-wheel-") as scratch:
         tree = Path(scratch) / "src-tree"
@@ -187,12 +187,19 @@ def _names(wheel: Path) -> list[str]:
         return z.namelist()
 
 
+def _auditwheel() -> str | None:
+    # This environment's auditwheel first (the bundle extra), else one on the PATH.
+    import shutil
+
+    return shutil.which("auditwheel", path=os.path.dirname(sys.executable)) or shutil.which("auditwheel")
+
+
 def _repair(wheel: Path, out: Path, arch: str) -> Path:
     # auditwheel checks every symbol the extension needs against the manylinux_2_17 policy (older
     # than every target's glibc) and tags the wheel with it; a wheel it refuses is not shipped.
     import shutil
 
-    tool = shutil.which("auditwheel", path=os.path.dirname(sys.executable)) or shutil.which("auditwheel") or "auditwheel"
+    tool = _auditwheel() or "auditwheel"
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
     repaired = wheel.parent / "repaired"
     _run([tool, "repair", "--plat", f"manylinux_2_17_{arch}", "-w", str(repaired), str(wheel)],

@@ -134,12 +134,10 @@ class WWWAuthenticate:
 
     @classmethod
     def from_header(cls, value: str | None) -> WWWAuthenticate | None:
-        found = Authorization.from_header(value) if value and not value.lower().startswith("basic ") else None
-        if value and value.lower().startswith("basic"):
+        if value and value[:5].lower() == "basic":  # a challenge's Basic has parameters, not credentials
             return cls("basic", _split_params(value[5:].strip()))
-        if found is None:
-            return None
-        return cls(found.type, found.parameters, found.token)
+        found = Authorization.from_header(value)
+        return None if found is None else cls(found.type, found.parameters, found.token)
 
     def __setitem__(self, key: str, value: str) -> None:
         self.parameters[key] = value
