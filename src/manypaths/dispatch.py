@@ -222,7 +222,10 @@ def _view_value(self: App, request: Request, hooks: bool) -> Any:
                     rv = self._sync(func())
                     if rv is not None:
                         return rv
-            return self._feature("events").handle_cloudevent(self, request)
+            events = self._feature("events")
+            if request.body_pending is not None:  # ASGI on the loop: the event's body is received first
+                return self._dispatch_after_body(request, lambda: events.handle_cloudevent(self, request))
+            return events.handle_cloudevent(self, request)
         except Exception as e:
             return self.handle_user_exception(e, request)
     try:
@@ -271,11 +274,12 @@ def _view_value(self: App, request: Request, hooks: bool) -> Any:
         return self.handle_user_exception(e, request)
 
 
-async def _dispatch_after_body(self: App, request: Request) -> Any:
+async def _dispatch_after_body(self: App, request: Request, then: Callable[[], Any] | None = None) -> Any:
+    # The body received (ASGI on the loop), then the view — or ``then``, what else reads the body.
     receive_body, request.body_pending = request.body_pending, None
     if receive_body is not None:
         await receive_body(request)
-    rv = self.dispatch_request(request)
+    rv = self.dispatch_request(request) if then is None else then()
     return (await rv) if type(rv) is COROUTINE else rv
 
 

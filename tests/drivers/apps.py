@@ -141,6 +141,13 @@ def _routes(app: App) -> App:
 
         return "tagged later"
 
+    @app.on_cloudevent(type="com.example.*")
+    def cloudevent(event: Any) -> None:
+        # A CloudEvent is a way in of its own: the same core on every driver (host check, hooks).
+        CALLS.append(("cloudevent", event.id))
+        if event.data == {"fail": True}:
+            raise RuntimeError("handler failed")
+
     app.secret_key = "conformance"
     return app
 

@@ -74,6 +74,13 @@ REQUESTS: list[tuple[str, str, str, str, dict[str, str], bytes]] = [
     ("compression", "GET", "/big", "", {"Accept-Encoding": "gzip"}, b""),
     ("session", "GET", "/session", "", {"Cookie": "session=tampered.value.sig"}, b""),
     ("after_this_request", "GET", "/after-this", "", {}, b""),
+    ("cloudevent", "POST", "/", "", {"ce-specversion": "1.0", "ce-type": "com.example.x", "ce-source": "//t",
+                                     "ce-id": "e1", "Content-Type": "application/json"}, b'{"n": 1}'),
+    ("cloudevent failing", "POST", "/", "", {"ce-specversion": "1.0", "ce-type": "com.example.x", "ce-source": "//t",
+                                             "ce-id": "e2", "Content-Type": "application/json"}, b'{"fail": true}'),
+    ("cloudevent malformed", "POST", "/", "", {"ce-specversion": "1.0", "Content-Type": "application/json"}, b"{}"),
+    ("cloudevent structured", "POST", "/", "", {"Content-Type": "application/cloudevents+json"},
+     b'{"specversion": "1.0", "type": "com.example.y", "source": "//t", "id": "e3", "data": {"n": 3}}'),
 ]
 
 # Added by a server or a platform, not by the app.
