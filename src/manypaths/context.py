@@ -287,6 +287,7 @@ def _current_session() -> Any:
         if app is None:
             raise RuntimeError("session needs a request of an App")
         found = request.session_obj = app.open_session(request)
+        request.post_view = True
     return found
 
 

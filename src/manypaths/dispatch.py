@@ -108,7 +108,7 @@ def finish(self: App, request: Request, rv: Any) -> Any:
     ``(body, status)`` is ``(bytes, content type, status)``; ``(body, status, headers)`` and
     ``(body, headers)`` with a dict of headers are ``(bytes, None, status, header pairs)``.
     Anything else is the Response."""
-    if request.after_this is not None or request.session_obj is not None:
+    if request.post_view:
         # after_this_request (this request's own after-hooks) or a session to save: a Response.
         response = self._make_response_or_error(rv, request)
         if request.after_this is not None:
@@ -162,6 +162,7 @@ def after_this_request(func: F) -> F:
     request = current_request()
     if request.after_this is None:
         request.after_this = []
+        request.post_view = True
     request.after_this.append(func)
     return func
 

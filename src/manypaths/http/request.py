@@ -64,6 +64,9 @@ class Request:
 
     #: The session, once something read it (``manypaths.session``); saved after the view.
     session_obj: Any = None
+    #: True once a session or an ``after_this_request`` function needs the view's Response (one
+    #: check on the fast road for both).
+    post_view = False
     #: Functions ``after_this_request`` added: run on this request's response (None: none).
     after_this: list[Callable[..., Any]] | None = None
 
