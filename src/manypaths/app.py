@@ -158,9 +158,11 @@ class App(Scaffold):
         })
         # A setting that chooses the road (compression, the access log) changed: decided again;
         # settings every request reads are kept as attributes (no dict lookup per request).
-        self.config.watched = frozenset({"COMPRESS", "ACCESS_LOG", "DEBUG", "TRUSTED_HOSTS", "MAX_CONTENT_LENGTH"})
+        self.config.watched = frozenset({"COMPRESS", "ACCESS_LOG", "DEBUG", "TRUSTED_HOSTS", "MAX_CONTENT_LENGTH",
+                                         "TRAP_HTTP_EXCEPTIONS", "TRAP_BAD_REQUEST_ERRORS"})
         self.config.on_change = self._setting_changed
         self._debug = bool(debug)
+        self._trap = self._debug  # an HTTP error may be trapped (TRAP_*; a missing key's 400 in debug)
         self._trusted_hosts: Any = None
         self._max_content_length: int | None = max_content_length
         self.blueprints: dict[str, Blueprint] = {}
@@ -551,8 +553,11 @@ class App(Scaffold):
 
     def _setting_changed(self, key: str) -> None:
         config = self.config
-        if key == "DEBUG":
+        if key in ("DEBUG", "TRAP_HTTP_EXCEPTIONS", "TRAP_BAD_REQUEST_ERRORS"):
             self._debug = bool(config.get("DEBUG"))
+            trap_bad_request = config.get("TRAP_BAD_REQUEST_ERRORS")
+            self._trap = bool(config.get("TRAP_HTTP_EXCEPTIONS") or trap_bad_request
+                              or (trap_bad_request is None and self._debug))
         elif key == "TRUSTED_HOSTS":
             self._trusted_hosts = config.get("TRUSTED_HOSTS")
         elif key == "MAX_CONTENT_LENGTH":

@@ -68,7 +68,7 @@ def handle_user_exception(self: App, error: Exception, request: Request) -> Any:
         return error.response()
     if isinstance(error, _Options):
         return self.make_default_options_response()
-    if isinstance(error, HTTPError) and _trapped(self, error):
+    if self._trap and isinstance(error, HTTPError) and _trapped(self, error):
         raise error
     code = None if isinstance(error, HTTPError) else http_errors.foreign_code(error)
     if code is not None:
