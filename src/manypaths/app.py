@@ -170,6 +170,7 @@ class App(Scaffold):
         self._error_handlers: dict[str | None, dict[int | type[BaseException], Callable[..., Any]]] = {}
         self._hooks: dict[str, dict[str | None, list[Callable[..., Any]]]] = {
             "before": {}, "after": {}, "teardown": {}, "url_value": {}, "url_defaults": {},
+            "before_event": {}, "after_event": {},
         }
         # Flask's names: functions by scope (None: the app; else a blueprint's name).
         self.url_value_preprocessors = self._hooks["url_value"]
@@ -261,13 +262,14 @@ class App(Scaffold):
             found = self.__dict__["_events"] = EventRouter()
         return found
 
-    def _add_event(self, kind: str, match: dict[str, Any], func: Callable[..., Any], batch: bool) -> None:
+    def _add_event(self, kind: str, match: dict[str, Any], func: Callable[..., Any], batch: bool,
+                   scope: str | None = None) -> None:
         from .events import matcher
 
         options = dict(match)
         envelope = options.pop("_envelope", None)
         kind, found = matcher(kind, **options)
-        self.triggers.add(kind, found, func, batch, envelope)
+        self.triggers.add(kind, found, func, batch, envelope, scope)
         if kind == "cloudevent":
             self._cloudevents = True
 

@@ -128,6 +128,20 @@ class Scaffold:
 
     # -- event triggers (manypaths.events): routed like paths, by what the event is ----------------
 
+    def before_event(self, func: F) -> F:
+        """Call ``func(event)`` before each event handler (a record of a batch, an EventBridge event, a
+        CloudEvent; a whole-batch handler's list). A value other than None is taken as the handler's
+        result and the handler is not called; an exception fails the record as the handler's would.
+        On a Blueprint: for its own handlers only."""
+        self._hook("before_event", func)
+        return func
+
+    def after_event(self, func: F) -> F:
+        """Call ``func(event, result)`` after each event handler returns (innermost scope first); a
+        value other than None replaces the result. On a Blueprint: for its own handlers only."""
+        self._hook("after_event", func)
+        return func
+
     def on_event(self, trigger: str, /, *, batch: bool = False, envelope: str | None = None,
                  **match: Any) -> Callable[[F], F]:
         """Handle events of ``trigger`` ("sqs", "sns", "s3", "eventbridge", "schedule", "kinesis",
@@ -339,7 +353,7 @@ class Blueprint(Scaffold):
             kind, name, func, None if app_wide or kind != "context" else setup.name))
 
     def _add_event(self, kind: str, match: dict[str, Any], func: Callable[..., Any], batch: bool) -> None:
-        self._deferred.append(lambda app, setup: app._add_event(kind, match, func, batch))
+        self._deferred.append(lambda app, setup: app._add_event(kind, match, func, batch, setup.name))
 
     def app_context_processor(self, func: F) -> F:
         """``context_processor`` for every render of the app."""

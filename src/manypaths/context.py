@@ -116,11 +116,27 @@ class AppContext:
     (and leave the ``teardown_appcontext`` hooks to its end), as in Flask. Contexts nest.
     """
 
+    # Slots for what every context has (an event invocation makes one: cheap to make), a dict for
+    # what extensions attach.
+    __slots__ = ("app", "_g", "_tokens", "_request", "__dict__")
+
     def __init__(self, app: App) -> None:
         self.app = app
-        self.g = AppGlobals()
+        self._g: AppGlobals | None = None  # made on first use
         self._tokens: list[Token[AppContext]] = []
         self._request: Request | None = None  # the request running when pushed: this context is inside it
+
+    @property
+    def g(self) -> AppGlobals:
+        """This context's ``g``."""
+        found = self._g
+        if found is None:
+            found = self._g = AppGlobals()
+        return found
+
+    @g.setter
+    def g(self, value: AppGlobals) -> None:
+        self._g = value
 
     def push(self) -> None:
         self._request = _current.get(None)
@@ -128,13 +144,14 @@ class AppContext:
 
     def pop(self, exc: BaseException | None = None) -> None:
         """Deactivate; the last pop runs the app's ``teardown_appcontext`` hooks (with ``exc``)."""
-        if not self._tokens:
+        tokens = self._tokens
+        if not tokens:
             raise RuntimeError("This application context is not active (pop() without push()).")
         try:
-            if len(self._tokens) == 1:
+            if len(tokens) == 1 and self.app._teardown_appcontext:
                 self.app.do_teardown_appcontext(exc)
         finally:
-            _app_ctx.reset(self._tokens.pop())
+            _app_ctx.reset(tokens.pop())
 
     def __enter__(self) -> AppContext:
         self.push()

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import json
 
+from .context import AppContext
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -32,12 +34,15 @@ if TYPE_CHECKING:
 
 
 class _Logger:
-    """``logging.getLogger("manypaths.events")``, imported with the first line written."""
+    """``logging.getLogger("manypaths.events")``, imported with the first line written (then it
+    takes this placeholder's place)."""
 
     def __getattr__(self, name: str) -> Any:
         import logging
 
-        return getattr(logging.getLogger("manypaths.events"), name)
+        global logger
+        logger = logging.getLogger("manypaths.events")
+        return getattr(logger, name)
 
 
 logger: Any = _Logger()
@@ -67,6 +72,10 @@ class Event:
     ``detail_type``, ``detail``, ``subject``, ``type``.
     """
 
+    # The fields every event has in slots (a batch makes one Event per record: cheap to make);
+    # the per-kind ones in the instance dict, with these class defaults.
+    __slots__ = ("kind", "raw", "id", "source", "data", "attributes", "__dict__")
+
     bucket: str | None = None
     key: str | None = None
     event_name: str | None = None
@@ -75,7 +84,7 @@ class Event:
     subject: str | None = None
     type: str | None = None
 
-    def __init__(self, kind: str, raw: Any, *, id: str | None = None, source: str | None = None,
+    def __init__(self, kind: str, raw: Any, id: str | None = None, source: str | None = None,
                  data: Any = None, attributes: dict[str, Any] | None = None, **extra: Any) -> None:
         self.kind = kind
         self.raw = raw
@@ -101,7 +110,11 @@ class Event:
 
 
 _json_decode = json.JSONDecoder().decode
+# The C scanner under json.loads: a body that is one JSON value from its first character is read
+# without loads' type and whitespace checks (a fourth of the cost of a small message).
+_json_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 _JSON_START = frozenset('{["-0123456789tfn')
+_JSON_SPACE = " \t\n\r"
 
 
 def _decoded(text: Any) -> Any:
@@ -113,7 +126,17 @@ def _decoded(text: Any) -> Any:
             text = bytes(text).decode("utf-8")
         except UnicodeDecodeError:
             return bytes(text)
-    if text and (text[0] in _JSON_START or text[0].isspace()):
+    if not text:
+        return text
+    if text[0] in _JSON_START:
+        try:
+            value, end = _json_scan(text, 0)
+        except (StopIteration, ValueError):
+            return text
+        if end == len(text) or not text[end:].strip(_JSON_SPACE):
+            return value
+        return text
+    if text[0].isspace():
         try:
             return _json_decode(text)
         except ValueError:
@@ -149,6 +172,15 @@ ENVELOPES = ("sns", "s3", "eventbridge")
 _UNSET: Any = object()
 
 
+async def _probe() -> None:
+    pass
+
+
+_coroutine = _probe()
+_COROUTINE = type(_coroutine)
+_coroutine.close()
+
+
 class PayloadError(ValueError):
     """A payload that does not fit the handler's annotated model (the reasons in the message)."""
 
@@ -158,8 +190,12 @@ class Handler:
     takes the whole batch, the envelope its SQS messages come in, and where it was defined."""
 
     def __init__(self, kind: str, match: dict[str, str | None], func: Callable[..., Any], batch: bool,
-                 name: str, envelope: str | None = None) -> None:
+                 name: str, envelope: str | None = None, scope: str | None = None) -> None:
         self.kind = kind
+        #: The blueprint it was registered by (its event hooks and error handlers apply), or None.
+        self.scope = scope
+        # The scopes whose hooks and error handlers apply, innermost first (the app's last).
+        self.scopes: tuple[str | None, ...] = (*_blueprint_names(scope), None)
         self.match = match
         self.func = func
         self.batch = batch
@@ -216,7 +252,14 @@ class Handler:
         return self._codec
 
     def call(self, app: Any, event: Any) -> Any:
-        codec = None if self.batch else self.codec()
+        """The handler's bare call (the payload validated into its model, a coroutine run); see
+        ``invoke`` for the call with the app's event hooks and error handlers."""
+        codec = self._codec
+        if codec is None or self.batch:
+            rv = self.func(event)
+            return rv if type(rv) is not _COROUTINE else app._sync(rv)
+        if codec is _UNSET:
+            codec = self.codec()
         if codec is not None:
             try:
                 value = codec.from_python(event.data)
@@ -226,6 +269,76 @@ class Handler:
                                    f"{reasons}") from None
             return app._sync(self.func(value))
         return app._sync(self.func(event))
+
+
+def _blueprint_names(scope: str | None) -> list[str]:
+    # "a.b" -> ["a.b", "a"]: a nested blueprint's scopes, innermost first.
+    if not scope:
+        return []
+    parts = scope.split(".")
+    return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
+
+
+def _plain(app: Any) -> bool:
+    """Whether handlers can be called bare: no event hooks and no error handlers on the app."""
+    hooks = app._hooks
+    return not (hooks["before_event"] or hooks["after_event"] or app._error_handlers)
+
+
+def invoke(app: Any, handler: Handler, event: Any) -> Any:
+    """Call ``handler`` for ``event`` with the app's event hooks and error handlers (the one way a
+    handler is called when the app has any): ``before_event`` hooks (the app's, then the handler's
+    blueprints', outermost first) may answer instead of the handler; an exception goes to the error
+    handler registered for its class (innermost scope first; ``errorhandler(Exception)`` and HTTP
+    status codes are for requests and are not consulted, so a catch-all written to render a 500 never
+    acknowledges a failed record); ``after_event`` hooks (innermost first) may replace the result."""
+    hooks = app._hooks
+    sync = app._sync
+    try:
+        result = None
+        before = hooks["before_event"]
+        if before:
+            for scope in reversed(handler.scopes):
+                for func in before.get(scope, ()):
+                    result = sync(func(event))
+                    if result is not None:
+                        break
+                if result is not None:
+                    break
+        if result is None:
+            result = handler.call(app, event)
+    except Exception as e:
+        found = _event_error_handler(app, e, handler.scopes)
+        if found is None:
+            raise
+        result = sync(found(e))
+        logger.info("%s %s: %s handled by %s", handler.kind, getattr(event, "id", None), type(e).__name__,
+                    getattr(found, "__qualname__", found))
+    after = hooks["after_event"]
+    if after:
+        for scope in handler.scopes:
+            for func in reversed(after.get(scope, ())):
+                replaced = sync(func(event, result))
+                if replaced is not None:
+                    result = replaced
+    return result
+
+
+def _event_error_handler(app: Any, error: BaseException, scopes: tuple[str | None, ...]) -> Any:
+    # The handler registered for the error's closest class, innermost scope first; the catch-alls
+    # (Exception, BaseException) and HTTP codes are left to requests.
+    if not app._error_handlers:
+        return None
+    for scope in scopes:
+        handlers = app._error_handlers.get(scope)
+        if not handlers:
+            continue
+        for cls in type(error).__mro__:
+            if cls is Exception or cls is BaseException:
+                break
+            if cls in handlers:
+                return handlers[cls]
+    return None
 
 
 def _type_name(tp: Any) -> str:
@@ -278,11 +391,13 @@ class EventRouter:
         #: Where the processing line goes (App._access_log_target), worked out on the first event
         #: (False: not yet; the App resets it when ACCESS_LOG changes).
         self.log_target: Any = False
-        # (source, detail-type) -> the EventBridge handler: a function's rules send few distinct pairs.
+        # (source, detail-type) -> the EventBridge handler, a queue's ARN -> its SQS handler: a
+        # function gets few distinct ones (bounded all the same).
         self._bridge: dict[tuple[str, str], Handler] = {}
+        self._queues: dict[str, Handler] = {}
 
     def add(self, kind: str, match: dict[str, str | None], func: Callable[..., Any], batch: bool = False,
-            envelope: str | None = None) -> None:
+            envelope: str | None = None, scope: str | None = None) -> None:
         if kind not in KINDS:
             raise ValueError(f"unknown event kind {kind!r}: one of {', '.join(KINDS)}")
         unknown = set(match) - set(KINDS[kind])
@@ -301,10 +416,11 @@ class EventRouter:
             if other.match == full:  # two handlers nothing can tell apart, as a duplicate rule
                 raise ValueError(f"{kind} handler {name} matches exactly what {other.name} matches "
                                  f"({other.describe()}): they can never be told apart")
-        self.handlers[kind].append(Handler(kind, full, func, batch, name, envelope))
+        self.handlers[kind].append(Handler(kind, full, func, batch, name, envelope, scope))
         self.handlers[kind].sort(key=lambda h: h.specificity, reverse=True)
         self.count += 1
         self._bridge.clear()
+        self._queues.clear()
 
     def find(self, kind: str, values: dict[str, str | None]) -> Handler | None:
         for handler in self.handlers[kind]:
@@ -391,7 +507,7 @@ def handle_lambda_event(app: Any, event: dict[str, Any], context: Any) -> Any:
     processing line per invocation on the ``manypaths.events`` logger: what arrived, how many
     records, which failed, the duration and Lambda's request id."""
     router: EventRouter | None = app.__dict__.get("_events")
-    if router is None or not router:
+    if router is None or not router.count:
         raise UnroutableEvent(f"{_describe(event)} arrived, and the app has no event handlers")
     target = router.log_target
     if target is False:
@@ -435,37 +551,54 @@ def _cloudwatch_logs(app: Any, router: EventRouter, event: dict[str, Any]) -> An
     handler = router.find("cloudwatch_logs", values)
     if handler is None:
         raise UnroutableEvent(f"no cloudwatch_logs handler matches log_group={found.source!r}")
-    return handler.call(app, found)
+    return _call(app, handler, found)
 
 
 def _route(app: Any, router: EventRouter, event: dict[str, Any]) -> Any:
-    with app.app_context():
-        if "awslogs" in event and "Records" not in event:
-            return _cloudwatch_logs(app, router, event)
-        if "detail-type" in event and "Records" not in event:
-            return _eventbridge(app, router, event)
-        records = event.get("Records")
-        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-            raise MalformedEvent(f"Records must be a list of objects; got {type(records).__name__}")
-        if not records:
-            raise MalformedEvent("Records is empty: nothing to route")
-        sources = {str(r.get("eventSource") or r.get("EventSource")) for r in records}
-        if len(sources) != 1:
-            raise MalformedEvent(f"one batch from several sources: {sorted(sources)}")
-        source = sources.pop()
-        kind = _KIND.get(source)
-        if kind is None:
-            raise UnroutableEvent(f"records from {source!r}: no handler kind takes them (sqs, sns, s3, kinesis, "
-                                  "dynamodb)")
-        if kind in BATCHES:
-            return _batch(app, router, kind, source, records)
-        for record in records:
-            found, values, _ = _record_event(source, record)
-            handler = router.find(kind, values)
-            if handler is None:
-                raise UnroutableEvent(f"no {kind} handler matches {_values(values)}")
-            _call(app, handler, found)
-        return None
+    # One invocation in its own application context (g, current_app, teardown_appcontext hooks).
+    ctx = AppContext(app)
+    ctx.push()
+    error: BaseException | None = None
+    try:
+        return _route_in_context(app, router, event)
+    except BaseException as e:
+        error = e
+        raise
+    finally:
+        ctx.pop(error)
+
+
+def _route_in_context(app: Any, router: EventRouter, event: dict[str, Any]) -> Any:
+    if "awslogs" in event and "Records" not in event:
+        return _cloudwatch_logs(app, router, event)
+    if "detail-type" in event and "Records" not in event:
+        return _eventbridge(app, router, event)
+    records = event.get("Records")
+    if type(records) is list and records and type(records[0]) is dict and records[0].get("eventSource") == "aws:sqs":
+        answer = _sqs_batch(app, router, records)
+        if answer is not None:
+            return answer
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise MalformedEvent(f"Records must be a list of objects; got {type(records).__name__}")
+    if not records:
+        raise MalformedEvent("Records is empty: nothing to route")
+    sources = {str(r.get("eventSource") or r.get("EventSource")) for r in records}
+    if len(sources) != 1:
+        raise MalformedEvent(f"one batch from several sources: {sorted(sources)}")
+    source = sources.pop()
+    kind = _KIND.get(source)
+    if kind is None:
+        raise UnroutableEvent(f"records from {source!r}: no handler kind takes them (sqs, sns, s3, kinesis, "
+                              "dynamodb)")
+    if kind in BATCHES:
+        return _batch(app, router, kind, source, records)
+    for record in records:
+        found, values, _ = _record_event(source, record)
+        handler = router.find(kind, values)
+        if handler is None:
+            raise UnroutableEvent(f"no {kind} handler matches {_values(values)}")
+        _call(app, handler, found)
+    return None
 
 
 def _values(values: dict[str, str | None]) -> str:
@@ -488,10 +621,16 @@ def _describe(event: Any) -> str:
 
 
 def _call(app: Any, handler: Handler, event: Any) -> Any:
+    # The handler's call for an event (each inner event of an envelope), with the app's event hooks
+    # and error handlers when it has any.
+    plain = _plain(app)
     if handler.envelope is None or not isinstance(event, Event):
-        return handler.call(app, event)
+        return handler.call(app, event) if plain else invoke(app, handler, event)
     for inner in _unwrap(handler.envelope, event):  # S3 / SNS / EventBridge delivered through SQS
-        handler.call(app, inner)
+        if plain:
+            handler.call(app, inner)
+        else:
+            invoke(app, handler, inner)
     return None
 
 
@@ -522,10 +661,6 @@ def _batch(app: Any, router: EventRouter, kind: str, source: str, records: list[
     # One call per record; failures reported by id (partial batch response). FIFO: the first failure
     # stops the batch, and it and every later record are reported (order must be kept).
     fifo = kind == "sqs" and str(records[0].get("eventSourceARN", "")).endswith(".fifo")
-    if kind == "sqs" and not fifo:
-        answer = _sqs_batch(app, router, records)
-        if answer is not None:
-            return answer
     failures: list[dict[str, str]] = []
     parsed: list[tuple[Event | None, dict[str, str | None] | None, Any]] = []
     for record in records:
@@ -575,30 +710,48 @@ def _batch(app: Any, router: EventRouter, kind: str, source: str, records: list[
     return {"batchItemFailures": failures}
 
 
-def _sqs_batch(app: Any, router: EventRouter, records: list[dict[str, Any]]) -> dict[str, Any] | None:
-    # The common SQS batch (one standard queue, per-record handlers, well-formed records) in one
-    # pass; None for anything else (the general path above takes it from the start: nothing ran yet).
-    handlers: dict[str, Handler] = {}
+def _sqs_batch(app: Any, router: EventRouter, records: list[Any]) -> dict[str, Any] | None:
+    # The common SQS batch in one checking pass and one running pass: well-formed records of one
+    # standard queue, a per-record handler. None for anything else (FIFO, several queues, a whole-
+    # batch handler, an odd record): the general path takes it from the start, as nothing ran yet.
+    first = records[0]
+    if type(first) is not dict:
+        return None
+    arn = first.get("eventSourceARN")
+    if type(arn) is not str or arn.endswith(".fifo"):
+        return None
     for record in records:
-        arn = record.get("eventSourceARN")
-        if type(arn) is not str or type(record.get("body")) is not str or arn in handlers:
-            if type(arn) is not str or type(record.get("body")) is not str:
-                return None
-            continue
+        if (type(record) is not dict or record.get("eventSourceARN") != arn or type(record.get("body")) is not str
+                or record.get("eventSource") != "aws:sqs"):
+            return None
+    handler = router._queues.get(arn)
+    if handler is None:
         handler = router.find("sqs", {"queue": _name_from_arn(arn), "arn": arn})
         if handler is None or handler.batch:
             return None
-        handlers[arn] = handler
+        if len(router._queues) < 256:
+            router._queues[arn] = handler
+    queue = _name_from_arn(arn)
+    call = handler.call if _plain(app) and handler.envelope is None else None
     failures: list[dict[str, str]] = []
+    scan = _json_scan
     for record in records:
-        arn = record["eventSourceARN"]
-        handler = handlers[arn]
         item = record.get("messageId")
-        event = Event("sqs", record, id=item, source=_name_from_arn(arn), data=_decoded(record["body"]),
-                      attributes=record.get("messageAttributes") or {})
+        body = record["body"]
+        # _decoded, inlined for the usual body (a JSON object or array, nothing after it).
+        if body and (body[0] == "{" or body[0] == "["):
+            try:
+                data, end = scan(body, 0)
+                if end != len(body) and body[end:].strip(_JSON_SPACE):
+                    data = body
+            except (StopIteration, ValueError):
+                data = body
+        else:
+            data = _decoded(body)
+        event = Event("sqs", record, item, queue, data, record.get("messageAttributes") or {})
         try:
-            if handler.envelope is None:
-                handler.call(app, event)
+            if call is not None:
+                call(app, event)
             else:
                 _call(app, handler, event)
         except Exception:
@@ -612,8 +765,8 @@ def _eventbridge(app: Any, router: EventRouter, event: dict[str, Any]) -> Any:
     if not isinstance(source, str) or not isinstance(detail_type, str):
         raise MalformedEvent("an EventBridge event needs string source and detail-type")
     detail = event.get("detail")
-    found = Event("eventbridge", event, id=event.get("id"), source=source, data=detail)
-    found.detail_type = detail_type
+    found = Event("eventbridge", event, event.get("id"), source, detail, None)
+    found.detail_type = detail_type  # set here, not as keywords: a third of the cost
     found.detail = detail
     handler = router._bridge.get((source, detail_type))
     if handler is None:
@@ -623,7 +776,7 @@ def _eventbridge(app: Any, router: EventRouter, event: dict[str, Any]) -> Any:
             raise UnroutableEvent(f"no eventbridge handler matches {_values(values)}")
         if len(router._bridge) < 256:
             router._bridge[(source, detail_type)] = handler
-    return handler.call(app, found)
+    return handler.call(app, found) if _plain(app) else invoke(app, handler, found)
 
 
 # -- CloudEvents (Google) ---------------------------------------------------------------------------
@@ -694,7 +847,7 @@ def handle_cloudevent(app: Any, request: Any) -> Any:
                   type=attributes["type"], subject=attributes.get("subject"), time=attributes.get("time"),
                   message=message, message_attributes=message.get("attributes") if pubsub and message else None)
     try:
-        handler.call(app, event)
+        _call(app, handler, event)
     except PayloadError as e:
         raise BadRequest(str(e)) from None
     return app.response_class(status=204)

@@ -722,3 +722,102 @@ def test_teardown_appcontext_runs_after_each_invocation() -> None:
     with pytest.raises(UnroutableEvent):
         handler(sns_event("x", topic="nobody"), None)
     assert closed == ["connection for m1", None]  # torn down after a failed invocation too
+
+
+class Poison(ValueError):
+    """A message that can never succeed: acknowledged by its error handler, not retried."""
+
+
+def test_event_hooks_and_error_handlers_by_exception_class(caplog: pytest.LogCaptureFixture) -> None:
+    app = App(__name__)
+    calls: list[Any] = []
+    bp = Blueprint("billing", __name__)
+
+    @app.before_event
+    def app_before(event: Event) -> Any:
+        g.seen = event.id
+        calls.append(("app before", event.id))
+        return "skipped" if event.data == {"skip": True} else None
+
+    @app.after_event
+    def app_after(event: Event, result: Any) -> Any:
+        calls.append(("app after", event.id, result, g.seen))
+        return None
+
+    @bp.before_event
+    def bp_before(event: Event) -> None:
+        calls.append(("bp before", event.id))
+
+    @bp.after_event
+    def bp_after(event: Event, result: Any) -> Any:
+        calls.append(("bp after", event.id, result))
+        return f"{result}!"
+
+    @app.errorhandler(Poison)
+    def poisoned(error: Poison) -> str:
+        calls.append(("poisoned", str(error)))
+        return "dropped"
+
+    @app.errorhandler(Exception)  # an HTTP catch-all: never acknowledges a failed record
+    def everything(error: Exception) -> Any:
+        calls.append(("catch-all", str(error)))
+        return "oops", 500
+
+    @app.on_sqs("orders")
+    def order(event: Event) -> str:
+        if event.data.get("poison"):
+            raise Poison("bad bytes")
+        if event.data.get("fail"):
+            raise RuntimeError("database down")
+        return "done"
+
+    @bp.on_eventbridge("billing")
+    def invoice(event: Event) -> str:
+        return f"invoice {event.detail['n']}"
+
+    app.register_blueprint(bp)
+    handler = lambda_handler(app)
+
+    batch = sqs_event({"ok": 1}, {"poison": True}, {"fail": True}, {"skip": True}, queue="orders")
+    with caplog.at_level("INFO", logger="manypaths.events"):
+        answer = handler(batch, None)
+    # The poison message was handled by its handler (acknowledged); the failure is still reported.
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "m2"}]}
+    assert ("poisoned", "bad bytes") in calls
+    assert not any(c[0] == "catch-all" for c in calls)
+    assert ("app after", "m0", "done", "m0") in calls
+    assert ("app after", "m1", "dropped", "m1") in calls
+    assert ("app after", "m3", "skipped", "m3") in calls  # a before hook answered: the handler never ran
+    assert not any(c[0] == "app after" and c[1] == "m2" for c in calls)
+    assert "Poison handled by" in caplog.text and "m2 failed" in caplog.text
+
+    calls.clear()
+    result = handler(eventbridge_event("billing", "Invoice", {"n": 7}), None)
+    assert result == "invoice 7!"  # the blueprint's after hook replaced the result
+    assert [c[0] for c in calls] == ["app before", "bp before", "bp after", "app after"]
+    assert calls[-1][2] == "invoice 7!"
+
+    # A CloudEvent goes through the same hooks (after the request's own).
+    @app.on_pubsub("jobs")
+    def job(event: Event) -> None:
+        raise Poison("unparseable job")
+
+    calls.clear()
+    client = app.test_client()
+    response = client.post("/", **pubsub_cloudevent("jobs", {"x": 1}))
+    assert response.status_code == 204  # acknowledged by the Poison handler
+    assert [c[0] for c in calls] == ["app before", "poisoned", "app after"]
+
+
+def test_event_payloads_decode_as_json_only_when_the_whole_text_is_json() -> None:
+    from manypaths.events import _decoded
+
+    assert _decoded('{"a": 1}') == {"a": 1}
+    assert _decoded('{"a": 1}\r\n ') == {"a": 1}
+    assert _decoded(' [1, 2]') == [1, 2]
+    assert _decoded("12") == 12
+    assert _decoded("true") is True
+    for text in ('{"a": 1} trailing', '{"a": 1}\x0b', "[1, 2", "tru", "hello", "-", "NaN", ""):
+        assert _decoded(text) == text
+    assert _decoded(b'{"a": 1}') == {"a": 1}
+    assert _decoded(b"\xff\xfe") == b"\xff\xfe"
