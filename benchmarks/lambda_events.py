@@ -40,7 +40,8 @@ def event(shape: str) -> dict[str, Any]:
     return data
 
 
-def handlers(shape: str) -> dict[str, Any]:
+def handlers(shape: str, routes: int = 1) -> dict[str, Any]:
+    """The three handlers on an app of ``routes`` dynamic routes, ``/users/<id>`` registered last."""
     import flask
     from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, APIGatewayRestResolver
 
@@ -48,17 +49,20 @@ def handlers(shape: str) -> dict[str, Any]:
     from manypaths.platforms import lambda_handler
 
     ours = App("bench")
+    theirs = flask.Flask("bench")
+    resolver = APIGatewayRestResolver() if shape.startswith("REST") else APIGatewayHttpResolver()
+    for i in range(routes - 1):  # the routes before it: /items0/<id>, /items1/<id>...
+        ours.add_url_rule(f"/items{i}/<int:item_id>", f"items{i}", lambda item_id: "item")
+        theirs.add_url_rule(f"/items{i}/<int:item_id>", f"items{i}", lambda item_id: "item")
+        resolver.get(f"/items{i}/<item_id>")(lambda item_id: "item")
 
     @ours.get("/users/<int:user_id>")
     def user(user_id: int) -> str:
         return f"user {user_id}"
 
-    theirs = flask.Flask("bench")
     theirs.add_url_rule("/users/<int:user_id>", "user", lambda user_id: f"user {user_id}")
 
     from aws_lambda_powertools.event_handler import Response as PowertoolsResponse
-
-    resolver = APIGatewayRestResolver() if shape.startswith("REST") else APIGatewayHttpResolver()
 
     @resolver.get("/users/<user_id>")
     def powertools_user(user_id: str) -> Any:
@@ -79,10 +83,11 @@ def body_of(result: dict[str, Any]) -> str:
 
 def main() -> None:
     n = 300 if QUICK else 2000
-    print(f"Lambda events: GET /users/42 through each handler, µs per event (Python {sys.version.split()[0]})\n")
-    print(f"  {'event':<16}{'handler':<28}{'µs':>8}{'× manypaths':>13}")
-    for shape in SHAPES:
-        hs = handlers(shape)
+    print(f"Lambda events: GET /users/42 through each handler, µs per event (Python {sys.version.split()[0]})")
+    print("(1 route, and the last of 200 dynamic routes)\n")
+    print(f"  {'event':<16}{'routes':>7}  {'handler':<28}{'µs':>8}{'× manypaths':>13}")
+    for shape, routes in [(shape, routes) for routes in (1, 200) for shape in SHAPES]:
+        hs = handlers(shape, routes)
         for name, handler in hs.items():
             result = handler(event(shape), Context())
             assert result["statusCode"] == 200 and body_of(result) == "user 42", (name, result)
@@ -99,7 +104,7 @@ def main() -> None:
                 gc.enable()
         base = best["manypaths"]
         for name, t in best.items():
-            print(f"  {shape:<16}{name:<28}{t / n / 1000:>8.1f}{t / base:>13.1f}")
+            print(f"  {shape:<16}{routes:>7}  {name:<28}{t / n / 1000:>8.1f}{t / base:>13.1f}")
 
 
 if __name__ == "__main__":

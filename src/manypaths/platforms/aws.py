@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import sys
 from urllib.parse import quote, unquote
 
@@ -76,7 +77,9 @@ def lambda_handler(
                              f"{reason}\n".encode(), forced_binary)
         status, headers, body = call_wsgi(served, environ)
         result = _response(kind, event, status, headers, body, forced_binary)
-        size = len(result.get("body") or "") + sum(len(k) + len(str(v)) for k, v in (result.get("headers") or {}).items())
+        size = len(result["body"])
+        for name, value in headers:
+            size += len(name) + len(value)
         if size > RESPONSE_LIMIT:
             # Lambda would fail the invocation with its own error (a 502 from API Gateway with no
             # clue): answer a 500 that names the limit, and log it.
@@ -142,18 +145,28 @@ def _environ(kind: str, event: dict[str, Any], context: Any, base: str) -> dict[
     ctx = event.get("requestContext") or {}
     if not isinstance(ctx, dict):
         raise TypeError(f"requestContext must be an object, not {type(ctx).__name__}")
-    headers: list[tuple[str, str]] = []
+    # The request's own parts per shape; the headers go straight into the environ below.
+    header_source: Any = None
+    cookie: str | None = None
     script_name = ""
     if kind == "v1":
-        method = _text(event["httpMethod"], "httpMethod")
-        path = _text(event["path"], "path") or "/"
-        headers = _header_pairs(event.get("multiValueHeaders"), event.get("headers"))
+        method = event["httpMethod"]
+        if type(method) is not str:
+            method = _text(method, "httpMethod")
+        path = event["path"]
+        if type(path) is not str or not path:
+            path = _text(path, "path") or "/"
+        header_source = _headers_of(event.get("multiValueHeaders"), event.get("headers"))
         query = _encode_query(event.get("multiValueQueryStringParameters") or event.get("queryStringParameters"))
-        identity = ctx.get("identity") or {}
-        remote = identity.get("sourceIp") if isinstance(identity, dict) else None
+        identity = ctx.get("identity")
+        remote = identity.get("sourceIp") if type(identity) is dict else None
         # requestContext.path is what the client asked for (with the stage, or a base-path mapping).
-        full = _text(ctx.get("path"), "requestContext.path")
-        stage = _text(ctx.get("stage"), "requestContext.stage")
+        full = ctx.get("path") or ""
+        if type(full) is not str:
+            full = _text(full, "requestContext.path")
+        stage = ctx.get("stage") or ""
+        if type(stage) is not str:
+            stage = _text(stage, "requestContext.stage")
         if full and full != path and full.endswith(path.rstrip("/") or "/"):
             script_name = full[: len(full) - len(path.rstrip("/") or "/")].rstrip("/")
         elif stage and stage != "$default" and _is_execute_api(ctx.get("domainName")):
@@ -164,12 +177,12 @@ def _environ(kind: str, event: dict[str, Any], context: Any, base: str) -> dict[
             raise TypeError("requestContext.http must be an object")
         method = _text(http.get("method"), "requestContext.http.method", "GET")
         raw_path = _text(event.get("rawPath"), "rawPath") or "/"
-        headers = _header_pairs(None, event.get("headers"))
+        header_source = _headers_of(None, event.get("headers"))
         cookies = event.get("cookies")
         if cookies:
             if not isinstance(cookies, list):
                 raise TypeError("cookies must be a list of strings")
-            headers.append(("cookie", "; ".join(_text(c, "a cookie") for c in cookies)))
+            cookie = "; ".join(_text(c, "a cookie") for c in cookies)
         # The raw query as the client sent it: as a WSGI server passes it (bytes as latin-1 code points).
         query = _to_wsgi(_text(event.get("rawQueryString"), "rawQueryString"))
         remote = http.get("sourceIp")
@@ -178,11 +191,11 @@ def _environ(kind: str, event: dict[str, Any], context: Any, base: str) -> dict[
         # path (so "/%70rod/x" is not taken for stage "prod").
         if stage and stage != "$default":
             raw_path, script_name = _take_prefix(raw_path, "/" + stage)
-        path = unquote(raw_path)
+        path = unquote(raw_path) if "%" in raw_path else raw_path
     elif kind == "alb":
         method = _text(event["httpMethod"], "httpMethod")
         path = unquote(_text(event.get("path"), "path") or "/")
-        headers = _header_pairs(event.get("multiValueHeaders"), event.get("headers"))
+        header_source = _headers_of(event.get("multiValueHeaders"), event.get("headers"))
         # ALB passes query parameters as the client sent them: already encoded.
         params = event.get("multiValueQueryStringParameters") or event.get("queryStringParameters") or {}
         if not isinstance(params, dict):
@@ -192,50 +205,42 @@ def _environ(kind: str, event: dict[str, Any], context: Any, base: str) -> dict[
     elif kind == "lattice2":
         method = _text(event["method"], "method")
         path = unquote(_text(event["path"], "path").split("?", 1)[0] or "/")
-        headers = _header_pairs(None, event.get("headers"))
+        header_source = _headers_of(None, event.get("headers"))
         query = _encode_query(event.get("queryStringParameters"))
         remote = None
     else:  # lattice1
         method = _text(event["method"], "method")
         raw = _text(event["raw_path"], "raw_path")
         path = unquote(raw.split("?", 1)[0] or "/")
-        headers = _header_pairs(None, event.get("headers"))
+        header_source = _headers_of(None, event.get("headers"))
         query = _to_wsgi(raw.split("?", 1)[1]) if "?" in raw else _encode_query(event.get("query_string_parameters"))
         remote = None
 
     if base:
         path, taken = _take_prefix(path, base)
         script_name = script_name + (taken or base)
-
-    body = _body(event, kind)
-    lower = {k.lower(): v for k, v in headers}
-    forwarded = lower.get("x-forwarded-for", "")
-    if remote is None:
-        # ALB and VPC Lattice append the address they saw to X-Forwarded-For: the last entry is the
-        # one the client cannot forge (the first is whatever the client sent).
-        remote = forwarded.split(",")[-1].strip() or "127.0.0.1"
-    remote = str(remote).split("/")[0]  # API Gateway may send "1.2.3.4/32"
-    host = lower.get("host") or ctx.get("domainName") or "localhost"
-    scheme = lower.get("x-forwarded-proto", "https").split(",")[0].strip() or "https"
-    port = lower.get("x-forwarded-port", "443" if scheme == "https" else "80")
     if not method or not _TOKEN.issuperset(method):
         raise ValueError(f"the HTTP method {method[:20]!r} is not a method")
     if not path.startswith("/"):
         path = "/" + path
     if script_name and not script_name.startswith("/"):
         script_name = "/" + script_name
+
+    raw_body = event.get("body")
+    if raw_body is None:
+        body = b""
+    elif type(raw_body) is str and not event.get("isBase64Encoded") and kind != "lattice1":
+        body = raw_body.encode("utf-8", "surrogatepass")
+    else:
+        body = _body(event, kind)
     environ: dict[str, Any] = {
-        "REQUEST_METHOD": str(method).upper(),
-        "SCRIPT_NAME": _to_wsgi(script_name),
-        "PATH_INFO": _to_wsgi(path),
+        "REQUEST_METHOD": method if method.isupper() else method.upper(),
+        "SCRIPT_NAME": script_name if script_name.isascii() else _to_wsgi(script_name),
+        "PATH_INFO": path if path.isascii() else _to_wsgi(path),
         "QUERY_STRING": query,
-        "SERVER_NAME": host.split(":")[0],
-        "SERVER_PORT": str(port),
         "SERVER_PROTOCOL": str((ctx.get("http") or {}).get("protocol") or ctx.get("protocol") or "HTTP/1.1"),
-        "REMOTE_ADDR": remote,
         "CONTENT_LENGTH": str(len(body)),
         "wsgi.version": (1, 0),
-        "wsgi.url_scheme": scheme,
         "wsgi.input": io.BytesIO(body),
         "wsgi.errors": sys.stderr,
         "wsgi.multithread": False,
@@ -247,52 +252,63 @@ def _environ(kind: str, event: dict[str, Any], context: Any, base: str) -> dict[
         "serverless.event": event,
         "serverless.context": context,
     }
-    keys = _CGI_KEYS
-    for name, value in headers:
-        value = _to_wsgi(value)  # PEP 3333: header values are latin-1 code points of the bytes
-        key = keys.get(name) or _cgi_key(name)
-        if key == "CONTENT_TYPE":
-            environ["CONTENT_TYPE"] = value
-        elif key == "CONTENT_LENGTH" or key == "-":
-            continue  # the decoded body's length counts, not the client's header
-        else:
-            if key in environ:
-                sep = "; " if key == "HTTP_COOKIE" else ", "
-                environ[key] = environ[key] + sep + value
-            else:
-                environ[key] = value
-    environ.setdefault("HTTP_HOST", _to_wsgi(host))
-    environ["SERVER_NAME"] = _to_wsgi(environ["SERVER_NAME"]) or "localhost"
-    if not environ["SERVER_PORT"].isdigit():
-        environ["SERVER_PORT"] = "443" if scheme == "https" else "80"
-    if scheme not in ("http", "https"):
-        environ["wsgi.url_scheme"] = "https"
-    environ["REMOTE_ADDR"] = _to_wsgi(environ["REMOTE_ADDR"])
+    # The headers, each straight to its CGI variable (PEP 3333: values as latin-1 code points of
+    # their bytes; a repeated header joined); the few the adapter reads are the last value given.
+    seen: dict[str, str] = {}
+    if header_source:
+        keys = _CGI_KEYS
+        for name, values in header_source.items():
+            key = keys.get(name) or _cgi_key(name if type(name) is str else str(name))
+            if key == "-" or key == "CONTENT_LENGTH":
+                continue  # not a CGI name; the decoded body's length counts, not the client's header
+            for value in (values,) if type(values) is str else values if type(values) is list else _listed(values):
+                if type(value) is not str:
+                    value = str(value)  # a number in a hand-made event: as text, as before
+                if key in _READ:
+                    seen[key] = value
+                if not value.isascii():
+                    value = value.encode("utf-8").decode("latin-1")
+                if key == "CONTENT_TYPE" or key not in environ:
+                    environ[key] = value
+                else:
+                    environ[key] = environ[key] + ("; " if key == "HTTP_COOKIE" else ", ") + value
+    if cookie is not None:  # HTTP API's cookies field
+        seen["HTTP_COOKIE"] = cookie
+        cookie = _to_wsgi(cookie)
+        environ["HTTP_COOKIE"] = environ["HTTP_COOKIE"] + "; " + cookie if "HTTP_COOKIE" in environ else cookie
+    if remote is None:
+        # ALB and VPC Lattice append the address they saw to X-Forwarded-For: the last entry is the
+        # one the client cannot forge (the first is whatever the client sent).
+        remote = seen.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip() or "127.0.0.1"
+    remote = str(remote).split("/")[0]  # API Gateway may send "1.2.3.4/32"
+    host = seen.get("HTTP_HOST") or ctx.get("domainName") or "localhost"
+    scheme = seen.get("HTTP_X_FORWARDED_PROTO")
+    scheme = "https" if scheme is None else scheme.split(",")[0].strip() or "https"
+    port = seen.get("HTTP_X_FORWARDED_PORT") or ("443" if scheme == "https" else "80")
+    if "HTTP_HOST" not in environ:
+        environ["HTTP_HOST"] = _to_wsgi(host)
+    environ["SERVER_NAME"] = _to_wsgi(host.partition(":")[0]) or "localhost"
+    environ["SERVER_PORT"] = port if port.isdigit() else "443" if scheme == "https" else "80"
+    environ["REMOTE_ADDR"] = remote if remote.isascii() else _to_wsgi(remote)
+    environ["wsgi.url_scheme"] = scheme if scheme == "https" or scheme == "http" else "https"
     return environ
+
+
+# The headers the adapter itself reads (the last value given counts).
+_READ = frozenset(("HTTP_HOST", "HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_PORT"))
+
+
+def _headers_of(multi: Any, single: Any) -> Any:
+    # The event's headers: the multi-value form when it has one, else the single-value form.
+    if isinstance(multi, dict) and multi:
+        return multi
+    return single if isinstance(single, dict) else None
 
 
 def _listed(value: Any) -> list[str]:
     if value is None:
         return []
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
-
-
-def _header_pairs(multi: Any, single: Any) -> list[tuple[str, str]]:
-    pairs: list[tuple[str, str]] = []
-    source = multi if isinstance(multi, dict) and multi else single if isinstance(single, dict) else None
-    if source:
-        keys = _CGI_KEYS
-        for name, values in source.items():
-            name = name if type(name) is str else str(name)
-            # Names that cannot be CGI variables (empty, or with characters outside a token) are
-            # dropped, as WSGI servers drop them.
-            if (keys.get(name) or _cgi_key(name)) == "-":
-                continue
-            if type(values) is str:
-                pairs.append((name, values))
-            else:
-                pairs.extend([(name, v) for v in _listed(values)])
-    return pairs
 
 
 # Header name as the event spells it -> its CGI variable ("HTTP_X_A", "CONTENT_TYPE"), or "-" for a
@@ -318,10 +334,37 @@ _TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHI
 
 
 def _encode_query(params: Any) -> str:
-    if not isinstance(params, dict):
+    if not isinstance(params, dict) or not params:
         return ""
-    # Most parameters need no escaping: checking is much cheaper than urlencode's quote().
-    return "&".join(f"{_q(str(k))}={_q(v)}" for k, values in params.items() for v in _listed(values))
+    # The usual parameters (strings of unreserved characters) need no escaping: joined as they are,
+    # then checked at once (no character outside the unreserved set and the separators, and exactly
+    # one "=" per pair and one "&" between pairs); anything else takes the careful road.
+    parts: list[str] = []
+    try:
+        for name, values in params.items():
+            if type(values) is list:
+                for value in values:
+                    parts.append(name + "=" + value)
+            else:
+                parts.append(name + "=" + values)
+    except TypeError:  # a name or value that is not a string (a malformed event's number, a None)
+        return _encode_query_escaped(params)
+    query = "&".join(parts)
+    if _UNSAFE_IN_QUERY(query) is None and query.count("=") == len(parts) and query.count("&") == len(parts) - 1:
+        return query
+    return _encode_query_escaped(params)
+
+
+_UNSAFE_IN_QUERY = re.compile(r"[^A-Za-z0-9._~=&-]").search
+
+
+def _encode_query_escaped(params: dict[Any, Any]) -> str:
+    parts: list[str] = []
+    for name, values in params.items():
+        name = _q(name if type(name) is str else str(name))
+        for value in _listed(values):
+            parts.append(f"{name}={_q(value)}")
+    return "&".join(parts)
 
 
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
@@ -372,9 +415,17 @@ def _is_text(content_type: str, forced_binary: frozenset[str]) -> bool:
 
 def _response(kind: str, event: dict[str, Any], status: str, headers: list[tuple[str, str]], body: bytes,
               forced_binary: frozenset[str]) -> dict[str, Any]:
-    code = int(status.split(" ", 1)[0])
-    content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
-    as_text = _is_text(content_type, forced_binary)
+    code = int(status[:3])
+    content_type = ""
+    for name, value in headers:
+        if name == "Content-Type" or name.lower() == "content-type":
+            content_type = value
+            break
+    as_text = _TEXT_KINDS.get(content_type) if not forced_binary else None
+    if as_text is None:
+        as_text = _is_text(content_type, forced_binary)
+        if not forced_binary and len(_TEXT_KINDS) < 256:  # a function sends few distinct types
+            _TEXT_KINDS[content_type] = as_text
     if as_text:
         try:
             text = body.decode("utf-8")
@@ -385,10 +436,10 @@ def _response(kind: str, event: dict[str, Any], status: str, headers: list[tuple
         joined: dict[str, str] = {}
         cookies: list[str] = []
         for name, value in headers:
-            if name.lower() == "set-cookie":
+            key = name.lower()
+            if key == "set-cookie":
                 cookies.append(value)
             else:
-                key = name.lower()
                 joined[key] = f"{joined[key]},{value}" if key in joined else value
         out["headers"] = joined
         if cookies:
@@ -396,7 +447,10 @@ def _response(kind: str, event: dict[str, Any], status: str, headers: list[tuple
     elif kind == "v1" or (kind == "alb" and "multiValueHeaders" in event):
         multi: dict[str, list[str]] = {}
         for name, value in headers:
-            multi.setdefault(name, []).append(value)
+            if name in multi:
+                multi[name].append(value)
+            else:
+                multi[name] = [value]
         out["multiValueHeaders"] = multi
     else:  # ALB single-value and VPC Lattice: one value per name
         single: dict[str, str] = {}
@@ -413,6 +467,10 @@ def _response(kind: str, event: dict[str, Any], status: str, headers: list[tuple
     out["body"] = text if as_text else base64.b64encode(body).decode("ascii")
     out["isBase64Encoded"] = not as_text
     return out
+
+
+# Content-Type -> whether a body of it goes as text (without binary_content_types).
+_TEXT_KINDS: dict[str, bool] = {}
 
 
 def _case_variants(name: str) -> Iterable[str]:
