@@ -218,3 +218,86 @@ def test_aws_missing_optional_fields_are_absent() -> None:
         event.pop(key, None)
     result, body = call("manypaths", event)
     assert result["statusCode"] == 200 and body["args"] == {} and body["body"] == ""
+
+
+def _variants() -> list[tuple[dict[str, Any], str]]:
+    # Every fixture event, and copies with repeated, mixed-case, hostile and non-ASCII headers,
+    # HTTP API cookies and a base path.
+    headers = [("Host", "api.example:8443"), ("host", "other.example"), ("X-Forwarded-For", "1.2.3.4, 5.6.7.8"),
+               ("x-forwarded-proto", "http"), ("X-Forwarded-Proto", "ftp"), ("X-Forwarded-Port", "8080"),
+               ("Cookie", "a=1"), ("cookie", "b=2"), ("Content-Type", "application/json"), ("content-length", "99"),
+               ("x_forwarded_for", "6.6.6.6"), ("X-Name", "ünïcode"), ("", "empty"), ("Accept", "a"),
+               ("accept", "b"), ("X-Number", 5)]
+    out: list[tuple[dict[str, Any], str]] = []
+    for name in FIXTURES:
+        event = load(name)
+        out.append((event, ""))
+        for i, (header, value) in enumerate(headers):
+            copied = copy.deepcopy(event)
+            key = "multiValueHeaders" if "multiValueHeaders" in copied and i % 2 else "headers"
+            target = copied.get(key) if isinstance(copied.get(key), dict) else {}
+            target[header] = [value, "again"] if key == "multiValueHeaders" and i % 3 == 0 else (
+                [value] if key == "multiValueHeaders" else value)
+            copied[key] = target
+            if i % 4 == 0:
+                copied["cookies"] = ["c=3", "d=ü"]
+            out.append((copied, "/v1" if i % 5 == 0 else ""))
+    return out
+
+
+def test_an_asgi_apps_scope_comes_straight_from_the_event_and_equals_the_one_through_the_environ() -> None:
+    from manypaths.asgi.environ import environ_scope
+    from manypaths.platforms.aws import _environ, _scope
+
+    compared = 0
+    for event, base in _variants():
+        kind = detect(event)
+        try:
+            through_environ = environ_scope(_environ(kind, copy.deepcopy(event), None, base), None)
+        except ValueError as e:  # a fixture's body marked base64 that is not: the same 400 either way
+            with pytest.raises(type(e), match="base64"):
+                _scope(kind, copy.deepcopy(event), "ctx", base)
+            compared += 1
+            continue
+        direct, body = _scope(kind, copy.deepcopy(event), "ctx", base)
+        assert direct.pop("aws.event") == event and direct.pop("aws.context") == "ctx"  # as Mangum names them
+        if not direct["server"][0].isascii():  # the environ carries it as latin-1 code points, the scope as text
+            assert through_environ["server"][0].encode("latin-1").decode("utf-8") == direct["server"][0]
+            through_environ["server"] = direct["server"]
+        assert direct == through_environ, (event, base)
+        assert body == _environ(kind, copy.deepcopy(event), None, base)["wsgi.input"].read()
+        compared += 1
+    assert compared == len(FIXTURES) * 17
+
+
+def test_an_asgi_app_on_lambda_gets_the_event_its_lifespan_state_and_answers() -> None:
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            assert (await receive())["type"] == "lifespan.startup"
+            scope["state"]["db"] = "connected"
+            await send({"type": "lifespan.startup.complete"})
+            await receive()  # shutdown, at exit
+            return
+        request = await receive()
+        payload = {"path": scope["path"], "root": scope["root_path"], "state": scope["state"]["db"],
+                   "event": scope["aws.event"]["requestContext"].get("requestId"), "body": request["body"].decode(),
+                   "query": scope["query_string"].decode()}
+        await send({"type": "http.response.start", "status": 201,
+                    "headers": [(b"content-type", b"application/json"), (b"set-cookie", b"a=1"),
+                                (b"set-cookie", b"b=2")]})
+        await send({"type": "http.response.body", "body": json.dumps(payload).encode()})
+
+    handler = lambda_handler(app)
+    for name in ("apiGatewayProxyEvent.json", "apiGatewayProxyV2Event.json", "albMultiValueHeadersEvent.json"):
+        event = load(name)
+        result = handler(event, None)
+        assert result["statusCode"] == 201, result
+        answer = json.loads(result["body"])
+        assert answer["state"] == "connected" and answer["event"] == event["requestContext"].get("requestId")
+        assert answer["body"] == (event.get("body") or "")
+        if "cookies" in result:  # HTTP API: each cookie in the cookies list
+            assert result["cookies"] == ["a=1", "b=2"]
+        else:
+            assert result["multiValueHeaders"]["set-cookie"] == ["a=1", "b=2"]
+        if name.startswith("alb"):
+            assert result["statusDescription"] == "201 Created"

@@ -227,13 +227,27 @@ class WSGIFromASGI:
         self.streaming = streaming  # False: the whole answer in one pass of the loop (Lambda buffers anyway)
         self._state: dict[int, dict[str, Any]] = {}  # per loop: lifespan state and its task
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    def _loop_state(self) -> tuple[asyncio.AbstractEventLoop, dict[str, Any]]:
+        # This thread's loop and the app's lifespan state on it (its startup run on first use).
         loop = thread_loop()
         state = self._state.get(id(loop))
         if state is None:
             state = self._state[id(loop)] = {}
             if self.lifespan:
                 loop.run_until_complete(self._startup(state))
+        return loop, state
+
+    def answer(self, scope: Scope, body: bytes) -> tuple[int, list[tuple[str, str]], list[bytes]]:
+        """The app's whole answer to an HTTP ``scope`` (a platform that builds the scope itself, as
+        ``lambda_handler`` does from an event): status, headers and body chunks, run on this
+        thread's loop; the lifespan state goes into the scope as ``state``."""
+        loop, state = self._loop_state()
+        if state.get("state") is not None:
+            scope["state"] = dict(state["state"])
+        return loop.run_until_complete(self._collect(scope, body))
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        loop, state = self._loop_state()
         scope = environ_scope(environ, state.get("state"))
         body = environ["wsgi.input"].read() if environ.get("CONTENT_LENGTH") not in (None, "", "0") else b""
         if not self.streaming:

@@ -56,6 +56,8 @@ def lambda_handler(
     base = "/" + base_path.strip("/") if base_path and base_path.strip("/") else ""
     forced_binary = frozenset(binary_content_types or ())
     served = as_wsgi(wsgi_app, asgi, streaming=False)  # Lambda's Python runtime buffers the response
+    # An ASGI app is answered from a scope built straight from the event (no WSGI environ between).
+    direct = getattr(served, "answer", None) if served is not wsgi_app else None
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if isinstance(event, dict) and ("Records" in event or "detail-type" in event or "awslogs" in event):
@@ -68,14 +70,21 @@ def lambda_handler(
             return route(event, context)  # type: ignore[no-any-return]
         kind = detect(event)
         try:
-            environ = _environ(kind, event, context, base)
+            if direct is not None:  # an ASGI app: its scope straight from the event
+                scope, request_body = _scope(kind, event, context, base)
+            else:
+                environ = _environ(kind, event, context, base)
         except (BadEventBody, TypeError, AttributeError, ValueError) as e:
             # A body marked base64 that is not, or a value no real event holds (a number for a path,
             # a string for a list): answer 400 in the event's style, never crash the invocation.
             reason = str(e) if isinstance(e, BadEventBody) else f"The {kind} event is malformed: {e}"
             return _response(kind, event, "400 Bad Request", [("Content-Type", "text/plain; charset=utf-8")],
                              f"{reason}\n".encode(), forced_binary)
-        status, headers, body = call_wsgi(served, environ)
+        if direct is not None:
+            code, headers, chunks = direct(scope, request_body)
+            status, body = _status_line(code), b"".join(chunks)
+        else:
+            status, headers, body = call_wsgi(served, environ)
         result = _response(kind, event, status, headers, body, forced_binary)
         size = len(result["body"])
         for name, value in headers:
@@ -88,8 +97,10 @@ def lambda_handler(
             message = (f"The response ({size:,} bytes as Lambda sends it, body {len(body):,} bytes before encoding) "
                        f"exceeds AWS Lambda's {RESPONSE_LIMIT:,}-byte response payload limit for buffered "
                        "responses; send large content from S3 (a presigned URL) or page it.")
-            logging.getLogger("manypaths.aws").error("%s %s: %s", environ.get("REQUEST_METHOD"),
-                                                     environ.get("PATH_INFO"), message)
+            logging.getLogger("manypaths.aws").error("%s %s: %s", event.get("httpMethod") or event.get("method") or
+                                                     ((event.get("requestContext") or {}).get("http") or {}).get("method"),
+                                                     event.get("path") or event.get("rawPath") or event.get("raw_path"),
+                                                     message)
             return _response(kind, event, "500 Internal Server Error", [("Content-Type", "text/plain; charset=utf-8")],
                              f"{message}\n".encode(), forced_binary)
         return result
@@ -98,6 +109,12 @@ def lambda_handler(
     handler.wsgi_app = wsgi_app  # type: ignore[attr-defined]
     handler.manypaths_entry = "lambda"  # type: ignore[attr-defined]
     return handler
+
+
+def _status_line(code: int) -> str:
+    from ..http.exceptions import STATUS_TEXT
+
+    return f"{code} {STATUS_TEXT.get(code, 'UNKNOWN')}"
 
 
 #: Lambda's limit on a synchronous invocation's response payload (6 MB): its Python runtime has no
@@ -141,7 +158,10 @@ def _text(value: Any, what: str, default: str = "") -> str:
     return value
 
 
-def _environ(kind: str, event: dict[str, Any], context: Any, base: str) -> dict[str, Any]:
+def _request_parts(kind: str, event: dict[str, Any], base: str) -> tuple[Any, ...]:
+    """What every builder needs from the event, read once per shape: (requestContext, method,
+    script name, path, WSGI query string, the header mapping, HTTP API cookies, remote address or
+    None, body bytes). ``_environ`` and ``_scope`` build on it (a WSGI or an ASGI app)."""
     ctx = event.get("requestContext") or {}
     if not isinstance(ctx, dict):
         raise TypeError(f"requestContext must be an object, not {type(ctx).__name__}")
@@ -233,6 +253,11 @@ def _environ(kind: str, event: dict[str, Any], context: Any, base: str) -> dict[
         body = raw_body.encode("utf-8", "surrogatepass")
     else:
         body = _body(event, kind)
+    return ctx, method, script_name, path, query, header_source, cookie, remote, body
+
+
+def _environ(kind: str, event: dict[str, Any], context: Any, base: str) -> dict[str, Any]:
+    ctx, method, script_name, path, query, header_source, cookie, remote, body = _request_parts(kind, event, base)
     environ: dict[str, Any] = {
         "REQUEST_METHOD": method if method.isupper() else method.upper(),
         "SCRIPT_NAME": script_name if script_name.isascii() else _to_wsgi(script_name),
@@ -276,6 +301,19 @@ def _environ(kind: str, event: dict[str, Any], context: Any, base: str) -> dict[
         seen["HTTP_COOKIE"] = cookie
         cookie = _to_wsgi(cookie)
         environ["HTTP_COOKIE"] = environ["HTTP_COOKIE"] + "; " + cookie if "HTTP_COOKIE" in environ else cookie
+    host, server, port, scheme, remote = _origin(seen, ctx, remote)
+    if "HTTP_HOST" not in environ:
+        environ["HTTP_HOST"] = _to_wsgi(host)
+    environ["SERVER_NAME"] = _to_wsgi(server) or "localhost"
+    environ["SERVER_PORT"] = port
+    environ["REMOTE_ADDR"] = remote if remote.isascii() else _to_wsgi(remote)
+    environ["wsgi.url_scheme"] = scheme
+    return environ
+
+
+def _origin(seen: dict[str, str], ctx: dict[str, Any], remote: Any) -> tuple[str, str, str, str, str]:
+    # (Host, server name, server port, scheme, client address) from the headers the adapter reads
+    # (``seen``: by CGI name, the last value given) and the request context.
     if remote is None:
         # ALB and VPC Lattice append the address they saw to X-Forwarded-For: the last entry is the
         # one the client cannot forge (the first is whatever the client sent).
@@ -285,13 +323,67 @@ def _environ(kind: str, event: dict[str, Any], context: Any, base: str) -> dict[
     scheme = seen.get("HTTP_X_FORWARDED_PROTO")
     scheme = "https" if scheme is None else scheme.split(",")[0].strip() or "https"
     port = seen.get("HTTP_X_FORWARDED_PORT") or ("443" if scheme == "https" else "80")
-    if "HTTP_HOST" not in environ:
-        environ["HTTP_HOST"] = _to_wsgi(host)
-    environ["SERVER_NAME"] = _to_wsgi(host.partition(":")[0]) or "localhost"
-    environ["SERVER_PORT"] = port if port.isdigit() else "443" if scheme == "https" else "80"
-    environ["REMOTE_ADDR"] = remote if remote.isascii() else _to_wsgi(remote)
-    environ["wsgi.url_scheme"] = scheme if scheme == "https" or scheme == "http" else "https"
-    return environ
+    if not port.isdigit():
+        port = "443" if scheme == "https" else "80"
+    if scheme != "https" and scheme != "http":
+        scheme = "https"
+    return host, host.partition(":")[0], port, scheme, remote
+
+
+def _scope(kind: str, event: dict[str, Any], context: Any, base: str) -> tuple[dict[str, Any], bytes]:
+    """The ASGI HTTP scope of an event and its body, straight from the event (no WSGI environ on
+    the way): what ``environ_scope(_environ(...))`` gives, header for header."""
+    ctx, method, script_name, path, query, header_source, cookie, remote, body = _request_parts(kind, event, base)
+    joined: dict[str, str] = {}  # lower-case name -> value (a repeated header joined, as in the environ)
+    seen: dict[str, str] = {}
+    content_type: str | None = None
+    if header_source:
+        keys = _CGI_KEYS
+        for name, values in header_source.items():
+            key = keys.get(name) or _cgi_key(name if type(name) is str else str(name))
+            if key == "-" or key == "CONTENT_LENGTH":
+                continue
+            lower = name.lower() if type(name) is str else str(name).lower()
+            for value in (values,) if type(values) is str else values if type(values) is list else _listed(values):
+                if type(value) is not str:
+                    value = str(value)
+                if key in _READ:
+                    seen[key] = value
+                if key == "CONTENT_TYPE":
+                    content_type = value
+                elif lower in joined:
+                    joined[lower] = joined[lower] + ("; " if key == "HTTP_COOKIE" else ", ") + value
+                else:
+                    joined[lower] = value
+    if cookie is not None:
+        seen["HTTP_COOKIE"] = cookie
+        joined["cookie"] = joined["cookie"] + "; " + cookie if "cookie" in joined else cookie
+    host, server, port, scheme, remote = _origin(seen, ctx, remote)
+    if "host" not in joined:
+        joined["host"] = host
+    headers = [(name.encode("latin-1"), value.encode("utf-8")) for name, value in joined.items()]
+    if content_type:
+        headers.append((b"content-type", content_type.encode("utf-8")))
+    headers.append((b"content-length", str(len(body)).encode("latin-1")))
+    protocol = str((ctx.get("http") or {}).get("protocol") or ctx.get("protocol") or "HTTP/1.1")
+    full = script_name + path
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": protocol.partition("/")[2] or "1.1",
+        "method": method if method.isupper() else method.upper(),
+        "scheme": scheme,
+        "path": full,
+        "raw_path": full.encode("utf-8"),
+        "query_string": query.encode("latin-1"),
+        "root_path": script_name,
+        "headers": headers,
+        "client": (remote, 0) if remote else None,
+        "server": (server or "localhost", int(port)),
+        "aws.event": event,
+        "aws.context": context,
+    }
+    return scope, body
 
 
 # The headers the adapter itself reads (the last value given counts).
