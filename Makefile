@@ -12,7 +12,7 @@ REQUIRE_COMPILED ?= $(or $(MANYPATHS_REQUIRE_COMPILED),$(shell $(PYTHON) -c "imp
   print(1 if (shutil.which('cc') or shutil.which('gcc')) and os.path.exists(os.path.join(sysconfig.get_paths()['include'], \
   'Python.h')) else '')" 2>/dev/null))
 
-.PHONY: test test-sanitize lint demo docs docs-serve wheel speedups bench bench-routing bench-wsgi bench-asgi bench-openapi bench-http bench-coldstart bench-server bench-lambda bench-events bench-memory clean
+.PHONY: test test-sanitize lint demo docs docs-serve wheel speedups bench bench-routing bench-wsgi bench-asgi bench-openapi bench-http bench-coldstart bench-server bench-lambda bench-events bench-memory bench-forms clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -105,6 +105,10 @@ clean:
 
 bench-wsgi: $(VENV)/.bench-installed speedups
 	$(BIN)/python benchmarks/wsgi.py
+
+## make bench-forms: every common return form of a view against the str return, in-process WSGI
+bench-forms: $(VENV)/.bench-installed speedups
+	$(BIN)/python benchmarks/return_forms.py
 
 bench-asgi: $(VENV)/.bench-installed speedups
 	$(BIN)/python benchmarks/asgi.py

@@ -17,6 +17,7 @@ HERE = Path(__file__).parent
 SCRIPTS = [
     ("Routing", "routing.py", "make bench-routing"),
     ("WSGI round trip", "wsgi.py", "make bench-wsgi"),
+    ("Return forms", "return_forms.py", "make bench-forms"),
     ("ASGI round trip and ASGI apps on Lambda", "asgi.py", "make bench-asgi"),
     ("Cold start", "coldstart.py", "make bench-coldstart"),
     ("Validation and OpenAPI", "openapi.py", "make bench-openapi"),

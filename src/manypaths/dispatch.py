@@ -22,6 +22,7 @@ from .blueprints import blueprint_names
 from .context import _current, app_context_owned, current_request
 from .http import exceptions as http_errors
 from .http.datastructures import Headers
+from .http.datastructures import _checked as _checked_header
 from .http.exceptions import HTTPError
 from .http.response import STATUS_LINES, Response, fast_response, json_text, redirect
 
@@ -146,13 +147,22 @@ def finish(self: App, request: Request, rv: Any) -> Any:
                     return self._make_response_or_error(rv, request)
                 if not headers:
                     return data, content_type, code
-                pairs = Headers([("Content-Type", content_type), ("Content-Length", str(len(data)))])
+                # As make_response's Headers.set, without the object: each value checked, and a
+                # header given replaces one of ours (or an earlier one) of the same name.
+                pairs = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
+                names = {"content-type", "content-length"}
                 try:
                     for key, value in headers.items():
-                        pairs.set(key, value)  # as make_response: a header given replaces ours
-                except HTTPError:  # a line break in a value: make_response answers it (400)
+                        key, text = _checked_header(key, value)
+                        lower = key.lower()
+                        if lower in names:
+                            pairs = [(k, v) for k, v in pairs if k.lower() != lower]
+                        else:
+                            names.add(lower)
+                        pairs.append((key, text))
+                except (HTTPError, AttributeError):  # a line break, a name that is not text: as make_response
                     return self._make_response_or_error(rv, request)
-                return data, None, code, pairs._items
+                return data, None, code, pairs
     return self._make_response_or_error(rv, request)
 
 

@@ -44,6 +44,26 @@ def build(general: bool) -> App:
     def a_tuple() -> Any:
         return "made", 201, {"X-A": "1"}
 
+    @app.route("/tuple-type")
+    def tuple_type() -> Any:  # a header given replaces ours, whatever its case
+        return "made", 201, {"content-type": "text/plain", "X-B": "2"}
+
+    @app.route("/tuple-case")
+    def tuple_case() -> Any:  # two spellings of one name: the later replaces the earlier
+        return {"a": 1}, {"X-Dup": "1", "x-dup": "2", "CONTENT-LENGTH": "99"}
+
+    @app.route("/tuple-number")
+    def tuple_number() -> Any:  # a value that is not text: as make_response writes it
+        return "n", 200, {"X-Count": 3}
+
+    @app.route("/tuple-split")
+    def tuple_split() -> Any:  # a line break in a value: refused, never sent
+        return "s", 200, {"X-Bad": "a\r\nSet-Cookie: x=1"}
+
+    @app.route("/tuple-badname")
+    def tuple_badname() -> Any:
+        return "s", 200, {"X:Bad": "a"}
+
     @app.route("/bytes")
     def a_bytes() -> Any:
         return b"\x00\xff"
@@ -94,6 +114,8 @@ def build(general: bool) -> App:
 CASES = [
     ("GET", "/text"), ("HEAD", "/text"), ("GET", "/json"), ("POST", "/json"), ("HEAD", "/json"),
     ("GET", "/users/7"), ("GET", "/users/x"), ("GET", "/list"), ("GET", "/tuple"), ("GET", "/bytes"),
+    ("GET", "/tuple-type"), ("GET", "/tuple-case"), ("GET", "/tuple-number"), ("GET", "/tuple-split"),
+    ("GET", "/tuple-badname"), ("HEAD", "/tuple-case"),
     ("GET", "/response"), ("GET", "/stream"), ("GET", "/abort"), ("GET", "/handled"), ("GET", "/boom"),
     ("GET", "/surrogate"), ("GET", "/unserialisable"), ("GET", "/none"), ("GET", "/slash"),
     ("OPTIONS", "/text"), ("DELETE", "/text"), ("GET", "/nowhere"), ("get", "/text"), ("options", "/json"),

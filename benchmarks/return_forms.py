@@ -1,0 +1,72 @@
+"""Every common return form of a view against the plain ``str`` return, in-process WSGI.
+
+str, bytes, dict, list, ``(body, status)``, ``(body, status, headers)``, ``(body, headers)`` and a
+Response object, each on its own static route; µs per request (best of passes, forms interleaved)
+and the ratio to the str row. The goal (issue 26): every form within 10% of str.
+
+    make bench-forms        (or: .venv/bin/python benchmarks/return_forms.py [--quick])
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).parent
+QUICK = "--quick" in sys.argv
+sys.path.insert(0, str(HERE.parent / "src"))
+
+
+def app() -> Any:
+    from manypaths import App, Response
+
+    app = App("forms")
+    forms: dict[str, Any] = {
+        "str": lambda: "Hello, World!",
+        "bytes": lambda: b"Hello, World!",
+        "dict": lambda: {"message": "Hello, World!"},
+        "list": lambda: ["Hello", "World"],
+        "(body, status)": lambda: ("Hello, World!", 201),
+        "(body, status, headers)": lambda: ("Hello, World!", 201, {"X-Id": "7"}),
+        "(body, headers)": lambda: ("Hello, World!", {"X-Id": "7"}),
+        "Response object": lambda: Response("Hello, World!"),
+    }
+    for i, view in enumerate(forms.values()):
+        app.add_url_rule(f"/form{i}", f"form{i}", view)
+    return app, list(forms)
+
+
+def main() -> None:
+    application, names = app()
+    base = {"REQUEST_METHOD": "GET", "SERVER_NAME": "h", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
+            "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(), "QUERY_STRING": "", "SCRIPT_NAME": "",
+            "HTTP_HOST": "h"}
+    statuses: list[str] = []
+
+    def start_response(status: str, headers: Any, exc_info: Any = None) -> None:
+        statuses.append(status)
+
+    environs = [dict(base, PATH_INFO=f"/form{i}") for i in range(len(names))]
+    for environ in environs:  # each answers, and as expected
+        body = b"".join(application(environ, start_response))
+        assert statuses[-1][:3] in ("200", "201") and body, (environ["PATH_INFO"], statuses[-1], body)
+    n = 3000 if QUICK else 20000
+    best = [float("inf")] * len(names)
+    for _ in range(3 if QUICK else 9):
+        for i, environ in enumerate(environs):
+            t0 = time.perf_counter_ns()
+            for _ in range(n):
+                b"".join(application(environ, start_response))
+            best[i] = min(best[i], (time.perf_counter_ns() - t0) / n / 1000)
+            statuses.clear()
+    print(f"Return forms, in-process WSGI, µs per request (Python {sys.version.split()[0]})\n")
+    print(f"  {'form':<26}{'µs':>8}{'/ str':>9}")
+    for name, t in zip(names, best):
+        print(f"  {name:<26}{t:>8.2f}{t / best[0]:>9.2f}")
+
+
+if __name__ == "__main__":
+    main()
