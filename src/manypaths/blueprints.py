@@ -185,6 +185,14 @@ class Scaffold:
         """A DynamoDB table's stream records."""
         return self.on_event("dynamodb", batch=batch, table=table)
 
+    def on_kafka(self, topic: str | None = None, *, cluster: str | None = None, batch: bool = False) -> Callable[[F], F]:
+        """Amazon MSK and self-managed Kafka records (by topic, and the MSK cluster's name; value and
+        key base64-decoded, headers as text in ``event.attributes``), one call per record in offset
+        order, or the whole batch with ``batch=True``. Kafka event sources have no partial batch
+        response: the first failing record stops the batch and the invocation fails (Lambda retries
+        it), naming the record."""
+        return self.on_event("kafka", batch=batch, topic=topic, cluster=cluster)
+
     def on_cloudwatch_logs(self, log_group: str | None = None) -> Callable[[F], F]:
         """A CloudWatch Logs subscription (``awslogs.data`` base64 gzip decoded: ``event.log_events``)."""
         return self.on_event("cloudwatch_logs", log_group=log_group)

@@ -383,8 +383,15 @@ KINDS: dict[str, tuple[str, ...]] = {
     "dynamodb": ("table",),
     "cloudevent": ("type", "source", "subject"),
     "cloudwatch_logs": ("log_group",),
+    "kafka": ("topic", "cluster"),
 }
-BATCHES = ("sqs", "kinesis", "dynamodb")
+BATCHES = ("sqs", "kinesis", "dynamodb", "kafka")
+KAFKA_SOURCES = ("aws:kafka", "SelfManagedKafka")
+
+
+class RecordFailed(RuntimeError):
+    """A record of a batch without partial batch responses (Kafka) failed: the invocation fails
+    and Lambda retries the batch. The message names the record; the handler's error is the cause."""
 
 
 class EventRouter:
@@ -531,6 +538,8 @@ def handle_lambda_event(app: Any, event: dict[str, Any], context: Any) -> Any:
     finally:
         records = event.get("Records")
         count = len(records) if isinstance(records, list) else 1
+        if isinstance(event.get("records"), dict):  # Kafka: lists by topic-partition
+            count = sum(len(group) for group in event["records"].values() if isinstance(group, list))
         logger.info("%s: %d record%s, %s in %.1f ms [request %s]", _describe(event), count, "" if count == 1 else "s",
                     outcome, (time.perf_counter() - started) * 1000, getattr(context, "aws_request_id", "-"))
 
@@ -574,6 +583,8 @@ def _route(app: Any, router: EventRouter, event: dict[str, Any]) -> Any:
 
 
 def _route_in_context(app: Any, router: EventRouter, event: dict[str, Any]) -> Any:
+    if event.get("eventSource") in KAFKA_SOURCES and "Records" not in event:
+        return _kafka(app, router, event)
     if "awslogs" in event and "Records" not in event:
         return _cloudwatch_logs(app, router, event)
     if "detail-type" in event and "Records" not in event:
@@ -613,6 +624,9 @@ def _values(values: dict[str, str | None]) -> str:
 
 
 def _describe(event: Any) -> str:
+    if isinstance(event, dict) and event.get("eventSource") in KAFKA_SOURCES:
+        records = event.get("records")
+        return f"a Kafka event ({', '.join(sorted(records)[:5]) if isinstance(records, dict) else 'no records'})"
     if isinstance(event, dict):
         records = event.get("Records")
         if isinstance(records, list) and records and isinstance(records[0], dict):
@@ -763,6 +777,69 @@ def _sqs_batch(app: Any, router: EventRouter, records: list[Any]) -> dict[str, A
             logger.exception("sqs record %s failed in %s", item, handler.name)
             failures.append({"itemIdentifier": str(item)})
     return {"batchItemFailures": failures}
+
+
+def _kafka_event(record: Any, cluster: str | None) -> Event:
+    import base64
+
+    if not isinstance(record, dict) or not isinstance(record.get("topic"), str):
+        raise MalformedEvent("a Kafka record without its topic")
+    topic, partition, offset = record["topic"], record.get("partition"), record.get("offset")
+    try:
+        value = record.get("value")
+        key = record.get("key")
+        data = _decoded(base64.b64decode(value, validate=True)) if isinstance(value, str) else None
+        key_bytes = base64.b64decode(key, validate=True) if isinstance(key, str) else None
+    except ValueError:
+        raise MalformedEvent(f"Kafka record {topic}-{partition}@{offset}: the key or value is not base64") from None
+    headers: dict[str, str] = {}
+    for header in record.get("headers") or ():
+        if not isinstance(header, dict):
+            raise MalformedEvent(f"Kafka record {topic}-{partition}@{offset}: a header that is not an object")
+        for name, raw in header.items():
+            if not isinstance(raw, list) or not all(isinstance(b, int) and 0 <= b < 256 for b in raw):
+                raise MalformedEvent(f"Kafka record {topic}-{partition}@{offset}: header {name!r} is not bytes")
+            headers[str(name)] = bytes(raw).decode("utf-8", "replace")
+    found = Event("kafka", record, f"{topic}-{partition}@{offset}", topic, data, headers)
+    found.__dict__.update(key=key_bytes.decode("utf-8", "replace") if key_bytes is not None else None,
+                          key_bytes=key_bytes, partition=partition, offset=offset, timestamp=record.get("timestamp"),
+                          cluster=cluster)
+    return found
+
+
+def _kafka(app: Any, router: EventRouter, event: dict[str, Any]) -> Any:
+    # MSK / self-managed Kafka: records by topic-partition, each partition in offset order. No
+    # partial batch response exists for these sources: the first failure fails the invocation.
+    groups = event.get("records")
+    if not isinstance(groups, dict) or not all(isinstance(g, list) for g in groups.values()):
+        raise MalformedEvent("a Kafka event's records must be an object of lists (by topic-partition)")
+    arn = event.get("eventSourceArn")
+    cluster = arn.split(":cluster/", 1)[1].split("/", 1)[0] if isinstance(arn, str) and ":cluster/" in arn else None
+    events = [_kafka_event(record, cluster) for records in groups.values() for record in records]
+    if not events:
+        raise MalformedEvent("a Kafka event with no records")
+    handlers: dict[str, Handler] = {}
+    for found in events:
+        source = found.source or ""
+        if source not in handlers:
+            handler = router.find("kafka", {"topic": source, "cluster": cluster})
+            if handler is None:
+                raise UnroutableEvent(f"no kafka handler matches topic={source!r}, cluster={cluster!r}")
+            handlers[source] = handler
+    whole = handlers[events[0].source or ""]
+    if whole.batch:
+        if len(set(handlers.values())) != 1:
+            raise UnroutableEvent(f"one Kafka batch for several handlers with batch=True: topics {sorted(handlers)}")
+        return _call(app, whole, events)
+    for found in events:
+        handler = handlers[found.source or ""]
+        try:
+            _call(app, handler, found)
+        except Exception as e:
+            logger.exception("kafka record %s failed in %s", found.id, handler.name)
+            raise RecordFailed(f"kafka record {found.id} failed in {handler.name} ({type(e).__name__}: {e}); "
+                               f"Lambda retries the batch") from e
+    return None
 
 
 def _eventbridge(app: Any, router: EventRouter, event: dict[str, Any]) -> Any:

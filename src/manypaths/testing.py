@@ -507,6 +507,32 @@ def kinesis_event(*payloads: Any, stream: str = "stream") -> dict[str, Any]:
     return {"Records": records}
 
 
+def kafka_event(*values: Any, topic: str = "topic", partition: int = 0, cluster: str | None = "cluster",
+                key: str | None = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """An Amazon MSK batch (self-managed Kafka with ``cluster=None``): one partition's records, offsets
+    ``0``, ``1``..., values base64-encoded (a non-bytes/str value as JSON), headers as Lambda sends
+    them (lists of byte values)."""
+    import base64
+    import json as _json
+
+    records = []
+    for offset, value in enumerate(values):
+        raw = value if isinstance(value, bytes) else (
+            value.encode() if isinstance(value, str) else _json.dumps(value).encode())
+        record: dict[str, Any] = {"topic": topic, "partition": partition, "offset": offset,
+                                  "timestamp": 1767225600000 + offset, "timestampType": "CREATE_TIME",
+                                  "value": base64.b64encode(raw).decode(),
+                                  "headers": [{name: list(text.encode())} for name, text in (headers or {}).items()]}
+        if key is not None:
+            record["key"] = base64.b64encode(key.encode()).decode()
+        records.append(record)
+    event: dict[str, Any] = {"eventSource": "aws:kafka" if cluster else "SelfManagedKafka",
+                             "bootstrapServers": "b-1.example:9092", "records": {f"{topic}-{partition}": records}}
+    if cluster:
+        event["eventSourceArn"] = _arn("kafka", f"cluster/{cluster}/0000-1")
+    return event
+
+
 def cloudevent(type: str, source: str, data: Any = None, *, subject: str | None = None, id: str = "ce-1",
                structured: bool = False) -> dict[str, Any]:
     """Keyword arguments for ``client.post("/", **cloudevent(...))``: a CloudEvent in binary mode

@@ -56,6 +56,10 @@ def make() -> tuple[App, list[tuple[str, Any]]]:
     def other_orders(event: Event) -> None:
         seen.append(("orders-*", event.source))
 
+    @app.on_kafka()
+    def any_topic(event: Event) -> None:
+        seen.append(("kafka", event.id))
+
     @app.on_sqs()
     def any_queue(event: Event) -> None:
         g.kind = "any queue"
@@ -473,7 +477,7 @@ def test_fuzzed_trigger_events_never_crash_inside_the_router() -> None:
     handler = lambda_handler(app)
     samples = [load(name) for name in ("sqsEvent.json", "snsEvent.json", "s3Event.json", "kinesisStreamEvent.json",
                                        "dynamoStreamEvent.json", "eventBridgeEvent.json", "sqsDlqTriggerEvent.json",
-                                       "cloudWatchLogEvent.json")]
+                                       "cloudWatchLogEvent.json", "kafkaEventMsk.json")]
     junk = st.one_of(st.none(), st.integers(), st.text(max_size=5), st.lists(st.integers(), max_size=2),
                      st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
 
@@ -821,3 +825,64 @@ def test_event_payloads_decode_as_json_only_when_the_whole_text_is_json() -> Non
         assert _decoded(text) == text
     assert _decoded(b'{"a": 1}') == {"a": 1}
     assert _decoded(b"\xff\xfe") == b"\xff\xfe"
+
+
+def test_kafka_records_from_msk_and_self_managed_clusters(caplog: pytest.LogCaptureFixture) -> None:
+    from aws_lambda_powertools.utilities.data_classes import KafkaEvent
+
+    from manypaths.events import RecordFailed
+    from manypaths.testing import kafka_event
+
+    app = App(__name__)
+    seen: list[Any] = []
+
+    @app.on_kafka("mytopic", cluster="SalesCluster")
+    def sale(event: Event) -> None:
+        seen.append((event.id, event.data, event.key, event.attributes, event.cluster, event.partition, event.offset))
+
+    @app.on_kafka("orders-*")
+    def order(event: Event) -> None:
+        if event.data == {"fail": True}:
+            raise ValueError("cannot ship")
+        seen.append(("order", event.data, event.cluster))
+
+    @app.on_kafka("audit", batch=True)
+    def audit(events: list[Event]) -> None:
+        seen.append(("audit", [e.data for e in events]))
+
+    handler = lambda_handler(app)
+    fixture = load("kafkaEventMsk.json")
+    assert handler(fixture, None) is None
+    ident, data, key, headers, cluster, partition, offset = seen.pop()
+    theirs = next(KafkaEvent(load("kafkaEventMsk.json")).records)  # Powertools decodes the same record
+    assert data == theirs.json_value and key.encode() == theirs.decoded_key
+    assert {k.lower(): v.encode() for k, v in headers.items()} == dict(theirs.decoded_headers)
+    assert (ident, cluster, partition, offset) == ("mytopic-0@15", "SalesCluster", theirs.partition, theirs.offset)
+
+    # Self-managed Kafka (no cluster ARN), matched by topic; records in offset order.
+    assert handler(kafka_event({"n": 1}, {"n": 2}, topic="orders-eu", cluster=None), None) is None
+    assert seen == [("order", {"n": 1}, None), ("order", {"n": 2}, None)]
+    seen.clear()
+
+    # No partial batch response for Kafka: the first failure fails the invocation, naming the record.
+    with caplog.at_level("ERROR", logger="manypaths.events"), \
+            pytest.raises(RecordFailed, match=r"orders-eu-3@1 failed .*cannot ship"):
+        handler(kafka_event({"n": 1}, {"fail": True}, {"n": 3}, topic="orders-eu", partition=3), None)
+    assert seen == [("order", {"n": 1}, "cluster")]  # the record after the failure never ran
+    assert "orders-eu-3@1 failed" in caplog.text
+
+    assert handler(kafka_event("a", "b", topic="audit", headers={"trace": "t-1"}), None) is None
+    assert seen[-1] == ("audit", ["a", "b"])
+
+    for event, error, message in [
+        ({"eventSource": "aws:kafka", "records": []}, MalformedEvent, "object of lists"),
+        ({"eventSource": "aws:kafka", "records": {"t-0": [{"topic": "mytopic", "value": "!!"}]}}, MalformedEvent,
+         "not base64"),
+        ({"eventSource": "aws:kafka", "records": {"t-0": [{"topic": "mytopic", "headers": [{"h": [300]}]}]}},
+         MalformedEvent, "not bytes"),
+        ({"eventSource": "aws:kafka", "records": {"t-0": [{"partition": 0}]}}, MalformedEvent, "topic"),
+        ({"eventSource": "SelfManagedKafka", "records": {}}, MalformedEvent, "no records"),
+        (kafka_event("x", topic="elsewhere"), UnroutableEvent, "topic='elsewhere'"),
+    ]:
+        with pytest.raises(error, match=message):
+            handler(event, None)

@@ -60,7 +60,8 @@ def lambda_handler(
     direct = getattr(served, "answer", None) if served is not wsgi_app else None
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        if isinstance(event, dict) and ("Records" in event or "detail-type" in event or "awslogs" in event):
+        if isinstance(event, dict) and ("Records" in event or "detail-type" in event or "awslogs" in event
+                                        or ("records" in event and "eventSource" in event)):  # Kafka
             # A queue, storage, stream or schedule event: to the App's event handlers (manypaths.events),
             # never an HTTP-shaped answer. No HTTP event has these keys.
             route = getattr(wsgi_app, "handle_event", None)
