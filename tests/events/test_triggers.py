@@ -8,6 +8,7 @@ Real event shapes: AWS's (tests/fixtures/aws-trigger-events, from Powertools) an
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -886,3 +887,62 @@ def test_kafka_records_from_msk_and_self_managed_clusters(caplog: pytest.LogCapt
     ]:
         with pytest.raises(error, match=message):
             handler(event, None)
+
+
+GOOGLE_TYPES = {"pubsub": "google.cloud.pubsub.topic.v1.messagePublished",
+                "storage": "google.cloud.storage.object.v1.finalized",
+                "scheduler": "google.cloud.scheduler.job.v1.executed",
+                "firestore": "google.cloud.firestore.document.v1.written",
+                "audit": "google.cloud.audit.log.v1.written"}
+
+
+def test_side_by_side_with_functions_frameworks_own_cloud_event_signature(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every Google fixture, binary and structured, to functions-framework's @cloud_event function
+    # (its own Flask app, through Flask's test client) and to the App: the same data and attributes.
+    from functions_framework import create_app
+
+    source = tmp_path / "main.py"
+    source.write_text("import functions_framework\n\nSEEN = []\n\n@functions_framework.cloud_event\n"
+                      "def receive(cloud_event):\n    SEEN.append((dict(cloud_event.get_attributes()), "
+                      "cloud_event.data))\n")
+    for name in ("FUNCTION_TARGET", "FUNCTION_SIGNATURE_TYPE"):  # create_app sets them: undone after the test
+        monkeypatch.setenv(name, "")
+    theirs = create_app("receive", str(source), "cloudevent")
+    import sys
+
+    module = next(m for m in list(sys.modules.values()) if getattr(m, "__file__", None) == str(source))
+    their_seen = module.SEEN
+
+    ours = App(__name__)
+    our_seen: list[Any] = []
+
+    @ours.on_cloudevent()
+    def anything(event: Event) -> None:
+        our_seen.append((dict(event.attributes), event.raw["data"], event.data))
+
+    flask_client, client = theirs.test_client(), ours.test_client()
+    compared = 0
+    for mode in ("binary", "structured"):
+        for path in sorted((GCP / mode).glob("*.json")):
+            body = path.read_bytes()
+            if mode == "binary":
+                kind = path.name.split("-", 1)[0]
+                headers = {"ce-specversion": "1.0", "ce-type": GOOGLE_TYPES[kind], "ce-id": f"id-{path.stem}",
+                           "ce-source": f"//{kind}.googleapis.com/projects/p/x", "ce-subject": "documents/a/b",
+                           "ce-time": "2026-01-01T00:00:00Z"}
+                content_type = "application/json"
+            else:
+                headers, content_type = {}, "application/cloudevents+json"
+            assert flask_client.post("/", data=body, headers=headers, content_type=content_type).status_code == 200
+            assert client.post("/", data=body, headers=headers, content_type=content_type).status_code == 204
+            (their_attributes, their_data), (our_attributes, our_raw, our_data) = their_seen[-1], our_seen[-1]
+            assert our_raw == their_data, path.name
+            for name in ("id", "type", "source", "subject", "specversion", "time"):
+                assert our_attributes.get(name) == their_attributes.get(name), (path.name, name)
+            if path.name.startswith("pubsub"):  # message.data, base64-decoded for the handler
+                from manypaths.events import _decoded
+
+                assert our_data == _decoded(base64.b64decode(their_data["message"]["data"]))
+            compared += 1
+    assert compared == 10
