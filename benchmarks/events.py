@@ -145,6 +145,12 @@ def cloudevent_apps() -> dict[str, Any]:
         theirs = create_app("on_message", str(source), "cloudevent")
     finally:
         source.unlink()
+        # create_app leaves FUNCTION_TARGET in the environment, which would make our App believe it
+        # runs on Cloud Functions and write an access log line per request in this process.
+        import os
+
+        os.environ.pop("FUNCTION_TARGET", None)
+        os.environ.pop("FUNCTION_SIGNATURE_TYPE", None)
     del functions_framework
     return {"manypaths (App)": ours.wsgi_app, "functions-framework cloud_event": theirs.wsgi_app}
 
