@@ -197,6 +197,10 @@ class DynamicPart:
         self.match: Callable[[str], Any] = _regex_match(content)
 
 
+# A bound rule's URL-builder fields, made by Rule._compile_builder on first use.
+_BUILDER_FIELDS = ("_template", "_fills", "build_pieces", "_required", "_query_excluded")
+
+
 class Rule:
     """A URL rule: ``Rule("/post/<int:post_id>", endpoint="show_post", methods=["GET"])``.
 
@@ -293,7 +297,20 @@ class Rule:
         # A converter class of werkzeug's (a ported app's) has no ``inline``: it is called, not inlined.
         inline = tuple(getattr(conv, "inline", None) for conv in self.converters.values())
         self.inline: tuple[str, ...] | None = None if self.defaults or None in inline else inline  # type: ignore[assignment]
-        self._compile_builder()
+        # The URL builder is made on the first build (url_for), not here: most rules of a function
+        # are never built, and a cold start registers them all. A rebind forgets the old one.
+        for field in _BUILDER_FIELDS:
+            try:
+                object.__delattr__(self, field)
+            except AttributeError:  # never made
+                pass
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for a slot never set: the builder's fields, made on first use.
+        if name in _BUILDER_FIELDS and object.__getattribute__(self, "map") is not None:
+            self._compile_builder()
+            return object.__getattribute__(self, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _parse(self, text: str, converters: Mapping[str, type[BaseConverter]]) -> Iterable[str | DynamicPart]:
         content = ""
