@@ -751,7 +751,11 @@ def _sqs_batch(app: Any, router: EventRouter, records: list[Any]) -> dict[str, A
         if len(router._queues) < 256:
             router._queues[arn] = handler
     queue = _name_from_arn(arn)
+    # The handler's function itself when nothing comes between (no hooks, error handlers, envelope
+    # or payload model): one call per record, a coroutine run as Handler.call runs it.
+    func = handler.func if _plain(app) and handler.envelope is None and handler.codec() is None else None
     call = handler.call if _plain(app) and handler.envelope is None else None
+    sync = app._sync
     failures: list[dict[str, str]] = []
     scan = _json_scan
     for record in records:
@@ -767,9 +771,13 @@ def _sqs_batch(app: Any, router: EventRouter, records: list[Any]) -> dict[str, A
                 data = body
         else:
             data = _decoded(body)
-        event = Event("sqs", record, item, queue, data, record.get("messageAttributes") or {})
+        event = Event("sqs", record, item, queue, data, record.get("messageAttributes"))
         try:
-            if call is not None:
+            if func is not None:
+                rv = func(event)
+                if type(rv) is _COROUTINE:
+                    sync(rv)
+            elif call is not None:
                 call(app, event)
             else:
                 _call(app, handler, event)
