@@ -48,14 +48,34 @@ def cpu() -> str:
     return platform.processor() or "unknown"
 
 
+def _kept_sections() -> dict[str, str]:
+    # The sections of the BENCHMARKS.md there is, by title (for --only).
+    path = HERE.parent / "BENCHMARKS.md"
+    if not path.exists():
+        return {}
+    found: dict[str, str] = {}
+    for chunk in path.read_text().split("\n## ")[1:]:
+        title = chunk.split("\n", 1)[0]
+        found[title] = "## " + chunk.rstrip("\n") + "\n"
+    return found
+
+
 def main() -> None:
+    """``report.py [--quick] [--only SCRIPT ...]``: every script, or only the named ones (the other
+    sections are kept from the BENCHMARKS.md there is, each saying when it was measured)."""
     quick = [a for a in sys.argv[1:] if a == "--quick"]
+    only = {a for a in sys.argv[1:] if a.endswith(".py")} if "--only" in sys.argv else None
+    kept = _kept_sections() if only else {}
     sections = []
     for title, script, command in SCRIPTS:
+        if only is not None and script not in only and title in kept:
+            sections.append(kept[title])
+            continue
         print(f"running {script} ...", file=sys.stderr)
         t0 = time.monotonic()
         out = subprocess.run([sys.executable, str(HERE / script), *quick], capture_output=True, text=True, check=True)
-        sections.append(f"## {title}\n\n`{command}` ({time.monotonic() - t0:.0f} s)\n\n```\n{out.stdout.strip()}\n```\n")
+        sections.append(f"## {title}\n\n`{command}` ({time.monotonic() - t0:.0f} s, {time.strftime('%Y-%m-%d %H:%M')})"
+                        f"\n\n```\n{out.stdout.strip()}\n```\n")
     versions = ", ".join(f"{p} {metadata.version(p)}" for p in PEERS)
     text = (
         "# Benchmarks\n\n"
