@@ -58,7 +58,11 @@ blacksheep_asgi = _asgi("blacksheep")
 def _emmett() -> Any:
     from emmett55 import App, response
 
-    app = App("bench")
+    # Emmett makes static/ and logs/ under its root path (the working directory by default): kept
+    # out of the repository's root, where a static/ would give every App there a static route.
+    root = Path(__file__).resolve().parent.parent / ".cache" / "emmett55"
+    root.mkdir(parents=True, exist_ok=True)
+    app = App("bench", root_path=str(root))
     body = json.dumps(JSON_BODY, separators=(",", ":"))
 
     @app.route("/hello")

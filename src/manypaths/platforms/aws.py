@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import io
-import re
 import sys
 from urllib.parse import quote, unquote
 
@@ -443,12 +442,9 @@ def _encode_query(params: Any) -> str:
     except TypeError:  # a name or value that is not a string (a malformed event's number, a None)
         return _encode_query_escaped(params)
     query = "&".join(parts)
-    if _UNSAFE_IN_QUERY(query) is None and query.count("=") == len(parts) and query.count("&") == len(parts) - 1:
+    if _QUERY_SAFE(query) and query.count("=") == len(parts) and query.count("&") == len(parts) - 1:
         return query
     return _encode_query_escaped(params)
-
-
-_UNSAFE_IN_QUERY = re.compile(r"[^A-Za-z0-9._~=&-]").search
 
 
 def _encode_query_escaped(params: dict[Any, Any]) -> str:
@@ -461,6 +457,7 @@ def _encode_query_escaped(params: dict[Any, Any]) -> str:
 
 
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+_QUERY_SAFE = (_UNRESERVED | {"=", "&"}).issuperset  # a joined query that needs no escaping
 
 
 def _q(text: str) -> str:
