@@ -274,6 +274,11 @@ def _view_value(self: App, request: Request, hooks: bool) -> Any:
                 if rv is not None:
                     return rv
         if routing_error is not None:
+            if (type(routing_error) is http_errors.NotFound and not self._error_handlers and not self._trap
+                    and "json" not in str(environ.get("HTTP_ACCEPT") or "") and not self.config["JSON_ERRORS"]):
+                # A 404 no handler takes, for a client that wants HTML: the page error_response would
+                # make, as (body, status) for the fast road (the same status, headers and body).
+                return _not_found_page(), 404
             # Answer the miss directly: raising it again only to catch it below costs.
             return self.handle_user_exception(routing_error, request)
         if request.body_pending is not None:
@@ -307,6 +312,16 @@ def _check_host(self: App, request: Request) -> None:
     host = str(request.environ.get("HTTP_HOST") or request.environ.get("SERVER_NAME") or "")
     if not self._feature("proxies").host_is_trusted(host, self._trusted_hosts):
         raise http_errors.SecurityError(f"Host {host[:100]!r} is not trusted.")
+
+
+_NOT_FOUND_PAGE: list[bytes] = []
+
+
+def _not_found_page() -> bytes:
+    # The default 404 page's bytes, made once.
+    if not _NOT_FOUND_PAGE:
+        _NOT_FOUND_PAGE.append(http_errors.NotFound().body().encode("utf-8"))
+    return _NOT_FOUND_PAGE[0]
 
 
 def _routing_error(self: App, error: routing.RoutingError, request: Request) -> Exception:

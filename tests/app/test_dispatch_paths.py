@@ -186,3 +186,26 @@ def test_an_overridden_make_response_is_called() -> None:
     app.route("/")(lambda: "hi")
     assert TestClient(app).get("/").headers["X-Made"] == "1"
     assert app._plain is False
+
+
+@pytest.mark.parametrize("accept", [None, "text/html", "application/json", "*/*", "application/problem+json;q=0.1, text/html"])
+@pytest.mark.parametrize("method", ["GET", "HEAD", "POST"])
+def test_the_404_shortcut_answers_as_the_error_page(accept: str | None, method: str) -> None:
+    # The default 404 (no error handler) skips the error machinery; an app with an unrelated error
+    # handler takes the general road: every byte the same, for every method and Accept header.
+    plain, general = App("misses"), App("misses")
+
+    @general.errorhandler(418)
+    def teapot(error: Any) -> Any:
+        return "teapot", 418
+
+    for app in (plain, general):
+        app.add_url_rule("/here", "here", lambda: "here", methods=["GET", "POST"])
+    headers = {"Accept": accept} if accept else {}
+    got = TestClient(plain).open("/not/here", method, headers=headers)
+    want = TestClient(general).open("/not/here", method, headers=headers)
+    assert got.status_code == want.status_code == 404
+    assert got.headers.items() == want.headers.items()
+    assert got.get_data() == want.get_data()
+    if method != "HEAD":
+        assert got.get_data()  # the page itself, HTML or problem details
