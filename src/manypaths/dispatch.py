@@ -125,6 +125,8 @@ def finish(self: App, request: Request, rv: Any) -> Any:
             return json_text(rv).encode("ascii"), JSON
         if kind is bytes:
             return rv, HTML  # a Response of bytes has the default (text/html) type too
+        if kind is Response:
+            return rv  # what make_response would make of it: itself
         if kind is tuple and 2 <= len(rv) <= 3:
             # Flask's most common return forms: a status for a body that has one (not 1xx/204/304),
             # and a dict of headers.
@@ -149,21 +151,40 @@ def finish(self: App, request: Request, rv: Any) -> Any:
                     return data, content_type, code
                 # As make_response's Headers.set, without the object: each value checked, and a
                 # header given replaces one of ours (or an earlier one) of the same name.
+                names = tuple(headers)
+                if names in _PLAIN_NAMES:
+                    # Names seen before: checked, none of ours, no two alike. Values that are all
+                    # printable ASCII text hold no line break or NUL (a join refuses a non-str).
+                    try:
+                        text = "".join(headers.values())
+                    except TypeError:
+                        text = "\n"
+                    if text.isascii() and text.isprintable():
+                        return data, None, code, [("Content-Type", content_type),
+                                                  ("Content-Length", str(len(data))), *headers.items()]
                 pairs = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
-                names = {"content-type", "content-length"}
+                seen = {"content-type", "content-length"}
+                replaced = False
                 try:
                     for key, value in headers.items():
                         key, text = _checked_header(key, value)
                         lower = key.lower()
-                        if lower in names:
+                        if lower in seen:
+                            replaced = True
                             pairs = [(k, v) for k, v in pairs if k.lower() != lower]
                         else:
-                            names.add(lower)
+                            seen.add(lower)
                         pairs.append((key, text))
                 except (HTTPError, AttributeError):  # a line break, a name that is not text: as make_response
                     return self._make_response_or_error(rv, request)
+                if not replaced and len(_PLAIN_NAMES) < 256 and all(type(k) is str for k in names):
+                    _PLAIN_NAMES.add(names)  # bounded: names a view makes from input cannot grow it
                 return data, None, code, pairs
     return self._make_response_or_error(rv, request)
+
+
+# The names of view headers dicts that passed the checks, none of them ours and no two alike.
+_PLAIN_NAMES: set[tuple[Any, ...]] = set()
 
 
 def after_this_request(func: F) -> F:

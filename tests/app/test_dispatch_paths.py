@@ -209,3 +209,35 @@ def test_the_404_shortcut_answers_as_the_error_page(accept: str | None, method: 
     assert got.get_data() == want.get_data()
     if method != "HEAD":
         assert got.get_data()  # the page itself, HTML or problem details
+
+
+def test_header_names_seen_before_still_have_every_value_checked() -> None:
+    # The shortcut remembers the names of a view's headers dict once they pass; a value is still
+    # checked on every request: the same names with a hostile or unusual value answer as the
+    # general road does (a line break refused, a tab or latin-1 kept, a number written as text).
+    def make(general: bool) -> App:
+        app = App("echo")
+        if general:
+            app.before_request(lambda: None)
+
+        @app.route("/echo")
+        def echo() -> Any:
+            from manypaths import request
+
+            raw = request.args.get("v", "ok")
+            value: Any = int(raw[1:]) if raw.startswith("#") else raw
+            return "e", 200, {"X-Echo": value, "X-Other": "1"}
+
+        return app
+
+    plain, general = TestClient(make(False)), TestClient(make(True))
+    refused = {"a%0D%0ASet-Cookie:%20x=1", "a%0Ab", "nul%00", "%E2%82%AC"}  # breaks, NUL, beyond latin-1
+    for value in ["ok", "ok", "a%0D%0ASet-Cookie:%20x=1", "a%0Ab", "nul%00", "tab%09here", "%C3%BC",
+                  "%E2%82%AC", "%237", "", "ok"]:
+        got, want = plain.get(f"/echo?v={value}"), general.get(f"/echo?v={value}")
+        assert (got.status_code, got.headers.items(), got.get_data()) == (
+            want.status_code, want.headers.items(), want.get_data()), value
+        if value in refused:
+            assert got.status_code == 400 and "Set-Cookie" not in got.headers and "X-Echo" not in got.headers
+        else:
+            assert got.status_code == 200 and "X-Echo" in got.headers
