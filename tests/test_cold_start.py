@@ -144,3 +144,44 @@ def test_templates_and_sessions_load_on_first_use() -> None:
     assert first == []
     assert "jinja2" in second and "manypaths.templating" in second and "itsdangerous" not in second
     assert "itsdangerous" in third
+
+
+LAMBDA_PROBE = r"""
+import sys
+before = set(sys.modules)
+from manypaths import App
+from manypaths.platforms import lambda_handler
+app = App("lambda")
+app.add_url_rule("/users/<int:id>", "user", lambda id: f"user {id}")
+handler = lambda_handler(app)
+# A REST API and an HTTP API event as API Gateway sends them (a query, headers, a text body).
+rest = {"httpMethod": "GET", "path": "/users/7", "resource": "/users/{id}",
+        "headers": {"Host": "x.execute-api.us-east-1.amazonaws.com", "Accept": "*/*"},
+        "multiValueHeaders": {"Host": ["x.execute-api.us-east-1.amazonaws.com"], "Accept": ["*/*"]},
+        "queryStringParameters": {"a": "1"}, "multiValueQueryStringParameters": {"a": ["1"]},
+        "requestContext": {"stage": "prod", "path": "/prod/users/7", "domainName": "x.execute-api.us-east-1.amazonaws.com",
+                           "identity": {"sourceIp": "1.2.3.4"}},
+        "body": None, "isBase64Encoded": False}
+http = {"version": "2.0", "rawPath": "/users/8", "rawQueryString": "a=1", "headers": {"accept": "*/*"},
+        "requestContext": {"http": {"method": "GET", "path": "/users/8", "sourceIp": "1.2.3.4"}, "stage": "$default"},
+        "isBase64Encoded": False}
+assert handler(rest, None)["body"] == "user 7"
+assert handler(http, None)["body"] == "user 8"
+added = sorted(set(sys.modules) - before)
+print(repr(added))
+# A path with an escape and a binary answer load what they need, and still work.
+app.add_url_rule("/bin/<name>", "bin", lambda name: (b"\x00\xff" + name.encode(), 200, {"Content-Type": "image/png"}))
+answer = handler(dict(http, rawPath="/bin/a%20b"), None)
+import base64
+assert answer["isBase64Encoded"] and base64.b64decode(answer["body"]) == b"\x00\xffa b", answer
+"""
+
+
+def test_a_lambda_http_cold_start_loads_no_parsing_or_encoding_modules() -> None:
+    # base64, urllib.parse (and the re and ipaddress modules they load) only when an event needs
+    # them: a body marked base64, a path with an escape, a binary answer.
+    out = subprocess.run([sys.executable, "-c", LAMBDA_PROBE], capture_output=True, text=True, timeout=60, check=True)
+    added = ast.literal_eval(out.stdout.splitlines()[0])
+    unwanted = HEAVY | {"base64", "ipaddress", "struct", "binascii"}
+    assert not unwanted & set(added), sorted(unwanted & set(added))
+    assert "manypaths.platforms.aws" in added and len(added) <= 40, added

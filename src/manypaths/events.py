@@ -752,9 +752,9 @@ def _sqs_batch(app: Any, router: EventRouter, records: list[Any]) -> dict[str, A
             router._queues[arn] = handler
     queue = _name_from_arn(arn)
     # The handler's function itself when nothing comes between (no hooks, error handlers, envelope
-    # or payload model): one call per record, a coroutine run as Handler.call runs it.
+    # or payload model): one call per record, a coroutine run as Handler.call runs it. Else _call,
+    # which takes each of those into account.
     func = handler.func if _plain(app) and handler.envelope is None and handler.codec() is None else None
-    call = handler.call if _plain(app) and handler.envelope is None else None
     sync = app._sync
     failures: list[dict[str, str]] = []
     scan = _json_scan
@@ -777,8 +777,6 @@ def _sqs_batch(app: Any, router: EventRouter, records: list[Any]) -> dict[str, A
                 rv = func(event)
                 if type(rv) is _COROUTINE:
                     sync(rv)
-            elif call is not None:
-                call(app, event)
             else:
                 _call(app, handler, event)
         except Exception:

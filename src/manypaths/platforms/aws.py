@@ -7,10 +7,8 @@ reach the app as ``environ["manypaths.aws.event"]`` and ``environ["manypaths.aws
 
 from __future__ import annotations
 
-import base64
 import io
 import sys
-from urllib.parse import quote, unquote
 
 from ..http.wsgi import call_wsgi
 from . import as_wsgi
@@ -211,10 +209,10 @@ def _request_parts(kind: str, event: dict[str, Any], base: str) -> tuple[Any, ..
         # path (so "/%70rod/x" is not taken for stage "prod").
         if stage and stage != "$default":
             raw_path, script_name = _take_prefix(raw_path, "/" + stage)
-        path = unquote(raw_path) if "%" in raw_path else raw_path
+        path = _unquote(raw_path)
     elif kind == "alb":
         method = _text(event["httpMethod"], "httpMethod")
-        path = unquote(_text(event.get("path"), "path") or "/")
+        path = _unquote(_text(event.get("path"), "path") or "/")
         header_source = _headers_of(event.get("multiValueHeaders"), event.get("headers"))
         # ALB passes query parameters as the client sent them: already encoded.
         params = event.get("multiValueQueryStringParameters") or event.get("queryStringParameters") or {}
@@ -224,14 +222,14 @@ def _request_parts(kind: str, event: dict[str, Any], base: str) -> tuple[Any, ..
         remote = None
     elif kind == "lattice2":
         method = _text(event["method"], "method")
-        path = unquote(_text(event["path"], "path").split("?", 1)[0] or "/")
+        path = _unquote(_text(event["path"], "path").split("?", 1)[0] or "/")
         header_source = _headers_of(None, event.get("headers"))
         query = _encode_query(event.get("queryStringParameters"))
         remote = None
     else:  # lattice1
         method = _text(event["method"], "method")
         raw = _text(event["raw_path"], "raw_path")
-        path = unquote(raw.split("?", 1)[0] or "/")
+        path = _unquote(raw.split("?", 1)[0] or "/")
         header_source = _headers_of(None, event.get("headers"))
         query = _to_wsgi(raw.split("?", 1)[1]) if "?" in raw else _encode_query(event.get("query_string_parameters"))
         remote = None
@@ -461,7 +459,21 @@ _QUERY_SAFE = (_UNRESERVED | {"=", "&"}).issuperset  # a joined query that needs
 
 
 def _q(text: str) -> str:
-    return text if _UNRESERVED.issuperset(text) else quote(text, safe="")
+    if _UNRESERVED.issuperset(text):
+        return text
+    from urllib.parse import quote
+
+    return quote(text, safe="")
+
+
+def _unquote(text: str) -> str:
+    # urllib.parse (and the re and ipaddress modules it loads) only for a path that has an escape:
+    # a cold start of the common request does without them.
+    if "%" not in text:
+        return text
+    from urllib.parse import unquote
+
+    return unquote(text)
 
 
 def _take_prefix(path: str, prefix: str) -> tuple[str, str]:
@@ -490,6 +502,8 @@ def _body(event: dict[str, Any], kind: str) -> bytes:
     encoded = event.get("is_base64_encoded") if kind == "lattice1" else event.get("isBase64Encoded")
     if encoded:
         try:
+            import base64  # and re with it: only for a body that is base64
+
             return base64.b64decode(raw, validate=True)
         except (ValueError, TypeError) as e:
             raise BadEventBody(f"The request body is marked base64 but does not decode: {e}") from None
@@ -554,7 +568,12 @@ def _response(kind: str, event: dict[str, Any], status: str, headers: list[tuple
         out["headers"] = single
     if kind in ("alb", "lattice1", "lattice2"):
         out["statusDescription"] = status
-    out["body"] = text if as_text else base64.b64encode(body).decode("ascii")
+    if as_text:
+        out["body"] = text
+    else:
+        from binascii import b2a_base64  # base64.b64encode without loading base64 (and re)
+
+        out["body"] = b2a_base64(body, newline=False).decode("ascii")
     out["isBase64Encoded"] = not as_text
     return out
 
