@@ -12,6 +12,7 @@ from time import perf_counter
 
 from .context import _current
 from .dispatch import FAST_STATUS, begin, end, finish
+from .http.wsgi import call_wsgi
 
 TYPE_CHECKING = False
 
@@ -65,3 +66,45 @@ def wsgi_app(self: App, environ: dict[str, Any], start_response: Callable[..., A
             _current.reset(request._token)  # dispatch.end's last step, without the call
         if "manypaths.preserve_context" in environ:  # the test client's ``with client:``
             environ["manypaths.preserve_context"](request)
+
+
+def whole(app: Any, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes] | None:
+    """A manypaths App's whole answer to ``environ`` — (status line, headers, body) — for a platform
+    that sends answers whole (Lambda): the core's steps as ``wsgi_app`` takes them on the fast road,
+    without ``start_response`` between. None when that road does not apply (not a manypaths App, its
+    ``wsgi_app`` or ``__call__`` replaced or wrapped, the road not decided yet, or not the fast one):
+    then call the app as WSGI."""
+    plain = _WHOLE.get(type(app))
+    if plain is None:
+        # Served as is only if the class keeps App's entry points (a subclass may change them).
+        kind = type(app)
+        entry, call = getattr(kind, "wsgi_app", None), kind.__call__
+        plain = (getattr(entry, "__qualname__", "") == "App.wsgi_app" and getattr(call, "__qualname__", "") == "App.__call__"
+                 and getattr(entry, "__module__", "") == getattr(call, "__module__", "") == "manypaths.app")
+        if len(_WHOLE) < 64:
+            _WHOLE[kind] = plain
+    if not plain or app._plain is None or not app._fast or "wsgi_app" in app.__dict__:
+        return None
+    request = begin(app, environ)
+    error: BaseException | None = None
+    try:
+        try:
+            answer = finish(app, request, app._view_value(request, False))
+        except Exception as e:
+            error = e
+            answer = app.handle_exception(e)
+        if type(answer) is tuple:
+            data = answer[0]
+            if environ.get("REQUEST_METHOD") == "HEAD":
+                data = b""
+            if len(answer) == 4:  # with the view's headers
+                return FAST_STATUS[answer[2]], answer[3], data
+            return ("200 OK" if len(answer) == 2 else FAST_STATUS[answer[2]],
+                    [("Content-Type", answer[1]), ("Content-Length", str(len(answer[0])))], data)
+        return call_wsgi(answer, environ)
+    finally:
+        end(app, request, error)
+
+
+# Classes whose instances ``whole`` may answer (App and subclasses that keep its entry points).
+_WHOLE: dict[type, bool] = {}

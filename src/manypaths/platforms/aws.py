@@ -55,6 +55,11 @@ def lambda_handler(
     served = as_wsgi(wsgi_app, asgi, streaming=False)  # Lambda's Python runtime buffers the response
     # An ASGI app is answered from a scope built straight from the event (no WSGI environ between).
     direct = getattr(served, "answer", None) if served is not wsgi_app else None
+    # A manypaths App is answered by its core without a WSGI call between (wsgi.whole: the same
+    # steps as the WSGI driver's fast road, or None to call it as WSGI).
+    whole: Any = None
+    if served is wsgi_app and callable(getattr(wsgi_app, "_view_value", None)):
+        from ..wsgi import whole
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if isinstance(event, dict) and ("Records" in event or "detail-type" in event or "awslogs" in event
@@ -82,7 +87,8 @@ def lambda_handler(
             code, headers, chunks = direct(scope, request_body)
             status, body = _status_line(code), b"".join(chunks)
         else:
-            status, headers, body = call_wsgi(served, environ)
+            answer = whole(served, environ) if whole is not None else None
+            status, headers, body = answer if answer is not None else call_wsgi(served, environ)
         result = _response(kind, event, status, headers, body, forced_binary)
         size = len(result["body"])
         for name, value in headers:
@@ -440,7 +446,8 @@ def _encode_query(params: Any) -> str:
     except TypeError:  # a name or value that is not a string (a malformed event's number, a None)
         return _encode_query_escaped(params)
     query = "&".join(parts)
-    if _QUERY_SAFE(query) and query.count("=") == len(parts) and query.count("&") == len(parts) - 1:
+    if (query.isascii() and not query.encode("ascii").translate(None, _QUERY_BYTES)
+            and query.count("=") == len(parts) and query.count("&") == len(parts) - 1):
         return query
     return _encode_query_escaped(params)
 
@@ -455,7 +462,8 @@ def _encode_query_escaped(params: dict[Any, Any]) -> str:
 
 
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-_QUERY_SAFE = (_UNRESERVED | {"=", "&"}).issuperset  # a joined query that needs no escaping
+# A joined query that needs no escaping is ASCII and nothing is left of it once these are deleted.
+_QUERY_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~=&"
 
 
 def _q(text: str) -> str:
