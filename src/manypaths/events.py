@@ -799,7 +799,10 @@ def _kafka_event(record: Any, cluster: str | None) -> Event:
     except ValueError:
         raise MalformedEvent(f"Kafka record {topic}-{partition}@{offset}: the key or value is not base64") from None
     headers: dict[str, str] = {}
-    for header in record.get("headers") or ():
+    listed = record.get("headers") or ()
+    if not isinstance(listed, (list, tuple)):
+        raise MalformedEvent(f"Kafka record {topic}-{partition}@{offset}: headers must be a list of objects")
+    for header in listed:
         if not isinstance(header, dict):
             raise MalformedEvent(f"Kafka record {topic}-{partition}@{offset}: a header that is not an object")
         for name, raw in header.items():

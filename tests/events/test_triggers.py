@@ -881,6 +881,8 @@ def test_kafka_records_from_msk_and_self_managed_clusters(caplog: pytest.LogCapt
          "not base64"),
         ({"eventSource": "aws:kafka", "records": {"t-0": [{"topic": "mytopic", "headers": [{"h": [300]}]}]}},
          MalformedEvent, "not bytes"),
+        ({"eventSource": "aws:kafka", "records": {"t-0": [{"topic": "mytopic", "headers": 1}]}},
+         MalformedEvent, "headers must be a list"),  # found by the fuzz: was a TypeError inside the router
         ({"eventSource": "aws:kafka", "records": {"t-0": [{"partition": 0}]}}, MalformedEvent, "topic"),
         ({"eventSource": "SelfManagedKafka", "records": {}}, MalformedEvent, "no records"),
         (kafka_event("x", topic="elsewhere"), UnroutableEvent, "topic='elsewhere'"),
