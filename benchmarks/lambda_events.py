@@ -1,8 +1,10 @@
 """Lambda events: one HTTP event through the handler, per event shape, in-process.
 
-manypaths (``lambda_handler(app)``), Flask through the same adapter (what an existing Flask app
-gets), and AWS Powertools' resolvers (REST and HTTP API). Each handler's answer is checked
-before it is timed; µs per event, best of several passes, frameworks interleaved.
+manypaths (``lambda_handler(app)``; also with the access log on, its default on Lambda: one JSON
+line per request, to /dev/null here), Flask through the same adapter (what an existing Flask app
+gets), and AWS Powertools' resolvers (REST and HTTP API; they log nothing by default). Each
+handler's answer is checked before it is timed; µs per event, best of several passes, frameworks
+interleaved.
 
     make bench-lambda        (or: .venv/bin/python benchmarks/lambda_events.py [--quick])
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 import copy
 import gc
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -69,8 +72,24 @@ def handlers(shape: str, routes: int = 1) -> dict[str, Any]:
         return PowertoolsResponse(status_code=200, content_type="text/html; charset=utf-8",
                                   body=f"user {int(user_id)}")
 
+    # The same app as it runs on Lambda by default: the access log on (one JSON line per request
+    # in Lambda's log format), written to /dev/null here. Powertools' resolver logs nothing.
+    logged = App("bench-logged")
+    for i in range(routes - 1):
+        logged.add_url_rule(f"/items{i}/<int:item_id>", f"items{i}", lambda item_id: "item")
+    logged.add_url_rule("/users/<int:user_id>", "user", lambda user_id: f"user {user_id}")
+    logged_handler = lambda_handler(logged)
+    os.environ["AWS_LAMBDA_FUNCTION_NAME"] = "bench"  # where the first request decides the log's format
+    stdout, sys.stdout = sys.stdout, open(os.devnull, "w")  # noqa: SIM115 (the log's stream for the run)
+    try:
+        logged_handler(event(shape), Context())
+    finally:
+        sys.stdout = stdout
+        del os.environ["AWS_LAMBDA_FUNCTION_NAME"]
+
     return {
         "manypaths": lambda_handler(ours),
+        "manypaths, access log on": logged_handler,
         "flask (manypaths adapter)": lambda_handler(theirs),
         "powertools": lambda e, c: resolver.resolve(e, c),
     }

@@ -14,6 +14,8 @@ import os
 import sys
 import time
 
+from .http.response import _build_encoder
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -33,19 +35,17 @@ def platform() -> str:
     return "local"
 
 
-def line(request: Request, response: Response, where: str) -> str:
-    """The log line for one answered request."""
-    import json
-
+def line(request: Request, response: Response | int, where: str) -> str:
+    """The log line for one answered request (``response``: the Response, or its status code)."""
     environ = request.environ
     started = environ.get("manypaths.started")
     seconds = time.perf_counter() - started if isinstance(started, float) else 0.0
     method = str(environ.get("REQUEST_METHOD", "GET"))
     path = request.full_path.rstrip("?") if environ.get("QUERY_STRING") else request.path
-    status = response.status_code
+    status = response if type(response) is int else response.status_code  # type: ignore[union-attr]
     message = f"{method} {path} {status} {seconds * 1000:.1f}ms"
     if where == "aws":
-        return json.dumps({
+        return _json({
             "timestamp": _timestamp(time.time()),
             "level": "INFO" if status < 500 else "ERROR", "message": message, "requestId": request.id,
             "method": method, "path": path, "status": status, "durationMs": round(seconds * 1000, 3),
@@ -62,8 +62,20 @@ def line(request: Request, response: Response, where: str) -> str:
         project = os.environ.get("GOOGLE_CLOUD_PROJECT") or os.environ.get("GCP_PROJECT")
         if trace and project:
             entry["logging.googleapis.com/trace"] = f"projects/{project}/traces/{trace}"
-        return json.dumps(entry)
+        return _json(entry)
     return escape(f"{request.remote_addr or '-'} {message} id={request.id}")
+
+
+def _json(entry: dict[str, Any]) -> str:
+    # One line of compact ASCII JSON, in the entry's own order (the encoder built once).
+    global _encode
+    if _encode is None:
+        _encode = _build_encoder(sort_keys=False)
+    text: str = _encode(entry)
+    return text[:-1]
+
+
+_encode: Any = None
 
 
 def escape(text: str) -> str:
@@ -84,22 +96,52 @@ def escape(text: str) -> str:
 
 
 def _timestamp(now: float) -> str:
-    # ISO 8601 in UTC with milliseconds, from one reading of the clock.
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
+    # ISO 8601 in UTC with milliseconds, from one reading of the clock (the part to the second made
+    # once per second).
+    global _second
+    whole = int(now)
+    if _second[0] != whole:
+        _second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)))
+    return f"{_second[1]}.{int(now * 1000) % 1000:03d}Z"
 
 
-def write(request: Request, response: Response, where: str) -> None:
-    global _logger
+_second: tuple[int, str] = (-1, "")
+
+
+def write(request: Request, response: Response | int, where: str) -> None:
+    """Write the line of one answered request (``response``: the Response or its status code)."""
+    global _logger, _plain
     if _logger is None:
         import logging
 
         logger = logging.getLogger("manypaths.access")
         if not logger.handlers:
             handler = logging.StreamHandler(sys.stdout)
-            handler.setFormatter(logging.Formatter("%(message)s"))
+            formatter = logging.Formatter("%(message)s")
+            handler.setFormatter(formatter)
             logger.addHandler(handler)
             logger.propagate = False
+            _plain = (logger, handler, formatter, handler.stream, logging.INFO)
         if logger.level == logging.NOTSET:
             logger.setLevel(logging.INFO)
         _logger = logger
-    _logger.info(line(request, response, where))
+    text = line(request, response, where)
+    if _plain is not None and _untouched(*_plain):
+        # The logger as this module set it up (nobody added a handler or filter, changed the level,
+        # the format or the stream, or disabled it): the line written as its handler would write
+        # it, without making a LogRecord (the logging module's per-record work is most of the cost).
+        stream = _plain[3]
+        stream.write(text + "\n")
+        stream.flush()
+        return
+    _logger.info(text)
+
+
+def _untouched(logger: Any, handler: Any, formatter: Any, stream: Any, info: int) -> bool:
+    return (logger.level == info and not logger.disabled and logger.manager.disable < info and not logger.filters
+            and logger.handlers == [handler] and not logger.propagate and not handler.filters
+            and handler.level <= info and handler.formatter is formatter and handler.stream is stream
+            and handler.terminator == "\n")
+
+
+_plain: tuple[Any, ...] | None = None

@@ -17,6 +17,8 @@ subclasses may override).
 
 from __future__ import annotations
 
+from time import perf_counter
+
 from . import routing
 from .blueprints import blueprint_names
 from .context import _current, app_context_owned, current_request
@@ -72,9 +74,10 @@ def decide(self: App) -> None:
     Bound as ``App._decide``; the drivers call it, never decide themselves."""
     self._access_log = self._access_log_target()
     cls = type(self)
+    # The access log does not leave the fast road: it only reads the answer's status (``logged``).
     plain = (not self._hooks["before"] and not self._hooks["after"] and not self._hooks["url_value"]
              and not self._uses_cors and not self._middleware and not self.config["COMPRESS"]
-             and not self.trusted_proxies and not self._compress_on and not self._access_log
+             and not self.trusted_proxies and not self._compress_on
              and cls.full_dispatch_request is full_dispatch_request and cls.make_response is make_response)
     # Nothing can see a Response object between the view and the server: a str or dict goes
     # out without one (dispatch.finish). A response_class of the app's own must be made.
@@ -91,7 +94,9 @@ def decide(self: App) -> None:
 
 def begin(self: App, environ: dict[str, Any]) -> Request:
     """The request of ``environ``, made the current one: trusted proxies applied, its app and
-    limits set. ``end`` finishes it."""
+    limits set, its start noted for the access log. ``end`` finishes it."""
+    if self._access_log:
+        environ["manypaths.started"] = perf_counter()  # the access log's duration
     if self.trusted_proxies:
         self._feature("proxies").apply_forwarded(environ, self.trusted_proxies)
     request = self.request_class(environ)
@@ -185,6 +190,18 @@ def finish(self: App, request: Request, rv: Any) -> Any:
 
 # The names of view headers dicts that passed the checks, none of them ours and no two alike.
 _PLAIN_NAMES: set[tuple[Any, ...]] = set()
+
+
+def logged(self: App, request: Request, answer: Any) -> None:
+    """What a driver's fast road does after the answer is made when ``App._post_process`` is on
+    (there, only the access log can be): the line written, from a fast answer's status or through
+    the post-processing of a Response."""
+    if type(answer) is tuple:
+        features = self._features
+        if features is not None and self._access_log:
+            features[2](request, 200 if len(answer) == 2 else answer[2], self._access_log)
+    else:
+        self._post_process_response(request, answer)
 
 
 def after_this_request(func: F) -> F:

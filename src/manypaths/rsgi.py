@@ -18,7 +18,7 @@ from contextvars import copy_context
 from .asgi import awaited, body_road
 from .asgi.environ import _BODILESS, NO_BODY, _base
 from .coroutines import server_loop
-from .dispatch import COROUTINE, begin, end, finish
+from .dispatch import COROUTINE, begin, end, finish, logged
 
 TYPE_CHECKING = False
 
@@ -120,6 +120,8 @@ def rsgi_application(app: App) -> Callable[[Any, Any], Awaitable[None]]:
                 answer = finish(app, request, rv)
             except Exception as e:
                 answer = app.handle_exception(e)
+            if app._post_process:  # the access log (the only post-processing on this road)
+                logged(app, request, answer)
             if type(answer) is tuple:
                 data = answer[0]
                 headers = answer[3] if len(answer) == 4 else [("content-type", answer[1]),

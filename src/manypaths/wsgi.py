@@ -11,7 +11,7 @@ from __future__ import annotations
 from time import perf_counter
 
 from .context import _current
-from .dispatch import FAST_STATUS, begin, end, finish
+from .dispatch import FAST_STATUS, begin, end, finish, logged
 from .http.wsgi import call_wsgi
 
 TYPE_CHECKING = False
@@ -36,11 +36,13 @@ def wsgi_app(self: App, environ: dict[str, Any], start_response: Callable[..., A
                 if self._startup_hooks and not self._started:
                     self._startup_sync()
                 self._decide()
-            if self._access_log:
-                environ["manypaths.started"] = perf_counter()  # the access log's duration
+                if self._access_log:  # begin noted it for the requests after the road was decided
+                    environ["manypaths.started"] = perf_counter()
             if self._fast:
                 answer = finish(self, request, self._view_value(request, False))
                 if type(answer) is tuple:
+                    if self._post_process:
+                        logged(self, request, answer)
                     data = answer[0]
                     if len(answer) == 4:  # with the view's headers
                         start_response(FAST_STATUS[answer[2]], answer[3])
@@ -78,9 +80,12 @@ def whole(app: Any, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]]
     if plain is None:
         # Served as is only if the class keeps App's entry points (a subclass may change them).
         kind = type(app)
+        # (App's wsgi_app is its stub until the first WSGI request binds this module's function.)
         entry, call = getattr(kind, "wsgi_app", None), kind.__call__
-        plain = (getattr(entry, "__qualname__", "") == "App.wsgi_app" and getattr(call, "__qualname__", "") == "App.__call__"
-                 and getattr(entry, "__module__", "") == getattr(call, "__module__", "") == "manypaths.app")
+        plain = ((entry is wsgi_app or (getattr(entry, "__qualname__", "") == "App.wsgi_app"
+                                        and getattr(entry, "__module__", "") == "manypaths.app"))
+                 and getattr(call, "__qualname__", "") == "App.__call__"
+                 and getattr(call, "__module__", "") == "manypaths.app")
         if len(_WHOLE) < 64:
             _WHOLE[kind] = plain
     if not plain or app._plain is None or not app._fast or "wsgi_app" in app.__dict__:
@@ -93,6 +98,8 @@ def whole(app: Any, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]]
         except Exception as e:
             error = e
             answer = app.handle_exception(e)
+        if app._post_process:
+            logged(app, request, answer)
         if type(answer) is tuple:
             data = answer[0]
             if environ.get("REQUEST_METHOD") == "HEAD":

@@ -161,6 +161,8 @@ def make(name: str) -> App:
         app = App("conformance.logged", access_log=True)
         app.response_class = TaggedResponse
         return _routes(app)
+    if name == "fastlog":  # the access log on the fast road (no hook, the stock Response)
+        return _routes(App("conformance.fastlog", access_log=True))
     app = App("conformance.full", access_log=True, compress=True, cors=CORS(["https://app.example"]))
     app.response_class = TaggedResponse
     _routes(app)
@@ -188,14 +190,16 @@ def make(name: str) -> App:
     return app
 
 
-NAMES = ("plain", "logged", "full")
+NAMES = ("plain", "logged", "fastlog", "full")
 
 # functions-framework targets
 plain_fn = cloud_function(make("plain"))
 logged_fn = cloud_function(make("logged"))
+fastlog_fn = cloud_function(make("fastlog"))
 full_fn = cloud_function(make("full"))
 
 # granian targets (RSGI, its native interface: App.__rsgi__)
 plain_app = make("plain")
 logged_app = make("logged")
+fastlog_app = make("fastlog")
 full_app = make("full")

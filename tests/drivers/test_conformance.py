@@ -343,6 +343,34 @@ def test_the_platform_default_access_log_is_written_by_every_driver(driver_name:
 
 
 @pytest.mark.parametrize("driver_name", list(DRIVERS))
+def test_the_access_log_keeps_the_fast_road_and_logs_every_answer(driver_name: str,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    # The access log reads only the answer's status: an app with it on stays on the fast road (no
+    # Response for a str, a dict or their tuples) on every driver, and each answer is logged with
+    # its own status and a duration — fast answers, the 404 fast road, a Response, an error page.
+    caplog.set_level(logging.CRITICAL, logger="manypaths")
+    app = apps.make("fastlog")
+    log = _Log()
+    logging.getLogger("manypaths.access").addHandler(log)
+    paths = [("/users/7", "200"), ("/made", "201"), ("/accepted", "202"), ("/located", "201"),
+             ("/tagged", "200"), ("/nowhere", "404"), ("/boom", "500"), ("/stream", "200"), ("/users/7", "200")]
+    try:
+        for path, _ in paths:
+            DRIVERS[driver_name](app, "GET", path, "", {}, b"")
+    finally:
+        logging.getLogger("manypaths.access").removeHandler(log)
+    assert app._plain is True and app._fast is True and app._post_process
+    assert [fields[1:] for fields in _log_fields(log.lines)] == [(path, status) for path, status in paths]
+
+    # The duration is measured from the request's start, noted on every road (the first request too).
+    fresh = apps.make("fastlog")
+    for _ in range(2):
+        environ = build_environ("/users/7", "GET", base_url=f"http://{HOST}")
+        b"".join(fresh(environ, lambda *a: None))
+        assert type(environ.get("manypaths.started")) is float
+
+
+@pytest.mark.parametrize("driver_name", list(DRIVERS))
 def test_a_setting_changed_after_the_first_request_is_decided_again(driver_name: str) -> None:
     # The road is decided on the first request; turning compression on later is seen by every driver.
     app = apps.make("plain")

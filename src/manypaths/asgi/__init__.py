@@ -14,7 +14,7 @@ import sys
 from contextvars import copy_context
 
 from ..coroutines import call_hooks, server_loop
-from ..dispatch import COROUTINE, HTML, JSON, begin, end, finish
+from ..dispatch import COROUTINE, HTML, JSON, begin, end, finish, logged
 from ..http.exceptions import BadRequest, RequestEntityTooLarge
 from . import environ as _env
 from .environ import _BODILESS, _ENVIRON_KEYS, _FRAMED, _SCOPE_DEFAULTS, NO_BODY, _attach_body, _environ_of
@@ -99,6 +99,8 @@ def asgi_application(app: App) -> Callable[[Scope, Receive, Send], Coroutine[Any
                 answer = finish(app, request, rv)
             except Exception as e:
                 answer = app.handle_exception(e)
+            if app._post_process:  # the access log (the only post-processing on this road)
+                logged(app, request, answer)
             # A whole answer ends the request before it is sent: what the server schedules while
             # sending (uvicorn's keep-alive timer, which keeps its context until it is cleaned up)
             # must not capture this request in its context. It kept every request and its environ

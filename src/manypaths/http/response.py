@@ -600,19 +600,21 @@ def _make_encoder() -> Callable[[Any], str]:
     return encode
 
 
-def _build_encoder() -> Callable[[Any], str]:
+def _build_encoder(sort_keys: bool = True) -> Callable[[Any], str]:
+    """A compact, ASCII JSON encoder with a final newline (keys sorted unless ``sort_keys`` is
+    false), built once and reused: Flask's JSON provider's output; the access log's lines."""
     import json
     from json import encoder as _encoder
 
     encoder: Any = _encoder  # its C accelerators are not in the type stubs
     if encoder.c_make_encoder is None or encoder.c_encode_basestring_ascii is None:  # pragma: no cover
-        python_encoder = json.JSONEncoder(separators=(",", ":"), sort_keys=True, default=_json_default)
+        python_encoder = json.JSONEncoder(separators=(",", ":"), sort_keys=sort_keys, default=_json_default)
         return lambda data: python_encoder.encode(data) + "\n"
     # The C encoder keeps no state between calls when it does not track circular references
     # (markers=None): building it once saves most of json.dumps' per-call cost. A circular
     # structure then fails with RecursionError instead of ValueError.
-    make = encoder.c_make_encoder(None, _json_default, encoder.c_encode_basestring_ascii, None, ":", ",", True,
-                                  False, True)
+    make = encoder.c_make_encoder(None, _json_default, encoder.c_encode_basestring_ascii, None, ":", ",",
+                                  sort_keys, False, True)
     string = encoder.c_encode_basestring_ascii
 
     def encode(data: Any) -> str:
