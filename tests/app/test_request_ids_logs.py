@@ -116,3 +116,35 @@ def test_access_log_off_locally_and_in_tests_on_when_asked() -> None:
     assert run_probe("wsgi", {"K_SERVICE": "api"}, access_log="False") == ["BODY hi ada", "LOGGING False"]
     lines = run_probe("wsgi", {}, access_log="True")
     assert lines[2].startswith("198.51.100.4 GET /hello/ada?x=1 200 ") and lines[2].endswith(f"id={TRACE}")
+
+
+def test_the_lambda_line_is_one_line_of_json_whatever_the_request_holds() -> None:
+    # The Lambda line is written field by field: a path, query and request id holding quotes,
+    # backslashes, line breaks and non-ASCII text still make one line that parses to exactly them.
+    import io
+
+    from manypaths import accesslog
+
+    app = App("lines")
+
+    class Context:
+        aws_request_id = 'id "quoted"\\\n\u2603'
+
+    hostile = '/a"b\\c\nd\u00e9\u2603\x00'
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": hostile.encode().decode("latin-1"),
+               "QUERY_STRING": "q=%22%0A%E2%98%83", "SERVER_NAME": "h", "SERVER_PORT": "80",
+               "wsgi.url_scheme": "https", "wsgi.input": io.BytesIO(), "manypaths.started": 0.0,
+               "manypaths.aws.context": Context()}
+    req = app.request_class(environ)
+    req.app = app
+    for status in (200, 404, 500):
+        text = accesslog.line(req, status, "aws")
+        assert "\n" not in text and text.isascii()
+        record = json.loads(text)
+        assert list(record) == ["timestamp", "level", "message", "requestId", "method", "path", "status",
+                                "durationMs"]
+        assert record["path"] == req.full_path and hostile in record["path"]
+        assert record["requestId"] == Context.aws_request_id and record["status"] == status
+        assert record["level"] == ("ERROR" if status >= 500 else "INFO")
+        assert record["message"].startswith(f"GET {req.full_path} {status} ")
+        assert isinstance(record["durationMs"], float) and record["durationMs"] > 0
