@@ -42,16 +42,12 @@ def line(request: Request, response: Response | int, where: str) -> str:
     seconds = time.perf_counter() - started if isinstance(started, float) else 0.0
     method = str(environ.get("REQUEST_METHOD", "GET"))
     path = request.full_path.rstrip("?") if environ.get("QUERY_STRING") else request.path
-    status = response if type(response) is int else response.status_code  # type: ignore[union-attr]
+    status = response if isinstance(response, int) else response.status_code
     message = f"{method} {path} {status} {seconds * 1000:.1f}ms"
     if where == "aws":
         # The JSON object written out field by field (what the encoder would write, in this order):
         # the text fields escaped by json's own string encoder, the numbers as json writes them.
-        text = _string
-        if text is None:
-            _json({})  # builds the encoder, and with it json's string escaper
-            text = _string
-            assert text is not None
+        text = _string or _escaper()
         return (f'{{"timestamp":"{_timestamp(time.time())}","level":"{"INFO" if status < 500 else "ERROR"}",'
                 f'"message":{text(message)},"requestId":{text(str(request.id))},"method":{text(method)},'
                 f'"path":{text(path)},"status":{int(status)},"durationMs":{float(round(seconds * 1000, 3))!r}}}')
@@ -73,14 +69,20 @@ def line(request: Request, response: Response | int, where: str) -> str:
 
 def _json(entry: dict[str, Any]) -> str:
     # One line of compact ASCII JSON, in the entry's own order (the encoder built once).
-    global _encode, _string
+    global _encode
     if _encode is None:
         _encode = _build_encoder(sort_keys=False)
-        from json import encoder
-
-        _string = encoder.encode_basestring_ascii  # C-accelerated where json has its speedups
     text: str = _encode(entry)
     return text[:-1]
+
+
+def _escaper() -> Any:
+    # json's own string escaper (C-accelerated where json has its speedups), loaded with the first line.
+    global _string
+    from json import encoder
+
+    _string = encoder.encode_basestring_ascii
+    return _string
 
 
 _encode: Any = None
@@ -119,7 +121,7 @@ _second: tuple[int, str] = (-1, "")
 
 def write(request: Request, response: Response | int, where: str) -> None:
     """Write the line of one answered request (``response``: the Response or its status code)."""
-    global _logger, _plain
+    global _logger, _as_set_up
     if _logger is None:
         import logging
 
@@ -130,16 +132,16 @@ def write(request: Request, response: Response | int, where: str) -> None:
             handler.setFormatter(formatter)
             logger.addHandler(handler)
             logger.propagate = False
-            _plain = (logger, handler, formatter, handler.stream, logging.INFO)
+            _as_set_up = (logger, handler, formatter, handler.stream, logging.INFO)
         if logger.level == logging.NOTSET:
             logger.setLevel(logging.INFO)
         _logger = logger
     text = line(request, response, where)
-    if _plain is not None and _untouched(*_plain):
+    if _as_set_up is not None and _untouched(*_as_set_up):
         # The logger as this module set it up (nobody added a handler or filter, changed the level,
         # the format or the stream, or disabled it): the line written as its handler would write
         # it, without making a LogRecord (the logging module's per-record work is most of the cost).
-        stream = _plain[3]
+        stream = _as_set_up[3]
         stream.write(text + "\n")
         stream.flush()
         return
@@ -153,4 +155,5 @@ def _untouched(logger: Any, handler: Any, formatter: Any, stream: Any, info: int
             and handler.terminator == "\n")
 
 
-_plain: tuple[Any, ...] | None = None
+# What this module set the logger up with (None: it found handlers there already).
+_as_set_up: tuple[Any, ...] | None = None

@@ -43,13 +43,8 @@ def wsgi_app(self: App, environ: dict[str, Any], start_response: Callable[..., A
                 if type(answer) is tuple:
                     if self._post_process:
                         logged(self, request, answer)
-                    data = answer[0]
-                    if len(answer) == 4:  # with the view's headers
-                        start_response(FAST_STATUS[answer[2]], answer[3])
-                    else:
-                        start_response("200 OK" if len(answer) == 2 else FAST_STATUS[answer[2]],
-                                       [("Content-Type", answer[1]), ("Content-Length", str(len(data)))])
-                    return [] if environ.get("REQUEST_METHOD") == "HEAD" else [data]
+                    start_response(*_head(answer))
+                    return [] if environ.get("REQUEST_METHOD") == "HEAD" else [answer[0]]
                 response = answer
             elif self._middleware:
                 response = self._through_middleware(request)
@@ -68,6 +63,14 @@ def wsgi_app(self: App, environ: dict[str, Any], start_response: Callable[..., A
             _current.reset(request._token)  # dispatch.end's last step, without the call
         if "manypaths.preserve_context" in environ:  # the test client's ``with client:``
             environ["manypaths.preserve_context"](request)
+
+
+def _head(answer: tuple[Any, ...]) -> tuple[str, list[tuple[str, str]]]:
+    # A fast answer's status line and headers (dispatch.finish: (bytes, type), + status, + header pairs).
+    if len(answer) == 4:  # with the view's headers
+        return FAST_STATUS[answer[2]], answer[3]
+    return ("200 OK" if len(answer) == 2 else FAST_STATUS[answer[2]],
+            [("Content-Type", answer[1]), ("Content-Length", str(len(answer[0])))])
 
 
 def whole(app: Any, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes] | None:
@@ -101,13 +104,8 @@ def whole(app: Any, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]]
         if app._post_process:
             logged(app, request, answer)
         if type(answer) is tuple:
-            data = answer[0]
-            if environ.get("REQUEST_METHOD") == "HEAD":
-                data = b""
-            if len(answer) == 4:  # with the view's headers
-                return FAST_STATUS[answer[2]], answer[3], data
-            return ("200 OK" if len(answer) == 2 else FAST_STATUS[answer[2]],
-                    [("Content-Type", answer[1]), ("Content-Length", str(len(answer[0])))], data)
+            status, headers = _head(answer)
+            return status, headers, b"" if environ.get("REQUEST_METHOD") == "HEAD" else answer[0]
         return call_wsgi(answer, environ)
     finally:
         end(app, request, error)

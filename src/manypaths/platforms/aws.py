@@ -463,7 +463,7 @@ def _encode_query_escaped(params: dict[Any, Any]) -> str:
 
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 # A joined query that needs no escaping is ASCII and nothing is left of it once these are deleted.
-_QUERY_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~=&"
+_QUERY_BYTES = "".join(sorted(_UNRESERVED | {"=", "&"})).encode("ascii")
 
 
 def _q(text: str) -> str:
