@@ -45,15 +45,28 @@ def _key(name: str) -> str:
     return key
 
 
+# What every request of one server address, scheme and HTTP version shares (granian gives them as
+# strings: the key is made of them as they are), the environ's fixed part ready to copy. Bounded.
+_BASES: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+
+def _base_of(server: str, scheme: str, version: str) -> dict[str, Any]:
+    host, _, port = str(server).rpartition(":")
+    base = _base((host, int(port) if port.isdigit() else 80), scheme, version).copy()
+    base["SCRIPT_NAME"] = ""
+    if len(_BASES) < 64:
+        _BASES[server, scheme, version] = base
+    return base
+
+
 def scope_environ(scope: Any) -> dict[str, Any]:
     """The WSGI environ of an RSGI HTTP scope (no ``wsgi.input`` yet)."""
-    host, _, port = str(scope.server).rpartition(":")
-    environ = _base((host, int(port) if port.isdigit() else 80), scope.scheme, scope.http_version).copy()
+    shared = (scope.server, scope.scheme, scope.http_version)
+    environ = (_BASES.get(shared) or _base_of(*shared)).copy()
     path = scope.path or "/"
     if not path.isascii():
         path = path.encode("utf-8", "surrogateescape").decode("latin-1")
     environ["REQUEST_METHOD"] = scope.method
-    environ["SCRIPT_NAME"] = ""
     environ["PATH_INFO"] = path
     environ["QUERY_STRING"] = scope.query_string or ""
     environ["wsgi.errors"] = sys.stderr
@@ -62,13 +75,16 @@ def scope_environ(scope: Any) -> dict[str, Any]:
     if client:
         environ["REMOTE_ADDR"] = client.strip("[]")
         environ["REMOTE_PORT"] = client_port
+    keys = _KEYS
     for name, value in scope.headers.items():
-        key = _key(name)
+        key = keys.get(name)
+        if key is None:
+            key = _key(name)
         if not key:
             continue
         if key in environ and key != "CONTENT_TYPE":
             value = f"{environ[key]}{'; ' if key == 'HTTP_COOKIE' else ','}{value}"
-        environ[key] = value.encode("utf-8", "surrogateescape").decode("latin-1") if not value.isascii() else value
+        environ[key] = value if value.isascii() else value.encode("utf-8", "surrogateescape").decode("latin-1")
     return environ
 
 
