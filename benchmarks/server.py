@@ -11,7 +11,11 @@ and range over rounds are reported, with p50/p99 latency and the worker's RSS af
 (200, or 404 on the 404 row). Frameworks that do not install are named and left out (muxy is not on
 the package index).
 
-    make bench-server        (or: .venv/bin/python benchmarks/server.py [--quick] [--rounds N] [--duration S])
+    make bench-server        (or: .venv/bin/python benchmarks/server.py [--quick] [--rounds N] [--duration S]
+                              [--servers "granian rsgi,uvicorn"] [--frameworks manypaths,emmett55,bare])
+
+``--servers`` and ``--frameworks`` measure some rows again without the whole table (a comma-separated
+list of the names the table shows).
 """
 
 from __future__ import annotations
@@ -37,6 +41,12 @@ def _arg(name: str, default: float) -> float:
     if name in sys.argv:
         return float(sys.argv[sys.argv.index(name) + 1])
     return default
+
+
+def _names(name: str) -> set[str] | None:
+    if name in sys.argv:
+        return {part.strip() for part in sys.argv[sys.argv.index(name) + 1].split(",") if part.strip()}
+    return None
 
 
 ROUNDS = int(_arg("--rounds", 1 if QUICK else 3))
@@ -73,12 +83,21 @@ def configurations() -> tuple[list[tuple[str, str, str]], list[str]]:
     import server_apps
 
     found, missing = [], []
+    servers, frameworks = _names("--servers"), _names("--frameworks")
+    unknown = (servers or set()) - set(SERVERS) | (frameworks or set()) - set(FRAMEWORKS)
+    if unknown:
+        raise SystemExit(f"unknown server or framework {sorted(unknown)}; servers: {list(SERVERS)}, "
+                         f"frameworks: {FRAMEWORKS}")
     for framework in FRAMEWORKS:
+        if frameworks is not None and framework not in frameworks:
+            continue
         for server, interface in SERVERS.items():
+            if servers is not None and server not in servers:
+                continue
             target = f"{framework}_{interface}"
             if getattr(server_apps, target, None) is not None and (framework, server) not in UNSUPPORTED:
                 found.append((framework, server, target))
-        if not any(f == framework for f, _, _ in found):
+        if all(getattr(server_apps, f"{framework}_{interface}", None) is None for interface in set(SERVERS.values())):
             missing.append(framework)
     return found, missing
 
