@@ -39,23 +39,32 @@ def line(request: Request, response: Response | int, where: str) -> str:
     """The log line for one answered request (``response``: the Response, or its status code)."""
     environ = request.environ
     started = environ.get("manypaths.started")
-    seconds = time.perf_counter() - started if isinstance(started, float) else 0.0
-    method = str(environ.get("REQUEST_METHOD", "GET"))
-    path = request.full_path.rstrip("?") if environ.get("QUERY_STRING") else request.path
+    ms = (time.perf_counter() - started) * 1000 if type(started) is float else 0.0
+    method = environ.get("REQUEST_METHOD", "GET")
+    if type(method) is not str:
+        method = str(method)
+    query = environ.get("QUERY_STRING")
+    if not query:
+        path = request.path
+    elif type(query) is str and query.isascii():
+        path = f"{request.path}?{query}"  # what full_path gives, without its round trip through bytes
+    else:
+        path = request.full_path
     status = response if isinstance(response, int) else response.status_code
-    message = f"{method} {path} {status} {seconds * 1000:.1f}ms"
+    message = f"{method} {path} {status} {ms:.1f}ms"
     if where == "aws":
         # The JSON object written out field by field (what the encoder would write, in this order):
-        # the text fields escaped by json's own string encoder, the numbers as json writes them.
+        # the text fields escaped by json's own string encoder; the duration in milliseconds to the
+        # microsecond (a JSON number: "durationMs":0.125).
         text = _string or _escaper()
         return (f'{{"timestamp":"{_timestamp(time.time())}","level":"{"INFO" if status < 500 else "ERROR"}",'
                 f'"message":{text(message)},"requestId":{text(str(request.id))},"method":{text(method)},'
-                f'"path":{text(path)},"status":{int(status)},"durationMs":{float(round(seconds * 1000, 3))!r}}}')
+                f'"path":{text(path)},"status":{int(status)},"durationMs":{ms:.3f}}}')
     if where == "gcp":
         entry: dict[str, Any] = {
             "severity": "INFO" if status < 500 else "ERROR", "message": message,
             "httpRequest": {"requestMethod": method, "requestUrl": request.url, "status": status,
-                            "latency": f"{seconds:.6f}s", "userAgent": request.headers.get("User-Agent", ""),
+                            "latency": f"{ms / 1000:.6f}s", "userAgent": request.headers.get("User-Agent", ""),
                             "remoteIp": request.remote_addr or ""},
             "requestId": request.id,
         }

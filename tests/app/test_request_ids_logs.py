@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -131,20 +132,24 @@ def test_the_lambda_line_is_one_line_of_json_whatever_the_request_holds() -> Non
         aws_request_id = 'id "quoted"\\\n\u2603'
 
     hostile = '/a"b\\c\nd\u00e9\u2603\x00'
-    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": hostile.encode().decode("latin-1"),
-               "QUERY_STRING": "q=%22%0A%E2%98%83", "SERVER_NAME": "h", "SERVER_PORT": "80",
-               "wsgi.url_scheme": "https", "wsgi.input": io.BytesIO(), "manypaths.started": 0.0,
-               "manypaths.aws.context": Context()}
-    req = app.request_class(environ)
-    req.app = app
-    for status in (200, 404, 500):
-        text = accesslog.line(req, status, "aws")
-        assert "\n" not in text and text.isascii()
-        record = json.loads(text)
-        assert list(record) == ["timestamp", "level", "message", "requestId", "method", "path", "status",
-                                "durationMs"]
-        assert record["path"] == req.full_path and hostile in record["path"]
-        assert record["requestId"] == Context.aws_request_id and record["status"] == status
-        assert record["level"] == ("ERROR" if status >= 500 else "INFO")
-        assert record["message"].startswith(f"GET {req.full_path} {status} ")
-        assert isinstance(record["durationMs"], float) and record["durationMs"] > 0
+    # An escaped query, one that ends in "?", a latin-1 one (a WSGI server's code points), none.
+    for query in ("q=%22%0A%E2%98%83", "a=?", "q=caf\u00e9", ""):
+        environ = {"REQUEST_METHOD": "GET", "PATH_INFO": hostile.encode().decode("latin-1"),
+                   "QUERY_STRING": query, "SERVER_NAME": "h", "SERVER_PORT": "80",
+                   "wsgi.url_scheme": "https", "wsgi.input": io.BytesIO(), "manypaths.started": 0.0,
+                   "manypaths.aws.context": Context()}
+        req = app.request_class(environ)
+        req.app = app
+        expected = req.full_path if query else req.path
+        assert hostile in expected and (query in expected or not query)
+        for status in (200, 404, 500, HTTPStatus.CREATED):
+            text = accesslog.line(req, status, "aws")
+            assert "\n" not in text and text.isascii()
+            record = json.loads(text)
+            assert list(record) == ["timestamp", "level", "message", "requestId", "method", "path", "status",
+                                    "durationMs"]
+            assert record["path"] == expected
+            assert record["requestId"] == Context.aws_request_id and record["status"] == status
+            assert record["level"] == ("ERROR" if status >= 500 else "INFO")
+            assert record["message"].startswith(f"GET {expected} {int(status)} ")
+            assert isinstance(record["durationMs"], float) and record["durationMs"] > 0
