@@ -7,8 +7,9 @@ Rows: static (``/hello``), int param (``/users/42``), JSON (``/json``), 404, and
 API app hit with distinct paths (a wrk script cycles through 4,000 of them; manypaths, Falcon and
 Starlette have that app). Rounds are interleaved (every configuration once per round) and the median
 and range over rounds are reported, with p50/p99 latency and the worker's RSS after the round
-(server process and its children). Every row must have zero socket errors and the right status
-(200, or 404 on the 404 row). Frameworks that do not install are named and left out (muxy is not on
+(server process and its children). Every row is measured after one second of the same load, not
+counted (``warm_up``). Every row must have zero socket errors and the right status (200, or 404 on
+the 404 row). Frameworks that do not install are named and left out (muxy is not on
 the package index).
 
     make bench-server        (or: .venv/bin/python benchmarks/server.py [--quick] [--rounds N] [--duration S]
@@ -178,6 +179,16 @@ def github_script(folder: Path) -> Path:
     return script
 
 
+def warm_up(port: int, path: str, script: Path | None) -> None:
+    """One second of the row's load, not measured: a fresh server's first requests pay start-up
+    work (the first full garbage collection of the start-up heap, 50-80 ms here; manypaths builds
+    its compiled matcher after its first 16 requests), which put p99 at 15-110 ms in some runs
+    and at 3 ms in others (measured with a wrk percentile script and a GC callback in the worker).
+    Cold start has its own benchmark; these rows measure the steady state, every framework alike."""
+    args = ["wrk", "-t1", f"-c{CONNECTIONS}", "-d1s"] + (["-s", str(script)] if script is not None else [])
+    subprocess.run([*args, f"http://127.0.0.1:{port}{path}"], capture_output=True, check=True)
+
+
 def wrk(port: int, path: str | None, script: Path | None, expect_404: bool) -> dict[str, float]:
     args = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency"]
     if script is not None:
@@ -230,10 +241,12 @@ def main() -> None:
                             port = free_port()
                             proc = start(command(server, github, port), port)
                             assert status_of(port, "/users/octocat/repos") == 200, (framework, server)
+                            warm_up(port, "/", script)
                             found = wrk(port, "/", script, False)
                         else:
                             expected = 404 if row == "404" else 200
                             assert status_of(port, path) == expected, (framework, server, row)
+                            warm_up(port, path, None)
                             found = wrk(port, path, None, row == "404")
                         if found["errors"] and framework in ("manypaths", "bare"):
                             raise RuntimeError(f"{framework} on {server}, {row}: {int(found['errors'])} errors")
