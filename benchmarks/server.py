@@ -182,8 +182,9 @@ def github_script(folder: Path) -> Path:
 def warm_up(port: int, path: str, script: Path | None) -> None:
     """One second of the row's load, not measured: a fresh server's first requests pay start-up
     work (the first full garbage collection of the start-up heap, 50-80 ms here; manypaths builds
-    its compiled matcher after its first 16 requests), which put p99 at 15-110 ms in some runs
-    and at 3 ms in others (measured with a wrk percentile script and a GC callback in the worker).
+    its compiled matcher after its first 16 requests; the server's own start-up), which put p99 at
+    15-110 ms in some runs and at 3 ms in others (measured with a wrk percentile script and a GC
+    callback in the worker).
     Cold start has its own benchmark; these rows measure the steady state, every framework alike."""
     args = ["wrk", "-t1", f"-c{CONNECTIONS}", "-d1s"] + (["-s", str(script)] if script is not None else [])
     subprocess.run([*args, f"http://127.0.0.1:{port}{path}"], capture_output=True, check=True)
