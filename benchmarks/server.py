@@ -184,17 +184,20 @@ def warm_up(port: int, path: str, script: Path | None) -> None:
     work (the first full garbage collection of the start-up heap, 50-80 ms here; manypaths builds
     its compiled matcher after its first 16 requests; the server's own start-up), which put p99 at
     15-110 ms in some runs and at 3 ms in others (measured with a wrk percentile script and a GC
-    callback in the worker).
-    Cold start has its own benchmark; these rows measure the steady state, every framework alike."""
-    args = ["wrk", "-t1", f"-c{CONNECTIONS}", "-d1s"] + (["-s", str(script)] if script is not None else [])
-    subprocess.run([*args, f"http://127.0.0.1:{port}{path}"], capture_output=True, check=True)
+    callback in the worker). Cold start has its own benchmark; these rows measure the steady state,
+    every framework alike."""
+    subprocess.run(_wrk_command(port, path, script, 1), capture_output=True, check=True)
+
+
+def _wrk_command(port: int, path: str | None, script: Path | None, seconds: int) -> list[str]:
+    args = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
+    if script is not None:
+        args += ["-s", str(script)]
+    return [*args, f"http://127.0.0.1:{port}{path or '/'}"]
 
 
 def wrk(port: int, path: str | None, script: Path | None, expect_404: bool) -> dict[str, float]:
-    args = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{DURATION}s", "--latency"]
-    if script is not None:
-        args += ["-s", str(script)]
-    out = subprocess.run([*args, f"http://127.0.0.1:{port}{path or '/'}"], capture_output=True, text=True,
+    out = subprocess.run(_wrk_command(port, path, script, DURATION), capture_output=True, text=True,
                          check=True).stdout
 
     def ms(label: str) -> float:
