@@ -249,14 +249,22 @@ def _view_value(self: App, request: Request, hooks: bool) -> Any:
     # Match the request, run the before-request hooks (if ``hooks``), then the view: what it
     # returned, or what the error handlers made of a routing miss or an exception.
     environ = request.environ
-    path = environ.get("PATH_INFO")
+    # Read by subscript, not .get: a driver's environ may be a dict subclass whose .get is Python's
+    # (Lambda's, completed on first read of what it lacks), and these two it always holds.
+    try:
+        path = environ["PATH_INFO"]
+    except KeyError:
+        path = None
     if type(path) is str and path[:1] == "/" and path[1:2] != "/" and path.isascii():
         request._cache["path"] = path  # what request.path would work out, the common case
     else:
         path = request.path
     routing_error: Exception | None = None
     # WSGI servers send the method upper-case; Map.match upper-cases anything else itself.
-    method = environ.get("REQUEST_METHOD") or "GET"
+    try:
+        method = environ["REQUEST_METHOD"] or "GET"
+    except KeyError:
+        method = "GET"
     if self._cloudevents and method == "POST" and (
             "HTTP_CE_SPECVERSION" in environ or str(environ.get("CONTENT_TYPE", ""))[:28].lower()
             == "application/cloudevents+json"):
@@ -280,9 +288,8 @@ def _view_value(self: App, request: Request, hooks: bool) -> Any:
     try:
         if self._trusted_hosts is not None:  # TRUSTED_HOSTS, kept by App._setting_changed
             self._check_host(request)
-        rule, request.view_args = self.url_map.match(
-            path, method, return_rule=True, query_string=environ.get("QUERY_STRING") or "",
-        )
+        # (No query string: only a redirect needs it, and _routing_error adds it there.)
+        rule, request.view_args = self.url_map.match(path, method, return_rule=True)
         request.url_rule = rule
         request.endpoint = rule.endpoint
         if rule.default_redirects:  # werkzeug's redirect_defaults: /fetch -> / when "/" has js="fetch"
@@ -366,6 +373,10 @@ def _routing_error(self: App, error: routing.RoutingError, request: Request) -> 
     # What a miss of the route map answers: a redirect, 405 (with Allow) or 404.
     if isinstance(error, routing.RequestRedirect):
         url = error.new_url
+        if error.keeps_query:  # the same path with its slashes right: the request's query goes along
+            query = request.environ.get("QUERY_STRING")
+            if query:
+                url = f"{url}?{query}"
         target = url if "://" in url else f"{request.scheme}://{request.host}{request.script_root}{url}"
         return _Redirect(target, error.code)
     if isinstance(error, routing.MethodNotAllowed):

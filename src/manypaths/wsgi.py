@@ -105,7 +105,8 @@ def whole(app: Any, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]]
             logged(app, request, answer)
         if type(answer) is tuple:
             status, headers = _head(answer)
-            return status, headers, b"" if environ.get("REQUEST_METHOD") == "HEAD" else answer[0]
+            # (By subscript: Lambda's environ holds the method, and its .get is Python's.)
+            return status, headers, b"" if environ["REQUEST_METHOD"] == "HEAD" else answer[0]
         return call_wsgi(answer, environ)
     finally:
         end(app, request, error)

@@ -114,6 +114,11 @@ def test_the_core_road_answers_as_the_wsgi_road(name: str, caplog: pytest.LogCap
     fast_app, wsgi_app = build(fast_seen), build(wsgi_seen)
     inner = wsgi_app.wsgi_app
     wsgi_app.wsgi_app = lambda environ, start_response: inner(environ, start_response)  # type: ignore[method-assign]
+    # A plain WSGI callable around the App: the handler builds its whole environ up front (the
+    # reference); the App itself gets the environ whose headers and body are built when read.
+    plain_seen: list[Any] = []
+    reference = build(plain_seen)
+    plain = lambda environ, start_response: reference(environ, start_response)  # noqa: E731
     from manypaths import wsgi
 
     calls: list[Any] = []
@@ -126,16 +131,17 @@ def test_the_core_road_answers_as_the_wsgi_road(name: str, caplog: pytest.LogCap
 
     wsgi.whole = counting  # the handlers take it when made
     try:
-        fast, through_wsgi = lambda_handler(fast_app), lambda_handler(wsgi_app)
+        fast, wrapped, through_wsgi = lambda_handler(fast_app), lambda_handler(wsgi_app), lambda_handler(plain)
         for target in PATHS:
             for method in ("GET", "HEAD", "POST"):
                 event = reshaped(name, target, method)
                 got, want = fast(copy.deepcopy(event), None), through_wsgi(copy.deepcopy(event), None)
                 assert got == want, (target, method)
+                assert wrapped(copy.deepcopy(event), None) == want, (target, method)
                 assert got["statusCode"] in (200, 201, 202, 400, 403, 404, 405, 500), (target, method, got)
     finally:
         wsgi.whole = original
-    assert fast_seen == wsgi_seen and "RuntimeError" in fast_seen  # teardown saw the same errors
+    assert fast_seen == wsgi_seen == plain_seen and "RuntimeError" in fast_seen  # teardown saw the same errors
     # The core road answered the plain app (every call but the first, which decides its road); the
     # wrapped one always went through WSGI.
     assert ("whole", True) in calls and ("wrapped", True) not in calls

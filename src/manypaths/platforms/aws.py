@@ -75,6 +75,8 @@ def lambda_handler(
         try:
             if direct is not None:  # an ASGI app: its scope straight from the event
                 scope, request_body = _scope(kind, event, context, base)
+            elif whole is not None:  # a manypaths App: the headers and the body when read
+                environ = _pending_environ(kind, event, context, base)
             else:
                 environ = _environ(kind, event, context, base)
         except (BadEventBody, TypeError, AttributeError, ValueError) as e:
@@ -166,12 +168,25 @@ def _request_parts(kind: str, event: dict[str, Any], base: str) -> tuple[Any, ..
     """What every builder needs from the event, read once per shape: (requestContext, method,
     script name, path, WSGI query string, the header mapping, HTTP API cookies, remote address or
     None, body bytes). ``_environ`` and ``_scope`` build on it (a WSGI or an ASGI app)."""
+    ctx, method, script_name, path, query, remote = _line(kind, event, base)
+    header_source, cookie = _header_parts(kind, event)
+    if query is None:
+        query = _v1_query(event)
+    return ctx, method, script_name, path, query, header_source, cookie, remote, _body(event, kind)
+
+
+def _v1_query(event: dict[str, Any]) -> str:
+    # A REST API event's parameters (decoded by API Gateway) as a WSGI query string.
+    return _encode_query(event.get("multiValueQueryStringParameters") or event.get("queryStringParameters"))
+
+
+def _line(kind: str, event: dict[str, Any], base: str) -> tuple[Any, ...]:
+    """The request line, checked: (requestContext, method, script name, path, WSGI query string
+    (None for a REST API event: ``_v1_query``), remote address or None). Raises TypeError or
+    ValueError for a value no real event holds."""
     ctx = event.get("requestContext") or {}
     if not isinstance(ctx, dict):
         raise TypeError(f"requestContext must be an object, not {type(ctx).__name__}")
-    # The request's own parts per shape; the headers go straight into the environ below.
-    header_source: Any = None
-    cookie: str | None = None
     script_name = ""
     if kind == "v1":
         method = event["httpMethod"]
@@ -180,8 +195,7 @@ def _request_parts(kind: str, event: dict[str, Any], base: str) -> tuple[Any, ..
         path = event["path"]
         if type(path) is not str or not path:
             path = _text(path, "path") or "/"
-        header_source = _headers_of(event.get("multiValueHeaders"), event.get("headers"))
-        query = _encode_query(event.get("multiValueQueryStringParameters") or event.get("queryStringParameters"))
+        query = None  # _v1_query: built when read (a manypaths App's router does not need it)
         identity = ctx.get("identity")
         remote = identity.get("sourceIp") if type(identity) is dict else None
         # requestContext.path is what the client asked for (with the stage, or a base-path mapping).
@@ -201,12 +215,6 @@ def _request_parts(kind: str, event: dict[str, Any], base: str) -> tuple[Any, ..
             raise TypeError("requestContext.http must be an object")
         method = _text(http.get("method"), "requestContext.http.method", "GET")
         raw_path = _text(event.get("rawPath"), "rawPath") or "/"
-        header_source = _headers_of(None, event.get("headers"))
-        cookies = event.get("cookies")
-        if cookies:
-            if not isinstance(cookies, list):
-                raise TypeError("cookies must be a list of strings")
-            cookie = "; ".join(_text(c, "a cookie") for c in cookies)
         # The raw query as the client sent it: as a WSGI server passes it (bytes as latin-1 code points).
         query = _to_wsgi(_text(event.get("rawQueryString"), "rawQueryString"))
         remote = http.get("sourceIp")
@@ -219,7 +227,6 @@ def _request_parts(kind: str, event: dict[str, Any], base: str) -> tuple[Any, ..
     elif kind == "alb":
         method = _text(event["httpMethod"], "httpMethod")
         path = _unquote(_text(event.get("path"), "path") or "/")
-        header_source = _headers_of(event.get("multiValueHeaders"), event.get("headers"))
         # ALB passes query parameters as the client sent them: already encoded.
         params = event.get("multiValueQueryStringParameters") or event.get("queryStringParameters") or {}
         if not isinstance(params, dict):
@@ -229,14 +236,12 @@ def _request_parts(kind: str, event: dict[str, Any], base: str) -> tuple[Any, ..
     elif kind == "lattice2":
         method = _text(event["method"], "method")
         path = _unquote(_text(event["path"], "path").split("?", 1)[0] or "/")
-        header_source = _headers_of(None, event.get("headers"))
         query = _encode_query(event.get("queryStringParameters"))
         remote = None
     else:  # lattice1
         method = _text(event["method"], "method")
         raw = _text(event["raw_path"], "raw_path")
         path = _unquote(raw.split("?", 1)[0] or "/")
-        header_source = _headers_of(None, event.get("headers"))
         query = _to_wsgi(raw.split("?", 1)[1]) if "?" in raw else _encode_query(event.get("query_string_parameters"))
         remote = None
 
@@ -249,38 +254,55 @@ def _request_parts(kind: str, event: dict[str, Any], base: str) -> tuple[Any, ..
         path = "/" + path
     if script_name and not script_name.startswith("/"):
         script_name = "/" + script_name
+    return ctx, method, script_name, path, query, remote
 
-    raw_body = event.get("body")
-    if raw_body is None:
-        body = b""
-    elif type(raw_body) is str and not event.get("isBase64Encoded") and kind != "lattice1":
-        body = raw_body.encode("utf-8", "surrogatepass")
-    else:
-        body = _body(event, kind)
-    return ctx, method, script_name, path, query, header_source, cookie, remote, body
+
+def _header_parts(kind: str, event: dict[str, Any]) -> tuple[Any, str | None]:
+    """(the header mapping or None, HTTP API's cookies joined or None)."""
+    if kind == "v1" or kind == "alb":
+        return _headers_of(event.get("multiValueHeaders"), event.get("headers")), None
+    header_source = _headers_of(None, event.get("headers"))
+    cookies = event.get("cookies") if kind == "v2" else None
+    if not cookies:
+        return header_source, None
+    if not isinstance(cookies, list):
+        raise TypeError("cookies must be a list of strings")
+    return header_source, "; ".join(_text(c, "a cookie") for c in cookies)
 
 
 def _environ(kind: str, event: dict[str, Any], context: Any, base: str) -> dict[str, Any]:
-    ctx, method, script_name, path, query, header_source, cookie, remote, body = _request_parts(kind, event, base)
-    environ: dict[str, Any] = {
+    ctx, method, script_name, path, query, remote = _line(kind, event, base)
+    environ = _line_environ(method, script_name, path, event, context)
+    environ["QUERY_STRING"] = _v1_query(event) if query is None else query
+    _fill(environ, kind, event, context, ctx, remote, _body(event, kind))
+    return environ
+
+
+def _line_environ(method: str, script_name: str, path: str, event: dict[str, Any], context: Any) -> dict[str, Any]:
+    # What routing, the core's fast road and the access log read (and the query string).
+    return {
         "REQUEST_METHOD": method if method.isupper() else method.upper(),
         "SCRIPT_NAME": script_name if script_name.isascii() else _to_wsgi(script_name),
         "PATH_INFO": path if path.isascii() else _to_wsgi(path),
-        "QUERY_STRING": query,
-        "SERVER_PROTOCOL": str((ctx.get("http") or {}).get("protocol") or ctx.get("protocol") or "HTTP/1.1"),
-        "CONTENT_LENGTH": str(len(body)),
-        "wsgi.version": (1, 0),
-        "wsgi.input": io.BytesIO(body),
-        "wsgi.errors": sys.stderr,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
         "manypaths.aws.event": event,
         "manypaths.aws.context": context,
-        # The names serverless-wsgi uses, so apps written for it keep working.
-        "serverless.event": event,
-        "serverless.context": context,
     }
+
+
+def _fill(environ: dict[str, Any], kind: str, event: dict[str, Any], context: Any, ctx: dict[str, Any],
+          remote: Any, body: bytes) -> None:
+    """The rest of the environ: the body, the headers, the server and the client (into ``environ``,
+    which holds no header yet)."""
+    http = ctx.get("http")
+    protocol = (http.get("protocol") if type(http) is dict else None) or ctx.get("protocol") or "HTTP/1.1"
+    environ["SERVER_PROTOCOL"] = protocol if type(protocol) is str else str(protocol)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ.update(_CONSTANT)
+    # The names serverless-wsgi uses, so apps written for it keep working.
+    environ["serverless.event"] = event
+    environ["serverless.context"] = context
+    header_source, cookie = _header_parts(kind, event)
     # The headers, each straight to its CGI variable (PEP 3333: values as latin-1 code points of
     # their bytes; a repeated header joined); the few the adapter reads are the last value given.
     seen: dict[str, str] = {}
@@ -312,7 +334,118 @@ def _environ(kind: str, event: dict[str, Any], context: Any, base: str) -> dict[
     environ["SERVER_PORT"] = port
     environ["REMOTE_ADDR"] = remote if remote.isascii() else _to_wsgi(remote)
     environ["wsgi.url_scheme"] = scheme
+
+
+_CONSTANT = {"wsgi.version": (1, 0), "wsgi.errors": sys.stderr, "wsgi.multithread": False,
+             "wsgi.multiprocess": False, "wsgi.run_once": False}
+
+
+def _pending_environ(kind: str, event: dict[str, Any], context: Any, base: str) -> dict[str, Any]:
+    """The environ of a manypaths App's request on the core's road: the request line now (checked:
+    a malformed one raises here, as ``_environ``), the headers, the body's stream and the server's
+    parts on the first read of anything else (``_PendingEnviron``). A view that reads only its
+    arguments never pays for them. A body that is not plain text is decoded (and checked) now."""
+    ctx, method, script_name, path, query, remote = _line(kind, event, base)
+    raw = event.get("body")
+    body = None if raw is None or (type(raw) is str and kind != "lattice1" and not event.get("isBase64Encoded")) \
+        else _body(event, kind)
+    environ = _PendingEnviron(_line_environ(method, script_name, path, event, context))
+    if query is not None:  # a REST API event's is built when read
+        dict.__setitem__(environ, "QUERY_STRING", query)
+    dict.__setitem__(environ, _PENDING, (kind, event, context, ctx, remote, body))
     return environ
+
+
+_PENDING = "manypaths.aws.pending"
+_ABSENT: Any = object()
+
+
+class Environ(dict):  # type: ignore[type-arg]
+    """A Lambda request's environ (a dict) once every part is in it; see ``_PendingEnviron``."""
+
+    __slots__ = ()
+
+
+def _complete(environ: Any) -> None:
+    # Every part of a pending environ put in (a key the app wrote meanwhile is kept); from now on
+    # it is an ``Environ``, whose methods are dict's own.
+    pending = dict.pop(environ, _PENDING, None)
+    environ.__class__ = Environ
+    if pending is None:  # completed meanwhile (a view's other thread read it first)
+        return
+    kind, event, context, ctx, remote, body = pending
+    if not dict.__contains__(environ, "QUERY_STRING"):
+        dict.__setitem__(environ, "QUERY_STRING", _v1_query(event))
+    rest: dict[str, Any] = {}
+    try:
+        raw = event.get("body")
+        _fill(rest, kind, event, context, ctx, remote,
+              body if body is not None else b"" if raw is None else raw.encode("utf-8", "surrogatepass"))
+    except (TypeError, AttributeError, ValueError) as e:
+        from ..http.exceptions import BadRequest
+
+        for key, value in {"CONTENT_LENGTH": "0", "wsgi.input": io.BytesIO(), **_CONSTANT, **rest}.items():
+            dict.setdefault(environ, key, value)
+        raise BadRequest(f"The {kind} event is malformed: {e}") from None
+    for key, value in rest.items():
+        dict.setdefault(environ, key, value)
+
+
+def _query_of(environ: Any) -> str:
+    # A pending environ's QUERY_STRING (a REST API event's), put in without the rest.
+    pending = dict.get(environ, _PENDING)
+    query = _v1_query(pending[1]) if pending is not None else ""
+    return dict.setdefault(environ, "QUERY_STRING", query)  # type: ignore[no-any-return]
+
+
+def _completed(name: str) -> Any:
+    method = getattr(dict, name)
+
+    def completed(self: Any, *args: Any, **kwargs: Any) -> Any:
+        _complete(self)
+        return method(self, *args, **kwargs)
+
+    completed.__name__ = name
+    return completed
+
+
+class _PendingEnviron(dict):  # type: ignore[type-arg]
+    """An environ that holds the request line, and gets everything else on the first read of a key
+    it does not hold (or of all of it: iteration, ``len``, ``copy``, a comparison...). A dict to
+    everyone: ``get``, ``in`` and ``[]`` answer as the whole environ would. Then it becomes an
+    ``Environ``, a plain dict."""
+
+    __slots__ = ()
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        value = dict.get(self, key, _ABSENT)
+        if value is _ABSENT:
+            if key == "QUERY_STRING":  # the access log reads it: built alone
+                return _query_of(self)
+            _complete(self)
+            return dict.get(self, key, default)
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        if dict.__contains__(self, key):
+            return True
+        if key == "QUERY_STRING":
+            _query_of(self)
+            return True
+        _complete(self)
+        return dict.__contains__(self, key)
+
+    def __missing__(self, key: Any) -> Any:
+        if key == "QUERY_STRING":
+            return _query_of(self)
+        _complete(self)
+        return dict.__getitem__(self, key)
+
+    for _name in ("__iter__", "__len__", "__repr__", "__eq__", "__ne__", "__or__", "__ror__", "__ior__",
+                  "__reversed__", "__delitem__", "__reduce__", "__reduce_ex__", "keys", "items", "values",
+                  "copy", "pop", "popitem", "setdefault", "update", "clear"):
+        locals()[_name] = _completed(_name)
+    del _name
 
 
 def _origin(seen: dict[str, str], ctx: dict[str, Any], remote: Any) -> tuple[str, str, str, str, str]:
@@ -504,6 +637,8 @@ def _body(event: dict[str, Any], kind: str) -> bytes:
     raw = event.get("body")
     if raw is None:
         return b""
+    if type(raw) is str and kind != "lattice1" and not event.get("isBase64Encoded"):
+        return raw.encode("utf-8", "surrogatepass")
     if not isinstance(raw, str):
         # Events carry the body as text (base64 for binary); an int must not become that many zero bytes.
         raise BadEventBody(f"The event's body must be a string, not {type(raw).__name__}.")

@@ -55,6 +55,10 @@ class RequestRedirect(RoutingError):
     """The path must be requested at ``new_url`` (a path plus any query string)."""
 
     code = 308
+    #: True for a redirect to the same path with its slashes right (a missing trailing slash,
+    #: doubled slashes): the request's query string belongs to it. ``Map.match`` puts the
+    #: ``query_string`` it was given into ``new_url``; a caller that gave none adds the query itself.
+    keeps_query = False
 
     def __init__(self, new_url: str) -> None:
         super().__init__(f"redirect to {new_url!r}")

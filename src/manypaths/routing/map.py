@@ -231,7 +231,7 @@ class Map:
                 try:
                     found = compiled(parts, len(parts), method, ctx)
                 except SlashRequired:
-                    raise RequestRedirect(_redirect(path + "/", query_string)) from None
+                    raise _slash_redirect(path + "/", query_string) from None
                 except RecursionError:
                     found = None  # the walk below takes over with an explicit stack
                 else:
@@ -272,14 +272,14 @@ class Map:
             else:
                 found = walk(self._root, parts, 0, method, ctx, ())
         except SlashRequired:
-            raise RequestRedirect(_redirect(path + "/", query_string)) from None
+            raise _slash_redirect(path + "/", query_string) from None
         except RecursionError:
             # A rule deeper than the recursion limit: walk again with an explicit stack.
             ctx = new_context()
             try:
                 found = walk_deep(self._root, parts, 0, method, ctx, ())
             except SlashRequired:
-                raise RequestRedirect(_redirect(path + "/", query_string)) from None
+                raise _slash_redirect(path + "/", query_string) from None
         if found is None:
             self._miss(path, method, ctx, query_string)
         return found  # type: ignore[no-any-return]
@@ -292,9 +292,9 @@ class Map:
             try:
                 found = walk(self._root, merged.split("/"), 0, method, ctx, ())
             except SlashRequired:
-                raise RequestRedirect(_redirect(merged + "/", query_string)) from None
+                raise _slash_redirect(merged + "/", query_string) from None
             if found is not None and found[0].merge_slashes:
-                raise RequestRedirect(_redirect(merged, query_string))
+                raise _slash_redirect(merged, query_string)
         if ctx[ALLOWED]:
             raise MethodNotAllowed(ctx[ALLOWED], path, method)
         raise NotFound(path)
@@ -419,6 +419,13 @@ def _redirect(path: str, query_string: str) -> str:
 
     url = quote(path, safe=PATH_SAFE)
     return f"{url}?{query_string}" if query_string else url
+
+
+def _slash_redirect(path: str, query_string: str) -> RequestRedirect:
+    # The same path with its slashes right: the request's query goes with it (``keeps_query``).
+    error = RequestRedirect(_redirect(path, query_string))
+    error.keeps_query = True
+    return error
 
 
 def _why_not(rules: list[Rule], values: Mapping[str, Any], method: str | None, rejected: list[str]) -> str:
