@@ -73,12 +73,14 @@ def _head(answer: tuple[Any, ...]) -> tuple[str, list[tuple[str, str]]]:
             [("Content-Type", answer[1]), ("Content-Length", str(len(answer[0])))])
 
 
-def whole(app: Any, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes] | None:
+def whole(app: Any, environ: dict[str, Any], shaped: Callable[[bytes, str, int, str, bool], Any] | None = None) -> Any:
     """A manypaths App's whole answer to ``environ`` — (status line, headers, body) — for a platform
     that sends answers whole (Lambda): the core's steps as ``wsgi_app`` takes them on the fast road,
     without ``start_response`` between. None when that road does not apply (not a manypaths App, its
     ``wsgi_app`` or ``__call__`` replaced or wrapped, the road not decided yet, or not the fast one):
-    then call the app as WSGI."""
+    then call the app as WSGI. ``shaped(body, content type, status code, Content-Length, head)``,
+    if given, makes the platform's own answer of a body with only the default headers (its result is
+    returned as is)."""
     plain = _WHOLE.get(type(app))
     if plain is None:
         # Served as is only if the class keeps App's entry points (a subclass may change them).
@@ -104,9 +106,12 @@ def whole(app: Any, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]]
         if app._post_process:
             logged(app, request, answer)
         if type(answer) is tuple:
-            status, headers = _head(answer)
             # (By subscript: Lambda's environ holds the method, and its .get is Python's.)
-            return status, headers, b"" if environ["REQUEST_METHOD"] == "HEAD" else answer[0]
+            head = environ["REQUEST_METHOD"] == "HEAD"
+            if shaped is not None and len(answer) < 4:
+                return shaped(answer[0], answer[1], 200 if len(answer) == 2 else answer[2], str(len(answer[0])), head)
+            status, headers = _head(answer)
+            return status, headers, b"" if head else answer[0]
         return call_wsgi(answer, environ)
     finally:
         end(app, request, error)

@@ -394,6 +394,19 @@ def test_lambda_response_over_the_limit_names_it(caplog: Any) -> None:
     assert "6,291,456-byte response payload limit" in too_big["body"] and "S3" in too_big["body"]
     assert any("payload limit" in r.getMessage() for r in caplog.records)
 
+    @app.get("/text/<int:n>")
+    def text(n: int) -> Any:
+        return "x" * n  # the core's fast road: a body with the default headers
+
+    def get_text(n: int) -> dict[str, Any]:
+        e = json.loads(json.dumps(event))
+        e["rawPath"] = e["requestContext"]["http"]["path"] = f"/text/{n}"
+        return handler(e, None)
+
+    assert get_text(5 * 1024 * 1024)["statusCode"] == 200
+    too_big = get_text(RESPONSE_LIMIT + 1)
+    assert too_big["statusCode"] == 500 and "6,291,456-byte response payload limit" in too_big["body"]
+
 
 @pytest.mark.parametrize("fixture", ["apiGatewayProxyEvent.json", "apiGatewayProxyV2Event_GET.json", "albEvent.json",
                                      "lambdaFunctionUrlEvent.json", "vpcLatticeEvent.json", "vpcLatticeV2Event.json"])

@@ -45,6 +45,10 @@ def build(teardowns: list[Any]) -> App:
     def binary() -> Any:
         return Response(bytes(range(256)), mimetype="image/png")
 
+    @app.route("/raw")
+    def raw() -> Any:
+        return b"\xff\xfe not UTF-8", 200  # the fast road's body, as base64
+
     @app.route("/abort")
     def aborts() -> Any:
         abort(403)
@@ -64,7 +68,7 @@ def build(teardowns: list[Any]) -> App:
     return app
 
 
-PATHS = ["/text", "/text?q=%C3%A9", "/json", "/users/7", "/users/x", "/headers", "/headers?v=a%0D%0Ab",
+PATHS = ["/text", "/raw", "/text?q=%C3%A9", "/json", "/users/7", "/users/x", "/headers", "/headers?v=a%0D%0Ab",
          "/headers?v=tab%09x", "/binary", "/abort", "/boom", "/none", "/nowhere", "/users/7/", "/text/"]
 
 
@@ -124,8 +128,8 @@ def test_the_core_road_answers_as_the_wsgi_road(name: str, caplog: pytest.LogCap
     calls: list[Any] = []
     original = wsgi.whole
 
-    def counting(app: Any, environ: dict[str, Any]) -> Any:
-        answer = original(app, environ)
+    def counting(app: Any, environ: dict[str, Any], shaped: Any = None) -> Any:
+        answer = original(app, environ, shaped)
         calls.append((app.name if app is fast_app else "wrapped", answer is not None))
         return answer
 

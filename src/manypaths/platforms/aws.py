@@ -58,8 +58,11 @@ def lambda_handler(
     # A manypaths App is answered by its core without a WSGI call between (wsgi.whole: the same
     # steps as the WSGI driver's fast road, or None to call it as WSGI).
     whole: Any = None
+    shapers: dict[str, Any] = {}
     if served is wsgi_app and callable(getattr(wsgi_app, "_view_value", None)):
         from ..wsgi import whole
+
+        shapers = {kind: _shaper(kind, forced_binary) for kind in ("v1", "v2")}
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if isinstance(event, dict) and ("Records" in event or "detail-type" in event or "awslogs" in event
@@ -88,11 +91,21 @@ def lambda_handler(
         if direct is not None:
             code, headers, chunks = direct(scope, request_body)
             status, body = _status_line(code), b"".join(chunks)
+            answer = None
         else:
-            answer = whole(served, environ) if whole is not None else None
-            status, headers, body = answer if answer is not None else call_wsgi(served, environ)
-        result = _response(kind, event, status, headers, body, forced_binary)
-        size = len(result["body"])
+            # An API Gateway event's answer from the core's fast road (a body with the default
+            # headers) is shaped straight into the event's response (_shaped), not through a
+            # status line and a header list first.
+            answer = whole(served, environ, shapers.get(kind)) if whole is not None else None
+            if type(answer) is not dict:
+                status, headers, body = answer if answer is not None else call_wsgi(served, environ)
+        if type(answer) is dict:
+            result = answer
+            # Its two headers are ours (Content-Type: HTML or JSON, Content-Length): under 64 bytes.
+            size, headers, raw = len(result["body"]) + 64, [], None
+        else:
+            result = _response(kind, event, status, headers, body, forced_binary)
+            size, raw = len(result["body"]), len(body)
         for name, value in headers:
             size += len(name) + len(value)
         if size > RESPONSE_LIMIT:
@@ -100,7 +113,8 @@ def lambda_handler(
             # clue): answer a 500 that names the limit, and log it.
             import logging
 
-            message = (f"The response ({size:,} bytes as Lambda sends it, body {len(body):,} bytes before encoding) "
+            before = "" if raw is None else f", body {raw:,} bytes before encoding"
+            message = (f"The response ({size:,} bytes as Lambda sends it{before}) "
                        f"exceeds AWS Lambda's {RESPONSE_LIMIT:,}-byte response payload limit for buffered "
                        "responses; send large content from S3 (a presigned URL) or page it.")
             logging.getLogger("manypaths.aws").error("%s %s: %s", event.get("httpMethod") or event.get("method") or
@@ -168,11 +182,22 @@ def _request_parts(kind: str, event: dict[str, Any], base: str) -> tuple[Any, ..
     """What every builder needs from the event, read once per shape: (requestContext, method,
     script name, path, WSGI query string, the header mapping, HTTP API cookies, remote address or
     None, body bytes). ``_environ`` and ``_scope`` build on it (a WSGI or an ASGI app)."""
-    ctx, method, script_name, path, query, remote = _line(kind, event, base)
+    ctx, method, script_name, path, query = _line(kind, event, base)
     header_source, cookie = _header_parts(kind, event)
     if query is None:
         query = _v1_query(event)
-    return ctx, method, script_name, path, query, header_source, cookie, remote, _body(event, kind)
+    return ctx, method, script_name, path, query, header_source, cookie, _remote(kind, ctx), _body(event, kind)
+
+
+def _remote(kind: str, ctx: dict[str, Any]) -> Any:
+    # The client's address as API Gateway gives it, or None (ALB and VPC Lattice: from the headers).
+    if kind == "v1":
+        identity = ctx.get("identity")
+        return identity.get("sourceIp") if type(identity) is dict else None
+    if kind == "v2":
+        http = ctx.get("http")
+        return http.get("sourceIp") if isinstance(http, dict) else None
+    return None
 
 
 def _v1_query(event: dict[str, Any]) -> str:
@@ -182,10 +207,10 @@ def _v1_query(event: dict[str, Any]) -> str:
 
 def _line(kind: str, event: dict[str, Any], base: str) -> tuple[Any, ...]:
     """The request line, checked: (requestContext, method, script name, path, WSGI query string
-    (None for a REST API event: ``_v1_query``), remote address or None). Raises TypeError or
-    ValueError for a value no real event holds."""
+    (None for a REST API event: ``_v1_query``)). Raises TypeError or ValueError for a value no real
+    event holds."""
     ctx = event.get("requestContext") or {}
-    if not isinstance(ctx, dict):
+    if type(ctx) is not dict and not isinstance(ctx, dict):
         raise TypeError(f"requestContext must be an object, not {type(ctx).__name__}")
     script_name = ""
     if kind == "v1":
@@ -196,8 +221,6 @@ def _line(kind: str, event: dict[str, Any], base: str) -> tuple[Any, ...]:
         if type(path) is not str or not path:
             path = _text(path, "path") or "/"
         query = None  # _v1_query: built when read (a manypaths App's router does not need it)
-        identity = ctx.get("identity")
-        remote = identity.get("sourceIp") if type(identity) is dict else None
         # requestContext.path is what the client asked for (with the stage, or a base-path mapping).
         full = ctx.get("path") or ""
         if type(full) is not str:
@@ -211,13 +234,12 @@ def _line(kind: str, event: dict[str, Any], base: str) -> tuple[Any, ...]:
             script_name = "/" + stage
     elif kind == "v2":
         http = ctx.get("http") or {}
-        if not isinstance(http, dict):
+        if type(http) is not dict and not isinstance(http, dict):
             raise TypeError("requestContext.http must be an object")
         method = _text(http.get("method"), "requestContext.http.method", "GET")
         raw_path = _text(event.get("rawPath"), "rawPath") or "/"
         # The raw query as the client sent it: as a WSGI server passes it (bytes as latin-1 code points).
         query = _to_wsgi(_text(event.get("rawQueryString"), "rawQueryString"))
-        remote = http.get("sourceIp")
         stage = _text(ctx.get("stage"), "requestContext.stage")
         # A named stage shows in rawPath: move it to SCRIPT_NAME, on a segment boundary of the raw
         # path (so "/%70rod/x" is not taken for stage "prod").
@@ -232,29 +254,30 @@ def _line(kind: str, event: dict[str, Any], base: str) -> tuple[Any, ...]:
         if not isinstance(params, dict):
             raise TypeError("the query string parameters must be an object")
         query = _to_wsgi("&".join(f"{k}={v}" for k, values in params.items() for v in _listed(values)))
-        remote = None
     elif kind == "lattice2":
         method = _text(event["method"], "method")
         path = _unquote(_text(event["path"], "path").split("?", 1)[0] or "/")
         query = _encode_query(event.get("queryStringParameters"))
-        remote = None
     else:  # lattice1
         method = _text(event["method"], "method")
         raw = _text(event["raw_path"], "raw_path")
         path = _unquote(raw.split("?", 1)[0] or "/")
         query = _to_wsgi(raw.split("?", 1)[1]) if "?" in raw else _encode_query(event.get("query_string_parameters"))
-        remote = None
 
     if base:
         path, taken = _take_prefix(path, base)
         script_name = script_name + (taken or base)
-    if not method or not _TOKEN.issuperset(method):
+    if method not in _METHODS and (not method or not _TOKEN.issuperset(method)):
         raise ValueError(f"the HTTP method {method[:20]!r} is not a method")
     if not path.startswith("/"):
         path = "/" + path
     if script_name and not script_name.startswith("/"):
         script_name = "/" + script_name
-    return ctx, method, script_name, path, query, remote
+    return ctx, method, script_name, path, query
+
+
+# The usual methods: tokens (checked once here, not per request).
+_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
 
 
 def _header_parts(kind: str, event: dict[str, Any]) -> tuple[Any, str | None]:
@@ -271,10 +294,10 @@ def _header_parts(kind: str, event: dict[str, Any]) -> tuple[Any, str | None]:
 
 
 def _environ(kind: str, event: dict[str, Any], context: Any, base: str) -> dict[str, Any]:
-    ctx, method, script_name, path, query, remote = _line(kind, event, base)
+    ctx, method, script_name, path, query = _line(kind, event, base)
     environ = _line_environ(method, script_name, path, event, context)
     environ["QUERY_STRING"] = _v1_query(event) if query is None else query
-    _fill(environ, kind, event, context, ctx, remote, _body(event, kind))
+    _fill(environ, kind, event, context, ctx, _body(event, kind))
     return environ
 
 
@@ -290,7 +313,7 @@ def _line_environ(method: str, script_name: str, path: str, event: dict[str, Any
 
 
 def _fill(environ: dict[str, Any], kind: str, event: dict[str, Any], context: Any, ctx: dict[str, Any],
-          remote: Any, body: bytes) -> None:
+          body: bytes) -> None:
     """The rest of the environ: the body, the headers, the server and the client (into ``environ``,
     which holds no header yet)."""
     http = ctx.get("http")
@@ -327,7 +350,7 @@ def _fill(environ: dict[str, Any], kind: str, event: dict[str, Any], context: An
         seen["HTTP_COOKIE"] = cookie
         cookie = _to_wsgi(cookie)
         environ["HTTP_COOKIE"] = environ["HTTP_COOKIE"] + "; " + cookie if "HTTP_COOKIE" in environ else cookie
-    host, server, port, scheme, remote = _origin(seen, ctx, remote)
+    host, server, port, scheme, remote = _origin(seen, ctx, _remote(kind, ctx))
     if "HTTP_HOST" not in environ:
         environ["HTTP_HOST"] = _to_wsgi(host)
     environ["SERVER_NAME"] = _to_wsgi(server) or "localhost"
@@ -345,15 +368,15 @@ def _pending_environ(kind: str, event: dict[str, Any], context: Any, base: str) 
     a malformed one raises here, as ``_environ``), the headers, the body's stream and the server's
     parts on the first read of anything else (``_PendingEnviron``). A view that reads only its
     arguments never pays for them. A body that is not plain text is decoded (and checked) now."""
-    ctx, method, script_name, path, query, remote = _line(kind, event, base)
+    ctx, method, script_name, path, query = _line(kind, event, base)
     raw = event.get("body")
     body = None if raw is None or (type(raw) is str and kind != "lattice1" and not event.get("isBase64Encoded")) \
         else _body(event, kind)
-    environ = _PendingEnviron(_line_environ(method, script_name, path, event, context))
+    line = _line_environ(method, script_name, path, event, context)
     if query is not None:  # a REST API event's is built when read
-        dict.__setitem__(environ, "QUERY_STRING", query)
-    dict.__setitem__(environ, _PENDING, (kind, event, context, ctx, remote, body))
-    return environ
+        line["QUERY_STRING"] = query
+    line[_PENDING] = (kind, event, context, ctx, body)
+    return _PendingEnviron(line)
 
 
 _PENDING = "manypaths.aws.pending"
@@ -373,13 +396,13 @@ def _complete(environ: Any) -> None:
     environ.__class__ = Environ
     if pending is None:  # completed meanwhile (a view's other thread read it first)
         return
-    kind, event, context, ctx, remote, body = pending
+    kind, event, context, ctx, body = pending
     if not dict.__contains__(environ, "QUERY_STRING"):
         dict.__setitem__(environ, "QUERY_STRING", _v1_query(event))
     rest: dict[str, Any] = {}
     try:
         raw = event.get("body")
-        _fill(rest, kind, event, context, ctx, remote,
+        _fill(rest, kind, event, context, ctx,
               body if body is not None else b"" if raw is None else raw.encode("utf-8", "surrogatepass"))
     except (TypeError, AttributeError, ValueError) as e:
         from ..http.exceptions import BadRequest
@@ -660,6 +683,40 @@ def _is_text(content_type: str, forced_binary: frozenset[str]) -> bool:
     return mimetype.startswith(TEXT_TYPES) or mimetype.endswith(("+json", "+xml")) or not mimetype
 
 
+def _shaper(kind: str, forced_binary: frozenset[str]) -> Callable[[bytes, str, int, str, bool], dict[str, Any]]:
+    """For an API Gateway event (``kind`` v1 or v2), the ``shaped`` of ``wsgi.whole``: the event's
+    response to a fast answer, what ``_response`` makes of its status line and its two headers
+    (Content-Type, Content-Length)."""
+    multi = kind == "v1"
+
+    def shaped(body: bytes, content_type: str, code: int, length: str, head: bool) -> dict[str, Any]:
+        if multi:
+            out = {"statusCode": code, "multiValueHeaders": {"Content-Type": [content_type], "Content-Length": [length]}}
+        else:
+            out = {"statusCode": code, "headers": {"content-type": content_type, "content-length": length}}
+        out["body"], out["isBase64Encoded"] = _body_field(b"" if head else body, content_type, forced_binary)
+        return out
+
+    return shaped
+
+
+def _body_field(body: bytes, content_type: str, forced_binary: frozenset[str]) -> tuple[str, bool]:
+    # The response's body as Lambda sends it: (text or base64, whether base64).
+    as_text = _TEXT_KINDS.get(content_type) if not forced_binary else None
+    if as_text is None:
+        as_text = _is_text(content_type, forced_binary)
+        if not forced_binary and len(_TEXT_KINDS) < 256:  # a function sends few distinct types
+            _TEXT_KINDS[content_type] = as_text
+    if as_text:
+        try:
+            return body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            pass
+    from binascii import b2a_base64  # base64.b64encode without loading base64 (and re)
+
+    return b2a_base64(body, newline=False).decode("ascii"), True
+
+
 def _response(kind: str, event: dict[str, Any], status: str, headers: list[tuple[str, str]], body: bytes,
               forced_binary: frozenset[str]) -> dict[str, Any]:
     code = int(status[:3])
@@ -668,16 +725,6 @@ def _response(kind: str, event: dict[str, Any], status: str, headers: list[tuple
         if name == "Content-Type" or name.lower() == "content-type":
             content_type = value
             break
-    as_text = _TEXT_KINDS.get(content_type) if not forced_binary else None
-    if as_text is None:
-        as_text = _is_text(content_type, forced_binary)
-        if not forced_binary and len(_TEXT_KINDS) < 256:  # a function sends few distinct types
-            _TEXT_KINDS[content_type] = as_text
-    if as_text:
-        try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            as_text = False
     out: dict[str, Any] = {"statusCode": code}
     if kind == "v2":
         joined: dict[str, str] = {}
@@ -711,13 +758,7 @@ def _response(kind: str, event: dict[str, Any], status: str, headers: list[tuple
         out["headers"] = single
     if kind in ("alb", "lattice1", "lattice2"):
         out["statusDescription"] = status
-    if as_text:
-        out["body"] = text
-    else:
-        from binascii import b2a_base64  # base64.b64encode without loading base64 (and re)
-
-        out["body"] = b2a_base64(body, newline=False).decode("ascii")
-    out["isBase64Encoded"] = not as_text
+    out["body"], out["isBase64Encoded"] = _body_field(body, content_type, forced_binary)
     return out
 
 
