@@ -114,7 +114,10 @@ def whole(app: Any, environ: dict[str, Any], shaped: Callable[[bytes, str, int, 
             return status, headers, b"" if head else answer[0]
         return call_wsgi(answer, environ)
     finally:
-        end(app, request, error)
+        if app._has_teardown or "form" in request._cache:
+            end(app, request, error)
+        else:
+            _current.reset(request._token)  # dispatch.end's last step, without the call
 
 
 # Classes whose instances ``whole`` may answer (App and subclasses that keep its entry points).

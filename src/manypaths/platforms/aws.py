@@ -65,8 +65,9 @@ def lambda_handler(
         shapers = {kind: _shaper(kind, forced_binary) for kind in ("v1", "v2")}
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        if isinstance(event, dict) and ("Records" in event or "detail-type" in event or "awslogs" in event
-                                        or ("records" in event and "eventSource" in event)):  # Kafka
+        if (type(event) is dict or isinstance(event, dict)) and (
+                "Records" in event or "detail-type" in event or "awslogs" in event
+                or ("records" in event and "eventSource" in event)):  # Kafka
             # A queue, storage, stream or schedule event: to the App's event handlers (manypaths.events),
             # never an HTTP-shaped answer. No HTTP event has these keys.
             route = getattr(wsgi_app, "handle_event", None)
@@ -148,9 +149,10 @@ def detect(event: Any) -> str:
     Raises:
         UnsupportedEvent: it is none of them (the message says what was expected).
     """
-    if isinstance(event, dict):
+    if type(event) is dict or isinstance(event, dict):
         context = event.get("requestContext")
-        context = context if isinstance(context, dict) else {}
+        if type(context) is not dict:
+            context = context if isinstance(context, dict) else {}
         if "elb" in context and "httpMethod" in event:
             return "alb"
         if event.get("version") == "2.0" and "rawPath" in event and "http" in context:
@@ -688,13 +690,23 @@ def _shaper(kind: str, forced_binary: frozenset[str]) -> Callable[[bytes, str, i
     response to a fast answer, what ``_response`` makes of its status line and its two headers
     (Content-Type, Content-Length)."""
     multi = kind == "v1"
+    text_kinds = _TEXT_KINDS if not forced_binary else {}
 
     def shaped(body: bytes, content_type: str, code: int, length: str, head: bool) -> dict[str, Any]:
         if multi:
             out = {"statusCode": code, "multiValueHeaders": {"Content-Type": [content_type], "Content-Length": [length]}}
         else:
             out = {"statusCode": code, "headers": {"content-type": content_type, "content-length": length}}
-        out["body"], out["isBase64Encoded"] = _body_field(b"" if head else body, content_type, forced_binary)
+        if head:
+            body = b""
+        if text_kinds.get(content_type):  # text, as _body_field decides (the common case inline)
+            try:
+                out["body"] = body.decode("utf-8")
+                out["isBase64Encoded"] = False
+                return out
+            except UnicodeDecodeError:
+                pass
+        out["body"], out["isBase64Encoded"] = _body_field(body, content_type, forced_binary)
         return out
 
     return shaped
