@@ -170,3 +170,32 @@ def test_asgi_detection_and_explicit_flag() -> None:
 
     assert is_asgi_app(fastapi_app([])) and is_asgi_app(manypaths.App("x").asgi)
     assert not is_asgi_app(manypaths.App("x")) and not is_asgi_app(lambda environ, start_response: [])
+
+
+def test_an_asgi_app_that_ignores_lifespan_is_served_and_the_asgi_flag_passes_through() -> None:
+    # Many ASGI apps return at once on a scope they do not serve (``lifespan``) without a word: the
+    # startup must not wait for a reply that never comes (it did: every invocation hung). And the
+    # public entry points take the documented ``asgi=True`` (they dropped it: a TypeError).
+    import threading
+
+    from manypaths.platforms import cloud_function
+
+    class Plain:
+        async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+            if scope["type"] != "http":
+                return
+            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/plain")]})
+            await send({"type": "http.response.body", "body": scope["path"].encode()})
+
+    event = json.loads((EVENTS / "apiGatewayProxyV2Event_GET.json").read_text())
+    event["rawPath"], event["requestContext"]["http"]["path"] = "/plain", "/plain"
+    event["requestContext"]["stage"] = "$default"
+    results: list[Any] = []
+    for handler in (lambda_handler(Plain(), asgi=True), lambda_handler(Plain())):
+        worker = threading.Thread(target=lambda h=handler: results.append(h(json.loads(json.dumps(event)), Context())),
+                                  daemon=True)  # its own thread: its own event loop, and a hang cannot stop the run
+        worker.start()
+        worker.join(timeout=20)
+        assert not worker.is_alive(), "the handler hung on the app's lifespan"
+    assert [(r["statusCode"], r["body"]) for r in results] == [(200, "/plain")] * 2
+    assert callable(cloud_function(Plain(), asgi=True))

@@ -313,6 +313,10 @@ class WSGIFromASGI:
                 await self.asgi_app(scope, queue.get, replies.put)
             except Exception as e:  # an app without lifespan support (as Mangum's "auto")
                 await replies.put({"type": "manypaths.unsupported", "error": e})
+            else:
+                # Returned: if it said nothing about its startup, it has no lifespan support (an app
+                # that ignores scopes it does not serve); waiting for a reply would hang every request.
+                await replies.put({"type": "manypaths.unsupported", "error": None})
 
         task = asyncio.ensure_future(run())  # stays pending until shutdown, on this loop
         reply = await replies.get()

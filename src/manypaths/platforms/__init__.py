@@ -11,11 +11,12 @@ if TYPE_CHECKING:
     from typing import Any
 
 
-def cloud_function(wsgi_app: Callable[..., Any], *, prefix: str | None = None) -> Callable[[Any], Any]:
+def cloud_function(wsgi_app: Callable[..., Any], *, prefix: str | None = None,
+                   asgi: bool | None = None) -> Callable[[Any], Any]:
     """A Google Cloud Functions (functions-framework) entry point serving ``wsgi_app``; see ``gcf.py``."""
     from .gcf import cloud_function as make
 
-    return make(wsgi_app, prefix=prefix)
+    return make(wsgi_app, prefix=prefix, asgi=asgi)
 
 
 def lambda_handler(
@@ -23,11 +24,12 @@ def lambda_handler(
     *,
     base_path: str | None = None,
     binary_content_types: Any = None,
+    asgi: bool | None = None,
 ) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     """An AWS Lambda handler serving ``wsgi_app`` for every HTTP event shape; see ``aws.py``."""
     from .aws import lambda_handler as make
 
-    return make(wsgi_app, base_path=base_path, binary_content_types=binary_content_types)
+    return make(wsgi_app, base_path=base_path, binary_content_types=binary_content_types, asgi=asgi)
 
 
 def as_wsgi(app: Any, asgi: bool | None, *, streaming: bool = True) -> Any:
