@@ -238,11 +238,22 @@ def _line(kind: str, event: dict[str, Any], base: str) -> tuple[Any, ...]:
         http = ctx.get("http") or {}
         if type(http) is not dict and not isinstance(http, dict):
             raise TypeError("requestContext.http must be an object")
-        method = _text(http.get("method"), "requestContext.http.method", "GET")
-        raw_path = _text(event.get("rawPath"), "rawPath") or "/"
+        # (Each value checked by _text only when it is not the string it always is.)
+        method = http.get("method")
+        if type(method) is not str:
+            method = _text(method, "requestContext.http.method", "GET")
+        raw_path = event.get("rawPath")
+        if type(raw_path) is not str or not raw_path:
+            raw_path = _text(raw_path, "rawPath") or "/"
         # The raw query as the client sent it: as a WSGI server passes it (bytes as latin-1 code points).
-        query = _to_wsgi(_text(event.get("rawQueryString"), "rawQueryString"))
-        stage = _text(ctx.get("stage"), "requestContext.stage")
+        query = event.get("rawQueryString")
+        if type(query) is not str:
+            query = _text(query, "rawQueryString")
+        if not query.isascii():
+            query = _to_wsgi(query)
+        stage = ctx.get("stage")
+        if type(stage) is not str:
+            stage = _text(stage, "requestContext.stage")
         # A named stage shows in rawPath: move it to SCRIPT_NAME, on a segment boundary of the raw
         # path (so "/%70rod/x" is not taken for stage "prod").
         if stage and stage != "$default":
@@ -292,7 +303,10 @@ def _header_parts(kind: str, event: dict[str, Any]) -> tuple[Any, str | None]:
         return header_source, None
     if not isinstance(cookies, list):
         raise TypeError("cookies must be a list of strings")
-    return header_source, "; ".join(_text(c, "a cookie") for c in cookies)
+    try:
+        return header_source, "; ".join(cookies)
+    except TypeError:  # not all strings: which one, and why
+        return header_source, "; ".join(_text(c, "a cookie") for c in cookies)
 
 
 def _environ(kind: str, event: dict[str, Any], context: Any, base: str) -> dict[str, Any]:
@@ -554,9 +568,9 @@ _READ = frozenset(("HTTP_HOST", "HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO"
 
 def _headers_of(multi: Any, single: Any) -> Any:
     # The event's headers: the multi-value form when it has one, else the single-value form.
-    if isinstance(multi, dict) and multi:
+    if multi and (type(multi) is dict or isinstance(multi, dict)):
         return multi
-    return single if isinstance(single, dict) else None
+    return single if type(single) is dict or isinstance(single, dict) else None
 
 
 def _listed(value: Any) -> list[str]:
