@@ -38,12 +38,23 @@ def platform() -> str:
 def line(request: Request, response: Response | int, where: str) -> str:
     """The log line for one answered request (``response``: the Response, or its status code)."""
     environ = request.environ
-    started = environ.get("manypaths.started")
+    # By subscript where the key is (nearly) always there: Lambda's environ is a dict subclass
+    # whose .get is Python's (platforms.aws._PendingEnviron).
+    try:
+        started = environ["manypaths.started"]
+    except KeyError:
+        started = None
     ms = (time.perf_counter() - started) * 1000 if type(started) is float else 0.0
-    method = environ.get("REQUEST_METHOD", "GET")
+    try:
+        method = environ["REQUEST_METHOD"]
+    except KeyError:
+        method = "GET"
     if type(method) is not str:
         method = str(method)
-    query = environ.get("QUERY_STRING")
+    try:
+        query = environ["QUERY_STRING"]
+    except KeyError:
+        query = None
     if not query:
         path = request.path
     elif type(query) is str and query.isascii():
@@ -159,7 +170,8 @@ def write(request: Request, response: Response | int, where: str) -> None:
 
 def _untouched(logger: Any, handler: Any, formatter: Any, stream: Any, info: int) -> bool:
     return (logger.level == info and not logger.disabled and logger.manager.disable < info and not logger.filters
-            and logger.handlers == [handler] and not logger.propagate and not handler.filters
+            and len(logger.handlers) == 1 and logger.handlers[0] is handler and not logger.propagate
+            and not handler.filters
             and handler.level <= info and handler.formatter is formatter and handler.stream is stream
             and handler.terminator == "\n")
 

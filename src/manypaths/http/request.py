@@ -93,7 +93,10 @@ class Request:
     def id(self) -> str:
         """This request's id: Lambda's ``aws_request_id``, else the trace id of a ``traceparent`` or
         ``X-Cloud-Trace-Context`` header (Cloud Functions, Cloud Run), else a random 32-hex id."""
-        return str(self._cached("id", lambda: request_id(self.environ)))
+        found = self._cache.get("id")
+        if found is None:
+            found = self._cache["id"] = request_id(self.environ)
+        return str(found)
 
     @property
     def trace_id(self) -> str | None:
@@ -568,7 +571,8 @@ def trace_id(environ: dict[str, Any]) -> str | None:
 
 def request_id(environ: dict[str, Any]) -> str:
     """See ``Request.id``."""
-    context = environ.get("manypaths.aws.context")
+    # dict's own get: Lambda's environ (a dict subclass whose .get is Python's) always holds this key.
+    context = dict.get(environ, "manypaths.aws.context")
     aws_id = getattr(context, "aws_request_id", None)
     if isinstance(aws_id, str) and aws_id:
         return aws_id
