@@ -12,7 +12,7 @@ REQUIRE_COMPILED ?= $(or $(MANYPATHS_REQUIRE_COMPILED),$(shell $(PYTHON) -c "imp
   print(1 if (shutil.which('cc') or shutil.which('gcc')) and os.path.exists(os.path.join(sysconfig.get_paths()['include'], \
   'Python.h')) else '')" 2>/dev/null))
 
-.PHONY: test test-sanitize lint demo docs docs-serve wheel speedups bench bench-routing bench-wsgi bench-asgi bench-openapi bench-http bench-coldstart bench-server bench-lambda bench-events bench-memory bench-forms clean
+.PHONY: test test-sanitize lint demo docs docs-serve wheel speedups bench bench-routing bench-wsgi bench-asgi bench-openapi bench-http bench-coldstart bench-server bench-lambda bench-instructions bench-events bench-memory bench-forms clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -127,6 +127,10 @@ bench-server: $(VENV)/.bench-installed speedups
 
 bench-lambda: $(VENV)/.bench-installed speedups
 	$(BIN)/python benchmarks/lambda_events.py
+
+## make bench-instructions: the Lambda rows counted in CPU instructions under valgrind (steady on a noisy machine)
+bench-instructions: $(VENV)/.bench-installed speedups
+	$(BIN)/python benchmarks/instructions.py
 
 ## make bench-memory: per-request peak memory and a worker's RSS after 100k requests, beside Falcon and BlackSheep
 bench-memory: $(VENV)/.bench-installed speedups

@@ -24,6 +24,7 @@ SCRIPTS = [
     ("CORS and compression", "http_features.py", "make bench-http"),
     ("A real server", "server.py", "make bench-server"),
     ("Lambda events", "lambda_events.py", "make bench-lambda"),
+    ("Lambda events, counted in instructions", "instructions.py", "make bench-instructions"),
     ("Event triggers", "events.py", "make bench-events"),
     ("Per-request memory", "memory.py", "make bench-memory"),
 ]

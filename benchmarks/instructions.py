@@ -1,0 +1,87 @@
+"""Lambda events counted in CPU instructions, not timed: the rows of ``lambda_events.py`` under
+valgrind (cachegrind, no cache simulation), so the ratios hold on a noisy machine where the same
+request times 1.5-2x apart from one minute to the next.
+
+Each handler runs in a fresh process twice, for N and for N + K invocations of the same event
+(the events copied before either loop, as many in both); the difference over K is what one
+invocation costs. PYTHONHASHSEED is fixed, so a dict's probes are the same in every run.
+Instructions are not time (a cache miss costs more than an add), but two handlers' counts on the
+same work compare the Python each one runs: the in-process timings in lambda_events.py move with
+them.
+
+    .venv/bin/python benchmarks/instructions.py [--quick]     (needs valgrind; says so if absent)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+HERE = Path(__file__).parent
+QUICK = "--quick" in sys.argv
+N, K = (50, 200) if QUICK else (100, 1000)
+HANDLERS = ("manypaths", "manypaths, access log on", "powertools")
+
+CHILD = r"""
+import copy, os, sys
+sys.path.insert(0, {here!r})
+import lambda_events as le
+shape, routes, name, count, made = {shape!r}, {routes}, {name!r}, {count}, {made}
+handlers = le.handlers(shape, routes)
+handler = handlers[name]
+template = le.event(shape)
+for _ in range(3):
+    result = handler(copy.deepcopy(template), le.Context())
+    assert result["statusCode"] == 200 and le.body_of(result) == "user 42", result
+if name == "manypaths, access log on":
+    os.environ["AWS_LAMBDA_FUNCTION_NAME"] = "bench"  # as lambda_events.py measures it
+    sys.stdout = open(os.devnull, "w")
+events = [copy.deepcopy(template) for _ in range(made)]
+contexts = [le.Context() for _ in range(made)]
+for i in range(count):
+    handler(events[i], contexts[i])
+"""
+
+
+def instructions(shape: str, routes: int, name: str, count: int) -> int:
+    code = CHILD.format(here=str(HERE), shape=shape, routes=routes, name=name, count=count, made=N + K)
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+        f.write(code)
+    try:
+        run = subprocess.run(["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+                              sys.executable, f.name], capture_output=True, text=True,
+                             env={**os.environ, "PYTHONHASHSEED": "0"}, cwd=HERE.parent)
+    finally:
+        os.unlink(f.name)
+    found = re.search(r"I\s+refs:\s+([\d,]+)", run.stderr)
+    if run.returncode != 0 or not found:
+        raise RuntimeError(f"{name} ({shape}, {routes} routes) failed under valgrind:\n{run.stderr[-2000:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def main() -> None:
+    print(f"Lambda events counted: GET /users/42, CPU instructions per invocation (valgrind; Python {sys.version.split()[0]})")
+    if shutil.which("valgrind") is None:
+        print("  (valgrind is not installed: apt-get install valgrind)")
+        return
+    print("(1 route, and the last of 200 dynamic routes; the access log on as lambda_events.py runs it)\n")
+    print(f"  {'event':<16}{'routes':>7}  {'handler':<28}{'instructions':>14}{'powertools / this':>19}")
+    rows = [(shape, routes, name) for routes in (1, 200) for shape in ("REST API (1.0)", "HTTP API (2.0)")
+            for name in HANDLERS]
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        runs = {row: (pool.submit(instructions, *row, N), pool.submit(instructions, *row, N + K)) for row in rows}
+        per = {row: (b.result() - a.result()) / K for row, (a, b) in runs.items()}
+    for shape, routes, name in rows:
+        count = per[(shape, routes, name)]
+        ratio = per[(shape, routes, "powertools")] / count
+        print(f"  {shape:<16}{routes:>7}  {name:<28}{count:>14,.0f}{ratio:>18.1f}x")
+
+
+if __name__ == "__main__":
+    main()
