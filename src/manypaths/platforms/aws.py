@@ -95,7 +95,7 @@ def lambda_handler(
             answer = None
         else:
             # An API Gateway event's answer from the core's fast road (a body with the default
-            # headers) is shaped straight into the event's response (_shaped), not through a
+            # headers) is shaped straight into the event's response (_shaper), not through a
             # status line and a header list first.
             answer = whole(served, environ, shapers.get(kind)) if whole is not None else None
             if type(answer) is not dict:
@@ -103,10 +103,10 @@ def lambda_handler(
         if type(answer) is dict:
             result = answer
             # Its two headers are ours (Content-Type: HTML or JSON, Content-Length): under 64 bytes.
-            size, headers, raw = len(result["body"]) + 64, [], None
+            size, headers, unencoded = len(result["body"]) + 64, [], None
         else:
             result = _response(kind, event, status, headers, body, forced_binary)
-            size, raw = len(result["body"]), len(body)
+            size, unencoded = len(result["body"]), len(body)
         for name, value in headers:
             size += len(name) + len(value)
         if size > RESPONSE_LIMIT:
@@ -114,7 +114,7 @@ def lambda_handler(
             # clue): answer a 500 that names the limit, and log it.
             import logging
 
-            before = "" if raw is None else f", body {raw:,} bytes before encoding"
+            before = "" if unencoded is None else f", body {unencoded:,} bytes before encoding"
             message = (f"The response ({size:,} bytes as Lambda sends it{before}) "
                        f"exceeds AWS Lambda's {RESPONSE_LIMIT:,}-byte response payload limit for buffered "
                        "responses; send large content from S3 (a presigned URL) or page it.")
@@ -183,7 +183,8 @@ def _text(value: Any, what: str, default: str = "") -> str:
 def _request_parts(kind: str, event: dict[str, Any], base: str) -> tuple[Any, ...]:
     """What every builder needs from the event, read once per shape: (requestContext, method,
     script name, path, WSGI query string, the header mapping, HTTP API cookies, remote address or
-    None, body bytes). ``_environ`` and ``_scope`` build on it (a WSGI or an ASGI app)."""
+    None, body bytes), for ``_scope`` (an ASGI app). The environ's builders take the same parts
+    from ``_line``, ``_fill`` and ``_body``."""
     ctx, method, script_name, path, query = _line(kind, event, base)
     header_source, cookie = _header_parts(kind, event)
     if query is None:
@@ -318,7 +319,8 @@ def _environ(kind: str, event: dict[str, Any], context: Any, base: str) -> dict[
 
 
 def _line_environ(method: str, script_name: str, path: str, event: dict[str, Any], context: Any) -> dict[str, Any]:
-    # What routing, the core's fast road and the access log read (and the query string).
+    # What routing, the core's fast road and the access log read (the query string is put in by
+    # the caller: a REST API event's is built only when read).
     return {
         "REQUEST_METHOD": method if method.isupper() else method.upper(),
         "SCRIPT_NAME": script_name if script_name.isascii() else _to_wsgi(script_name),
@@ -416,10 +418,8 @@ def _complete(environ: Any) -> None:
     if not dict.__contains__(environ, "QUERY_STRING"):
         dict.__setitem__(environ, "QUERY_STRING", _v1_query(event))
     rest: dict[str, Any] = {}
-    try:
-        raw = event.get("body")
-        _fill(rest, kind, event, context, ctx,
-              body if body is not None else b"" if raw is None else raw.encode("utf-8", "surrogatepass"))
+    try:  # (a body left for now is none or plain text: _body cannot refuse it)
+        _fill(rest, kind, event, context, ctx, body if body is not None else _body(event, kind))
     except (TypeError, AttributeError, ValueError) as e:
         from ..http.exceptions import BadRequest
 
