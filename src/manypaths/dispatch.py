@@ -126,22 +126,21 @@ def finish(self: App, request: Request, rv: Any) -> Any:
         kind = type(rv)
         if kind is str:
             return rv.encode("utf-8"), HTML
-        if (kind is dict or kind is list) and self._json_stock and not self._debug:
-            return json_text(rv).encode("ascii"), JSON
-        if kind is bytes:
-            return rv, HTML  # a Response of bytes has the default (text/html) type too
-        if kind is Response:
-            return rv  # what make_response would make of it: itself
-        if kind is tuple and 2 <= len(rv) <= 3:
+        if kind is tuple:
             # Flask's most common return forms: a status for a body that has one (not 1xx/204/304),
             # and a dict of headers.
-            if len(rv) == 3:
-                body, code, headers = rv
-            else:
+            n = len(rv)
+            code: Any
+            headers: Any
+            if n == 2:
                 body, code = rv
                 headers = None
                 if type(code) is dict:
                     code, headers = 200, code
+            elif n == 3:
+                body, code, headers = rv
+            else:
+                return self._make_response_or_error(rv, request)
             if type(code) is int and code in FAST_STATUS and (headers is None or type(headers) is dict):
                 kind = type(body)
                 if kind is str:
@@ -154,42 +153,58 @@ def finish(self: App, request: Request, rv: Any) -> Any:
                     return self._make_response_or_error(rv, request)
                 if not headers:
                     return data, content_type, code
-                # As make_response's Headers.set, without the object: each value checked, and a
-                # header given replaces one of ours (or an earlier one) of the same name.
-                names = tuple(headers)
-                if names in _PLAIN_NAMES:
-                    # Names seen before: checked, none of ours, no two alike. Values that are all
-                    # printable ASCII text hold no line break or NUL (a join refuses a non-str).
-                    try:
-                        text = "".join(headers.values())
-                    except TypeError:
-                        text = "\n"
-                    if text.isascii() and text.isprintable():
-                        return data, None, code, [("Content-Type", content_type),
-                                                  ("Content-Length", str(len(data))), *headers.items()]
-                pairs = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
-                seen = {"content-type", "content-length"}
-                replaced = False
-                try:
-                    for key, value in headers.items():
-                        key, text = _checked_header(key, value)
-                        lower = key.lower()
-                        if lower in seen:
-                            replaced = True
-                            pairs = [(k, v) for k, v in pairs if k.lower() != lower]
-                        else:
-                            seen.add(lower)
-                        pairs.append((key, text))
-                except (HTTPError, AttributeError):  # a line break, a name that is not text: as make_response
-                    return self._make_response_or_error(rv, request)
-                if not replaced and len(_PLAIN_NAMES) < 256 and all(type(k) is str for k in names):
-                    _PLAIN_NAMES.add(names)  # bounded: names a view makes from input cannot grow it
-                return data, None, code, pairs
+                # Header pairs seen before were checked, none is one of ours; names seen together
+                # were no two alike (one name alone cannot clash).
+                if (len(headers) == 1 or tuple(headers) in _PLAIN_NAMES) and _PLAIN_PAIRS.issuperset(headers.items()):
+                    return data, None, code, [("Content-Type", content_type), ("Content-Length", str(len(data))),
+                                              *headers.items()]
+                return _view_headers(self, request, rv, data, content_type, code, headers)
+            return self._make_response_or_error(rv, request)
+        if (kind is dict or kind is list) and self._json_stock and not self._debug:
+            return json_text(rv).encode("ascii"), JSON
+        if kind is bytes:
+            return rv, HTML  # a Response of bytes has the default (text/html) type too
+        if kind is Response:
+            return rv  # what make_response would make of it: itself
     return self._make_response_or_error(rv, request)
 
 
-# The names of view headers dicts that passed the checks, none of them ours and no two alike.
-_PLAIN_NAMES: set[tuple[Any, ...]] = set()
+def _view_headers(self: App, request: Request, rv: Any, data: bytes, content_type: str, code: int,
+                  headers: dict[Any, Any]) -> Any:
+    # A fast answer with a view's dict of headers, as make_response's Headers.set without the
+    # object: each value checked, and a header given replaces one of ours (or an earlier one) of
+    # the same name. What passed is remembered for finish (bounded, cleared when full: a cache
+    # never grows with what clients send; long values are not kept).
+    pairs = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
+    seen = {"content-type", "content-length"}
+    replaced = False
+    try:
+        for key, value in headers.items():
+            key, text = _checked_header(key, value)
+            lower = key.lower()
+            if lower in seen:
+                replaced = True
+                pairs = [(k, v) for k, v in pairs if k.lower() != lower]
+            else:
+                seen.add(lower)
+            pairs.append((key, text))
+    except (HTTPError, AttributeError):  # a line break, a name that is not text: as make_response
+        return self._make_response_or_error(rv, request)
+    if not replaced and all(type(k) is str and type(v) is str and len(v) <= 256 for k, v in headers.items()):
+        if len(_PLAIN_PAIRS) >= 1024:
+            _PLAIN_PAIRS.clear()
+        _PLAIN_PAIRS.update(headers.items())
+        if len(headers) > 1:
+            if len(_PLAIN_NAMES) >= 256:
+                _PLAIN_NAMES.clear()
+            _PLAIN_NAMES.add(tuple(headers))
+    return data, None, code, pairs
+
+
+# What view headers dicts held that passed the checks: (name, value) pairs (none of them ours), and
+# the names of dicts of more than one pair (no two alike).
+_PLAIN_PAIRS: set[tuple[str, str]] = set()
+_PLAIN_NAMES: set[tuple[str, ...]] = set()
 
 
 def logged(self: App, request: Request, answer: Any) -> None:

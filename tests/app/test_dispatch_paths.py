@@ -241,3 +241,53 @@ def test_header_names_seen_before_still_have_every_value_checked() -> None:
             assert got.status_code == 400 and "Set-Cookie" not in got.headers and "X-Echo" not in got.headers
         else:
             assert got.status_code == 200 and "X-Echo" in got.headers
+
+
+@pytest.mark.parametrize("headers", [
+    {"X-One": "1"},
+    {"X-A": "1", "X-B": "2"},
+    {"X-A": "1", "x-a": "2"},  # the same name twice: the later one wins, as Headers.set
+    {"content-type": "text/plain"},  # one of ours: it replaces it
+    {"X-A": "1", "Content-Length": "99"},
+    {"X-Long": "v" * 300},  # longer than what the shortcut remembers
+    {"X-Num": 7},  # not text: written as text
+])
+@pytest.mark.parametrize("status", [None, 201])
+def test_a_views_headers_dict_answers_as_the_general_road_every_time(headers: dict[str, Any], status: int | None) -> None:
+    # The shortcut remembers (name, value) pairs that passed its checks, and the names of dicts of
+    # several; the first, the repeated and the mixed requests all answer as make_response does.
+    def make(general: bool) -> App:
+        app = App("heads")
+        if general:
+            app.before_request(lambda: None)
+        app.add_url_rule("/h", "h", lambda: ("body", headers) if status is None else ("body", status, headers))
+        app.add_url_rule("/one", "one", lambda: ("body", 202, {"X-A": "1"}))
+        return app
+
+    plain, general = TestClient(make(False)), TestClient(make(True))
+    for path in ["/h", "/h", "/one", "/h", "/one"]:
+        got, want = plain.get(path), general.get(path)
+        assert (got.status_code, got.headers.items(), got.get_data()) == (
+            want.status_code, want.headers.items(), want.get_data()), (path, headers)
+        assert got.status_code == (202 if path == "/one" else status or 200)
+
+
+def test_what_the_headers_shortcut_remembers_is_bounded() -> None:
+    # A view that echoes client input into a header: every value is checked and answered, and the
+    # pairs kept for the shortcut never exceed their bound (the cache does not grow with clients).
+    from manypaths import dispatch
+
+    app = App("echo")
+
+    @app.route("/echo")
+    def echo() -> Any:
+        from manypaths import request
+
+        return "e", {"X-Echo": request.args["v"]}
+
+    client = TestClient(app)
+    for i in range(1500):
+        response = client.get(f"/echo?v=value{i}")
+        assert response.status_code == 200 and response.headers["X-Echo"] == f"value{i}"
+        assert len(dispatch._PLAIN_PAIRS) <= 1024
+    assert client.get("/echo?v=a%0D%0Ab").status_code == 400
