@@ -81,6 +81,8 @@ class Map:
         self.merge_slashes = merge_slashes
         self._rules: list[Rule] = []
         self._converter_cache: dict[tuple[str, str | None], BaseConverter] = {}
+        # A segment that is one whole variable ("<owner>") -> its part, name and converter (Rule._parse_plain).
+        self._segment_parts: dict[str, tuple[Any, str, BaseConverter]] = {}
         self._by_endpoint: dict[Hashable, list[Rule]] = {}
         self._by_text: dict[tuple[Any, ...], list[Rule]] = {}
         self._root = State()

@@ -197,6 +197,8 @@ class DynamicPart:
         self.match: Callable[[str], Any] = _regex_match(content)
 
 
+_SLASH = (False, "/")  # a "/" in a rule's trace
+
 # A bound rule's URL-builder fields, made by Rule._compile_builder on first use.
 _BUILDER_FIELDS = ("_template", "_fills", "build_pieces", "_required", "_query_excluded")
 
@@ -274,6 +276,7 @@ class Rule:
         """Resolve converters and map-wide settings, and compile the rule for ``map``."""
         if self.map is not None and self.map is not map:
             raise RuleError(self.rule, "this rule already belongs to another map")
+        rebound = self.map is not None
         self.map = map
         if self.strict_slashes is None:
             self.strict_slashes = map.strict_slashes
@@ -282,7 +285,12 @@ class Rule:
         text = merge_slashes(self.rule) if self.merge_slashes else self.rule
         self.converters = {}
         self._trace: list[tuple[bool, str]] = []
-        self.parts = list(self._parse(text, map.converters))
+        parts = self._parse_plain(text, map) if "(" not in text else None
+        if parts is None:
+            self.converters = {}
+            self._trace = []
+            parts = list(self._parse(text, map.converters))
+        self.parts = parts
         self.arguments = frozenset(self.converters) | frozenset(self.defaults or ())
         self.names = tuple(self.converters)
         base_to_python = BaseConverter.to_python
@@ -299,7 +307,7 @@ class Rule:
         self.inline: tuple[str, ...] | None = None if self.defaults or None in inline else inline  # type: ignore[assignment]
         # The URL builder is made on the first build (url_for), not here: most rules of a function
         # are never built, and a cold start registers them all. A rebind forgets the old one.
-        for field in _BUILDER_FIELDS:
+        for field in _BUILDER_FIELDS if rebound else ():
             try:
                 object.__delattr__(self, field)
             except AttributeError:  # never made
@@ -311,6 +319,45 @@ class Rule:
             self._compile_builder()
             return object.__getattribute__(self, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def _parse_plain(self, text: str, map: Map) -> list[str | DynamicPart] | None:
+        # The parts of a rule whose every segment is static text or one whole variable without
+        # arguments ("/repos/<owner>/<int:id>"), as _parse makes them, from the map's parts of
+        # such segments (a cold start registers hundreds of rules sharing a few). None for any
+        # other rule (_parse reads it: the same answers, errors included).
+        parts: list[str | DynamicPart] = [""]
+        trace = self._trace
+        converters = self.converters
+        known = map._segment_parts
+        segments = text.split("/")
+        for i in range(1, len(segments)):
+            segment = segments[i]
+            trace.append(_SLASH)
+            if "<" not in segment:
+                if segment:
+                    trace.append((False, segment))
+                parts.append(segment)
+                continue
+            hit = known.get(segment)
+            if hit is None:
+                found = _variable(segment, 0) if segment[0] == "<" else None
+                if found is None or found[3] != len(segment):
+                    return None
+                converter, _, variable, _ = found
+                conv = self._converter(variable, converter or "default", None, map.converters)
+                if not conv.part_isolating:
+                    return None
+                part = self._part(f"(?P<_mp0>{conv.regex})", False, False, False, [], [conv.weight], 1)
+                if len(known) < 1024:
+                    known[segment] = (part, variable, conv)
+            else:
+                part, variable, conv = hit
+                if variable in converters:
+                    raise RuleError(self.rule, f"variable {variable!r} appears twice")
+                converters[variable] = conv
+            trace.append((True, variable))
+            parts.append(part)
+        return parts
 
     def _parse(self, text: str, converters: Mapping[str, type[BaseConverter]]) -> Iterable[str | DynamicPart]:
         content = ""
