@@ -2,7 +2,10 @@
 
 str, bytes, dict, list, ``(body, status)``, ``(body, status, headers)``, ``(body, headers)`` and a
 Response object, each on its own static route; µs per request (best of passes, forms interleaved)
-and the ratio to the str row. The goal (issue 26): every form within 10% of str.
+and the ratio to the str row. The goal (issue 26): every form within 10% of str. Where valgrind is
+installed, each form is also counted in CPU instructions per request (cachegrind, no cache
+simulation: a fresh process run for N and N + K requests, the difference over K), which holds on
+a machine where timings swing by a third from one minute to the next.
 
     make bench-forms        (or: .venv/bin/python benchmarks/return_forms.py [--quick])
 """
@@ -10,8 +13,14 @@ and the ratio to the str row. The goal (issue 26): every form within 10% of str.
 from __future__ import annotations
 
 import io
+import os
+import re
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +46,52 @@ def app() -> Any:
     for i, view in enumerate(forms.values()):
         app.add_url_rule(f"/form{i}", f"form{i}", view)
     return app, list(forms)
+
+
+COUNT_CHILD = r"""
+import io, sys
+sys.path.insert(0, {here!r})
+from return_forms import app
+application, names = app()
+environ = dict(PATH_INFO="/form{index}", REQUEST_METHOD="GET", SERVER_NAME="h", SERVER_PORT="80",
+               SERVER_PROTOCOL="HTTP/1.1", QUERY_STRING="", SCRIPT_NAME="", HTTP_HOST="h")
+environ["wsgi.url_scheme"], environ["wsgi.input"] = "http", io.BytesIO()
+def start_response(status, headers, exc_info=None):
+    pass
+for _ in range({count}):
+    b"".join(application(environ, start_response))
+"""
+
+
+def counted(index: int, count: int) -> int:
+    """Instructions of a process serving form ``index`` ``count`` times (valgrind)."""
+    code = COUNT_CHILD.format(here=str(HERE), index=index, count=count)
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+        f.write(code)
+    try:
+        run = subprocess.run(["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+                              sys.executable, f.name], capture_output=True, text=True,
+                             env={**os.environ, "PYTHONHASHSEED": "0"}, cwd=HERE.parent)
+    finally:
+        os.unlink(f.name)
+    found = re.search(r"I\s+refs:\s+([\d,]+)", run.stderr)
+    if run.returncode != 0 or not found:
+        raise RuntimeError(f"form {index} failed under valgrind:\n{run.stderr[-2000:]}")
+    return int(found.group(1).replace(",", ""))
+
+
+def count_forms(names: list[str]) -> None:
+    print("\n  Counted: CPU instructions per request (valgrind; the same forms)")
+    if shutil.which("valgrind") is None:
+        print("  (valgrind is not installed: apt-get install valgrind)")
+        return
+    n, k = (100, 500) if QUICK else (200, 2000)
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        runs = [(pool.submit(counted, i, n), pool.submit(counted, i, n + k)) for i in range(len(names))]
+        per = [(b.result() - a.result()) / k for a, b in runs]
+    print(f"  {'form':<26}{'instructions':>13}{'/ str':>9}")
+    for name, count in zip(names, per):
+        print(f"  {name:<26}{count:>13,.0f}{count / per[0]:>9.2f}")
 
 
 def main() -> None:
@@ -81,6 +136,7 @@ def main() -> None:
             cost = min(cost, (time.perf_counter_ns() - t0) / n / 1000)
         rest = best[names.index(name)] - cost
         print(f"  {name:<26}{rest:>8.2f}{rest / best[0]:>9.2f}   (encoding {cost:.2f} µs)")
+    count_forms(names)
 
 
 if __name__ == "__main__":
