@@ -58,6 +58,11 @@ environ = dict(PATH_INFO="/form{index}", REQUEST_METHOD="GET", SERVER_NAME="h", 
 environ["wsgi.url_scheme"], environ["wsgi.input"] = "http", io.BytesIO()
 def start_response(status, headers, exc_info=None):
     pass
+for _ in range(50):
+    b"".join(application(environ, start_response))
+import gc
+gc.collect()
+gc.freeze()
 for _ in range({count}):
     b"".join(application(environ, start_response))
 """

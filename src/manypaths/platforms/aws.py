@@ -98,13 +98,15 @@ def lambda_handler(
             # headers) is shaped straight into the event's response (_shaper), not through a
             # status line and a header list first.
             answer = whole(served, environ, shapers.get(kind)) if whole is not None else None
-            if type(answer) is not dict:
+            if type(answer) is dict:
+                # Its two headers are ours (Content-Type: HTML or JSON, Content-Length): under 64 bytes.
+                size = len(answer["body"]) + 64
+                if size <= RESPONSE_LIMIT:
+                    return answer
+                result, headers, unencoded = answer, [], None
+            else:
                 status, headers, body = answer if answer is not None else call_wsgi(served, environ)
-        if type(answer) is dict:
-            result = answer
-            # Its two headers are ours (Content-Type: HTML or JSON, Content-Length): under 64 bytes.
-            size, headers, unencoded = len(result["body"]) + 64, [], None
-        else:
+        if type(answer) is not dict:  # (a shaped answer is measured above)
             result = _response(kind, event, status, headers, body, forced_binary)
             size, unencoded = len(result["body"]), len(body)
         for name, value in headers:
