@@ -6,7 +6,7 @@ Each handler runs in a fresh process twice, for N and for N + K invocations of t
 (the events copied before either loop, as many in both); the difference over K is what one
 invocation costs. PYTHONHASHSEED is fixed, so a dict's probes are the same in every run, and the
 setup's objects are frozen out of the garbage collector (gc.freeze), so the loop's collections do
-the same work in both processes: a row's count repeats to the instruction.
+the same work in both processes: run one at a time, a row's count repeats to the instruction.
 Instructions are not time (a cache miss costs more than an add), but two handlers' counts on the
 same work compare the Python each one runs: the in-process timings in lambda_events.py move with
 them.
@@ -22,7 +22,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -54,8 +53,9 @@ for i in range(count):
 """
 
 
-def instructions(shape: str, routes: int, name: str, count: int) -> int:
-    code = CHILD.format(here=str(HERE), shape=shape, routes=routes, name=name, count=count, made=N + K)
+def counted(code: str, what: str) -> int:
+    """The CPU instructions of a fresh process running ``code`` under valgrind (cachegrind, no cache
+    simulation, the hash seed fixed); ``what`` names it if the run fails. Also used by return_forms.py."""
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
         f.write(code)
     try:
@@ -66,8 +66,13 @@ def instructions(shape: str, routes: int, name: str, count: int) -> int:
         os.unlink(f.name)
     found = re.search(r"I\s+refs:\s+([\d,]+)", run.stderr)
     if run.returncode != 0 or not found:
-        raise RuntimeError(f"{name} ({shape}, {routes} routes) failed under valgrind:\n{run.stderr[-2000:]}")
+        raise RuntimeError(f"{what} failed under valgrind:\n{run.stderr[-2000:]}")
     return int(found.group(1).replace(",", ""))
+
+
+def instructions(shape: str, routes: int, name: str, count: int) -> int:
+    code = CHILD.format(here=str(HERE), shape=shape, routes=routes, name=name, count=count, made=N + K)
+    return counted(code, f"{name} ({shape}, {routes} routes)")
 
 
 def main() -> None:
@@ -79,9 +84,9 @@ def main() -> None:
     print(f"  {'event':<16}{'routes':>7}  {'handler':<28}{'instructions':>14}{'powertools / this':>19}")
     rows = [(shape, routes, name) for routes in (1, 200) for shape in ("REST API (1.0)", "HTTP API (2.0)")
             for name in HANDLERS]
-    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-        runs = {row: (pool.submit(instructions, *row, N), pool.submit(instructions, *row, N + K)) for row in rows}
-        per = {row: (b.result() - a.result()) / K for row, (a, b) in runs.items()}
+    # One process at a time: two under valgrind side by side now and then count differently (a run
+    # of 3 pairs gave one 12% off; the cause was not found), one at a time they repeat exactly.
+    per = {row: (instructions(*row, N + K) - instructions(*row, N)) / K for row in rows}
     for shape, routes, name in rows:
         count = per[(shape, routes, name)]
         ratio = per[(shape, routes, "powertools")] / count

@@ -13,14 +13,9 @@ a machine where timings swing by a third from one minute to the next.
 from __future__ import annotations
 
 import io
-import os
-import re
 import shutil
-import subprocess
 import sys
-import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -70,19 +65,9 @@ for _ in range({count}):
 
 def counted(index: int, count: int) -> int:
     """Instructions of a process serving form ``index`` ``count`` times (valgrind)."""
-    code = COUNT_CHILD.format(here=str(HERE), index=index, count=count)
-    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
-        f.write(code)
-    try:
-        run = subprocess.run(["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
-                              sys.executable, f.name], capture_output=True, text=True,
-                             env={**os.environ, "PYTHONHASHSEED": "0"}, cwd=HERE.parent)
-    finally:
-        os.unlink(f.name)
-    found = re.search(r"I\s+refs:\s+([\d,]+)", run.stderr)
-    if run.returncode != 0 or not found:
-        raise RuntimeError(f"form {index} failed under valgrind:\n{run.stderr[-2000:]}")
-    return int(found.group(1).replace(",", ""))
+    from instructions import counted as run_counted  # this directory is on sys.path (a script's)
+
+    return run_counted(COUNT_CHILD.format(here=str(HERE), index=index, count=count), f"form {index}")
 
 
 def count_forms(names: list[str]) -> None:
@@ -91,9 +76,8 @@ def count_forms(names: list[str]) -> None:
         print("  (valgrind is not installed: apt-get install valgrind)")
         return
     n, k = (100, 500) if QUICK else (200, 2000)
-    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-        runs = [(pool.submit(counted, i, n), pool.submit(counted, i, n + k)) for i in range(len(names))]
-        per = [(b.result() - a.result()) / k for a, b in runs]
+    # One process at a time, as instructions.py runs them (side by side they sometimes count differently).
+    per = [(counted(i, n + k) - counted(i, n)) / k for i in range(len(names))]
     print(f"  {'form':<26}{'instructions':>13}{'/ str':>9}")
     for name, count in zip(names, per):
         print(f"  {name:<26}{count:>13,.0f}{count / per[0]:>9.2f}")
