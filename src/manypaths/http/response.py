@@ -115,18 +115,10 @@ class Response:
     ) -> None:
         self.response: Iterable[bytes | str]
         if type(response) is str and headers is None and content_type is None:
-            # The common case (a view returned text): two headers, no bookkeeping (as _fill).
+            # The common case (a view returned text): two headers, no bookkeeping.
             kind = mimetype or self.default_mimetype
-            data = response.encode("utf-8")
-            items = _new_headers(Headers)
-            items._items = [("Content-Type", _CONTENT_TYPES.get(kind) or _with_charset(kind)),
-                            ("Content-Length", str(len(data)))]
-            self.headers = items
-            self.response = [data]
-            if status is None or status == 200:
-                self._status_code = 200
-                self._status = "200 OK"
-            else:
+            _fill(self, response.encode("utf-8"), _CONTENT_TYPES.get(kind) or _with_charset(kind))
+            if status is not None and status != 200:
                 self.status = status
             return
         self.headers = headers if isinstance(headers, Headers) else Headers(headers)
