@@ -164,6 +164,20 @@ class AppContext:
         return f"<AppContext of {self.app.import_name!r}>"
 
 
+_new = object.__new__
+
+
+def pushed_app_context(app: App) -> AppContext:
+    """A new application context of ``app``, pushed: ``AppContext(app).push()`` without the class
+    call (an event invocation's context; ``ctx.pop(exc)`` ends it)."""
+    ctx: AppContext = _new(AppContext)
+    ctx.app = app
+    ctx._g = None
+    ctx._request = _current.get(None)
+    ctx._tokens = [_app_ctx.set(ctx)]
+    return ctx
+
+
 def _app_scope() -> AppContext | Request | None:
     # The innermost of the running request and the pushed application context.
     req = _current.get(None)

@@ -729,6 +729,41 @@ def test_teardown_appcontext_runs_after_each_invocation() -> None:
     assert closed == ["connection for m1", None]  # torn down after a failed invocation too
 
 
+def test_each_eventbridge_invocation_is_its_own_app_context() -> None:
+    # The EventBridge road calls the handler's function itself: g is fresh per invocation,
+    # current_app is the app inside, nothing is left active after, and an async handler is run.
+    from manypaths import current_app, has_app_context
+    from manypaths.events import _BridgeEvent, _event
+
+    app = App(__name__)
+    seen: list[Any] = []
+
+    @app.on_eventbridge(source="shop", detail_type="Placed")
+    def placed(event: Event) -> Any:
+        seen.append((g.get("order"), current_app.name, event.detail_type, event.detail, event.attributes, event.kind))
+        g.order = event.detail["order"]
+        return g.order
+
+    @app.on_eventbridge(source="shop", detail_type="Paid")
+    async def paid(event: Event) -> Any:
+        return {"paid": event.detail["order"]}
+
+    handler = lambda_handler(app)
+    assert handler(eventbridge_event("shop", "Placed", {"order": 1}), None) == 1
+    assert handler(eventbridge_event("shop", "Placed", {"order": 2}), None) == 2
+    assert seen == [(None, app.name, "Placed", {"order": 1}, {}, "eventbridge"),
+                    (None, app.name, "Placed", {"order": 2}, {}, "eventbridge")]
+    assert handler(eventbridge_event("shop", "Paid", {"order": 3}), None) == {"paid": 3}
+    assert not has_app_context()
+    # The batch roads' Event maker gives what the public constructor gives.
+    raw = {"id": "e1"}
+    made, built = _event(_BridgeEvent, "eventbridge", raw, "e1", "shop", [1], {}), Event("eventbridge", raw, "e1",
+                                                                                            "shop", [1])
+    assert [getattr(made, f) for f in ("kind", "raw", "id", "source", "data", "attributes")] == \
+        [getattr(built, f) for f in ("kind", "raw", "id", "source", "data", "attributes")]
+    assert repr(made) == repr(built) and isinstance(made, Event)
+
+
 class Poison(ValueError):
     """A message that can never succeed: acknowledged by its error handler, not retried."""
 
