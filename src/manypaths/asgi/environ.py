@@ -16,7 +16,7 @@ import asyncio
 import io
 import sys
 
-from ..coroutines import thread_loop
+from ..coroutines import complete, thread_loop
 from ..http.exceptions import STATUS_TEXT
 from ..routing.compiler import may_compile
 
@@ -244,19 +244,19 @@ class WSGIFromASGI:
         loop, state = self._loop_state()
         if state.get("state") is not None:
             scope["state"] = dict(state["state"])
-        return loop.run_until_complete(self._collect(scope, body))
+        return complete(loop, self._collect(scope, body))
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         loop, state = self._loop_state()
         scope = environ_scope(environ, state.get("state"))
         body = environ["wsgi.input"].read() if environ.get("CONTENT_LENGTH") not in (None, "", "0") else b""
         if not self.streaming:
-            status, headers, chunks = loop.run_until_complete(self._collect(scope, body))
+            status, headers, chunks = complete(loop, self._collect(scope, body))
             start_response(f"{status} {_reason(status)}", headers)
             return chunks
         messages: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         task = loop.create_task(self._run(scope, _receive_once(body), messages.put, messages))
-        first = loop.run_until_complete(messages.get())
+        first = complete(loop, messages.get())
         if first["type"] != "http.response.start":
             task.cancel()
             raise RuntimeError(f"The ASGI app sent {first['type']!r} before http.response.start.")
@@ -365,7 +365,7 @@ class _BodyIterator:
 
     def __next__(self) -> bytes:
         while not self.finished:
-            message = self.loop.run_until_complete(self.messages.get())
+            message = complete(self.loop, self.messages.get())
             if message["type"] == "http.response.body":
                 if not message.get("more_body"):
                     self.finished = True

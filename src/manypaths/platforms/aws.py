@@ -135,9 +135,18 @@ def lambda_handler(
 
 
 def _status_line(code: int) -> str:
-    from ..http.exceptions import STATUS_TEXT
+    # (An import statement in the function would cost every ASGI invocation ~13k instructions.)
+    line = _STATUS_LINES.get(code)
+    if line is None:
+        from ..http.exceptions import STATUS_TEXT
 
-    return f"{code} {STATUS_TEXT.get(code, 'UNKNOWN')}"
+        line = f"{code} {STATUS_TEXT.get(code, 'UNKNOWN')}"
+        if len(_STATUS_LINES) < 256:  # the codes an app answers with are few (ints the app chose)
+            _STATUS_LINES[code] = line
+    return line
+
+
+_STATUS_LINES: dict[int, str] = {}
 
 
 #: Lambda's limit on a synchronous invocation's response payload (6 MB): its Python runtime has no
@@ -517,8 +526,21 @@ def _scope(kind: str, event: dict[str, Any], context: Any, base: str) -> tuple[d
     content_type: str | None = None
     if header_source:
         keys = _CGI_KEYS
+        plain = _PLAIN_LOWER
         for name, values in header_source.items():
+            if type(values) is str:
+                # The usual header (one string value, a name that is none of those read or dropped
+                # below): its lower-case name remembered (None for any other name).
+                lower = plain.get(name)
+                if lower is not None:
+                    if lower in joined:
+                        joined[lower] = joined[lower] + ", " + values
+                    else:
+                        joined[lower] = values
+                    continue
             key = keys.get(name) or _cgi_key(name if type(name) is str else str(name))
+            if type(name) is str and key not in _UNPLAIN and len(plain) < 1024:
+                plain[name] = name.lower()
             if key == "-" or key == "CONTENT_LENGTH":
                 continue
             lower = name.lower() if type(name) is str else str(name).lower()
@@ -566,6 +588,10 @@ def _scope(kind: str, event: dict[str, Any], context: Any, base: str) -> tuple[d
 
 # The headers the adapter itself reads (the last value given counts).
 _READ = frozenset(("HTTP_HOST", "HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_PORT"))
+# What _scope's header loop treats apart: read, dropped, the content type, cookies (joined with "; ").
+_UNPLAIN = _READ | {"-", "CONTENT_LENGTH", "CONTENT_TYPE", "HTTP_COOKIE"}
+# Header name -> its lower-case form, for a name that is none of _UNPLAIN (bounded as _CGI_KEYS).
+_PLAIN_LOWER: dict[str, str] = {}
 
 
 def _headers_of(multi: Any, single: Any) -> Any:
