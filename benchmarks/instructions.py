@@ -11,6 +11,9 @@ Instructions are not time (a cache miss costs more than an add), but two handler
 same work compare the Python each one runs: the in-process timings in lambda_events.py move with
 them.
 
+Then FastAPI on Lambda the same way: ``lambda_handler(api)`` against Mangum on the four event
+shapes of asgi.py's Lambda rows (fewer invocations: each is ~15x a manypaths one).
+
     .venv/bin/python benchmarks/instructions.py [--quick]     (needs valgrind; says so if absent)
 """
 
@@ -53,6 +56,47 @@ for i in range(count):
 """
 
 
+# FastAPI on Lambda: our lambda_handler against Mangum, the app and the events of asgi.py's Lambda rows.
+ASGI_CHILD = r"""
+import json, sys, warnings
+sys.path.insert(0, {here!r})
+import asgi as bench
+from manypaths.platforms import lambda_handler
+api = bench.fastapi_app()
+
+@api.get("/{{rest:path}}")
+async def anything(rest: str):
+    return {{"rest": rest}}
+
+if {name!r} == "mangum":
+    from mangum import Mangum
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        handler = Mangum(api, lifespan="off")
+else:
+    handler = lambda_handler(api)
+template = json.loads((bench.EVENTS / {fixture!r}).read_text())
+class Context:
+    aws_request_id = "bench"
+for _ in range(3):
+    assert handler(json.loads(json.dumps(template)), Context())["statusCode"] == 200
+events = [json.loads(json.dumps(template)) for _ in range({made})]
+import gc
+gc.collect()
+gc.freeze()
+for i in range({count}):
+    handler(events[i], Context())
+"""
+ASGI_FIXTURES = {"REST API (1.0)": "apiGatewayProxyEvent.json", "HTTP API (2.0)": "apiGatewayProxyV2Event_GET.json",
+                 "ALB": "albEvent.json", "Function URL": "lambdaFunctionUrlEvent.json"}
+AN, AK = (10, 50) if QUICK else (20, 200)
+
+
+def asgi_instructions(shape: str, name: str, count: int) -> int:
+    code = ASGI_CHILD.format(here=str(HERE), name=name, fixture=ASGI_FIXTURES[shape], count=count, made=AN + AK)
+    return counted(code, f"FastAPI via {name} ({shape})")
+
+
 def counted(code: str, what: str) -> int:
     """The CPU instructions of a fresh process running ``code`` under valgrind (cachegrind, no cache
     simulation, the hash seed fixed); ``what`` names it if the run fails. Also used by return_forms.py."""
@@ -91,6 +135,13 @@ def main() -> None:
         count = per[(shape, routes, name)]
         ratio = per[(shape, routes, "powertools")] / count
         print(f"  {shape:<16}{routes:>7}  {name:<28}{count:>14,.0f}{ratio:>18.1f}x")
+    print("\nFastAPI on Lambda counted: lambda_handler(api) against Mangum(api), CPU instructions per invocation\n")
+    print(f"  {'event':<16}{'lambda_handler':>16}{'mangum':>12}{'mangum / ours':>16}")
+    for shape in ASGI_FIXTURES:
+        each = {name: (asgi_instructions(shape, name, AN + AK) - asgi_instructions(shape, name, AN)) / AK
+                for name in ("lambda_handler", "mangum")}
+        print(f"  {shape:<16}{each['lambda_handler']:>16,.0f}{each['mangum']:>12,.0f}"
+              f"{each['mangum'] / each['lambda_handler']:>15.2f}x")
 
 
 if __name__ == "__main__":
