@@ -607,10 +607,24 @@ def sync_value(rv: Any) -> Any:
     """A view's, hook's or handler's value; a coroutine is run to completion first (WSGI: on the
     thread's event loop; in an ASGI worker thread: on the server's loop)."""
     if type(rv) is COROUTINE:
-        from .coroutines import resolve
-
-        return resolve(rv)
+        run = _resolve
+        if run is None:  # the first coroutine: manypaths.coroutines (and asyncio) load with it
+            run = _load_resolve()
+        return run(rv)
     return rv
+
+
+# coroutines.resolve once loaded (an import statement per call would cost every coroutine ~10k
+# instructions of importlib's lookups).
+_resolve: Callable[[Any], Any] | None = None
+
+
+def _load_resolve() -> Callable[[Any], Any]:
+    global _resolve
+    from .coroutines import resolve
+
+    _resolve = resolve
+    return resolve
 
 
 def current_request_or_none() -> Request | None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 
 from .context import pushed_app_context
+from .http.exceptions import BadRequest, NotFound
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -898,8 +899,6 @@ REQUIRED = ("id", "source", "specversion", "type")
 
 def read_cloudevent(request: Any) -> tuple[dict[str, Any], Any]:
     """(attributes, data) of a CloudEvent request; a 400 (BadRequest) naming what is missing."""
-    from .http.exceptions import BadRequest
-
     environ = request.environ
     if "HTTP_CE_SPECVERSION" in environ:
         attributes = {key[8:].lower(): value for key, value in environ.items() if key.startswith("HTTP_CE_")}
@@ -942,8 +941,6 @@ def _pubsub_data(data: Any) -> Any:
 def handle_cloudevent(app: Any, request: Any) -> Any:
     """The answer to a CloudEvent request: 204 once its handler returns, 500 if it raises (logged;
     Eventarc redelivers), 400 for a malformed event, 404 when no handler matches it."""
-    from .http.exceptions import BadRequest, NotFound
-
     router: EventRouter | None = app.__dict__.get("_events")
     attributes, data = read_cloudevent(request)
     values: dict[str, str | None] = {"type": attributes["type"], "source": attributes["source"],
