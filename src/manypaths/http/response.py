@@ -386,8 +386,7 @@ class Response:
     ) -> None:
         """Add a ``Set-Cookie`` header (several cookies give several headers). A cookie larger than
         ``max_cookie_size`` (4093 bytes, werkzeug's) is a ValueError naming its size."""
-        from .cookies import dump_cookie  # with the first cookie set
-
+        dump_cookie = _dump_cookie or _load_dump_cookie()  # manypaths.http.cookies, with the first cookie set
         self.headers.add("Set-Cookie", dump_cookie(key, value, max_age, expires, path, domain, secure, httponly,
                                                    samesite, partitioned, self.max_cookie_size))
 
@@ -623,6 +622,19 @@ def _build_encoder(sort_keys: bool = True) -> Callable[[Any], str]:
         return "".join(make(data, 0)) + "\n"  # a list or a tuple, by Python version
 
     return encode
+
+
+# http.cookies.dump_cookie once loaded (an import statement in set_cookie cost every cookie ~3 µs of
+# importlib's relative-name lookups).
+_dump_cookie: Callable[..., str] | None = None
+
+
+def _load_dump_cookie() -> Callable[..., str]:
+    global _dump_cookie
+    from .cookies import dump_cookie
+
+    _dump_cookie = dump_cookie
+    return dump_cookie
 
 
 def __getattr__(name: str) -> Any:
