@@ -885,9 +885,6 @@ def _eventbridge(app: Any, router: EventRouter, event: dict[str, Any]) -> Any:
             raise UnroutableEvent(f"no eventbridge handler matches {_values(values)}")
         if len(router._bridge) < 256:
             router._bridge[(source, detail_type)] = handler
-    if handler._codec is None and _plain(app):  # the function itself when nothing comes between
-        rv = handler.func(found)
-        return rv if type(rv) is not _COROUTINE else app._sync(rv)
     return handler.call(app, found) if _plain(app) else invoke(app, handler, found)
 
 

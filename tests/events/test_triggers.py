@@ -730,7 +730,7 @@ def test_teardown_appcontext_runs_after_each_invocation() -> None:
 
 
 def test_each_eventbridge_invocation_is_its_own_app_context() -> None:
-    # The EventBridge road calls the handler's function itself: g is fresh per invocation,
+    # Each EventBridge invocation runs in its own application context: g is fresh per invocation,
     # current_app is the app inside, nothing is left active after, and an async handler is run.
     from manypaths import current_app, has_app_context
     from manypaths.events import _BridgeEvent, _event

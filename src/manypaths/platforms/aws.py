@@ -55,6 +55,8 @@ def lambda_handler(
     served = as_wsgi(wsgi_app, asgi, streaming=False)  # Lambda's Python runtime buffers the response
     # An ASGI app is answered from a scope built straight from the event (no WSGI environ between).
     direct = getattr(served, "answer", None) if served is not wsgi_app else None
+    if direct is not None:
+        from ..http.response import STATUS_LINES  # its answer's status line, by code
     # A manypaths App is answered by its core without a WSGI call between (wsgi.whole: the same
     # steps as the WSGI driver's fast road, or None to call it as WSGI).
     whole: Any = None
@@ -91,7 +93,7 @@ def lambda_handler(
                              f"{reason}\n".encode(), forced_binary)
         if direct is not None:
             code, headers, chunks = direct(scope, request_body)
-            status, body = _status_line(code), b"".join(chunks)
+            status, body = STATUS_LINES.get(code) or f"{code} UNKNOWN", b"".join(chunks)
             answer = None
         else:
             # An API Gateway event's answer from the core's fast road (a body with the default
@@ -132,21 +134,6 @@ def lambda_handler(
     handler.wsgi_app = wsgi_app  # type: ignore[attr-defined]
     handler.manypaths_entry = "lambda"  # type: ignore[attr-defined]
     return handler
-
-
-def _status_line(code: int) -> str:
-    # (An import statement in the function would cost every ASGI invocation ~13k instructions.)
-    line = _STATUS_LINES.get(code)
-    if line is None:
-        from ..http.exceptions import STATUS_TEXT
-
-        line = f"{code} {STATUS_TEXT.get(code, 'UNKNOWN')}"
-        if len(_STATUS_LINES) < 256:  # the codes an app answers with are few (ints the app chose)
-            _STATUS_LINES[code] = line
-    return line
-
-
-_STATUS_LINES: dict[int, str] = {}
 
 
 #: Lambda's limit on a synchronous invocation's response payload (6 MB): its Python runtime has no
