@@ -59,22 +59,22 @@ SANITIZE := .sanitize
 test-sanitize: $(VENV)/.test-installed
 	rm -rf $(SANITIZE) && mkdir -p $(SANITIZE)
 	cp -r src setup.py pyproject.toml README.md LICENSE $(SANITIZE)/
-	rm -f $(SANITIZE)/src/manypaths/routing/*.so $(SANITIZE)/src/manypaths/asgi/*.so
+	rm -f $(SANITIZE)/src/manypaths/routing/*.so $(SANITIZE)/src/manypaths/asgi/*.so $(SANITIZE)/src/manypaths/http/*.so
 	cd $(SANITIZE) && MANYPATHS_SANITIZE=1 ../$(BIN)/python setup.py -q build_ext --inplace --force
 	LD_PRELOAD="$$(cc -print-file-name=libasan.so)" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 PYTHONPATH=$(SANITIZE)/src:. \
 	  MANYPATHS_REQUIRE_COMPILED=1 MANYPATHS_FUZZ_EXAMPLES=3000 \
-	  sh -c '$(BIN)/python -c "import manypaths.routing._speedups as s, manypaths.asgi._environ as e; \
-	    assert all(\"$(SANITIZE)/\" in m.__file__ for m in (s, e)), (s.__file__, e.__file__)" \
+	  sh -c '$(BIN)/python -c "import manypaths.routing._speedups as s, manypaths.asgi._environ as e, manypaths.http._speedups as j; \
+	    assert all(\"$(SANITIZE)/\" in m.__file__ for m in (s, e, j)), (s.__file__, e.__file__, j.__file__)" \
 	    && $(BIN)/python -m pytest -q -p no:cacheprovider --capture=sys tests/routing tests/asgi tests/aio/test_asgi.py \
-	       tests/app/test_dispatch_paths.py tests/security' 2> $(SANITIZE)/stderr.log \
+	       tests/app/test_dispatch_paths.py tests/http/test_speedups.py tests/security' 2> $(SANITIZE)/stderr.log \
 	  || { cat $(SANITIZE)/stderr.log; exit 1; }
 	@if grep -E "runtime error|AddressSanitizer|LeakSanitizer" $(SANITIZE)/stderr.log; then \
 	  echo "make test-sanitize: sanitizer reports above"; exit 1; fi
 	@echo "make test-sanitize: no sanitizer report"
 
-## make speedups: build the compiled parts in place (the matcher, src/manypaths/routing/_speedups.c, and
-## the ASGI environ builder, src/manypaths/asgi/_environ.c)
+## make speedups: build the compiled parts in place (the matcher, src/manypaths/routing/_speedups.c,
+## the ASGI environ builder, src/manypaths/asgi/_environ.c, and the JSON writer, src/manypaths/http/_speedups.c)
 speedups: $(VENV)/.test-installed
 	$(BIN)/python setup.py -q build_ext --inplace
 

@@ -22,8 +22,17 @@ def _environ_builder() -> object:
     return environ._compiled_environ
 
 
-# Both compiled parts: the matcher and the ASGI environ builder (asgi/_environ.c).
-_MISSING = compiled_core() is None or _environ_builder() is None
+def _json_writer() -> object:
+    try:
+        from manypaths.http import _speedups as _json
+    except ImportError:
+        return None
+    return _json.Encoder
+
+
+# The compiled parts: the matcher, the ASGI environ builder (asgi/_environ.c) and the JSON writer
+# (http/_speedups.c).
+_MISSING = compiled_core() is None or _environ_builder() is None or _json_writer() is None
 _REQUIRED = bool(os.environ.get("MANYPATHS_REQUIRE_COMPILED"))
 
 #: A marker for tests of the compiled matcher: they skip only where it is not built and not

@@ -48,7 +48,8 @@ def test_build_makes_an_sdist_and_a_wheel_twine_accepts(tmp_path: Path) -> None:
     with tarfile.open(sdist) as t:
         members = {m.split("/", 1)[1] for m in t.getnames() if "/" in m}
     for needed in ("setup.py", "pyproject.toml", "LICENSE", "CHANGELOG.md", "CONTRIBUTING.md", "Makefile",
-                   "src/manypaths/routing/_speedups.c", "src/manypaths/asgi/_environ.c", "tests/conftest.py",
+                   "src/manypaths/routing/_speedups.c", "src/manypaths/asgi/_environ.c", "src/manypaths/http/_speedups.c",
+                   "src/manypaths/http/_speedups.pyi", "tests/conftest.py",
                    "tests/fixtures/aws-events/albEvent.json", "examples/api/app.py"):
         assert needed in members, needed
     assert not any(m.endswith((".so", ".pyc")) for m in members)

@@ -54,7 +54,7 @@ def test_platform_wheel_is_compiled_and_pure_wheel_is_not(tmp_path: Path) -> Non
     assert not compiled.name.endswith("-none-any.whl")
     assert not [n for n in zipfile.ZipFile(pure).namelist() if n.endswith((".so", ".pyd"))]
     names = zipfile.ZipFile(compiled).namelist()
-    for part in ("routing/_speedups", "asgi/_environ"):  # the matcher and the ASGI environ builder
+    for part in ("routing/_speedups", "asgi/_environ", "http/_speedups"):  # matcher, ASGI environ, JSON writer
         assert [n for n in names if f"manypaths/{part}" in n and n.endswith((".so", ".pyd"))], part
     answers = "('user', {'id': 7}) ('users', {})"
     assert _run(compiled, tmp_path, "-c", PROBE).strip() == f"True {answers}"

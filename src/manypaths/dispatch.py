@@ -23,10 +23,9 @@ from . import routing
 from .blueprints import blueprint_names
 from .context import _current, app_context_owned, current_request
 from .http import exceptions as http_errors
-from .http.datastructures import Headers
-from .http.datastructures import _checked as _checked_header
+from .http.datastructures import Headers, header_pairs, merged_headers
 from .http.exceptions import HTTPError
-from .http.response import STATUS_LINES, Response, fast_response, json_text, redirect
+from .http.response import STATUS_LINES, Response, fast_response, json_bytes_encoder, redirect, speedup
 
 TYPE_CHECKING = False
 
@@ -127,41 +126,10 @@ def finish(self: App, request: Request, rv: Any) -> Any:
         if kind is str:
             return rv.encode("utf-8"), HTML
         if kind is tuple:
-            # Flask's most common return forms: a status for a body that has one (not 1xx/204/304),
-            # and a dict of headers.
-            n = len(rv)
-            code: Any
-            headers: Any
-            if n == 2:
-                body, code = rv
-                headers = None
-                if type(code) is dict:
-                    code, headers = 200, code
-            elif n == 3:
-                body, code, headers = rv
-            else:
-                return self._make_response_or_error(rv, request)
-            if type(code) is int and code in FAST_STATUS and (headers is None or type(headers) is dict):
-                kind = type(body)
-                if kind is str:
-                    data, content_type = body.encode("utf-8"), HTML
-                elif kind is bytes:
-                    data, content_type = body, HTML
-                elif (kind is dict or kind is list) and self._json_stock and not self._debug:
-                    data, content_type = json_text(body).encode("ascii"), JSON
-                else:
-                    return self._make_response_or_error(rv, request)
-                if not headers:
-                    return data, content_type, code
-                # Header pairs seen before were checked, none is one of ours; names seen together
-                # were no two alike (one name alone cannot clash).
-                if (len(headers) == 1 or tuple(headers) in _PLAIN_NAMES) and _PLAIN_PAIRS.issuperset(headers.items()):
-                    return data, None, code, [("Content-Type", content_type), ("Content-Length", str(len(data))),
-                                              *headers.items()]
-                return _view_headers(self, request, rv, data, content_type, code, headers)
-            return self._make_response_or_error(rv, request)
+            answer = _tuple_answer(rv, FAST_STATUS, self._json_stock and not self._debug)
+            return answer if answer is not None else _tuple_rv(self, request, rv)
         if (kind is dict or kind is list) and self._json_stock and not self._debug:
-            return json_text(rv).encode("ascii"), JSON
+            return _json_bytes(rv), JSON
         if kind is bytes:
             return rv, HTML  # a Response of bytes has the default (text/html) type too
         if kind is Response:
@@ -169,42 +137,103 @@ def finish(self: App, request: Request, rv: Any) -> Any:
     return self._make_response_or_error(rv, request)
 
 
+def _tuple_rv(self: App, request: Request, rv: tuple[Any, ...]) -> Any:
+    # finish's answer for a view's tuple that the compiled tuple_answer did not take (or every
+    # tuple where it is not built): Flask's most common return forms, a status for a body that has
+    # one (not 1xx/204/304), and a dict of headers.
+    n = len(rv)
+    code: Any
+    headers: Any
+    if n == 2:
+        body, code = rv
+        headers = None
+        if type(code) is dict:
+            code, headers = 200, code
+    elif n == 3:
+        body, code, headers = rv
+    else:
+        return self._make_response_or_error(rv, request)
+    if type(code) is int and code in FAST_STATUS and (headers is None or type(headers) is dict):
+        kind = type(body)
+        if kind is str:
+            data, content_type = body.encode("utf-8"), HTML
+        elif kind is bytes:
+            data, content_type = body, HTML
+        elif (kind is dict or kind is list) and self._json_stock and not self._debug:
+            data, content_type = _json_bytes(body), JSON
+        else:
+            return self._make_response_or_error(rv, request)
+        if not headers:
+            return data, content_type, code
+        pairs = _plain_headers(data, content_type, headers)
+        if pairs is not None:
+            return data, None, code, pairs
+        return _view_headers(self, request, rv, data, content_type, code, headers)
+    return self._make_response_or_error(rv, request)
+
+
 def _view_headers(self: App, request: Request, rv: Any, data: bytes, content_type: str, code: int,
                   headers: dict[Any, Any]) -> Any:
-    # A fast answer with a view's dict of headers, as make_response's Headers.set without the
-    # object: each value checked, and a header given replaces one of ours (or an earlier one) of
-    # the same name. What passed is remembered for finish (bounded, cleared when full: a cache
+    # A fast answer with a view's dict of headers that _plain_headers did not take, as make_response
+    # puts them on a Response (Headers.update_from) without the object. A dict of plain text pairs
+    # that passed is remembered for _plain_headers (bounded, cleared when full: a cache
     # never grows with what clients send; long values are not kept).
-    pairs = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
-    seen = {"content-type", "content-length"}
-    replaced = False
+    ours = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
     try:
-        for key, value in headers.items():
-            key, text = _checked_header(key, value)
-            lower = key.lower()
-            if lower in seen:
-                replaced = True
-                pairs = [(k, v) for k, v in pairs if k.lower() != lower]
-            else:
-                seen.add(lower)
-            pairs.append((key, text))
-    except (HTTPError, AttributeError):  # a line break, a name that is not text: as make_response
+        given = header_pairs(headers)
+    except (HTTPError, AttributeError, TypeError):  # a line break, a name that is not text: as make_response
         return self._make_response_or_error(rv, request)
-    if not replaced and all(type(k) is str and type(v) is str and len(v) <= 256 for k, v in headers.items()):
-        if len(_PLAIN_PAIRS) >= 1024:
-            _PLAIN_PAIRS.clear()
-        _PLAIN_PAIRS.update(headers.items())
-        if len(headers) > 1:
-            if len(_PLAIN_NAMES) >= 256:
-                _PLAIN_NAMES.clear()
-            _PLAIN_NAMES.add(tuple(headers))
+    pairs = merged_headers(ours, given)
+    items = tuple(headers.items())
+    if (len(pairs) == 2 + len(items) and all(type(k) is str and type(v) is str and len(v) <= 256 for k, v in items)
+            and len({k.lower() for k, _ in items}) == len(items)):  # nothing of ours replaced, one header a name
+        if len(_PLAIN_HEADERS) >= 1024:
+            _PLAIN_HEADERS.clear()
+        _PLAIN_HEADERS.add(items)
     return data, None, code, pairs
 
 
-# What view headers dicts held that passed the checks: (name, value) pairs (none of them ours), and
-# the names of dicts of more than one pair (no two alike).
-_PLAIN_PAIRS: set[tuple[str, str]] = set()
-_PLAIN_NAMES: set[tuple[str, ...]] = set()
+# The view headers dicts (their items) that passed the checks: text pairs, no two names alike, none
+# of them ours.
+_PLAIN_HEADERS: set[tuple[tuple[str, str], ...]] = set()
+
+
+def _plain_headers(data: bytes, content_type: str, headers: dict[Any, Any]) -> list[tuple[str, str]] | None:
+    # A fast answer's header list for a view's dict of headers seen before (and so checked), or
+    # None: _view_headers checks and merges them. (The compiled tuple_answer checks every dict.)
+    items = tuple(headers.items())
+    try:
+        if items not in _PLAIN_HEADERS:
+            return None
+    except TypeError:  # an unhashable value (a list: one header per item)
+        return None
+    return [("Content-Type", content_type), ("Content-Length", str(len(data))), *items]
+
+
+def _load_tuple_answer(rv: tuple[Any, ...], fast_status: dict[int, str], json: bool) -> Any:
+    # The first tuple a view returns: the compiled tuple_answer (http/_speedups.c) where built, from then on.
+    global _tuple_answer
+    compiled = speedup("tuple_answer")
+    if compiled is not None:
+        speedup("use_content_types")(HTML, JSON)  # these very objects: the drivers tell them apart by identity
+    _tuple_answer = compiled or _no_tuple_answer
+    return _tuple_answer(rv, fast_status, json)
+
+
+def _no_tuple_answer(rv: tuple[Any, ...], fast_status: dict[int, str], json: bool) -> None:
+    return None  # the pure build: _tuple_rv answers every tuple
+
+
+def _load_json_bytes(value: Any) -> bytes:
+    # The first JSON answer: http.response.json_bytes' writer (the compiled one where built), from then on.
+    global _json_bytes
+    _json_bytes = json_bytes_encoder()
+    return _json_bytes(value)
+
+
+# What finish calls, each replaced on first use by the compiled one where built.
+_tuple_answer: Callable[[tuple[Any, ...], dict[int, str], bool], Any] = _load_tuple_answer
+_json_bytes: Callable[[Any], bytes] = _load_json_bytes
 
 
 def logged(self: App, request: Request, answer: Any) -> None:
@@ -543,7 +572,7 @@ def make_response(self: App, rv: Any) -> Response:
     if kind is str and self.response_class is Response:  # the common cases first
         return fast_response(Response, rv, HTML)
     if (kind is dict or kind is list) and self._json_stock and not self._debug:
-        return fast_response(self.response_class, json_text(rv), JSON)
+        return fast_response(self.response_class, _json_bytes(rv), JSON)
     status: Any = None
     headers: Any = None
     if isinstance(rv, tuple):
@@ -597,9 +626,7 @@ def make_response(self: App, rv: Any) -> Response:
     if status is not None:
         response.status = status
     if headers:
-        pairs = headers.items() if isinstance(headers, (dict, Headers)) else headers
-        for key, value in pairs:
-            response.headers.set(key, value) if not isinstance(headers, list) else response.headers.add(key, value)
+        response.headers.update_from(headers)
     return response
 
 

@@ -272,11 +272,17 @@ def test_a_views_headers_dict_answers_as_the_general_road_every_time(headers: di
         assert got.status_code == (202 if path == "/one" else status or 200)
 
 
-def test_what_the_headers_shortcut_remembers_is_bounded() -> None:
-    # A view that echoes client input into a header: every value is checked and answered, and the
-    # pairs kept for the shortcut never exceed their bound (the cache does not grow with clients).
+@pytest.mark.parametrize("build", BUILDS)
+def test_what_the_headers_shortcut_remembers_is_bounded(build: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A view that echoes client input into a header: every value is checked and answered; the
+    # compiled check remembers nothing, the Python one's dicts never exceed their bound (the cache
+    # does not grow with clients).
     from manypaths import dispatch
+    from manypaths.http.response import speedup
 
+    answer = speedup("tuple_answer") if build == "compiled" else dispatch._no_tuple_answer
+    assert answer is not None, "the compiled part of answers is not built (make test builds it)"
+    monkeypatch.setattr(dispatch, "_tuple_answer", answer)
     app = App("echo")
 
     @app.route("/echo")
@@ -286,8 +292,62 @@ def test_what_the_headers_shortcut_remembers_is_bounded() -> None:
         return "e", {"X-Echo": request.args["v"]}
 
     client = TestClient(app)
+    dispatch._PLAIN_HEADERS.clear()
     for i in range(1500):
         response = client.get(f"/echo?v=value{i}")
         assert response.status_code == 200 and response.headers["X-Echo"] == f"value{i}"
-        assert len(dispatch._PLAIN_PAIRS) <= 1024
+        assert len(dispatch._PLAIN_HEADERS) <= 1024
+    if build == "compiled":
+        assert not dispatch._PLAIN_HEADERS
     assert client.get("/echo?v=a%0D%0Ab").status_code == 400
+
+
+HEADER_FORMS: dict[str, Any] = {
+    # The view's headers replace ours of the same name; a name given more than once is sent as often
+    # (a list of pairs, a list/tuple/set value); werkzeug's Headers.update semantics otherwise.
+    "/pairs": ("x", 200, [("Content-Type", "text/plain"), ("X-A", "1"), ("X-A", "2")]),
+    "/listed": ("x", 200, {"X-A": ("1", "2"), "X-B": 3, "Content-Type": "text/plain"}),
+    "/json": ({"k": 1}, 200, {"X-A": ["1", "2"], "Content-Type": "application/x"}),
+    "/json-pairs": ({"k": 1}, 200, [("X-A", "1"), ("X-A", "2")]),
+    "/set": ("x", {"X-A": {"z"}}),
+    "/case": ("x", 201, {"X-A": "1", "x-a": "2"}),
+    "/plain": ("x", 201, {"X-A": "1", "Cache-Control": "no-store"}),
+    "/response": (Response("x", headers={"X-A": ["1", "2"], "X-B": "b"}), {"x-b": "c"}),
+}
+HEADER_EXPECTED = {
+    "/pairs": {"content-type": ["text/plain"], "x-a": ["1", "2"], "content-length": ["1"]},
+    "/listed": {"x-a": ["1", "2"], "x-b": ["3"], "content-type": ["text/plain"], "content-length": ["1"]},
+    "/json": {"content-type": ["application/x"], "x-a": ["1", "2"], "content-length": ["8"]},
+    "/json-pairs": {"content-type": ["application/json"], "x-a": ["1", "2"], "content-length": ["8"]},
+    "/set": {"content-type": ["text/html; charset=utf-8"], "x-a": ["z"], "content-length": ["1"]},
+    "/case": {"content-type": ["text/html; charset=utf-8"], "x-a": ["1", "2"], "content-length": ["1"]},
+    "/plain": {"content-type": ["text/html; charset=utf-8"], "x-a": ["1"], "cache-control": ["no-store"],
+               "content-length": ["1"]},
+    "/response": {"content-type": ["text/html; charset=utf-8"], "x-a": ["1", "2"], "x-b": ["c"],
+                  "content-length": ["1"]},
+}
+
+
+@pytest.mark.parametrize("build", BUILDS)
+@pytest.mark.parametrize("road", ["fast", "make_response"])
+def test_a_views_headers_are_put_on_the_same_way_on_each_road(road: str, build: str,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from manypaths import dispatch
+    from manypaths.http.response import speedup
+
+    answer = speedup("tuple_answer") if build == "compiled" else dispatch._no_tuple_answer
+    assert answer is not None, "the compiled part of answers is not built (make test builds it)"
+    monkeypatch.setattr(dispatch, "_tuple_answer", answer)
+    app = App("headers")
+    if road == "make_response":
+        app.after_request(lambda response: response)  # a hook: every answer is a Response
+    for path, value in HEADER_FORMS.items():
+        app.add_url_rule(path, path, lambda value=value: value)
+    client = TestClient(app)
+    for _ in range(2):  # the second time, what was remembered answers
+        for path, expected in HEADER_EXPECTED.items():
+            response = client.get(path)
+            got: dict[str, list[str]] = {}
+            for key, text in response.headers.items():
+                got.setdefault(key.lower(), []).append(text)
+            assert response.status_code in (200, 201) and got == expected, path

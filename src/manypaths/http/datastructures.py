@@ -98,11 +98,16 @@ class Headers:
         if items is not None:
             self.extend(items)
 
-    def extend(self, items: Iterable[tuple[str, str]] | dict[str, str] | Headers) -> None:
-        """Add every header of ``items`` (a mapping, pairs, or Headers)."""
-        pairs = items.items() if isinstance(items, (dict, Headers)) else items
-        for key, value in pairs:
-            self.add(key, value)
+    def extend(self, items: Iterable[tuple[str, Any]] | dict[str, Any] | Headers) -> None:
+        """Add every header of ``items`` (a mapping, pairs, or Headers); a mapping's list, tuple or
+        set value is one header per item (as werkzeug's)."""
+        self._items.extend(header_pairs(items))
+
+    def update_from(self, items: Iterable[tuple[str, Any]] | dict[str, Any] | Headers) -> None:
+        """A view's headers onto these (``return body, status, headers``): each name given replaces
+        the headers of that name already here; a name given more than once (in a list of pairs, as
+        a mapping's list/tuple/set value, or in Headers) is sent as often."""
+        self._items = merged_headers(self._items, header_pairs(items))
 
     def add(self, key: str, value: Any) -> None:
         """Add a header, keeping any of the same name; CR/LF in it is refused."""
@@ -200,6 +205,35 @@ class Headers:
 
     def __repr__(self) -> str:
         return f"Headers({self._items!r})"
+
+
+def header_pairs(items: Iterable[tuple[str, Any]] | dict[str, Any] | Headers) -> list[tuple[str, str]]:
+    """The checked ``(name, text)`` pairs of a mapping, Headers or pairs; a mapping's list, tuple or
+    set value is one header per item."""
+    if isinstance(items, Headers):
+        return list(items._items)  # checked when added
+    if isinstance(items, dict):
+        return [_checked(key, item) for key, value in items.items()
+                for item in (value if isinstance(value, (list, tuple, set)) else (value,))]
+    pairs = []
+    for pair in items:
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise TypeError(f"A header must be a (name, value) pair, not {pair!r:.80}.")
+        pairs.append(_checked(*pair))
+    return pairs
+
+
+def merged_headers(pairs: list[tuple[str, str]], given: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``pairs`` with ``given`` put over them: the first of a name given removes that name's
+    headers from ``pairs`` (case-insensitively); every pair given is then added, in order."""
+    seen: set[str] = set()
+    for key, text in given:
+        lower = key.lower()
+        if lower not in seen:
+            seen.add(lower)
+            pairs = [(k, v) for k, v in pairs if k.lower() != lower]
+        pairs.append((key, text))
+    return pairs
 
 
 class InvalidHeader(BadRequest, ValueError):

@@ -476,13 +476,13 @@ def _fill(response: Response, data: bytes, content_type: str) -> None:
     response._status = "200 OK"
 
 
-def fast_response(cls: type[Response], text: str, content_type: str, status: int = 200) -> Response:
+def fast_response(cls: type[Response], text: str | bytes, content_type: str, status: int = 200) -> Response:
     """``cls(text, status, content_type=content_type)`` for a Response class that keeps Response's
     ``__init__``, without running it (the App's path for text, JSON and error pages)."""
     if cls.__init__ is not _response_init:
         return cls(text, status, content_type=content_type)
     response = _new(cls)
-    _fill(response, text.encode("utf-8"), content_type)
+    _fill(response, text if isinstance(text, bytes) else text.encode("utf-8"), content_type)
     if status != 200:
         response.status = status
     return response
@@ -590,6 +590,47 @@ def _json_default(value: Any) -> Any:
 
 
 _ENCODER: Callable[[Any], str] | None = None  # json is imported with the first JSON response
+
+
+def json_bytes(data: Any) -> bytes:
+    """``json_text(data).encode("ascii")``: the body of a JSON answer. Where the compiled part is
+    built (``http/_speedups.c``), the values views return most (dicts with str keys, lists, str,
+    numbers, booleans, None) are written in C; everything else by the Python encoder."""
+    encode = _BYTES
+    if encode is None:
+        encode = json_bytes_encoder()
+    return encode(data)
+
+
+def json_bytes_encoder() -> Callable[[Any], bytes]:
+    """The function ``json_bytes`` calls, for a caller that keeps it (the compiled ``Encoder``,
+    unless not built or ``MANYPATHS_PURE=1``)."""
+    global _BYTES
+    if _BYTES is None:
+        encoder = speedup("Encoder")
+        _BYTES = _python_json_bytes if encoder is None else encoder(_python_json_bytes)
+    return _BYTES
+
+
+def speedup(name: str) -> Any:
+    """``name`` from the compiled part of answers (``http/_speedups.c``), or None: not built for
+    this platform, or turned off with ``MANYPATHS_PURE=1`` (loaded with the first use)."""
+    from ..routing.compiler import may_compile
+
+    if not may_compile():
+        return None
+    try:
+        from . import _speedups
+    except ImportError:
+        return None
+    return getattr(_speedups, name)
+
+
+def _python_json_bytes(data: Any) -> bytes:
+    return json_text(data).encode("ascii")
+
+
+_BYTES: Callable[[Any], bytes] | None = None  # json_bytes' writer, chosen on first use
 
 
 def _make_encoder() -> Callable[[Any], str]:

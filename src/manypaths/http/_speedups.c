@@ -1,0 +1,737 @@
+/* manypaths.http._speedups: the compiled parts of the App's fast answers.
+ *
+ * Encoder(fallback) is a callable: encoder(value) is the JSON text of value as ASCII bytes with a
+ * final newline, exactly what manypaths.http.response.json_text(value).encode("ascii") gives
+ * (compact separators, sorted keys, non-ASCII escaped as \uXXXX, NaN and the infinities as
+ * NaN/Infinity/-Infinity) for the values views return most: dicts with str keys, lists, tuples,
+ * str, int, float, bool and None (the exact types, nested up to MAX_DEPTH). Anything else (a
+ * subclass, a date, a dataclass, a non-str key, deeper nesting) is written by fallback(value),
+ * the Python encoder, which also raises the errors json.dumps raises.
+ *
+ * view_headers(data, content_type, headers) is the header list of a fast answer whose view gave a
+ * dict of headers (``return body, status, headers``): Content-Type, Content-Length and the view's
+ * pairs, when every pair is plain text that passes Headers' checks, no name is one of those two
+ * and no two names are alike; else None, and Python (manypaths.dispatch) merges and checks them.
+ */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stddef.h>
+
+#define MAX_DEPTH 64
+#define SMALL_DICT 32        /* keys sorted in a stack array up to this many; a list beyond */
+#define STACK_BUFFER 512
+
+/* What a write step says: done, or hand the whole value to the fallback, or an error is set. */
+enum { WRITTEN = 0, HAND_OVER = 1, FAILED = -1 };
+
+typedef struct {
+    char *data;
+    Py_ssize_t size, capacity;
+    int on_heap;
+} Buffer;
+
+static int
+reserve(Buffer *b, Py_ssize_t more)
+{
+    if (b->capacity - b->size >= more)
+        return 0;
+    if (more > PY_SSIZE_T_MAX / 2 - b->size) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t capacity = b->capacity * 2;
+    if (capacity < b->size + more)
+        capacity = b->size + more;
+    char *data;
+    if (b->on_heap) {
+        data = PyMem_Realloc(b->data, (size_t)capacity);
+    } else {
+        data = PyMem_Malloc((size_t)capacity);
+        if (data != NULL)
+            memcpy(data, b->data, (size_t)b->size);
+    }
+    if (data == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    b->data = data;
+    b->capacity = capacity;
+    b->on_heap = 1;
+    return 0;
+}
+
+static int
+put(Buffer *b, const char *text, Py_ssize_t n)
+{
+    if (reserve(b, n) < 0)
+        return FAILED;
+    memcpy(b->data + b->size, text, (size_t)n);
+    b->size += n;
+    return WRITTEN;
+}
+
+static const char HEX[] = "0123456789abcdef";
+
+static char *
+unicode_escape(char *out, Py_UCS4 c)
+{
+    *out++ = '\\';
+    *out++ = 'u';
+    *out++ = HEX[(c >> 12) & 0xf];
+    *out++ = HEX[(c >> 8) & 0xf];
+    *out++ = HEX[(c >> 4) & 0xf];
+    *out++ = HEX[c & 0xf];
+    return out;
+}
+
+/* A str as a JSON string: printable ASCII as itself, the short escapes JSON names, anything else
+ * as \uXXXX (a surrogate pair above the BMP). */
+static int
+write_str(Buffer *b, PyObject *s)
+{
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s), size = 2;
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    for (Py_ssize_t i = 0; i < n; i++) {  /* the exact size first: no buffer many times the text */
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        Py_ssize_t width = (c >= ' ' && c <= '~' && c != '"' && c != '\\') ? 1
+            : (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') ? 2
+            : c >= 0x10000 ? 12 : 6;
+        if (size > PY_SSIZE_T_MAX - width) {
+            PyErr_NoMemory();
+            return FAILED;
+        }
+        size += width;
+    }
+    if (reserve(b, size) < 0)
+        return FAILED;
+    char *out = b->data + b->size;
+    *out++ = '"';
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (c >= ' ' && c <= '~' && c != '"' && c != '\\') {
+            *out++ = (char)c;
+            continue;
+        }
+        switch (c) {
+        case '"': *out++ = '\\'; *out++ = '"'; break;
+        case '\\': *out++ = '\\'; *out++ = '\\'; break;
+        case '\b': *out++ = '\\'; *out++ = 'b'; break;
+        case '\f': *out++ = '\\'; *out++ = 'f'; break;
+        case '\n': *out++ = '\\'; *out++ = 'n'; break;
+        case '\r': *out++ = '\\'; *out++ = 'r'; break;
+        case '\t': *out++ = '\\'; *out++ = 't'; break;
+        default:
+            if (c >= 0x10000) {
+                c -= 0x10000;
+                out = unicode_escape(out, 0xd800 | (c >> 10));
+                out = unicode_escape(out, 0xdc00 | (c & 0x3ff));
+            } else {
+                out = unicode_escape(out, c);
+            }
+        }
+    }
+    *out++ = '"';
+    b->size = out - b->data;
+    return WRITTEN;
+}
+
+static int
+write_int(Buffer *b, PyObject *v)
+{
+    int overflow;
+    long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+    if (overflow == 0) {
+        if (x == -1 && PyErr_Occurred())
+            return FAILED;
+        char digits[24], *end = digits + sizeof digits, *p = end;
+        unsigned long long u = x < 0 ? 0ULL - (unsigned long long)x : (unsigned long long)x;
+        do {
+            *--p = (char)('0' + u % 10);
+            u /= 10;
+        } while (u);
+        if (x < 0)
+            *--p = '-';
+        return put(b, p, end - p);
+    }
+    return HAND_OVER;  /* a big int: str() and its digit limit are the fallback's */
+}
+
+static int
+write_float(Buffer *b, PyObject *v)
+{
+    double x = PyFloat_AS_DOUBLE(v);
+    if (!isfinite(x)) {
+        if (isnan(x))
+            return put(b, "NaN", 3);
+        return x > 0 ? put(b, "Infinity", 8) : put(b, "-Infinity", 9);
+    }
+    char *text = PyOS_double_to_string(x, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);  /* float's repr */
+    if (text == NULL)
+        return FAILED;
+    int result = put(b, text, (Py_ssize_t)strlen(text));
+    PyMem_Free(text);
+    return result;
+}
+
+static int write_value(Buffer *b, PyObject *v, int depth);
+
+static int
+write_items(Buffer *b, PyObject *const *items, Py_ssize_t n, int depth)
+{
+    if (put(b, "[", 1) < 0)
+        return FAILED;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (i && put(b, ",", 1) < 0)
+            return FAILED;
+        int r = write_value(b, items[i], depth);
+        if (r != WRITTEN)
+            return r;
+    }
+    return put(b, "]", 1);
+}
+
+/* key < other for two exact str (code point order, as sorted() orders them). */
+static int
+less(PyObject *key, PyObject *other)
+{
+    return PyUnicode_Compare(key, other) < 0;
+}
+
+static int
+write_sorted(Buffer *b, PyObject **keys, PyObject **values, Py_ssize_t n, int depth)
+{
+    if (put(b, "{", 1) < 0)
+        return FAILED;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (i && put(b, ",", 1) < 0)
+            return FAILED;
+        int r = write_str(b, keys[i]);
+        if (r == WRITTEN)
+            r = put(b, ":", 1);
+        if (r == WRITTEN)
+            r = write_value(b, values[i], depth);
+        if (r != WRITTEN)
+            return r;
+    }
+    return put(b, "}", 1);
+}
+
+static int
+write_dict(Buffer *b, PyObject *dict, int depth)
+{
+    Py_ssize_t n = PyDict_GET_SIZE(dict), pos = 0, i = 0;
+    PyObject *key, *value;
+    if (n == 0)
+        return put(b, "{}", 2);
+    if (n > SMALL_DICT) {
+        /* Sorted through a list of the keys; values looked up again (no Python code runs while
+         * this writes: the dict cannot change under it). */
+        PyObject *list = PyDict_Keys(dict);
+        if (list == NULL)
+            return FAILED;
+        for (i = 0; i < n; i++) {
+            if (!PyUnicode_CheckExact(PyList_GET_ITEM(list, i))) {
+                Py_DECREF(list);
+                return HAND_OVER;
+            }
+        }
+        if (PyList_Sort(list) < 0) {
+            Py_DECREF(list);
+            return FAILED;
+        }
+        int r = put(b, "{", 1);
+        for (i = 0; i < n && r == WRITTEN; i++) {
+            key = PyList_GET_ITEM(list, i);
+            value = PyDict_GetItemWithError(dict, key);
+            if (value == NULL) {
+                r = PyErr_Occurred() ? FAILED : HAND_OVER;
+                break;
+            }
+            if (i)
+                r = put(b, ",", 1);
+            if (r == WRITTEN)
+                r = write_str(b, key);
+            if (r == WRITTEN)
+                r = put(b, ":", 1);
+            if (r == WRITTEN)
+                r = write_value(b, value, depth);
+        }
+        Py_DECREF(list);
+        return r == WRITTEN ? put(b, "}", 1) : r;
+    }
+    PyObject *keys[SMALL_DICT], *values[SMALL_DICT];
+    while (PyDict_Next(dict, &pos, &key, &value)) {
+        if (!PyUnicode_CheckExact(key))
+            return HAND_OVER;  /* non-str keys: json's own conversion and errors */
+        /* Insertion sort: small dicts, already sorted more often than not. */
+        Py_ssize_t j = i++;
+        while (j > 0 && less(key, keys[j - 1])) {
+            keys[j] = keys[j - 1];
+            values[j] = values[j - 1];
+            j--;
+        }
+        keys[j] = key;
+        values[j] = value;
+    }
+    return write_sorted(b, keys, values, n, depth);
+}
+
+static int
+write_value(Buffer *b, PyObject *v, int depth)
+{
+    PyTypeObject *type = Py_TYPE(v);
+    if (type == &PyUnicode_Type)
+        return write_str(b, v);
+    if (v == Py_None)
+        return put(b, "null", 4);
+    if (v == Py_True)
+        return put(b, "true", 4);
+    if (v == Py_False)
+        return put(b, "false", 5);
+    if (type == &PyLong_Type)
+        return write_int(b, v);
+    if (type == &PyFloat_Type)
+        return write_float(b, v);
+    if (depth >= MAX_DEPTH)
+        return HAND_OVER;
+    if (type == &PyDict_Type)
+        return write_dict(b, v, depth + 1);
+    if (type == &PyList_Type)
+        return write_items(b, ((PyListObject *)v)->ob_item, PyList_GET_SIZE(v), depth + 1);
+    if (type == &PyTuple_Type)
+        return write_items(b, ((PyTupleObject *)v)->ob_item, PyTuple_GET_SIZE(v), depth + 1);
+    return HAND_OVER;
+}
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *fallback;
+    vectorcallfunc vectorcall;
+} Encoder;
+
+static PyObject *
+encoder_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    if (PyVectorcall_NARGS(nargsf) != 1 || (kwnames != NULL && PyTuple_GET_SIZE(kwnames))) {
+        PyErr_SetString(PyExc_TypeError, "Encoder(value) takes exactly one positional argument");
+        return NULL;
+    }
+    char stack[STACK_BUFFER];
+    Buffer b = {stack, 0, STACK_BUFFER, 0};
+    int r = write_value(&b, args[0], 0);
+    if (r == WRITTEN)
+        r = put(&b, "\n", 1);
+    PyObject *result = NULL;
+    if (r == WRITTEN)
+        result = PyBytes_FromStringAndSize(b.data, b.size);
+    if (b.on_heap)
+        PyMem_Free(b.data);
+    if (r == HAND_OVER) {
+        PyObject *fallback = ((Encoder *)self)->fallback;
+        if (fallback == NULL) {
+            PyErr_SetString(PyExc_RuntimeError, "Encoder: no fallback (cleared)");
+            return NULL;
+        }
+        return PyObject_CallOneArg(fallback, args[0]);
+    }
+    return result;
+}
+
+static PyObject *
+encoder_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    PyObject *fallback;
+    if (kwargs != NULL && PyDict_GET_SIZE(kwargs)) {
+        PyErr_SetString(PyExc_TypeError, "Encoder(fallback) takes no keyword arguments");
+        return NULL;
+    }
+    if (!PyArg_UnpackTuple(args, "Encoder", 1, 1, &fallback))
+        return NULL;
+    if (!PyCallable_Check(fallback)) {
+        PyErr_SetString(PyExc_TypeError, "Encoder(fallback): fallback must be callable");
+        return NULL;
+    }
+    Encoder *self = (Encoder *)type->tp_alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    Py_INCREF(fallback);
+    self->fallback = fallback;
+    self->vectorcall = encoder_vectorcall;
+    return (PyObject *)self;
+}
+
+static int
+encoder_traverse(Encoder *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->fallback);
+    return 0;
+}
+
+static int
+encoder_clear(Encoder *self)
+{
+    Py_CLEAR(self->fallback);
+    return 0;
+}
+
+static void
+encoder_dealloc(Encoder *self)
+{
+    PyObject_GC_UnTrack(self);
+    encoder_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *
+encoder_get_fallback(Encoder *self, void *closure)
+{
+    return Py_NewRef(self->fallback != NULL ? self->fallback : Py_None);
+}
+
+static PyGetSetDef encoder_getset[] = {
+    {"fallback", (getter)encoder_get_fallback, NULL, "What writes the values this one hands over.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject EncoderType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "manypaths.http._speedups.Encoder",
+    .tp_basicsize = sizeof(Encoder),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_doc = "Encoder(fallback): encoder(value) is value's compact, sorted, ASCII JSON text and a newline, as bytes.",
+    .tp_new = encoder_new,
+    .tp_dealloc = (destructor)encoder_dealloc,
+    .tp_traverse = (traverseproc)encoder_traverse,
+    .tp_clear = (inquiry)encoder_clear,
+    .tp_call = PyVectorcall_Call,
+    .tp_vectorcall_offset = offsetof(Encoder, vectorcall),
+    .tp_getset = encoder_getset,
+};
+
+/* Whether ``name`` equals the lower-case ASCII ``lower`` of length n, ignoring ASCII case. */
+static int
+same_name(const Py_UCS1 *name, Py_ssize_t size, const char *lower, Py_ssize_t n)
+{
+    if (size != n)
+        return 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS1 c = name[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (Py_UCS1)(c + 32);
+        if (c != (Py_UCS1)lower[i])
+            return 0;
+    }
+    return 1;
+}
+
+static int
+alike(PyObject *a, PyObject *b)
+{
+    Py_ssize_t n = PyUnicode_GET_LENGTH(a);
+    if (n != PyUnicode_GET_LENGTH(b))
+        return 0;
+    const Py_UCS1 *x = PyUnicode_1BYTE_DATA(a), *y = PyUnicode_1BYTE_DATA(b);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS1 c = x[i], d = y[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (Py_UCS1)(c + 32);
+        if (d >= 'A' && d <= 'Z')
+            d = (Py_UCS1)(d + 32);
+        if (c != d)
+            return 0;
+    }
+    return 1;
+}
+
+/* A header name Headers' checks let through: ASCII, not empty, no CR, LF, NUL or colon. */
+static int
+plain_name(PyObject *name)
+{
+    if (!PyUnicode_CheckExact(name) || !PyUnicode_IS_ASCII(name))
+        return 0;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(name);
+    const Py_UCS1 *p = PyUnicode_1BYTE_DATA(name);
+    if (n == 0)
+        return 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (p[i] == '\r' || p[i] == '\n' || p[i] == '\0' || p[i] == ':')
+            return 0;
+    return !same_name(p, n, "content-type", 12) && !same_name(p, n, "content-length", 14);
+}
+
+/* A header value Headers' checks let through: a str of latin-1 characters, no CR, LF or NUL. */
+static int
+plain_value(PyObject *value)
+{
+    if (!PyUnicode_CheckExact(value) || PyUnicode_KIND(value) != PyUnicode_1BYTE_KIND)
+        return 0;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(value);
+    const Py_UCS1 *p = PyUnicode_1BYTE_DATA(value);
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (p[i] == '\r' || p[i] == '\n' || p[i] == '\0')
+            return 0;
+    return 1;
+}
+
+static PyObject *CONTENT_TYPE, *CONTENT_LENGTH, *HTML, *JSON;
+
+#define MAX_VIEW_HEADERS 16
+
+static PyObject *
+pair(PyObject *a, PyObject *b)
+{
+    PyObject *t = PyTuple_New(2);
+    if (t == NULL)
+        return NULL;
+    Py_INCREF(a);
+    Py_INCREF(b);
+    PyTuple_SET_ITEM(t, 0, a);
+    PyTuple_SET_ITEM(t, 1, b);
+    return t;
+}
+
+/* The header list of a fast answer (see view_headers), a new reference; Py_None (a new reference)
+ * when Python must check and merge the dict; NULL on an error. */
+static PyObject *
+header_list(PyObject *data, PyObject *content_type, PyObject *headers)
+{
+    Py_ssize_t n = PyDict_GET_SIZE(headers), pos = 0, i = 0;
+    if (n > MAX_VIEW_HEADERS)
+        Py_RETURN_NONE;
+    PyObject *names[MAX_VIEW_HEADERS], *key, *value;
+    while (PyDict_Next(headers, &pos, &key, &value)) {
+        if (!plain_name(key) || !plain_value(value))
+            Py_RETURN_NONE;
+        for (Py_ssize_t j = 0; j < i; j++)
+            if (alike(names[j], key))
+                Py_RETURN_NONE;
+        names[i++] = key;
+    }
+    char digits[24], *end = digits + sizeof digits, *p = end;
+    size_t size = (size_t)PyBytes_GET_SIZE(data);
+    do {
+        *--p = (char)('0' + size % 10);
+        size /= 10;
+    } while (size);
+    PyObject *length = PyUnicode_New(end - p, 127);
+    if (length == NULL)
+        return NULL;
+    memcpy(PyUnicode_1BYTE_DATA(length), p, (size_t)(end - p));
+    PyObject *list = PyList_New(2 + n), *item;
+    if (list == NULL) {
+        Py_DECREF(length);
+        return NULL;
+    }
+    if ((item = pair(CONTENT_TYPE, content_type)) == NULL)
+        goto error;
+    PyList_SET_ITEM(list, 0, item);
+    if ((item = pair(CONTENT_LENGTH, length)) == NULL)
+        goto error;
+    PyList_SET_ITEM(list, 1, item);
+    Py_CLEAR(length);
+    pos = 0;
+    i = 2;
+    while (PyDict_Next(headers, &pos, &key, &value)) {
+        if ((item = pair(key, value)) == NULL)
+            goto error;
+        PyList_SET_ITEM(list, i++, item);
+    }
+    return list;
+error:
+    Py_XDECREF(length);
+    Py_DECREF(list);
+    return NULL;
+}
+
+static PyObject *
+view_headers(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyBytes_CheckExact(args[0]) || !PyUnicode_CheckExact(args[1]) || !PyDict_CheckExact(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "view_headers(data: bytes, content_type: str, headers: dict)");
+        return NULL;
+    }
+    return header_list(args[0], args[1], args[2]);
+}
+
+/* A body's bytes and content type for a fast answer: 1 done, 0 Python's (its encoding, its
+ * errors), -1 an error. */
+static int
+body_bytes(PyObject *body, int json, PyObject **data, PyObject **content_type)
+{
+    PyTypeObject *type = Py_TYPE(body);
+    if (type == &PyUnicode_Type) {
+        if (PyUnicode_IS_ASCII(body)) {
+            *data = PyBytes_FromStringAndSize((const char *)PyUnicode_1BYTE_DATA(body), PyUnicode_GET_LENGTH(body));
+        } else {
+            *data = PyUnicode_AsUTF8String(body);
+            if (*data == NULL) {  /* a lone surrogate: Python raises it where make_response would */
+                PyErr_Clear();
+                return 0;
+            }
+        }
+        *content_type = HTML;
+        return *data == NULL ? -1 : 1;
+    }
+    if (type == &PyBytes_Type) {
+        Py_INCREF(body);
+        *data = body;
+        *content_type = HTML;
+        return 1;
+    }
+    if (json && (type == &PyDict_Type || type == &PyList_Type)) {
+        char stack[STACK_BUFFER];
+        Buffer b = {stack, 0, STACK_BUFFER, 0};
+        int r = write_value(&b, body, 0);
+        if (r == WRITTEN)
+            r = put(&b, "\n", 1);
+        *data = r == WRITTEN ? PyBytes_FromStringAndSize(b.data, b.size) : NULL;
+        if (b.on_heap)
+            PyMem_Free(b.data);
+        if (r == HAND_OVER)
+            return 0;
+        *content_type = JSON;
+        return *data == NULL ? -1 : 1;
+    }
+    return 0;
+}
+
+/* tuple_answer(rv, fast_status, json): the fast answer of a view's tuple (see dispatch.finish). */
+static PyObject *
+tuple_answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyDict_CheckExact(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "tuple_answer(rv, fast_status: dict, json: bool)");
+        return NULL;
+    }
+    PyObject *rv = args[0], *body, *code, *headers = Py_None, *data, *content_type;
+    if (!PyTuple_CheckExact(rv))
+        Py_RETURN_NONE;
+    Py_ssize_t n = PyTuple_GET_SIZE(rv);
+    if (n == 2) {
+        body = PyTuple_GET_ITEM(rv, 0);
+        code = PyTuple_GET_ITEM(rv, 1);
+        if (PyDict_CheckExact(code)) {
+            headers = code;
+            code = NULL;
+        }
+    } else if (n == 3) {
+        body = PyTuple_GET_ITEM(rv, 0);
+        code = PyTuple_GET_ITEM(rv, 1);
+        headers = PyTuple_GET_ITEM(rv, 2);
+    } else {
+        Py_RETURN_NONE;
+    }
+    if (headers != Py_None && !PyDict_CheckExact(headers))
+        Py_RETURN_NONE;
+    if (code == NULL) {
+        code = PyLong_FromLong(200);  /* a small int: cached, cannot fail */
+        if (code == NULL)
+            return NULL;
+    } else if (PyLong_CheckExact(code)) {
+        Py_INCREF(code);
+    } else {
+        Py_RETURN_NONE;
+    }
+    int known = PyDict_Contains(args[1], code);
+    if (known <= 0) {
+        Py_DECREF(code);
+        return known < 0 ? NULL : Py_NewRef(Py_None);
+    }
+    int r = body_bytes(body, PyObject_IsTrue(args[2]) == 1, &data, &content_type);
+    if (r <= 0) {
+        Py_DECREF(code);
+        return r < 0 ? NULL : Py_NewRef(Py_None);
+    }
+    PyObject *answer;
+    if (headers == Py_None || PyDict_GET_SIZE(headers) == 0) {
+        answer = PyTuple_New(3);
+        if (answer != NULL) {
+            PyTuple_SET_ITEM(answer, 0, data);
+            Py_INCREF(content_type);
+            PyTuple_SET_ITEM(answer, 1, content_type);
+            PyTuple_SET_ITEM(answer, 2, code);
+            return answer;
+        }
+    } else {
+        PyObject *list = header_list(data, content_type, headers);
+        if (list == Py_None) {
+            Py_DECREF(list);
+            Py_DECREF(data);
+            Py_DECREF(code);
+            Py_RETURN_NONE;
+        }
+        answer = list == NULL ? NULL : PyTuple_New(4);
+        if (answer != NULL) {
+            PyTuple_SET_ITEM(answer, 0, data);
+            Py_INCREF(Py_None);
+            PyTuple_SET_ITEM(answer, 1, Py_None);
+            PyTuple_SET_ITEM(answer, 2, code);
+            PyTuple_SET_ITEM(answer, 3, list);
+            return answer;
+        }
+        Py_XDECREF(list);
+    }
+    Py_DECREF(data);
+    Py_DECREF(code);
+    return NULL;
+}
+
+/* use_content_types(html, json): the content type objects of fast answers (dispatch.HTML and
+ * dispatch.JSON: the drivers tell them apart by identity). */
+static PyObject *
+use_content_types(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyUnicode_CheckExact(args[0]) || !PyUnicode_CheckExact(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "use_content_types(html: str, json: str)");
+        return NULL;
+    }
+    Py_INCREF(args[0]);
+    Py_INCREF(args[1]);
+    Py_SETREF(HTML, args[0]);
+    Py_SETREF(JSON, args[1]);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef module_methods[] = {
+    {"use_content_types", (PyCFunction)(void (*)(void))use_content_types, METH_FASTCALL,
+     "use_content_types(html, json): the content type objects fast answers carry."},
+    {"view_headers", (PyCFunction)(void (*)(void))view_headers, METH_FASTCALL,
+     "view_headers(data, content_type, headers): a fast answer's header pairs for a view's plain dict of headers, or None."},
+    {"tuple_answer", (PyCFunction)(void (*)(void))tuple_answer, METH_FASTCALL,
+     "tuple_answer(rv, fast_status, json): the fast answer of a view's (body, status[, headers]) or (body, headers), or None."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "manypaths.http._speedups",
+    .m_doc = "The compiled parts of the App's fast answers: the JSON writer and a view's headers.",
+    .m_size = -1,
+    .m_methods = module_methods,
+};
+
+PyMODINIT_FUNC
+PyInit__speedups(void)
+{
+    if (PyType_Ready(&EncoderType) < 0)
+        return NULL;
+    CONTENT_TYPE = PyUnicode_InternFromString("Content-Type");
+    CONTENT_LENGTH = PyUnicode_InternFromString("Content-Length");
+    HTML = PyUnicode_InternFromString("text/html; charset=utf-8");
+    JSON = PyUnicode_InternFromString("application/json");
+    if (CONTENT_TYPE == NULL || CONTENT_LENGTH == NULL || HTML == NULL || JSON == NULL)
+        return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL)
+        return NULL;
+    Py_INCREF(&EncoderType);
+    if (PyModule_AddObject(m, "Encoder", (PyObject *)&EncoderType) < 0) {
+        Py_DECREF(&EncoderType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

@@ -1,0 +1,24 @@
+# The compiled parts of fast answers (src/manypaths/http/_speedups.c); absent where not built.
+from collections.abc import Callable
+from typing import Any
+
+class Encoder:
+    """Encoder(fallback): encoder(value) is json_text(value).encode("ascii"); values it does not
+    write itself (subclasses, dates, non-str keys, big ints, deep nesting) go to fallback."""
+
+    fallback: Callable[[Any], bytes]
+
+    def __init__(self, fallback: Callable[[Any], bytes]) -> None: ...
+    def __call__(self, value: Any) -> bytes: ...
+
+def view_headers(data: bytes, content_type: str, headers: dict[Any, Any]) -> list[tuple[str, str]] | None:
+    """Content-Type, Content-Length and a view's dict of headers as a fast answer's header pairs,
+    when every pair is plain text that passes Headers' checks, none is one of those two names and
+    no two names are alike; else None (manypaths.dispatch checks and merges them)."""
+
+def tuple_answer(rv: Any, fast_status: dict[int, str], json: bool) -> tuple[Any, ...] | None:
+    """The fast answer of a view's (body, status[, headers]) or (body, headers): (bytes, content
+    type, status) or (bytes, None, status, header pairs); None where manypaths.dispatch answers."""
+
+def use_content_types(html: str, json: str) -> None:
+    """The content type objects fast answers carry (dispatch.HTML and dispatch.JSON themselves)."""
