@@ -77,9 +77,8 @@ def _list_header(name: str, doc: str) -> Any:
 def _date_header(name: str, doc: str) -> Any:
     # An HTTP-date header as an aware datetime (Last-Modified, Expires).
     def get(self: Response) -> datetime | None:
-        from .caching import parse_date
-
-        return parse_date(self.headers.get(name))
+        parsed: datetime | None = (_caching or _load_caching()).parse_date(self.headers.get(name))
+        return parsed
 
     def set_(self: Response, value: datetime | int | float | None) -> None:
         self._set_or_delete(name, None if value is None else http_date(value))
@@ -268,16 +267,13 @@ class Response:
     @property
     def cache_control(self) -> Any:
         """``Cache-Control`` as an object: ``response.cache_control.max_age = 60``, ``.no_store = True``."""
-        from .caching import CacheControl
-
-        return CacheControl(self.headers.get("Cache-Control"), lambda text: self._set_or_delete("Cache-Control", text))
+        return (_caching or _load_caching()).CacheControl(self.headers.get("Cache-Control"), lambda text: self._set_or_delete("Cache-Control", text))
 
     @property
     def www_authenticate(self) -> Any:
         """``WWW-Authenticate`` as an object, as werkzeug's: ``response.www_authenticate.type = "basic"``,
         ``response.www_authenticate["realm"] = "api"`` (set on the response as it changes)."""
-        from .auth import WWWAuthenticate
-
+        WWWAuthenticate = _load_auth().WWWAuthenticate
         found = WWWAuthenticate.from_header(self.headers.get("WWW-Authenticate"))
         challenge = found if found is not None else WWWAuthenticate("basic")
         challenge._on_update = lambda value: self.headers.set("WWW-Authenticate", value.to_header())
@@ -292,15 +288,12 @@ class Response:
 
     def set_etag(self, etag: str, weak: bool = False) -> None:
         """Set ``ETag`` (quoted; ``W/`` when weak)."""
-        from .caching import quote_etag
-
-        self.headers.set("ETag", quote_etag(etag, weak))
+        self.headers.set("ETag", (_caching or _load_caching()).quote_etag(etag, weak))
 
     def get_etag(self) -> tuple[str | None, bool | None]:
         """``(etag, weak)`` from ``ETag``, or ``(None, None)``."""
-        from .caching import unquote_etag
-
-        return unquote_etag(self.headers.get("ETag"))
+        found: tuple[str | None, bool | None] = (_caching or _load_caching()).unquote_etag(self.headers.get("ETag"))
+        return found
 
     def add_etag(self, overwrite: bool = False, weak: bool = False) -> None:
         """Set an ETag from the body's SHA-1 unless one is set (or ``overwrite``)."""
@@ -319,8 +312,8 @@ class Response:
         resource changed), and an unsatisfiable one raises RequestedRangeNotSatisfiable (416).
         A ``Date`` header is added when missing.
         """
-        from .caching import byte_range, if_range_holds, not_modified
-
+        caching = _caching or _load_caching()
+        byte_range, if_range_holds, not_modified = caching.byte_range, caching.if_range_holds, caching.not_modified
         environ = getattr(request_or_environ, "environ", request_or_environ)
         if str(environ.get("REQUEST_METHOD", "GET")).upper() not in ("GET", "HEAD"):
             return self
@@ -663,6 +656,26 @@ def _build_encoder(sort_keys: bool = True) -> Callable[[Any], str]:
         return "".join(make(data, 0)) + "\n"  # a list or a tuple, by Python version
 
     return encode
+
+
+# manypaths.http.caching once loaded (ETags, conditional requests, ranges, Cache-Control: an import
+# statement per call cost ~2-3 µs of importlib's relative-name lookups).
+_caching: Any = None
+
+
+def _load_caching() -> Any:
+    global _caching
+    from . import caching
+
+    _caching = caching
+    return caching
+
+
+def _load_auth() -> Any:
+    # manypaths.http.auth, for response.www_authenticate (rare: no global kept).
+    from . import auth
+
+    return auth
 
 
 # http.cookies.dump_cookie once loaded (an import statement in set_cookie cost every cookie ~3 µs of
