@@ -275,3 +275,47 @@ def test_the_compiled_answers_carry_dispatchs_content_type_objects() -> None:
     js = dispatch._tuple_answer(({"a": 1}, 201), dispatch.FAST_STATUS, True)
     assert type(dispatch._tuple_answer).__name__ == "builtin_function_or_method"
     assert html[1] is dispatch.HTML and js[1] is dispatch.JSON
+
+
+class _Changer:
+    """Cyclic garbage whose finalizer changes ``target`` (run by whichever allocation starts a collection)."""
+
+    def __init__(self, change: Any) -> None:
+        self.change = change
+        self.me = self
+
+    def __del__(self) -> None:
+        self.change()
+
+
+@needs_compiled
+def test_a_collection_during_a_compiled_answer_changes_nothing_under_it() -> None:
+    # With the collector's threshold at 1, the first object it tracks that C code allocates starts a
+    # collection, and a finalizer changes the very containers being written. The JSON walk allocates no
+    # such object (the bytes are the snapshot's); the header list notices a changed dict and hands over.
+    import gc
+
+    from manypaths.http._speedups import Encoder, view_headers
+
+    encode = Encoder(_python)
+    thresholds = gc.get_threshold()
+    try:
+        for _ in range(20):
+            inner = ["a"] * 40
+            value = {f"k{i:02}": inner for i in range(40)}  # > 32 keys: the sorted-array road
+            expected = _python(value)
+            _Changer(lambda value=value, inner=inner: (inner.clear(), value.clear()))
+            gc.set_threshold(1)
+            got = encode(value)
+            gc.set_threshold(*thresholds)
+            gc.collect()
+            assert got == expected
+            headers = {"X-A": "1", "X-B": "2", "X-C": "3"}
+            _Changer(lambda headers=headers: headers.update({f"Y-{i}": "w" for i in range(10)}))
+            gc.set_threshold(1)
+            pairs = view_headers(b"x", "t", headers)
+            gc.set_threshold(*thresholds)
+            gc.collect()
+            assert pairs is None or pairs == [("Content-Type", "t"), ("Content-Length", "1"), *headers.items()]
+    finally:
+        gc.set_threshold(*thresholds)

@@ -6,7 +6,9 @@
  * NaN/Infinity/-Infinity) for the values views return most: dicts with str keys, lists, tuples,
  * str, int, float, bool and None (the exact types, nested up to MAX_DEPTH). Anything else (a
  * subclass, a date, a dataclass, a non-str key, deeper nesting) is written by fallback(value),
- * the Python encoder, which also raises the errors json.dumps raises.
+ * the Python encoder, which also raises the errors json.dumps raises. The walk calls no Python code
+ * and allocates nothing the garbage collector tracks (no list, tuple or dict: a collection could run
+ * a finalizer that changes the containers being read), so its borrowed references stay valid.
  *
  * view_headers(data, content_type, headers) is the header list of a fast answer whose view gave a
  * dict of headers (``return body, status, headers``): Content-Type, Content-Length and the view's
@@ -200,6 +202,16 @@ less(PyObject *key, PyObject *other)
     return PyUnicode_Compare(key, other) < 0;
 }
 
+typedef struct {
+    PyObject *key, *value;
+} Item;
+
+static int
+compare_items(const void *a, const void *b)
+{
+    return PyUnicode_Compare(((const Item *)a)->key, ((const Item *)b)->key);  /* exact str: cannot fail */
+}
+
 static int
 write_sorted(Buffer *b, PyObject **keys, PyObject **values, Py_ssize_t n, int depth)
 {
@@ -227,39 +239,34 @@ write_dict(Buffer *b, PyObject *dict, int depth)
     if (n == 0)
         return put(b, "{}", 2);
     if (n > SMALL_DICT) {
-        /* Sorted through a list of the keys; values looked up again (no Python code runs while
-         * this writes: the dict cannot change under it). */
-        PyObject *list = PyDict_Keys(dict);
-        if (list == NULL)
+        /* Sorted in a PyMem array (not a list: an object the garbage collector tracks could start
+         * a collection, and a finalizer could change the dicts and lists being written). */
+        Item *items = PyMem_Malloc((size_t)n * sizeof(Item));
+        if (items == NULL) {
+            PyErr_NoMemory();
             return FAILED;
-        for (i = 0; i < n; i++) {
-            if (!PyUnicode_CheckExact(PyList_GET_ITEM(list, i))) {
-                Py_DECREF(list);
+        }
+        while (PyDict_Next(dict, &pos, &key, &value)) {
+            if (!PyUnicode_CheckExact(key)) {
+                PyMem_Free(items);
                 return HAND_OVER;
             }
+            items[i].key = key;
+            items[i++].value = value;
         }
-        if (PyList_Sort(list) < 0) {
-            Py_DECREF(list);
-            return FAILED;
-        }
+        qsort(items, (size_t)n, sizeof(Item), compare_items);
         int r = put(b, "{", 1);
         for (i = 0; i < n && r == WRITTEN; i++) {
-            key = PyList_GET_ITEM(list, i);
-            value = PyDict_GetItemWithError(dict, key);
-            if (value == NULL) {
-                r = PyErr_Occurred() ? FAILED : HAND_OVER;
-                break;
-            }
             if (i)
                 r = put(b, ",", 1);
             if (r == WRITTEN)
-                r = write_str(b, key);
+                r = write_str(b, items[i].key);
             if (r == WRITTEN)
                 r = put(b, ":", 1);
             if (r == WRITTEN)
-                r = write_value(b, value, depth);
+                r = write_value(b, items[i].value, depth);
         }
-        Py_DECREF(list);
+        PyMem_Free(items);
         return r == WRITTEN ? put(b, "}", 1) : r;
     }
     PyObject *keys[SMALL_DICT], *values[SMALL_DICT];
@@ -534,10 +541,15 @@ header_list(PyObject *data, PyObject *content_type, PyObject *headers)
     Py_CLEAR(length);
     pos = 0;
     i = 2;
-    while (PyDict_Next(headers, &pos, &key, &value)) {
+    while (i < 2 + n && PyDict_Next(headers, &pos, &key, &value)) {
         if ((item = pair(key, value)) == NULL)
             goto error;
         PyList_SET_ITEM(list, i++, item);
+    }
+    if (i != 2 + n || PyDict_GET_SIZE(headers) != n) {
+        /* The dict changed while the pairs were made (a finalizer run by a collection): Python's. */
+        Py_DECREF(list);
+        Py_RETURN_NONE;
     }
     return list;
 error:
