@@ -67,17 +67,23 @@ def lambda_handler(
         shapers = {kind: _shaper(kind, forced_binary) for kind in ("v1", "v2")}
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        if (type(event) is dict or isinstance(event, dict)) and (
-                "Records" in event or "detail-type" in event or "awslogs" in event
-                or ("records" in event and "eventSource" in event)):  # Kafka
-            # A queue, storage, stream or schedule event: to the App's event handlers (manypaths.events),
-            # never an HTTP-shaped answer. No HTTP event has these keys.
-            route = getattr(wsgi_app, "handle_event", None)
-            if route is None:
-                raise UnsupportedEvent(f"a non-HTTP event (keys {sorted(event)[:8]}) reached a WSGI/ASGI app "
-                                       "without event handlers; register them on a manypaths App (app.on_sqs...)")
-            return route(event, context)  # type: ignore[no-any-return]
-        kind = detect(event)
+        # API Gateway and ALB events carry a requestContext (no queue, storage, stream or schedule
+        # event does): their shape first; anything else is asked whether it is such an event.
+        kind = _shape(event) if type(event) is dict and "requestContext" in event else None
+        if kind is None:
+            if (type(event) is dict or isinstance(event, dict)) and (
+                    "Records" in event or "detail-type" in event or "awslogs" in event
+                    or ("records" in event and "eventSource" in event)):  # Kafka
+                # A queue, storage, stream or schedule event: to the App's event handlers
+                # (manypaths.events), never an HTTP-shaped answer. No HTTP event has these keys, and
+                # none of these events has an HTTP event's.
+                route = getattr(wsgi_app, "handle_event", None)
+                if route is None:
+                    raise UnsupportedEvent(f"a non-HTTP event (keys {sorted(event)[:8]}) reached a WSGI/ASGI app "
+                                           "without event handlers; register them on a manypaths App "
+                                           "(app.on_sqs...)")
+                return route(event, context)  # type: ignore[no-any-return]
+            kind = detect(event)  # (raises: what was expected, what arrived)
         try:
             if direct is not None:  # an ASGI app: its scope straight from the event
                 scope, request_body = _scope(kind, event, context, base)
@@ -147,6 +153,19 @@ def detect(event: Any) -> str:
     Raises:
         UnsupportedEvent: it is none of them (the message says what was expected).
     """
+    kind = _shape(event)
+    if kind is not None:
+        return kind
+    keys = sorted(event) if isinstance(event, dict) else type(event).__name__
+    raise UnsupportedEvent(
+        "Not an HTTP event: expected API Gateway REST (httpMethod, path), HTTP API or Function URL "
+        "(version 2.0, rawPath, requestContext.http), ALB (requestContext.elb), or VPC Lattice "
+        f"(raw_path / version 2.0 with method and path); got {keys}"
+    )
+
+
+def _shape(event: Any) -> str | None:
+    # detect's answer, or None for anything else (a non-HTTP event, not a dict).
     if type(event) is dict or isinstance(event, dict):
         context = event.get("requestContext")
         if type(context) is not dict:
@@ -161,12 +180,7 @@ def detect(event: Any) -> str:
             return "lattice2"
         if "raw_path" in event and "method" in event:
             return "lattice1"
-    keys = sorted(event) if isinstance(event, dict) else type(event).__name__
-    raise UnsupportedEvent(
-        "Not an HTTP event: expected API Gateway REST (httpMethod, path), HTTP API or Function URL "
-        "(version 2.0, rawPath, requestContext.http), ALB (requestContext.elb), or VPC Lattice "
-        f"(raw_path / version 2.0 with method and path); got {keys}"
-    )
+    return None
 
 
 def _text(value: Any, what: str, default: str = "") -> str:
@@ -231,8 +245,10 @@ def _line(kind: str, event: dict[str, Any], base: str) -> tuple[Any, ...]:
             stage = _text(stage, "requestContext.stage")
         if full and full != path and full.endswith(path.rstrip("/") or "/"):
             script_name = full[: len(full) - len(path.rstrip("/") or "/")].rstrip("/")
-        elif stage and stage != "$default" and _is_execute_api(ctx.get("domainName")):
-            script_name = "/" + stage
+        elif stage and stage != "$default":
+            domain = ctx.get("domainName")
+            if isinstance(domain, str) and ".execute-api." in domain:  # execute-api's own domain
+                script_name = "/" + stage
     elif kind == "v2":
         http = ctx.get("http") or {}
         if type(http) is not dict and not isinstance(http, dict):
@@ -388,10 +404,17 @@ def _pending_environ(kind: str, event: dict[str, Any], context: Any, base: str) 
     raw = event.get("body")
     body = None if raw is None or (type(raw) is str and kind != "lattice1" and not event.get("isBase64Encoded")) \
         else _body(event, kind)
-    line = _line_environ(method, script_name, path, event, context)
+    # _line_environ's keys and the pending parts in one literal (sized once: no dict grows here).
+    line = {
+        "REQUEST_METHOD": method if method.isupper() else method.upper(),
+        "SCRIPT_NAME": script_name if script_name.isascii() else _to_wsgi(script_name),
+        "PATH_INFO": path if path.isascii() else _to_wsgi(path),
+        "manypaths.aws.event": event,
+        "manypaths.aws.context": context,
+        _PENDING: (kind, event, context, ctx, body),
+    }
     if query is not None:  # a REST API event's is built when read
         line["QUERY_STRING"] = query
-    line[_PENDING] = (kind, event, context, ctx, body)
     return _PendingEnviron(line)
 
 
@@ -678,10 +701,6 @@ def _take_prefix(path: str, prefix: str) -> tuple[str, str]:
     return path, ""
 
 
-def _is_execute_api(domain: Any) -> bool:
-    return isinstance(domain, str) and ".execute-api." in domain
-
-
 def _to_wsgi(text: str) -> str:
     # ASCII text is its own latin-1 transcoding (the common case: no copy).
     return text if text.isascii() else text.encode("utf-8").decode("latin-1")
@@ -730,7 +749,7 @@ def _shaper(kind: str, forced_binary: frozenset[str]) -> Callable[[bytes, str, i
             body = b""
         if text_kinds.get(content_type):  # text, as _body_field decides (the common case inline)
             try:
-                out["body"] = body.decode("utf-8")
+                out["body"] = body.decode()  # (UTF-8: the default, without naming it)
                 out["isBase64Encoded"] = False
                 return out
             except UnicodeDecodeError:
