@@ -308,7 +308,8 @@ def _view_value(self: App, request: Request, hooks: bool) -> Any:
         path = environ["PATH_INFO"]
     except KeyError:
         path = None
-    if type(path) is str and path[:1] == "/" and path[1:2] != "/" and path.isascii():
+    # (path[:1] == "/" and path[1:2] != "/", by index: two slices cost ~600 instructions more.)
+    if type(path) is str and path and path[0] == "/" and (len(path) == 1 or path[1] != "/") and path.isascii():
         request._cache["path"] = path  # what request.path would work out, the common case
     else:
         path = request.path

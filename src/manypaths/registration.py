@@ -307,11 +307,19 @@ def register_blueprint(
 
 
 def installed(module: str) -> bool:
-    # Whether ``module`` can be imported, asked of the import system's finders: nothing is imported.
+    # Whether ``module`` can be imported, asked of the import system's finders once (each asking
+    # walks sys.path: ~0.1 ms, which a 200-view app paid per typed view): nothing is imported.
     if module in sys.modules:
         return sys.modules[module] is not None
-    return any(getattr(finder, "find_spec", None) is not None and finder.find_spec(module, None) is not None
-               for finder in sys.meta_path)
+    found = _FOUND.get(module)
+    if found is None:
+        found = _FOUND[module] = any(getattr(finder, "find_spec", None) is not None
+                                     and finder.find_spec(module, None) is not None for finder in sys.meta_path)
+    return found
+
+
+# The finders' answers, by module name (the few extras asked about).
+_FOUND: dict[str, bool] = {}
 
 
 def _is_model_class(obj: Any) -> bool:
