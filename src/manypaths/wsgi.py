@@ -44,18 +44,14 @@ def wsgi_app(self: App, environ: dict[str, Any], start_response: Callable[..., A
                     if self._post_process:
                         logged(self, request, answer)
                     # (_head's work, written out: this is every fast WSGI answer's road.)
-                    if len(answer) == 2:
-                        body = answer[0]
-                        start_response("200 OK", [("Content-Type", answer[1]),
-                                                  ("Content-Length", _LENGTHS.get(len(body)) or _length_text(len(body)))])
-                    elif len(answer) == 3:
-                        body = answer[0]
-                        start_response(FAST_STATUS[answer[2]],
+                    body, size = answer[0], len(answer)
+                    if size < 4:
+                        start_response("200 OK" if size == 2 else FAST_STATUS[answer[2]],
                                        [("Content-Type", answer[1]),
                                         ("Content-Length", _LENGTHS.get(len(body)) or _length_text(len(body)))])
                     else:
                         start_response(FAST_STATUS[answer[2]], answer[3])
-                    return [] if environ.get("REQUEST_METHOD") == "HEAD" else [answer[0]]
+                    return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
                 response = answer
             elif self._middleware:
                 response = self._through_middleware(request)
