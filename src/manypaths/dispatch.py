@@ -26,7 +26,15 @@ from .http import exceptions as http_errors
 from .http.datastructures import Headers, header_pairs, merged_headers
 from .http.exceptions import HTTPError
 from .http.request import Request
-from .http.response import STATUS_LINES, Response, fast_response, json_bytes_encoder, redirect, speedup
+from .http.response import (
+    STATUS_LINES,
+    Response,
+    bind_compiled_init,
+    fast_response,
+    json_bytes_encoder,
+    redirect,
+    speedup,
+)
 
 TYPE_CHECKING = False
 
@@ -137,12 +145,13 @@ def finish(self: App, request: Request, rv: Any) -> Any:
         if kind is tuple:
             answer = _tuple_answer(rv, FAST_STATUS, self._json_stock and not self._debug)
             return answer if answer is not None else _tuple_rv(self, request, rv)
+        if kind is Response:  # Response(text) nothing has touched since: the text's answer
+            answer = _response_answer(rv)
+            return rv if answer is None else answer  # (else what make_response makes of it: itself)
         if (kind is dict or kind is list) and self._json_stock and not self._debug:
             return _json_bytes(rv), JSON
         if kind is bytes:
             return rv, HTML  # a Response of bytes has the default (text/html) type too
-        if kind is Response:
-            return rv  # what make_response would make of it: itself
     return self._make_response_or_error(rv, request)
 
 
@@ -229,6 +238,26 @@ def _load_tuple_answer(rv: tuple[Any, ...], fast_status: dict[int, str], json: b
     return _tuple_answer(rv, fast_status, json)
 
 
+def _load_response_answer(rv: Response) -> Any:
+    # The first Response a view returns: Response.__init__ and response_answer compiled where built.
+    global _response_answer
+    if bind_compiled_init():
+        speedup("use_content_types")(HTML, JSON)
+        _response_answer = speedup("response_answer")
+    else:
+        _response_answer = _python_response_answer
+    return _response_answer(rv)
+
+
+def _python_response_answer(rv: Response) -> Any:
+    # (body bytes, HTML) for a Response(text) that has nothing but its text (http.response: the
+    # Python __init__ keeps ASCII text so, and __getattr__ makes the rest when first read), or None.
+    state = rv.__dict__
+    if len(state) == 1 and "_text" in state:
+        return state["_text"].encode(), HTML
+    return None
+
+
 def _no_tuple_answer(rv: tuple[Any, ...], fast_status: dict[int, str], json: bool) -> None:
     return None  # the pure build: _tuple_rv answers every tuple
 
@@ -242,6 +271,7 @@ def _load_json_bytes(value: Any) -> bytes:
 
 # What finish calls, each replaced on first use by the compiled one where built.
 _tuple_answer: Callable[[tuple[Any, ...], dict[int, str], bool], Any] = _load_tuple_answer
+_response_answer: Callable[[Response], Any] = _load_response_answer
 _json_bytes: Callable[[Any], bytes] = _load_json_bytes
 
 

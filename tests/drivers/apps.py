@@ -115,6 +115,28 @@ def _routes(app: App) -> App:
     def tagged() -> Any:
         return {"a": 1}, {"X-Tag": "t", "Content-Type": "application/vnd.api+json"}
 
+    @app.get("/response")
+    def response_object() -> Any:
+        return Response("made by hand, grüße")  # (kept as text until read: dispatch.finish answers it)
+
+    @app.get("/response-touched")
+    def response_touched() -> Any:
+        response = Response("touched")
+        response.headers["X-Touched"] = "1"
+        return response
+
+    @app.get("/response-replaced")
+    def response_replaced() -> Any:
+        response = Response("old body")
+        response.response = [b"new body"]  # (as long as the old: the Content-Length stays the old one's)
+        return response
+
+    @app.get("/response-status")
+    def response_status() -> Any:
+        response = Response("gone")
+        response.status_code = 410
+        return response
+
     @app.get("/bad-header")
     def bad_header() -> Any:
         return "x", 200, {"X-Bad": "a\r\nSet-Cookie: evil=1"}

@@ -63,6 +63,11 @@ REQUESTS: list[tuple[str, str, str, str, dict[str, str], bytes]] = [
     ("list and status", "GET", "/listed-created", "", {}, b""),
     ("body, status, headers", "GET", "/located", "", {}, b""),
     ("body, headers", "GET", "/tagged", "", {}, b""),
+    ("Response(text)", "GET", "/response", "", {}, b""),
+    ("head, Response(text)", "HEAD", "/response", "", {}, b""),
+    ("Response(text), a header added", "GET", "/response-touched", "", {}, b""),
+    ("Response(text), its body replaced", "GET", "/response-replaced", "", {}, b""),
+    ("Response(text), its status set", "GET", "/response-status", "", {}, b""),
     ("a header with a line break", "GET", "/bad-header", "", {}, b""),
     ("bytes and status", "GET", "/raw-created", "", {}, b""),
     ("cookies", "GET", "/cookie", "", {}, b""),
@@ -206,7 +211,7 @@ def _lambda(shape: str) -> Any:
         for name, value in (result.get("headers") or {}).items():
             pairs.append((name, value))
         pairs.extend(("set-cookie", c) for c in result.get("cookies") or ())
-        data = base64.b64decode(result["body"]) if result.get("isBase64Encoded") else result["body"].encode("latin-1")
+        data = base64.b64decode(result["body"]) if result.get("isBase64Encoded") else result["body"].encode()  # (text: API Gateway sends it as UTF-8)
         return _normal(result["statusCode"], pairs, data, method)
     return driver
 

@@ -707,7 +707,100 @@ use_content_types(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_NONE;
 }
 
+/* The body of a Response(text) made by response_init and not touched since (its instance dict is
+ * exactly {"_text": text}): response_answer gives (bytes, HTML), the fast answer of the text. */
+static PyObject *TEXT_NAME, *INIT_FALLBACK, *RESPONSE_TYPE;
+
+static PyObject *
+response_init(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    if (nargs == 1 && kwnames == NULL && PyUnicode_CheckExact(args[0]) && (PyObject *)Py_TYPE(self) == RESPONSE_TYPE) {
+        /* Response(text), of Response itself (a subclass may read its attributes its own way):
+         * the text kept (its UTF-8 made and cached by the str now, so that the headers made
+         * later cannot fail); a lone surrogate goes the Python way, which raises. */
+        if (PyUnicode_IS_ASCII(args[0]) || PyUnicode_AsUTF8AndSize(args[0], NULL) != NULL)
+            return PyObject_SetAttr(self, TEXT_NAME, args[0]) < 0 ? NULL : Py_NewRef(Py_None);
+        PyErr_Clear();
+    }
+    if (INIT_FALLBACK == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "Response.__init__: bind_response_init was not called");
+        return NULL;
+    }
+    Py_ssize_t total = nargs + (kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames));
+    PyObject *small[8], **stack = small;
+    if (total + 1 > 8) {
+        stack = PyMem_Malloc((size_t)(total + 1) * sizeof(PyObject *));
+        if (stack == NULL)
+            return PyErr_NoMemory();
+    }
+    stack[0] = self;
+    for (Py_ssize_t i = 0; i < total; i++)
+        stack[i + 1] = args[i];
+    PyObject *fallback = Py_NewRef(INIT_FALLBACK);
+    PyObject *r = PyObject_Vectorcall(fallback, stack, nargs + 1, kwnames);
+    Py_DECREF(fallback);
+    if (stack != small)
+        PyMem_Free(stack);
+    return r;
+}
+
+static PyMethodDef response_init_def = {
+    "__init__", (PyCFunction)(void (*)(void))response_init, METH_FASTCALL | METH_KEYWORDS,
+    "Response(text) keeps the text; any other arguments go to the Python __init__."};
+
+/* bind_response_init(cls, fallback): a method descriptor for cls.__init__ (response_init above),
+ * which hands every call but Response(text) to fallback, the Python __init__. */
+static PyObject *
+bind_response_init(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyType_Check(args[0]) || !PyCallable_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "bind_response_init(cls: type, fallback: callable)");
+        return NULL;
+    }
+    Py_INCREF(args[1]);
+    Py_XSETREF(INIT_FALLBACK, args[1]);
+    Py_INCREF(args[0]);
+    Py_XSETREF(RESPONSE_TYPE, args[0]);
+    return PyDescr_NewMethod((PyTypeObject *)args[0], &response_init_def);
+}
+
+static PyObject *
+response_answer(PyObject *module, PyObject *rv)
+{
+    PyObject *dict = PyObject_GenericGetDict(rv, NULL), *text, *data;
+    if (dict == NULL)
+        return NULL;
+    if (PyDict_GET_SIZE(dict) != 1 || (text = PyDict_GetItemWithError(dict, TEXT_NAME)) == NULL
+            || !PyUnicode_CheckExact(text)) {
+        Py_DECREF(dict);
+        if (PyErr_Occurred())
+            return NULL;
+        Py_RETURN_NONE;
+    }
+    Py_INCREF(text);
+    Py_DECREF(dict);
+    if (PyUnicode_IS_ASCII(text))
+        data = PyBytes_FromStringAndSize((const char *)PyUnicode_1BYTE_DATA(text), PyUnicode_GET_LENGTH(text));
+    else
+        data = PyUnicode_AsUTF8String(text);  /* raises for a lone surrogate, as the Python answer does */
+    Py_DECREF(text);
+    if (data == NULL)
+        return NULL;
+    PyObject *answer = PyTuple_New(2);
+    if (answer == NULL) {
+        Py_DECREF(data);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(answer, 0, data);
+    PyTuple_SET_ITEM(answer, 1, Py_NewRef(HTML));
+    return answer;
+}
+
 static PyMethodDef module_methods[] = {
+    {"bind_response_init", (PyCFunction)(void (*)(void))bind_response_init, METH_FASTCALL,
+     "bind_response_init(cls, fallback): a compiled __init__ for the Response class cls."},
+    {"response_answer", (PyCFunction)response_answer, METH_O,
+     "response_answer(response): (body bytes, HTML) for an untouched Response(text), else None."},
     {"use_content_types", (PyCFunction)(void (*)(void))use_content_types, METH_FASTCALL,
      "use_content_types(html, json): the content type objects fast answers carry."},
     {"view_headers", (PyCFunction)(void (*)(void))view_headers, METH_FASTCALL,
@@ -734,7 +827,8 @@ PyInit__speedups(void)
     CONTENT_LENGTH = PyUnicode_InternFromString("Content-Length");
     HTML = PyUnicode_InternFromString("text/html; charset=utf-8");
     JSON = PyUnicode_InternFromString("application/json");
-    if (CONTENT_TYPE == NULL || CONTENT_LENGTH == NULL || HTML == NULL || JSON == NULL)
+    TEXT_NAME = PyUnicode_InternFromString("_text");
+    if (TEXT_NAME == NULL || CONTENT_TYPE == NULL || CONTENT_LENGTH == NULL || HTML == NULL || JSON == NULL)
         return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)

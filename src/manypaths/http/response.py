@@ -86,6 +86,20 @@ def _date_header(name: str, doc: str) -> Any:
     return property(get, set_, doc=doc)
 
 
+class _InitSignature:
+    # Response.__signature__: once Response.__init__ is the compiled one, inspect.signature(Response)
+    # reads the Python __init__'s parameters here (inspect is imported only when asked).
+    def __get__(self, obj: Any, cls: Any) -> Any:
+        if obj is not None:
+            raise AttributeError("__signature__")
+        if cls.__init__ is not _response_init or _response_init is _python_init:
+            return None  # a Python __init__ (Response's or a subclass's own): inspect reads it
+        import inspect
+
+        signature = inspect.signature(_python_init)
+        return signature.replace(parameters=list(signature.parameters.values())[1:])
+
+
 class Response:
     """An HTTP response.
 
@@ -103,6 +117,8 @@ class Response:
     max_cookie_size: int | None = 4093
     # Functions to call on close(); a list once call_on_close() is used.
     _on_close: tuple[Callable[[], Any], ...] | list[Callable[[], Any]] = ()
+    _status_code = 200  # (until a status is set)
+    _status = "200 OK"
 
     def __init__(
         self,
@@ -113,6 +129,15 @@ class Response:
         content_type: str | None = None,
     ) -> None:
         self.response: Iterable[bytes | str]
+        if (type(response) is str and status is None and headers is None and mimetype is None
+                and content_type is None and type(self) is Response and response.isascii()):
+            # Response(text), the form a view returns most: the text kept as given; its headers and
+            # body list are made when first read (__getattr__), and the App's drivers answer one
+            # nothing has touched as they answer the text itself (dispatch.finish). Not for a
+            # subclass (it may read attributes its own way). (The compiled __init__ bound by
+            # bind_compiled_init takes any text that has a UTF-8 form.)
+            self._text = response
+            return
         if type(response) is str and headers is None and content_type is None:
             # The common case (a view returned text): two headers, no bookkeeping.
             kind = mimetype or self.default_mimetype
@@ -132,6 +157,26 @@ class Response:
             self.set_data(response)
         else:
             self.response = response
+
+    if not TYPE_CHECKING:  # (for the type checker, every other name stays an error)
+        def __getattr__(self, name: str) -> Any:
+            # Only reached for a name the instance does not have: a Response(text) made by the
+            # shortcut in __init__ gets its headers and body list the first time either is read.
+            if name == "headers" or name == "response":
+                text = self.__dict__.pop("_text", None)
+                if text is not None:
+                    data = text.encode("utf-8")
+                    headers = _new_headers(Headers)
+                    kind = self.default_mimetype  # (Response's: a subclass is made the eager way)
+                    headers._items = [("Content-Type", _CONTENT_TYPES.get(kind) or _with_charset(kind)),
+                                      ("Content-Length", str(len(data)))]
+                    state = self.__dict__  # (a body or headers set since are kept)
+                    state.setdefault("headers", headers)
+                    state.setdefault("response", [data])
+                    return state[name]
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    __signature__ = _InitSignature()
 
     # -- status ------------------------------------------------------------------------------
 
@@ -483,7 +528,26 @@ def fast_response(cls: type[Response], text: str | bytes, content_type: str, sta
 
 _new = object.__new__
 _new_headers = Headers.__new__
-_response_init = Response.__init__
+_python_init = Response.__init__
+_response_init = _python_init  # Response's __init__ now (the compiled one once bound)
+
+
+def bind_compiled_init() -> bool:
+    """Make ``Response.__init__`` the compiled one (``http/_speedups.c``): ``Response(text)``
+    keeps the text, as the Python ``__init__`` does for ASCII text, and every other call is handed
+    to the Python ``__init__``. False where the compiled part is not built (or MANYPATHS_PURE=1).
+    Called by the App with the first Response a view returns (a compiled ``response_answer``
+    reads what this ``__init__`` keeps)."""
+    global _response_init
+    bind = speedup("bind_response_init")
+    if bind is None:
+        return False
+    if Response.__dict__["__init__"] is _python_init:
+        init = bind(Response, _python_init)
+        setattr(Response, "__init__", init)  # noqa: B010 (the type checker keeps the Python one)
+        _response_init = init
+    return True
+
 
 # Headers a response without a body must not carry: 1xx and 204, and 304 (as werkzeug).
 _NO_CONTENT_DROPS = frozenset({"content-length"})
