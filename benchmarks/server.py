@@ -13,7 +13,10 @@ the 404 row). Frameworks that do not install are named and left out (muxy is not
 the package index).
 
     make bench-server        (or: .venv/bin/python benchmarks/server.py [--quick] [--rounds N] [--duration S]
-                              [--servers "granian rsgi,uvicorn"] [--frameworks manypaths,emmett55,bare])
+                              [--servers "granian rsgi,uvicorn"] [--frameworks manypaths,emmett55,bare]
+                              [--no-pin])
+
+Where the machine has two CPUs or more, the server runs on one and wrk on another (``--no-pin``: not).
 
 ``--servers`` and ``--frameworks`` measure some rows again without the whole table (a comma-separated
 list of the names the table shows).
@@ -32,6 +35,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).parent
 BIN = Path(sys.executable).parent
@@ -109,8 +113,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# The server (its worker processes and threads inherit it) on one CPU, wrk on another, where the
+# machine has two or more: on a 2-core machine the two otherwise fight over both cores and the
+# scheduler moves them, which put single rows at ±25% and some at half speed. --no-pin: unpinned.
+_CPUS = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+PIN = len(_CPUS) >= 2 and "--no-pin" not in sys.argv
+SERVER_CPUS, WRK_CPUS = ({_CPUS[0]}, {_CPUS[1]}) if PIN else (set(), set())
+
+
+def _pinned(cpus: set[int]) -> Any:
+    if not cpus:
+        return None
+    return lambda: os.sched_setaffinity(0, cpus)
+
+
 def start(cmd: list[str], port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=_pinned(SERVER_CPUS))
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -186,7 +205,8 @@ def warm_up(port: int, path: str, script: Path | None) -> None:
     15-110 ms in some runs and at 3 ms in others (measured with a wrk percentile script and a GC
     callback in the worker). Cold start has its own benchmark; these rows measure the steady state,
     every framework alike."""
-    subprocess.run(_wrk_command(port, path, script, 1), capture_output=True, check=True)
+    subprocess.run(_wrk_command(port, path, script, 1), capture_output=True, check=True,
+                   preexec_fn=_pinned(WRK_CPUS))
 
 
 def _wrk_command(port: int, path: str | None, script: Path | None, seconds: int) -> list[str]:
@@ -198,7 +218,7 @@ def _wrk_command(port: int, path: str | None, script: Path | None, seconds: int)
 
 def wrk(port: int, path: str | None, script: Path | None, expect_404: bool) -> dict[str, float]:
     out = subprocess.run(_wrk_command(port, path, script, DURATION), capture_output=True, text=True,
-                         check=True).stdout
+                         check=True, preexec_fn=_pinned(WRK_CPUS)).stdout
 
     def ms(label: str) -> float:
         m = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
@@ -223,6 +243,8 @@ def main() -> None:
     configs, missing = configurations()
     print(f"Real servers, one worker each, 127.0.0.1; wrk -t1 -c{CONNECTIONS}, {DURATION} s per row, "
           f"{ROUNDS} interleaved round(s): median req/s [min–max] (Python {sys.version.split()[0]})")
+    if PIN:
+        print(f"  the server on CPU {min(SERVER_CPUS)}, wrk on CPU {min(WRK_CPUS)}")
     if missing:
         print(f"  not installed, left out: {', '.join(missing)}; muxy is not on the package index")
     results: dict[tuple[str, str, str], list[dict[str, float]]] = {}

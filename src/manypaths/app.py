@@ -179,6 +179,7 @@ class App(Scaffold):
         self._json: JSONProvider | None = None
         # True while dicts and lists can go out through the prebuilt encoder (see manypaths.json).
         self._json_stock = type(self).json_provider_class is None
+        self._json_fast = self._json_stock and not self._debug  # finish's JSON road: kept by _json_road
         self._startup_hooks: list[Callable[[], Any]] = []
         self._shutdown_hooks: list[Callable[[], Any]] = []
         self._started = False
@@ -381,6 +382,7 @@ class App(Scaffold):
 
             provider = self._json = (type(self).json_provider_class or DefaultJSONProvider)(self)
             self._json_stock = is_stock(provider)
+            self._json_road()
         return provider
 
     @json.setter
@@ -389,11 +391,18 @@ class App(Scaffold):
 
         self._json = provider
         self._json_stock = is_stock(provider)
+        self._json_road()
 
     def json_settings_changed(self) -> None:
         """A setting of the JSON provider changed: dicts and lists go through it from now on
         (the provider calls this; the prebuilt encoder is used only while nothing changed)."""
         self._json_stock = False
+        self._json_road()
+
+    def _json_road(self) -> None:
+        # dispatch.finish writes a view's dict or list with the prebuilt encoder while the JSON
+        # provider is the stock one and debug is off (debug pretty-prints): one attribute to read.
+        self._json_fast = self._json_stock and not self._debug
 
     @property
     def testing(self) -> bool:
@@ -557,6 +566,7 @@ class App(Scaffold):
         config = self.config
         if key in ("DEBUG", "TRAP_HTTP_EXCEPTIONS", "TRAP_BAD_REQUEST_ERRORS"):
             self._debug = bool(config.get("DEBUG"))
+            self._json_road()
             trap_bad_request = config.get("TRAP_BAD_REQUEST_ERRORS")
             self._trap = bool(config.get("TRAP_HTTP_EXCEPTIONS") or trap_bad_request
                               or (trap_bad_request is None and self._debug))

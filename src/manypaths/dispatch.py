@@ -143,12 +143,12 @@ def finish(self: App, request: Request, rv: Any) -> Any:
         if kind is str:
             return rv.encode(), HTML  # (UTF-8: the default, without naming it)
         if kind is tuple:
-            answer = _tuple_answer(rv, FAST_STATUS, self._json_stock and not self._debug)
+            answer = _tuple_answer(rv, FAST_STATUS, self._json_fast)
             return answer if answer is not None else _tuple_rv(self, request, rv)
         if kind is Response:  # Response(text) nothing has touched since: the text's answer
             answer = _response_answer(rv)
             return rv if answer is None else answer  # (else what make_response makes of it: itself)
-        if (kind is dict or kind is list) and self._json_stock and not self._debug:
+        if (kind is dict or kind is list) and self._json_fast:
             return _json_bytes(rv), JSON
         if kind is bytes:
             return rv, HTML  # a Response of bytes has the default (text/html) type too
@@ -177,7 +177,7 @@ def _tuple_rv(self: App, request: Request, rv: tuple[Any, ...]) -> Any:
             data, content_type = body.encode("utf-8"), HTML
         elif kind is bytes:
             data, content_type = body, HTML
-        elif (kind is dict or kind is list) and self._json_stock and not self._debug:
+        elif (kind is dict or kind is list) and self._json_fast:
             data, content_type = _json_bytes(body), JSON
         else:
             return self._make_response_or_error(rv, request)
@@ -611,7 +611,7 @@ def make_response(self: App, rv: Any) -> Response:
     kind = type(rv)
     if kind is str and self.response_class is Response:  # the common cases first
         return fast_response(Response, rv, HTML)
-    if (kind is dict or kind is list) and self._json_stock and not self._debug:
+    if (kind is dict or kind is list) and self._json_fast:
         return fast_response(self.response_class, _json_bytes(rv), JSON)
     status: Any = None
     headers: Any = None

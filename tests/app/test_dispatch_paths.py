@@ -388,3 +388,23 @@ def test_the_remembered_body_lengths_are_bounded_and_each_answer_has_its_own() -
     finally:
         wsgi._LENGTHS.clear()
         wsgi._LENGTHS.update(saved)
+
+
+def test_the_json_road_follows_debug_and_the_json_provider() -> None:
+    # finish reads one attribute (App._json_fast) for "the prebuilt encoder may write this dict":
+    # it must follow DEBUG (pretty-printed) and a changed or replaced JSON provider both ways.
+    app = App(__name__)
+
+    @app.get("/")
+    def index() -> Any:
+        return {"b": 1, "a": [1, 2]}
+
+    client = app.test_client()
+    compact = client.get("/").data
+    assert app._json_fast and compact == b'{"a":[1,2],"b":1}\n'
+    app.config["DEBUG"] = True
+    assert not app._json_fast and client.get("/").data.startswith(b'{\n  "a": [')  # debug: indented
+    app.debug = False
+    assert app._json_fast and client.get("/").data == compact
+    app.json.sort_keys = False
+    assert not app._json_fast and client.get("/").data == b'{"b":1,"a":[1,2]}\n'
