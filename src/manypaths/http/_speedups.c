@@ -767,7 +767,7 @@ bind_response_init(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 response_answer(PyObject *module, PyObject *rv)
 {
-    PyObject *dict = PyObject_GenericGetDict(rv, NULL), *text, *data;
+    PyObject *dict = PyObject_GenericGetDict(rv, NULL), *text, *data, *content_type;
     if (dict == NULL)
         return NULL;
     if (PyDict_GET_SIZE(dict) != 1 || (text = PyDict_GetItemWithError(dict, TEXT_NAME)) == NULL
@@ -779,20 +779,18 @@ response_answer(PyObject *module, PyObject *rv)
     }
     Py_INCREF(text);
     Py_DECREF(dict);
-    if (PyUnicode_IS_ASCII(text))
-        data = PyBytes_FromStringAndSize((const char *)PyUnicode_1BYTE_DATA(text), PyUnicode_GET_LENGTH(text));
-    else
-        data = PyUnicode_AsUTF8String(text);  /* raises for a lone surrogate, as the Python answer does */
+    /* (Either __init__ keeps only text with a UTF-8 form: body_bytes' "Python's" cannot happen.) */
+    int r = body_bytes(text, 0, &data, &content_type);
     Py_DECREF(text);
-    if (data == NULL)
-        return NULL;
+    if (r <= 0)
+        return r < 0 ? NULL : Py_NewRef(Py_None);
     PyObject *answer = PyTuple_New(2);
     if (answer == NULL) {
         Py_DECREF(data);
         return NULL;
     }
     PyTuple_SET_ITEM(answer, 0, data);
-    PyTuple_SET_ITEM(answer, 1, Py_NewRef(HTML));
+    PyTuple_SET_ITEM(answer, 1, Py_NewRef(content_type));
     return answer;
 }
 
