@@ -16,7 +16,7 @@ import sys
 from contextvars import copy_context
 
 from .asgi import awaited, body_road
-from .asgi.environ import _BODILESS, NO_BODY, _base
+from .asgi.environ import NO_BODY, _base, bodiless
 from .coroutines import server_loop
 from .dispatch import COROUTINE, begin, end, finish, logged
 
@@ -114,12 +114,9 @@ def rsgi_application(app: App) -> Callable[[Any, Any], Awaitable[None]]:
                 await app._startup_async()
             app._decide()
         environ = scope_environ(scope)
-        config = app.config
-        threaded = config["ASGI_THREADS"] or not app._inline
+        threaded = app.config["ASGI_THREADS"] or not app._inline
         pending = None
-        declared = environ.get("CONTENT_LENGTH")
-        if (declared is None and environ["REQUEST_METHOD"] in _BODILESS and "HTTP_TRANSFER_ENCODING" not in environ
-                and environ["SERVER_PROTOCOL"] in ("HTTP/1.1", "HTTP/1.0")) or declared == "0":
+        if bodiless(environ):  # the ASGI driver's rule: no receive for a request without a body
             environ["wsgi.input"] = NO_BODY
         else:
             threaded, pending = body_road(app, environ, _receive_of(protocol), threaded)

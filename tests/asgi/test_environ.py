@@ -27,14 +27,14 @@ def _scope(**changes: Any) -> dict[str, Any]:
     return scope
 
 
-def _compiled(scope: dict[str, Any]) -> dict[str, Any] | None:
+def _compiled(scope: dict[str, Any], no_body: Any = None) -> dict[str, Any] | None:
     core = aio._compiled_environ
     assert core is not None, "the compiled environ builder is not built (make test builds it)"
     keys = aio._ENVIRON_KEYS
     for name, _ in scope.get("headers") or ():  # as the Python builder does first, learn the names
         if isinstance(name, bytes) and name not in keys:
             aio._environ_key(name)
-    return core(scope, LAST, keys, sys.stderr)
+    return core(scope, LAST, keys, sys.stderr) if no_body is None else core(scope, LAST, keys, sys.stderr, no_body)
 
 
 def test_the_environ_of_a_plain_scope() -> None:
@@ -91,6 +91,44 @@ def test_missing_optional_keys_take_their_asgi_defaults() -> None:
     assert "REMOTE_ADDR" not in environ
 
 
+@needs_compiled
+def test_the_compiled_builder_gives_a_bodiless_request_no_body_by_the_python_rule() -> None:
+    cases = {
+        "GET": (_scope(), True),
+        "HEAD": (_scope(method="HEAD"), True),
+        "POST": (_scope(method="POST"), False),  # no Content-Length: the body is read to its end
+        "POST, Content-Length 0": (_scope(method="POST", headers=[(b"content-length", b"0")]), True),
+        "POST, Content-Length 5": (_scope(method="POST", headers=[(b"content-length", b"5")]), False),
+        "GET, Content-Length 5": (_scope(headers=[(b"content-length", b"5")]), False),
+        "GET, chunked": (_scope(headers=[(b"transfer-encoding", b"chunked")]), False),
+        "get (lower case)": (_scope(method="get"), False),
+    }
+    for name, (scope, expected) in cases.items():
+        python = aio.environ_py(scope, BASE)
+        assert aio.bodiless(python) is expected, name
+        compiled = _compiled(scope, no_body=aio.NO_BODY)
+        assert compiled is not None, name
+        assert ("wsgi.input" in compiled) is expected, name
+        assert compiled.pop("wsgi.input", aio.NO_BODY) is aio.NO_BODY
+        assert compiled == python and list(compiled) == list(python), name
+    # HTTP/2 frames its bodies itself: a GET without Content-Length may still have one.
+    base2 = aio._base(("testserver", 80), "http", "2")
+    scope = _scope(http_version="2")
+    compiled = aio._compiled_environ(scope, (("testserver", 80), "http", "2", base2), aio._ENVIRON_KEYS,
+                                     sys.stderr, aio.NO_BODY) if aio._compiled_environ else None
+    assert compiled is not None and "wsgi.input" not in compiled and not aio.bodiless(compiled)
+    aio._base(("testserver", 80), "http", "1.1")
+
+
+@needs_compiled
+def test_the_compiled_builder_writes_each_port_as_its_text() -> None:
+    # REMOTE_PORT's text is remembered per port (64 slots): ports sharing a slot, ports seen again,
+    # and numbers no port has, each give str(port).
+    for port in (5123, 5123 + 64, 5123, 0, 65535, 65535 - 64, 65536, 10**12, -1, 5123 + 64):
+        environ = _compiled(_scope(client=("10.0.0.1", port)))
+        assert environ is not None and environ["REMOTE_PORT"] == str(port), port
+
+
 header_names = st.sampled_from([b"host", b"accept", b"content-type", b"content-length", b"cookie", b"x-a",
                                 b"x_forwarded_for", b"X-Mixed-Case", b"transfer-encoding"])
 latin1 = st.binary(max_size=12)
@@ -101,7 +139,8 @@ scopes = st.fixed_dictionaries({
     "query_string": st.one_of(latin1, st.none()),
     "client": st.one_of(st.none(), st.tuples(st.sampled_from(["10.0.0.1", "::1"]), st.integers(0, 65535)),
                         st.just(["h", 1])),
-    "headers": st.lists(st.tuples(header_names, latin1), max_size=6),
+    "headers": st.lists(st.tuples(header_names, st.one_of(latin1, st.sampled_from([b"0", b"5", b"chunked"]))),
+                        max_size=6),
 })
 
 
@@ -116,6 +155,10 @@ def test_compiled_and_python_builders_agree(changes: dict[str, Any]) -> None:
     else:
         python = aio.environ_py(scope, BASE)
         assert compiled == python and list(compiled) == list(python)
+        # Handed NO_BODY, it gives it to the requests the Python rule finds bodiless, and only those.
+        marked = _compiled(scope, no_body=aio.NO_BODY)
+        assert marked is not None and (marked.pop("wsgi.input", None) is aio.NO_BODY) is aio.bodiless(python)
+        assert marked == python
 
 
 def _needs_python(scope: dict[str, Any]) -> bool:

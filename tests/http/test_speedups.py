@@ -319,3 +319,35 @@ def test_a_collection_during_a_compiled_answer_changes_nothing_under_it() -> Non
             assert pairs is None or pairs == [("Content-Type", "t"), ("Content-Length", "1"), *headers.items()]
     finally:
         gc.set_threshold(*thresholds)
+
+
+# -- the route path check (http/_speedups.c: plain_path; dispatch._python_plain_path in the pure build) --
+
+class _Text(str):
+    pass
+
+
+paths = st.one_of(st.text(max_size=8), st.text(max_size=8).map(lambda t: "/" + t), st.sampled_from(
+    ["/", "//", "//x", "/x//", "", "x/", "/caf\u00e9", "/\x00", "/\x7f"]))
+
+
+@needs_compiled
+@settings(max_examples=int(os.environ.get("MANYPATHS_FUZZ_EXAMPLES", "500")), deadline=None)
+@given(st.one_of(paths, st.none(), st.builds(bytes, st.binary(max_size=4)), paths.map(_Text)))
+def test_the_compiled_path_check_is_the_python_one(path: Any) -> None:
+    from manypaths import dispatch
+    from manypaths.http._speedups import plain_path
+
+    assert plain_path(path) is dispatch._python_plain_path(path)
+
+
+@settings(max_examples=int(os.environ.get("MANYPATHS_FUZZ_EXAMPLES", "300")), deadline=None)
+@given(paths)
+def test_a_plain_path_is_what_request_path_gives(path: str) -> None:
+    # What _view_value keeps as request.path without working it out must be what Request.path works out.
+    from manypaths import dispatch
+    from manypaths.http.request import Request
+
+    if dispatch._python_plain_path(path):
+        assert Request({"PATH_INFO": path, "SCRIPT_NAME": "", "REQUEST_METHOD": "GET"}).path == path
+    assert dispatch._python_plain_path("/users/7") and not dispatch._python_plain_path("//evil.example/x")

@@ -17,7 +17,7 @@ from ..coroutines import call_hooks, server_loop
 from ..dispatch import COROUTINE, HTML, JSON, begin, end, finish, logged
 from ..http.exceptions import BadRequest, RequestEntityTooLarge
 from . import environ as _env
-from .environ import _BODILESS, _ENVIRON_KEYS, _FRAMED, _SCOPE_DEFAULTS, NO_BODY, _attach_body, _environ_of
+from .environ import _ENVIRON_KEYS, _SCOPE_DEFAULTS, NO_BODY, _attach_body, _environ_of, bodiless
 
 TYPE_CHECKING = False
 
@@ -66,24 +66,22 @@ def asgi_application(app: App) -> Callable[[Scope, Receive, Send], Coroutine[Any
             if app._startup_hooks and not app._started:
                 await app._startup_async()  # a server without lifespan support: before the first request
             app._decide()
-        try:  # environ._environ, inlined
-            environ = None if compiled is None else compiled(scope, last[0], _ENVIRON_KEYS, sys.stderr)
+        try:  # environ._environ, inlined; the compiled builder also gives a bodiless request NO_BODY
+            environ = None if compiled is None else compiled(scope, last[0], _ENVIRON_KEYS, sys.stderr, NO_BODY)
             if environ is None:
                 environ = _environ_of(scope)
         except KeyError:
             environ = _environ_of({**_SCOPE_DEFAULTS, **scope})
-        config = app.config
-        threaded = config["ASGI_THREADS"] or not app._inline
+        threaded = app.config["ASGI_THREADS"] or not app._inline
         # The body is received only when something reads it: never for a 404, 405 or redirect.
         pending = None
-        declared = environ.get("CONTENT_LENGTH")
-        if (declared is None and environ["REQUEST_METHOD"] in _BODILESS and "HTTP_TRANSFER_ENCODING" not in environ
-                and environ["SERVER_PROTOCOL"] in _FRAMED) or declared == "0":
-            # A GET or HEAD over HTTP/1.x without Content-Length or Transfer-Encoding has no body
-            # (RFC 9112 6.3): no receive() call. A disconnect is still noticed while a response streams.
-            environ["wsgi.input"] = NO_BODY
-        else:
-            threaded, pending = body_road(app, environ, receive, threaded)
+        if "wsgi.input" not in environ:  # (not given NO_BODY by the compiled builder)
+            if bodiless(environ):
+                # No receive() call for a request without a body. A disconnect is still noticed
+                # while a response streams.
+                environ["wsgi.input"] = NO_BODY
+            else:
+                threaded, pending = body_road(app, environ, receive, threaded)
         if threaded:
             await _in_thread(app, environ, send, receive)
             return

@@ -1,6 +1,6 @@
 /* manypaths.asgi._environ: the compiled builder of the ASGI driver's WSGI environ.
  *
- * asgi_environ(scope, last, keys, errors) builds the environ of an ASGI HTTP scope in its common
+ * asgi_environ(scope, last, keys, errors[, no_body]) builds the environ of an ASGI HTTP scope in its common
  * case (the same server as the last request, an ASCII path, no root path, header names seen
  * before and not repeated): the same dict, in the same order, as the Python builder
  * manypaths.asgi.environ.environ_py, which takes every other case (None is returned for those).
@@ -12,7 +12,62 @@
 
 static PyObject *K_ROOT_PATH, *K_PATH, *K_METHOD, *K_QUERY, *K_CLIENT, *K_HEADERS, *K_SERVER, *K_SCHEME, *K_VERSION;
 static PyObject *E_METHOD, *E_SCRIPT, *E_PATH, *E_QUERY, *E_ERRORS, *E_SCOPE, *E_ADDR, *E_PORT, *E_CTYPE;
-static PyObject *EMPTY_STR;
+static PyObject *EMPTY_STR, *E_CLENGTH, *E_TRANSFER, *E_PROTOCOL, *E_INPUT;
+
+/* REMOTE_PORT's text for the last ports seen, one slot per port modulo PORT_SLOTS: a keep-alive
+ * connection sends many requests from one port (str() of an int is ~800 instructions). */
+#define PORT_SLOTS 64
+static long port_numbers[PORT_SLOTS];
+static PyObject *port_texts[PORT_SLOTS];
+
+/* The text of ``port`` (a new reference). */
+static PyObject *
+port_text(PyObject *port)
+{
+    long number = PyLong_AsLong(port);
+    if (number == -1 && PyErr_Occurred())
+        return NULL;
+    if (number < 0 || number > 65535)
+        return PyObject_Str(port);
+    int slot = (int)(number % PORT_SLOTS);
+    if (port_texts[slot] != NULL && port_numbers[slot] == number)
+        return Py_NewRef(port_texts[slot]);
+    PyObject *text = PyObject_Str(port);
+    if (text == NULL)
+        return NULL;
+    Py_XSETREF(port_texts[slot], Py_NewRef(text));
+    port_numbers[slot] = number;
+    return text;
+}
+
+/* Whether ``text`` (a str, or NULL) is the ASCII ``literal``. */
+static int
+is_text(PyObject *text, const char *literal)
+{
+    return text != NULL && PyUnicode_CheckExact(text) && PyUnicode_CompareWithASCIIString(text, literal) == 0;
+}
+
+/* Whether the request of ``environ`` has no body (the ASGI driver's rule, RFC 9112 6.3): a
+ * Content-Length of 0, or a GET or HEAD over HTTP/1.x without Content-Length or Transfer-Encoding.
+ * -1: an error. */
+static int
+bodiless(PyObject *environ, PyObject *method)
+{
+    PyObject *declared = PyDict_GetItemWithError(environ, E_CLENGTH);
+    if (declared != NULL)
+        return is_text(declared, "0");
+    if (PyErr_Occurred())
+        return -1;
+    if (!is_text(method, "GET") && !is_text(method, "HEAD"))
+        return 0;
+    int chunked = PyDict_Contains(environ, E_TRANSFER);
+    if (chunked != 0)
+        return chunked < 0 ? -1 : 0;
+    PyObject *protocol = PyDict_GetItemWithError(environ, E_PROTOCOL);
+    if (protocol == NULL)
+        return PyErr_Occurred() ? -1 : 0;
+    return is_text(protocol, "HTTP/1.1") || is_text(protocol, "HTTP/1.0");
+}
 
 /* scope[key] (borrowed), or NULL without an exception when it is missing. */
 static PyObject *
@@ -58,20 +113,22 @@ add_header(PyObject *environ, PyObject *keys, PyObject *pair)
     return failed ? -1 : 1;
 }
 
-/* asgi_environ(scope, last, keys, errors): the WSGI environ of an ASGI HTTP scope, as
+/* asgi_environ(scope, last, keys, errors[, no_body]): the WSGI environ of an ASGI HTTP scope, as
  * aio.environ_py builds it on the shared part ``last`` = (server, scheme, http_version, base) holds
  * for the scope's server, scheme and version (None when they differ: the caller picks the base),
  * for the common case: an empty root_path, an ASCII path, a str method,
  * bytes query string, a (str, int) client or None, header names all known to ``keys`` (bytes ->
  * environ key, "" for a dropped name) and none repeated. Anything else returns None: the caller
- * builds it in Python (which also learns new header names for the next time). */
+ * builds it in Python (which also learns new header names for the next time). With ``no_body``,
+ * a request that has no body (see bodiless) gets it as its wsgi.input. */
 static PyObject *
 asgi_environ(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 4 || !PyDict_CheckExact(args[0]) || !PyTuple_CheckExact(args[1]) || PyTuple_GET_SIZE(args[1]) != 4
+    if (nargs < 4 || nargs > 5 || !PyDict_CheckExact(args[0]) || !PyTuple_CheckExact(args[1]) || PyTuple_GET_SIZE(args[1]) != 4
         || !PyDict_CheckExact(PyTuple_GET_ITEM(args[1], 3)) || !PyDict_CheckExact(args[2])) {
         PyErr_SetString(PyExc_TypeError,
-                        "asgi_environ(scope: dict, last: (server, scheme, version, base: dict), keys: dict, errors)");
+                        "asgi_environ(scope: dict, last: (server, scheme, version, base: dict), keys: dict, errors"
+                        "[, no_body])");
         return NULL;
     }
     PyObject *scope = args[0], *last = args[1], *keys = args[2];
@@ -124,11 +181,11 @@ asgi_environ(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (failed)
         goto error;
     if (host != NULL) {
-        PyObject *port_text = PyObject_Str(port);
-        if (port_text == NULL)
+        PyObject *text = port_text(port);
+        if (text == NULL)
             goto error;
-        failed = PyDict_SetItem(environ, E_ADDR, host) || PyDict_SetItem(environ, E_PORT, port_text);
-        Py_DECREF(port_text);
+        failed = PyDict_SetItem(environ, E_ADDR, host) || PyDict_SetItem(environ, E_PORT, text);
+        Py_DECREF(text);
         if (failed)
             goto error;
     }
@@ -144,6 +201,11 @@ asgi_environ(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             goto fallback;
         }
     }
+    if (nargs == 5) {
+        int none = bodiless(environ, method);
+        if (none < 0 || (none && PyDict_SetItem(environ, E_INPUT, args[4]) < 0))
+            goto error;
+    }
     return environ;
 fallback:
     Py_DECREF(environ);
@@ -155,7 +217,8 @@ error:
 
 static PyMethodDef module_methods[] = {
     {"asgi_environ", (PyCFunction)(void (*)(void))asgi_environ, METH_FASTCALL,
-     "asgi_environ(scope, last, keys, errors): the WSGI environ of an ASGI HTTP scope (common case), or None."},
+     "asgi_environ(scope, last, keys, errors[, no_body]): the WSGI environ of an ASGI HTTP scope (common case), "
+     "or None."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -192,9 +255,13 @@ PyInit__environ(void)
     E_PORT = PyUnicode_InternFromString("REMOTE_PORT");
     E_CTYPE = PyUnicode_InternFromString("CONTENT_TYPE");
     EMPTY_STR = PyUnicode_InternFromString("");
+    E_CLENGTH = PyUnicode_InternFromString("CONTENT_LENGTH");
+    E_TRANSFER = PyUnicode_InternFromString("HTTP_TRANSFER_ENCODING");
+    E_PROTOCOL = PyUnicode_InternFromString("SERVER_PROTOCOL");
+    E_INPUT = PyUnicode_InternFromString("wsgi.input");
     if (!K_ROOT_PATH || !K_PATH || !K_METHOD || !K_QUERY || !K_CLIENT || !K_HEADERS || !K_SERVER || !K_SCHEME
         || !K_VERSION || !E_METHOD || !E_SCRIPT || !E_PATH || !E_QUERY || !E_ERRORS || !E_SCOPE || !E_ADDR
-        || !E_PORT || !E_CTYPE || !EMPTY_STR) {
+        || !E_PORT || !E_CTYPE || !EMPTY_STR || !E_CLENGTH || !E_TRANSFER || !E_PROTOCOL || !E_INPUT) {
         Py_DECREF(m);
         return NULL;
     }

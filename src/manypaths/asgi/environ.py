@@ -77,6 +77,17 @@ _FRAMED = frozenset({"HTTP/1.1", "HTTP/1.0"})
 _BODILESS = frozenset({"GET", "HEAD"})
 
 
+def bodiless(environ: dict[str, Any]) -> bool:
+    """Whether the request of ``environ`` has no body to receive (RFC 9112 6.3): a Content-Length of
+    0, or a GET or HEAD over HTTP/1.x without Content-Length or Transfer-Encoding. (The compiled
+    builder applies the same rule when handed NO_BODY: asgi/_environ.c, bodiless.)"""
+    declared: str | None = environ.get("CONTENT_LENGTH")
+    if declared is not None:
+        return declared == "0"
+    return (environ["REQUEST_METHOD"] in _BODILESS and "HTTP_TRANSFER_ENCODING" not in environ
+            and environ["SERVER_PROTOCOL"] in _FRAMED)
+
+
 def _environ(scope: Scope) -> dict[str, Any]:
     # The environ without wsgi.input; CONTENT_LENGTH is the header's value, if one was sent.
     # (asgi_application's closure inlines these lines: one frame less per request.)

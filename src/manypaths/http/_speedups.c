@@ -794,7 +794,23 @@ response_answer(PyObject *module, PyObject *rv)
     return answer;
 }
 
+/* plain_path(path): whether ``path`` (a PATH_INFO) is what Request.path would give for it, the
+ * common case: an ASCII str starting with one "/" (not "//": a path starting so is read apart). */
+static PyObject *
+plain_path(PyObject *module, PyObject *path)
+{
+    if (PyUnicode_CheckExact(path) && PyUnicode_IS_ASCII(path)) {
+        Py_ssize_t size = PyUnicode_GET_LENGTH(path);
+        const Py_UCS1 *text = PyUnicode_1BYTE_DATA(path);
+        if (size > 0 && text[0] == '/' && (size == 1 || text[1] != '/'))
+            Py_RETURN_TRUE;
+    }
+    Py_RETURN_FALSE;
+}
+
 static PyMethodDef module_methods[] = {
+    {"plain_path", (PyCFunction)plain_path, METH_O,
+     "plain_path(path): whether the PATH_INFO is an ASCII str starting with one '/' (Request.path is itself)."},
     {"bind_response_init", (PyCFunction)(void (*)(void))bind_response_init, METH_FASTCALL,
      "bind_response_init(cls, fallback): a compiled __init__ for the Response class cls."},
     {"response_answer", (PyCFunction)response_answer, METH_O,

@@ -22,3 +22,6 @@ def tuple_answer(rv: Any, fast_status: dict[int, str], json: bool) -> tuple[Any,
 
 def use_content_types(html: str, json: str) -> None:
     """The content type objects fast answers carry (dispatch.HTML and dispatch.JSON themselves)."""
+
+def plain_path(path: object) -> bool:
+    """Whether the PATH_INFO ``path`` is an ASCII str starting with one "/" (``Request.path`` is then itself)."""
