@@ -5,12 +5,17 @@ and interface (the server's own limit).
 
 Rows: static (``/hello``), int param (``/users/42``), JSON (``/json``), 404, and the 203-route GitHub
 API app hit with distinct paths (a wrk script cycles through 4,000 of them; manypaths, Falcon and
-Starlette have that app). Rounds are interleaved (every configuration once per round) and the median
-and range over rounds are reported, with p50/p99 latency and the worker's RSS after the round
-(server process and its children). Every row is measured after one second of the same load, not
-counted (``warm_up``). Every row must have zero socket errors and the right status (200, or 404 on
-the 404 row). Frameworks that do not install are named and left out (muxy is not on
-the package index).
+Starlette have that app). Every app on one server is started at once (one server process each; the
+ones not under load sit idle), and each row is measured in rounds: every app takes one 2-second run
+per round, in an order that rotates, so the runs compared are seconds apart. This VM's host has slow
+stretches that last minutes (single runs vary ±25%; a whole-table pass with each framework measured
+minutes apart from its peers put the same bare callable 20% apart on two rows): the median req/s and
+the range over rounds are reported, and the ratios (to manypaths, to the bare callable) are the
+median of the ratios within a round. Each row reports p50/p99 latency and the worker's RSS after
+every row was served (server process and its children). Every row is measured after one second of
+the same load, not counted (``warm_up``). Every row must have zero socket errors and the right
+status (200, or 404 on the 404 row). Frameworks that do not install are named and left out (muxy is
+not on the package index).
 
     make bench-server        (or: .venv/bin/python benchmarks/server.py [--quick] [--rounds N] [--duration S]
                               [--servers "granian rsgi,uvicorn"] [--frameworks manypaths,emmett55,bare]
@@ -54,8 +59,8 @@ def _names(name: str) -> set[str] | None:
     return None
 
 
-ROUNDS = int(_arg("--rounds", 1 if QUICK else 3))
-DURATION = int(_arg("--duration", 2 if QUICK else 5))
+ROUNDS = int(_arg("--rounds", 1 if QUICK else 7))
+DURATION = int(_arg("--duration", 2))
 CONNECTIONS = 16
 ROWS = {"static": "/hello", "int param": "/users/42", "JSON": "/json", "404": "/nowhere/at/all",
         "GitHub 203 routes": None}
@@ -241,45 +246,22 @@ def main() -> None:
         print("make bench-server needs wrk (Debian: apt-get install wrk); nothing measured")
         return
     configs, missing = configurations()
-    print(f"Real servers, one worker each, 127.0.0.1; wrk -t1 -c{CONNECTIONS}, {DURATION} s per row, "
-          f"{ROUNDS} interleaved round(s): median req/s [min–max] (Python {sys.version.split()[0]})")
+    print(f"Real servers, one worker each, 127.0.0.1; wrk -t1 -c{CONNECTIONS}, {DURATION} s per run, "
+          f"{ROUNDS} interleaved round(s) (Python {sys.version.split()[0]})")
+    print("  req/s: median [min–max] over rounds; × manypaths and % of bare: median of the ratios to the run"
+          " made beside it in the same round")
     if PIN:
         print(f"  the server on CPU {min(SERVER_CPUS)}, wrk on CPU {min(WRK_CPUS)}")
     if missing:
         print(f"  not installed, left out: {', '.join(missing)}; muxy is not on the package index")
     results: dict[tuple[str, str, str], list[dict[str, float]]] = {}
-    memory: dict[tuple[str, str], list[float]] = {}
+    memory: dict[tuple[str, str], float] = {}
     with tempfile.TemporaryDirectory() as folder:
         script = github_script(Path(folder))
-        import server_apps
-
-        for _ in range(ROUNDS):
-            for framework, server, target in configs:
-                port = free_port()
-                proc = start(command(server, target, port), port)
-                try:
-                    for row, path in ROWS.items():
-                        if path is None:
-                            github = f"{framework}_github_{target.rsplit('_', 1)[1]}"
-                            if getattr(server_apps, github, None) is None:
-                                continue
-                            stop(proc)
-                            port = free_port()
-                            proc = start(command(server, github, port), port)
-                            assert status_of(port, "/users/octocat/repos") == 200, (framework, server)
-                            warm_up(port, "/", script)
-                            found = wrk(port, "/", script, False)
-                        else:
-                            expected = 404 if row == "404" else 200
-                            assert status_of(port, path) == expected, (framework, server, row)
-                            warm_up(port, path, None)
-                            found = wrk(port, path, None, row == "404")
-                        if found["errors"] and framework in ("manypaths", "bare"):
-                            raise RuntimeError(f"{framework} on {server}, {row}: {int(found['errors'])} errors")
-                        results.setdefault((row, server, framework), []).append(found)
-                    memory.setdefault((server, framework), []).append(rss_mib(proc.pid))
-                finally:
-                    stop(proc)
+        for server in SERVERS:
+            group = [(framework, target) for framework, s, target in configs if s == server]
+            if group:
+                _measure_server(server, group, script, results, memory)
     for row in ROWS:
         print(f"\n{row}")
         print(f"  {'server':<18}{'framework':<12}{'req/s':>9}{'range':>17}{'p50 ms':>8}{'p99 ms':>8}"
@@ -289,17 +271,65 @@ def main() -> None:
             if not here:
                 continue
             med = {fw: statistics.median(x["rps"] for x in runs) for fw, runs in here.items()}
-            ours, bare = med.get("manypaths"), med.get("bare")
+            ours, bare = here.get("manypaths"), here.get("bare")
             for fw, runs in sorted(here.items(), key=lambda item: -med[item[0]]):
                 rps = [x["rps"] for x in runs]
                 p50 = statistics.median(x["p50"] for x in runs)
                 p99 = statistics.median(x["p99"] for x in runs)
-                ratio = f"{med[fw] / ours:.2f}" if ours else "—"
-                of_bare = f"{med[fw] / bare * 100:.0f}%" if bare else "—"
-                rss = statistics.median(memory.get((server, fw), [0.0]))
+                ratio = f"{_paired(runs, ours):.2f}" if ours else "—"
+                of_bare = f"{_paired(runs, bare) * 100:.0f}%" if bare else "—"
                 errors = int(sum(x["errors"] for x in runs))  # a peer's socket errors are shown, not hidden
                 print(f"  {server:<18}{fw:<12}{med[fw]:>9,.0f}{f'{min(rps):,.0f}–{max(rps):,.0f}':>17}{p50:>8.2f}"
-                      f"{p99:>8.2f}{ratio:>12}{of_bare:>10}{rss:>9.1f}{errors:>8}")
+                      f"{p99:>8.2f}{ratio:>12}{of_bare:>10}{memory.get((server, fw), 0.0):>9.1f}{errors:>8}")
+
+
+def _paired(runs: list[dict[str, float]], against: list[dict[str, float]]) -> float:
+    # The median over rounds of this run's req/s over the other's in the same round: the two ran
+    # seconds apart, so a slow stretch of the host (this VM's come and go for minutes) weighs on both.
+    return statistics.median(run["rps"] / other["rps"] for run, other in zip(runs, against, strict=True))
+
+
+def _measure_server(server: str, group: list[tuple[str, str]], script: Path,
+                    results: dict[tuple[str, str, str], list[dict[str, float]]],
+                    memory: dict[tuple[str, str], float]) -> None:
+    """Every framework's app on ``server`` started at once (those not under load are idle), then each
+    row: one warm-up per app, and ``ROUNDS`` rounds in which every app takes one run in turn (the
+    order rotates each round). Peers' runs on a row are seconds apart, not minutes."""
+    import server_apps
+
+    apps: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
+    github: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
+    try:
+        for framework, target in group:
+            port = free_port()
+            apps[framework] = (start(command(server, target, port), port), port)
+            name = f"{framework}_github_{target.rsplit('_', 1)[1]}"
+            if getattr(server_apps, name, None) is not None:
+                port = free_port()
+                github[framework] = (start(command(server, name, port), port), port)
+                assert status_of(port, "/users/octocat/repos") == 200, (framework, server)
+        for row, path in ROWS.items():
+            serving = github if path is None else apps
+            members = [framework for framework, _ in group if framework in serving]
+            for framework in members:
+                port = serving[framework][1]
+                if path is not None:
+                    expected = 404 if row == "404" else 200
+                    assert status_of(port, path) == expected, (framework, server, row)
+                warm_up(port, path or "/", script if path is None else None)
+            for turn in range(ROUNDS):
+                shift = turn % len(members)
+                for framework in members[shift:] + members[:shift]:
+                    port = serving[framework][1]
+                    found = wrk(port, path or "/", script if path is None else None, row == "404")
+                    if found["errors"] and framework in ("manypaths", "bare"):
+                        raise RuntimeError(f"{framework} on {server}, {row}: {int(found['errors'])} errors")
+                    results.setdefault((row, server, framework), []).append(found)
+        for framework, (proc, _) in apps.items():
+            memory[(server, framework)] = rss_mib(proc.pid)
+    finally:
+        for proc, _ in [*apps.values(), *github.values()]:
+            stop(proc)
 
 
 if __name__ == "__main__":
