@@ -398,7 +398,10 @@ def _view_value(self: App, request: Request, hooks: bool) -> Any:
         if method != "GET" and rule.provide_automatic_options and str(method).upper() == "OPTIONS":
             routing_error = _Options()
     except routing.RoutingError as e:
-        routing_error = self._routing_error(e, request)
+        # A plain miss is _MISS until something needs the HTTP error (~4k instructions to make):
+        # the default 404 page below does not. (Not ``e``: kept, its traceback would hold this
+        # frame in a cycle, left to the garbage collector.)
+        routing_error = _MISS if type(e) is routing.NotFound else self._routing_error(e, request)
     except http_errors.SecurityError as e:
         routing_error = e
     if (self._uses_cors and method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ
@@ -417,11 +420,13 @@ def _view_value(self: App, request: Request, hooks: bool) -> Any:
                 if rv is not None:
                     return rv
         if routing_error is not None:
-            if (type(routing_error) is http_errors.NotFound and not self._error_handlers and not self._trap
-                    and "json" not in str(environ.get("HTTP_ACCEPT") or "") and not self.config["JSON_ERRORS"]):
-                # A 404 no handler takes, for a client that wants HTML: the page error_response would
-                # make, as (body, status) for the fast road (the same status, headers and body).
-                return _not_found_page(), 404
+            if routing_error is _MISS:
+                if (not self._error_handlers and not self._trap and "json" not in str(environ.get("HTTP_ACCEPT") or "")
+                        and not self.config["JSON_ERRORS"]):
+                    # A 404 no handler takes, for a client that wants HTML: the page error_response
+                    # would make, as (body, status) for the fast road (the same status, headers and body).
+                    return _not_found_page(), 404
+                routing_error = http_errors.NotFound()
             # Answer the miss directly: raising it again only to catch it below costs.
             return self.handle_user_exception(routing_error, request)
         if request.body_pending is not None:
@@ -456,6 +461,9 @@ def _check_host(self: App, request: Request) -> None:
     if not self._feature("proxies").host_is_trusted(host, self._trusted_hosts):
         raise http_errors.SecurityError(f"Host {host[:100]!r} is not trusted.")
 
+
+# What _view_value holds for a plain miss of the route map until it needs the HTTP error (never raised).
+_MISS = routing.NotFound()
 
 _NOT_FOUND_PAGE: list[bytes] = []
 
