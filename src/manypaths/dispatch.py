@@ -353,7 +353,7 @@ def _view_value(self: App, request: Request, hooks: bool) -> Any:
         path = environ["PATH_INFO"]
     except KeyError:
         path = None
-    if _plain_path(path):  # (compiled: the test in Python is ~1.5k instructions, the call ~0.3k)
+    if _plain_path(path):  # (compiled: ~0.7k instructions fewer per request, counted)
         request._cache["path"] = path  # what request.path would work out, the common case
     else:
         path = request.path
