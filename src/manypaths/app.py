@@ -156,10 +156,10 @@ class App(Scaffold):
             "TRAP_HTTP_EXCEPTIONS": False, "TRAP_BAD_REQUEST_ERRORS": None, "TEMPLATES_AUTO_RELOAD": None,
             "EXPLAIN_TEMPLATE_LOADING": False,
         })
-        # A setting that chooses the road (compression, the access log) changed: decided again;
+        # A setting that chooses the road (compression, the access log, ASGI_THREADS) changed: decided again;
         # settings every request reads are kept as attributes (no dict lookup per request).
         self.config.watched = frozenset({"COMPRESS", "ACCESS_LOG", "DEBUG", "TRUSTED_HOSTS", "MAX_CONTENT_LENGTH",
-                                         "TRAP_HTTP_EXCEPTIONS", "TRAP_BAD_REQUEST_ERRORS"})
+                                         "TRAP_HTTP_EXCEPTIONS", "TRAP_BAD_REQUEST_ERRORS", "ASGI_THREADS"})
         self.config.on_change = self._setting_changed
         self._debug = bool(debug)
         self._trap = self._debug  # an HTTP error may be trapped (TRAP_*; a missing key's 400 in debug)

@@ -92,8 +92,9 @@ def decide(self: App) -> None:
     # Nothing can see a Response object between the view and the server: a str or dict goes
     # out without one (dispatch.finish). A response_class of the app's own must be made.
     self._fast = plain and self.response_class is Response
-    # ASGI: served on the server's loop when nothing runs around the view or after the answer.
-    self._inline = plain and not self._has_teardown
+    # ASGI and RSGI: served on the server's loop when nothing runs around the view or after the
+    # answer, unless ASGI_THREADS asks for a worker thread per request.
+    self._inline = plain and not self._has_teardown and not self.config["ASGI_THREADS"]
     self._post_process = (self._uses_cors or bool(self.config["COMPRESS"]) or bool(self._access_log)
                           or self._compress_on)
     if self._post_process and self._features is None:
@@ -117,6 +118,10 @@ def begin(self: App, environ: dict[str, Any]) -> Request:
     else:
         request = cls(environ)
     request.app = self
+    # Read on every request (finish, _view_value): as the instance's own, ~0.2k instructions fewer
+    # each than the class default.
+    request.post_view = False
+    request.body_pending = None
     limit = self._max_content_length  # MAX_CONTENT_LENGTH, kept by App._setting_changed
     if limit is not None:
         request.max_content_length = limit

@@ -19,6 +19,7 @@ from .asgi import awaited, body_road
 from .asgi.environ import NO_BODY, _base, bodiless
 from .coroutines import server_loop
 from .dispatch import COROUTINE, begin, end, finish, logged
+from .http.response import LENGTH_TEXT, length_text
 
 TYPE_CHECKING = False
 
@@ -114,7 +115,7 @@ def rsgi_application(app: App) -> Callable[[Any, Any], Awaitable[None]]:
                 await app._startup_async()
             app._decide()
         environ = scope_environ(scope)
-        threaded = app.config["ASGI_THREADS"] or not app._inline
+        threaded = not app._inline  # (ASGI_THREADS is part of the decision)
         pending = None
         if bodiless(environ):  # the ASGI driver's rule: no receive for a request without a body
             environ["wsgi.input"] = NO_BODY
@@ -124,7 +125,8 @@ def rsgi_application(app: App) -> Callable[[Any, Any], Awaitable[None]]:
             await _in_thread(app, environ, protocol)
             return
         request = begin(app, environ)
-        request.body_pending = pending
+        if pending is not None:
+            request.body_pending = pending
         try:
             try:
                 rv = app._view_value(request, False)
@@ -137,8 +139,9 @@ def rsgi_application(app: App) -> Callable[[Any, Any], Awaitable[None]]:
                 logged(app, request, answer)
             if type(answer) is tuple:
                 data = answer[0]
-                headers = answer[3] if len(answer) == 4 else [("content-type", answer[1]),
-                                                              ("content-length", str(len(data)))]
+                size = len(data)
+                headers = answer[3] if len(answer) == 4 else [
+                    ("content-type", answer[1]), ("content-length", LENGTH_TEXT.get(size) or length_text(size))]
                 protocol.response_bytes(200 if len(answer) == 2 else answer[2], headers,
                                         b"" if environ["REQUEST_METHOD"] == "HEAD" else data)
                 return

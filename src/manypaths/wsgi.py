@@ -12,6 +12,7 @@ from time import perf_counter
 
 from .context import _current
 from .dispatch import FAST_STATUS, begin, end, finish, logged
+from .http.response import LENGTH_TEXT, length_text
 from .http.wsgi import call_wsgi
 
 TYPE_CHECKING = False
@@ -76,8 +77,9 @@ def _head(answer: tuple[Any, ...]) -> tuple[str, list[tuple[str, str]]]:
     # A fast answer's status line and headers (dispatch.finish: (bytes, type), + status, + header pairs).
     if len(answer) == 4:  # with the view's headers
         return FAST_STATUS[answer[2]], answer[3]
+    size = len(answer[0])
     return ("200 OK" if len(answer) == 2 else FAST_STATUS[answer[2]],
-            [("Content-Type", answer[1]), ("Content-Length", str(len(answer[0])))])
+            [("Content-Type", answer[1]), ("Content-Length", LENGTH_TEXT.get(size) or length_text(size))])
 
 
 def whole(app: Any, environ: dict[str, Any], shaped: Callable[[bytes, str, int, str, bool], Any] | None = None) -> Any:

@@ -113,6 +113,18 @@ def test_async_views_inline_on_the_server_loop_and_sync_views_inline_or_in_threa
     assert run(call(threaded, "GET", "/sync")).json()["thread"] != main
 
 
+def test_asgi_threads_changed_after_requests_changes_the_road() -> None:
+    # ASGI_THREADS is part of the road decision (App._inline): a change after the first request
+    # is seen by the next one, both ways.
+    app = build()
+    main = threading.current_thread().name
+    assert run(call(app, "GET", "/sync")).json() == {"thread": main}
+    app.config["ASGI_THREADS"] = True
+    assert run(call(app, "GET", "/sync")).json()["thread"] != main
+    app.config["ASGI_THREADS"] = False
+    assert run(call(app, "GET", "/sync")).json() == {"thread": main}
+
+
 def test_body_limit_enforced_while_reading() -> None:
     app = build()
     assert run(call(app, "POST", "/echo", body=[b"12345", b"67890"])).body == b"1234567890"

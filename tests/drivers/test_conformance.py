@@ -364,6 +364,8 @@ def test_the_access_log_keeps_the_fast_road_and_logs_every_answer(driver_name: s
             DRIVERS[driver_name](app, "GET", path, "", {}, b"")
     finally:
         logging.getLogger("manypaths.access").removeHandler(log)
+    if app._plain is None:  # asgi-threaded resets ASGI_THREADS, which the next request decides on
+        app._decide()
     assert app._plain is True and app._fast is True and app._post_process
     assert [fields[1:] for fields in _log_fields(log.lines)] == [(path, status) for path, status in paths]
 

@@ -57,3 +57,23 @@ def test_redirect_encodes_unsafe_characters() -> None:
     assert r.status_code == 303
     assert "\r" not in r.headers["Location"] and "\n" not in r.headers["Location"]
     assert r.headers["Location"].startswith("/next?a=1&b=")
+
+
+def test_length_texts_are_right_and_the_table_stays_bounded() -> None:
+    # The fast answers' Content-Length comes from a table of the lengths seen so far: the text is
+    # str(n) for every length, and the table never holds more than 4,096 lengths, none of 1 MiB or more.
+    from manypaths.http.response import LENGTH_TEXT, length_text
+
+    for n in (0, 1, 13, 4095, 1 << 20, (1 << 20) + 7, 10**12):
+        assert (LENGTH_TEXT.get(n) or length_text(n)) == str(n)
+    assert (1 << 20) not in LENGTH_TEXT and 10**12 not in LENGTH_TEXT
+    for n in range(10_000):
+        assert length_text(n) == str(n)
+    assert len(LENGTH_TEXT) <= 4096
+    assert all(str(n) == text and n < 1 << 20 for n, text in LENGTH_TEXT.items())
+    for n in range(10_000):  # lengths the table had no room for are still answered right
+        assert (LENGTH_TEXT.get(n) or length_text(n)) == str(n)
+    bodies = [b"", b"x" * 13, b"y" * 5000]
+    for body in bodies:
+        response = fast_response(Response, body, "text/plain")
+        assert response.headers["Content-Length"] == str(len(body))
