@@ -27,11 +27,13 @@ from .http.datastructures import Headers, header_pairs, merged_headers
 from .http.exceptions import HTTPError
 from .http.request import Request
 from .http.response import (
+    LENGTH_TEXT,
     STATUS_LINES,
     Response,
     bind_compiled_init,
     fast_response,
     json_bytes_encoder,
+    length_text,
     redirect,
     speedup,
 )
@@ -201,7 +203,8 @@ def _view_headers(self: App, request: Request, rv: Any, data: bytes, content_typ
     # puts them on a Response (Headers.update_from) without the object. A dict of plain text pairs
     # that passed is remembered for _plain_headers (bounded, cleared when full: a cache
     # never grows with what clients send; long values are not kept).
-    ours = [("Content-Type", content_type), ("Content-Length", str(len(data)))]
+    size = len(data)
+    ours = [("Content-Type", content_type), ("Content-Length", LENGTH_TEXT.get(size) or length_text(size))]
     try:
         given = header_pairs(headers)
     except (HTTPError, AttributeError, TypeError):  # a line break, a name that is not text: as make_response
@@ -230,7 +233,8 @@ def _plain_headers(data: bytes, content_type: str, headers: dict[Any, Any]) -> l
             return None
     except TypeError:  # an unhashable value (a list: one header per item)
         return None
-    return [("Content-Type", content_type), ("Content-Length", str(len(data))), *items]
+    size = len(data)
+    return [("Content-Type", content_type), ("Content-Length", LENGTH_TEXT.get(size) or length_text(size)), *items]
 
 
 def _load_tuple_answer(rv: tuple[Any, ...], fast_status: dict[int, str], json: bool) -> Any:

@@ -139,9 +139,11 @@ def rsgi_application(app: App) -> Callable[[Any, Any], Awaitable[None]]:
                 logged(app, request, answer)
             if type(answer) is tuple:
                 data = answer[0]
-                size = len(data)
-                headers = answer[3] if len(answer) == 4 else [
-                    ("content-type", answer[1]), ("content-length", LENGTH_TEXT.get(size) or length_text(size))]
+                if len(answer) == 4:  # with the view's headers
+                    headers = answer[3]
+                else:
+                    size = len(data)
+                    headers = [("content-type", answer[1]), ("content-length", LENGTH_TEXT.get(size) or length_text(size))]
                 protocol.response_bytes(200 if len(answer) == 2 else answer[2], headers,
                                         b"" if environ["REQUEST_METHOD"] == "HEAD" else data)
                 return
