@@ -129,6 +129,23 @@ def test_the_compiled_builder_writes_each_port_as_its_text() -> None:
         assert environ is not None and environ["REMOTE_PORT"] == str(port), port
 
 
+@needs_compiled
+def test_the_compiled_builder_follows_the_base_it_is_given() -> None:
+    # It starts each environ from a roomier copy of the last base it was given (kept by identity):
+    # another server's base, and then the first one again, each give that server's environ.
+    other = aio._base(("other", 8080), "https", "1.1")
+    try:
+        for last, base in [(LAST, BASE), ((("other", 8080), "https", "1.1", other), other), (LAST, BASE)]:
+            scope = _scope(server=last[0], scheme=last[1])
+            compiled = aio._compiled_environ(scope, last, aio._ENVIRON_KEYS, sys.stderr)  # type: ignore[misc]
+            python = aio.environ_py(scope, base)
+            assert compiled == python and list(compiled) == list(python)
+            assert compiled["SERVER_NAME"] == base["SERVER_NAME"] and compiled is not base
+        assert "REQUEST_METHOD" not in BASE and "REQUEST_METHOD" not in other  # neither base is written to
+    finally:
+        aio._base(("testserver", 80), "http", "1.1")
+
+
 header_names = st.sampled_from([b"host", b"accept", b"content-type", b"content-length", b"cookie", b"x-a",
                                 b"x_forwarded_for", b"X-Mixed-Case", b"transfer-encoding"])
 latin1 = st.binary(max_size=12)

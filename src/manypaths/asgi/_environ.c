@@ -100,17 +100,52 @@ add_header(PyObject *environ, PyObject *keys, PyObject *pair)
         return 0;
     if (PyUnicode_GET_LENGTH(key) == 0)
         return 1;  /* a dropped name (one with "_") */
-    int present = PyDict_Contains(environ, key);
-    if (present < 0)
-        return -1;
-    if (present && PyUnicode_Compare(key, E_CTYPE) != 0)
-        return 0;
     PyObject *value = PyUnicode_DecodeLatin1(PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), NULL);
     if (value == NULL)
         return -1;
-    int failed = PyDict_SetItem(environ, key, value);
+    /* One lookup for a new key (the common case): set unless present. A repeated header is handed
+     * over (Python joins the values), except Content-Type, where the last one wins. */
+    PyObject *held = PyDict_SetDefault(environ, key, value);
+    int done = held == NULL ? -1 : 1;
+    if (held != NULL && held != value) {
+        int ctype = PyUnicode_Compare(key, E_CTYPE);
+        done = ctype != 0 ? (ctype == -1 && PyErr_Occurred() ? -1 : 0) : (PyDict_SetItem(environ, key, value) < 0 ? -1 : 1);
+    }
     Py_DECREF(value);
-    return failed ? -1 : 1;
+    return done;
+}
+
+/* The environ's start: a copy of the server's shared ``base``, made from a copy of it with room for
+ * a request's own keys (the base's 8, this builder's 8 and a few headers fit in 32 slots): a copy of
+ * the base itself has 16 and grew to 32 on every request, rehashing what it held (~1k instructions).
+ * The copy is kept for the last base seen (compared by identity; a base is never changed once
+ * made). */
+static PyObject *room_of, *room;
+
+static PyObject *
+copy_base(PyObject *base)
+{
+    if (base != room_of) {
+        PyObject *made = NULL;
+#if PY_VERSION_HEX < 0x030E0000
+        made = _PyDict_NewPresized(PyDict_GET_SIZE(base) + 12);
+#else
+        made = PyDict_New();
+#endif
+        if (made == NULL)
+            return NULL;
+        PyObject *key, *value;
+        Py_ssize_t at = 0;
+        while (PyDict_Next(base, &at, &key, &value)) {
+            if (PyDict_SetItem(made, key, value) < 0) {
+                Py_DECREF(made);
+                return NULL;
+            }
+        }
+        Py_XSETREF(room, made);
+        Py_XSETREF(room_of, Py_NewRef(base));
+    }
+    return PyDict_Copy(room);
 }
 
 /* asgi_environ(scope, last, keys, errors[, no_body]): the WSGI environ of an ASGI HTTP scope, as
@@ -167,7 +202,7 @@ asgi_environ(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         if (!PyUnicode_CheckExact(host) || !PyLong_CheckExact(port))
             Py_RETURN_NONE;
     }
-    PyObject *environ = PyDict_Copy(PyTuple_GET_ITEM(last, 3));
+    PyObject *environ = copy_base(PyTuple_GET_ITEM(last, 3));
     if (environ == NULL)
         return NULL;
     PyObject *query_text = PyBytes_GET_SIZE(query) == 0 ? Py_NewRef(EMPTY_STR)
