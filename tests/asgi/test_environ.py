@@ -67,6 +67,8 @@ def test_the_compiled_builder_hands_over_what_it_does_not_build() -> None:
         _scope(client=["10.0.0.1", 5123]),  # a list, not a tuple
         _scope(headers=[(b"accept", b"a"), (b"accept", b"b")]),  # repeated: joined in Python
         _scope(headers=[(b"cookie", b"a=1"), (b"cookie", b"b=2")]),
+        _scope(headers=[(b"host", b""), (b"host", b"")]),  # the same (shared) value object twice
+        _scope(headers=[(b"x-a", b"1"), (b"x-a", b"1")]),
         _scope(headers=[[b"accept", b"a"]]),
         _scope(headers=[(b"accept", bytearray(b"a"))]),
     ]

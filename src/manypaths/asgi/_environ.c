@@ -105,9 +105,12 @@ add_header(PyObject *environ, PyObject *keys, PyObject *pair)
         return -1;
     /* One lookup for a new key (the common case): set unless present. A repeated header is handed
      * over (Python joins the values), except Content-Type, where the last one wins. */
+    /* (Present is told by the size: an empty or one-character value is a shared object, so the
+     * value held may be this very one.) */
+    Py_ssize_t size = PyDict_GET_SIZE(environ);
     PyObject *held = PyDict_SetDefault(environ, key, value);
     int done = held == NULL ? -1 : 1;
-    if (held != NULL && held != value) {
+    if (held != NULL && PyDict_GET_SIZE(environ) == size) {
         int ctype = PyUnicode_Compare(key, E_CTYPE);
         done = ctype != 0 ? (ctype == -1 && PyErr_Occurred() ? -1 : 0) : (PyDict_SetItem(environ, key, value) < 0 ? -1 : 1);
     }
