@@ -55,6 +55,11 @@ class AppGlobals:
 # The running request (it carries its app and its ``g``): one object per request, set and reset
 # around the dispatch.
 _current: ContextVar[Request] = ContextVar("manypaths.request")
+# Its set and reset, bound once for the drivers' hot paths: ``_current.set(...)`` in a module that
+# imports ``_current`` compiles to an attribute read (CPython 3.11 makes no method call of an
+# imported name), which makes a bound method per request.
+set_current = _current.set
+reset_current = _current.reset
 # An application context pushed explicitly (``app.app_context()``, or by a request context of a
 # request that has no app of its own).
 _app_ctx: ContextVar[AppContext] = ContextVar("manypaths.app_context")

@@ -21,18 +21,18 @@ from time import perf_counter
 
 from . import routing
 from .blueprints import blueprint_names
-from .context import _current, app_context_owned, current_request
+from .context import app_context_owned, current_request, reset_current, set_current
 from .http import exceptions as http_errors
 from .http.datastructures import Headers, header_pairs, merged_headers
 from .http.exceptions import HTTPError
 from .http.request import Request
 from .http.response import (
-    LENGTH_TEXT,
     STATUS_LINES,
     Response,
     bind_compiled_init,
     fast_response,
     json_bytes_encoder,
+    known_length,
     length_text,
     redirect,
     speedup,
@@ -127,7 +127,7 @@ def begin(self: App, environ: dict[str, Any]) -> Request:
     limit = self._max_content_length  # MAX_CONTENT_LENGTH, kept by App._setting_changed
     if limit is not None:
         request.max_content_length = limit
-    request._token = _current.set(request)
+    request._token = set_current(request)
     return request
 
 
@@ -204,7 +204,7 @@ def _view_headers(self: App, request: Request, rv: Any, data: bytes, content_typ
     # that passed is remembered for _plain_headers (bounded, cleared when full: a cache
     # never grows with what clients send; long values are not kept).
     size = len(data)
-    ours = [("Content-Type", content_type), ("Content-Length", LENGTH_TEXT.get(size) or length_text(size))]
+    ours = [("Content-Type", content_type), ("Content-Length", known_length(size) or length_text(size))]
     try:
         given = header_pairs(headers)
     except (HTTPError, AttributeError, TypeError):  # a line break, a name that is not text: as make_response
@@ -234,7 +234,7 @@ def _plain_headers(data: bytes, content_type: str, headers: dict[Any, Any]) -> l
     except TypeError:  # an unhashable value (a list: one header per item)
         return None
     size = len(data)
-    return [("Content-Type", content_type), ("Content-Length", LENGTH_TEXT.get(size) or length_text(size)), *items]
+    return [("Content-Type", content_type), ("Content-Length", known_length(size) or length_text(size)), *items]
 
 
 def _load_tuple_answer(rv: tuple[Any, ...], fast_status: dict[int, str], json: bool) -> Any:
@@ -336,7 +336,7 @@ def end(self: App, request: Request, error: BaseException | None) -> None:
         if self._has_teardown or "form" in request._cache:
             self._teardown(request, error)
     finally:
-        _current.reset(request._token)
+        reset_current(request._token)
 
 
 def full_dispatch_request(self: App, request: Request) -> Response:
@@ -375,23 +375,7 @@ def _view_value(self: App, request: Request, hooks: bool) -> Any:
     if self._cloudevents and method == "POST" and (
             "HTTP_CE_SPECVERSION" in environ or str(environ.get("CONTENT_TYPE", ""))[:28].lower()
             == "application/cloudevents+json"):
-        # A CloudEvent (Eventarc, Pub/Sub push): to its handler, not to the routes — behind the same
-        # TRUSTED_HOSTS check and the app's before-request hooks as a request (an auth hook that
-        # verifies the caller applies to events too: on a public function anyone can POST one).
-        try:
-            if self._trusted_hosts is not None:
-                self._check_host(request)
-            if hooks and self._hooks["before"]:
-                for func in self._scoped("before", request):
-                    rv = self._sync(func())
-                    if rv is not None:
-                        return rv
-            events = self._feature("events")
-            if request.body_pending is not None:  # ASGI on the loop: the event's body is received first
-                return self._dispatch_after_body(request, lambda: events.handle_cloudevent(self, request))
-            return events.handle_cloudevent(self, request)
-        except Exception as e:
-            return self.handle_user_exception(e, request)
+        return _cloudevent(self, request, hooks)
     try:
         if self._trusted_hosts is not None:  # TRUSTED_HOSTS, kept by App._setting_changed
             self._check_host(request)
@@ -443,6 +427,27 @@ def _view_value(self: App, request: Request, hooks: bool) -> Any:
             # run (never for a miss, a redirect or an automatic OPTIONS).
             return self._dispatch_after_body(request)
         return self.dispatch_request(request)
+    except Exception as e:
+        return self.handle_user_exception(e, request)
+
+
+def _cloudevent(self: App, request: Request, hooks: bool) -> Any:
+    # A CloudEvent (Eventarc, Pub/Sub push): to its handler, not to the routes — behind the same
+    # TRUSTED_HOSTS check and the app's before-request hooks as a request (an auth hook that
+    # verifies the caller applies to events too: on a public function anyone can POST one).
+    # (Its own function: the closure below made _view_value keep self and request in cells.)
+    try:
+        if self._trusted_hosts is not None:
+            self._check_host(request)
+        if hooks and self._hooks["before"]:
+            for func in self._scoped("before", request):
+                rv = self._sync(func())
+                if rv is not None:
+                    return rv
+        events = self._feature("events")
+        if request.body_pending is not None:  # ASGI on the loop: the event's body is received first
+            return self._dispatch_after_body(request, lambda: events.handle_cloudevent(self, request))
+        return events.handle_cloudevent(self, request)
     except Exception as e:
         return self.handle_user_exception(e, request)
 

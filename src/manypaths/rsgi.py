@@ -19,7 +19,7 @@ from .asgi import awaited, body_road
 from .asgi.environ import NO_BODY, _base, bodiless
 from .coroutines import server_loop
 from .dispatch import COROUTINE, begin, end, finish, logged
-from .http.response import LENGTH_TEXT, length_text
+from .http.response import known_length, length_text
 
 TYPE_CHECKING = False
 
@@ -143,7 +143,7 @@ def rsgi_application(app: App) -> Callable[[Any, Any], Awaitable[None]]:
                     headers = answer[3]
                 else:
                     size = len(data)
-                    headers = [("content-type", answer[1]), ("content-length", LENGTH_TEXT.get(size) or length_text(size))]
+                    headers = [("content-type", answer[1]), ("content-length", known_length(size) or length_text(size))]
                 protocol.response_bytes(200 if len(answer) == 2 else answer[2], headers,
                                         b"" if environ["REQUEST_METHOD"] == "HEAD" else data)
                 return

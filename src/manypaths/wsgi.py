@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from time import perf_counter
 
-from .context import _current
+from .context import reset_current
 from .dispatch import FAST_STATUS, begin, end, finish, logged
-from .http.response import LENGTH_TEXT, length_text
+from .http.response import known_length, length_text
 from .http.wsgi import call_wsgi
 
 TYPE_CHECKING = False
@@ -68,7 +68,7 @@ def wsgi_app(self: App, environ: dict[str, Any], start_response: Callable[..., A
         if self._has_teardown or "form" in request._cache:
             end(self, request, error)
         else:
-            _current.reset(request._token)  # dispatch.end's last step, without the call
+            reset_current(request._token)  # dispatch.end's last step, without the call
         if "manypaths.preserve_context" in environ:  # the test client's ``with client:``
             environ["manypaths.preserve_context"](request)
 
@@ -79,7 +79,7 @@ def _head(answer: tuple[Any, ...]) -> tuple[str, list[tuple[str, str]]]:
         return FAST_STATUS[answer[2]], answer[3]
     size = len(answer[0])
     return ("200 OK" if len(answer) == 2 else FAST_STATUS[answer[2]],
-            [("Content-Type", answer[1]), ("Content-Length", LENGTH_TEXT.get(size) or length_text(size))])
+            [("Content-Type", answer[1]), ("Content-Length", known_length(size) or length_text(size))])
 
 
 def whole(app: Any, environ: dict[str, Any], shaped: Callable[[bytes, str, int, str, bool], Any] | None = None) -> Any:
@@ -128,7 +128,7 @@ def whole(app: Any, environ: dict[str, Any], shaped: Callable[[bytes, str, int, 
         if app._has_teardown or "form" in request._cache:
             end(app, request, error)
         else:
-            _current.reset(request._token)  # dispatch.end's last step, without the call
+            reset_current(request._token)  # dispatch.end's last step, without the call
 
 
 # A body length's decimal text, remembered for the lengths a function answers with (str(int) is

@@ -117,3 +117,16 @@ def test_int_fast_test_equals_the_regex_on_every_code_point() -> None:
     pattern = re.compile(r"\d+\Z")
     disagree = [c for c in map(chr, range(0x110000)) if bool(pattern.match(c)) != c.isdecimal()]
     assert disagree == []
+
+
+def test_a_rule_makes_its_url_builder_on_first_use() -> None:
+    rule = Rule("/posts/<int:post_id>", endpoint="post")
+    with pytest.raises(AttributeError, match=r"/posts/<int:post_id>.* is not bound to a map"):
+        rule.build({"post_id": 1})  # unbound: nothing to build with, said with the rule
+    first = Map([rule])
+    assert rule.suitable_for({"post_id": 1}, None) and not rule.suitable_for({}, None)  # made here
+    assert rule.build({"post_id": 7, "q": "x"}) == "/posts/7?q=x"
+    assert first.build("post", {"post_id": 7}) == "/posts/7"
+    other = Rule("/drafts/<int:post_id>", endpoint="draft")
+    Map([other])
+    assert other.build({"post_id": 8}) == "/drafts/8"  # made by build itself

@@ -16,8 +16,13 @@ if TYPE_CHECKING:
 
 # The Content-Length texts of the body lengths answered so far (``str(n)`` costs ~1k instructions,
 # a lookup ~0.3k; every fast answer has one): the first 4,096 lengths under 1 MiB are kept, so the
-# table never grows with what clients send. ``LENGTH_TEXT.get(n) or length_text(n)``.
+# table never grows with what clients send. ``known_length(n) or length_text(n)``.
 LENGTH_TEXT: dict[int, str] = {}
+
+
+# LENGTH_TEXT.get, bound once: for the modules that import the table (CPython 3.11 makes no method
+# call of an imported name: ``LENGTH_TEXT.get(n)`` there makes a bound method per call).
+known_length = LENGTH_TEXT.get
 
 
 def length_text(n: int) -> str:

@@ -292,6 +292,7 @@ def compile_builder(rules: list[Rule]) -> Callable[[Any], str | None]:
     lines = ["def build(values):", "    get = values.get", "    n = len(values)"]
     seen: dict[str, str] = {}
     for k, rule in enumerate(r for r in rules if r.methods is None or "GET" in r.methods):
+        rule._ensure_builder()
         required = sorted(rule._required)
         for name in required:
             if name not in seen:
