@@ -60,6 +60,7 @@ _current: ContextVar[Request] = ContextVar("manypaths.request")
 # imported name), which makes a bound method per request.
 set_current = _current.set
 reset_current = _current.reset
+get_current = _current.get
 # An application context pushed explicitly (``app.app_context()``, or by a request context of a
 # request that has no app of its own).
 _app_ctx: ContextVar[AppContext] = ContextVar("manypaths.app_context")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-from .context import _current, app_or_none
+from .context import app_or_none, get_current
 from .http.exceptions import NotFound
 from .http.response import Response
 
@@ -81,7 +81,7 @@ def send_file(
 
     app = app_or_none()
     if environ is None:
-        request = _current.get(None)
+        request = get_current(None)
         environ = request.environ if request is not None else None
     if response_class is None:
         response_class = app.response_class if app is not None else Response

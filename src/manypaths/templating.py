@@ -14,7 +14,7 @@ import os
 
 import jinja2
 
-from .context import _current, current_app_object, current_request, g, request, session
+from .context import current_app_object, current_request, g, request, reset_current, session, set_current
 from .sessions import get_flashed_messages
 
 TYPE_CHECKING = False
@@ -138,14 +138,14 @@ def _streamed(chunks: Iterator[str]) -> Iterator[str]:
 
 def _each_with(current: Any, chunks: Iterator[str]) -> Iterator[str]:
     while True:
-        token = _current.set(current)
+        token = set_current(current)
         try:
             chunk = next(chunks)
         except StopIteration:
             return
         finally:
             try:
-                _current.reset(token)
+                reset_current(token)
             except ValueError:  # iterated in another context: leave it
                 pass
         yield chunk

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from . import __version__
-from .context import _current
+from .context import reset_current, set_current
 from .http.datastructures import Headers
 from .http.request import Request
 from .http.response import Response
@@ -103,13 +103,13 @@ class TestClient:
 
     def _release(self) -> None:
         if self._kept is not None:
-            _current.reset(self._kept)
+            reset_current(self._kept)
             self._kept = None
 
     def _keep(self, request: Any) -> None:
         # Called by App.wsgi_app once the request is over: make it the current request again.
         self._release()
-        self._kept = _current.set(request)
+        self._kept = set_current(request)
 
     # -- requests -------------------------------------------------------------------------------
 

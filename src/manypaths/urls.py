@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from . import routing
 from .blueprints import blueprint_names
-from .context import _current
+from .context import get_current
 
 TYPE_CHECKING = False
 
@@ -38,7 +38,7 @@ def url_for(
     ``url_defaults`` functions fill in values first; a ``BuildError`` goes to the
     ``url_build_error_handlers`` before it is raised.
     """
-    request = _current.get(None)
+    request = get_current(None)
     if request is not None:
         if endpoint[:1] == ".":
             names = list(blueprint_names(request.endpoint))
