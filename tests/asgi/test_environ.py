@@ -129,6 +129,10 @@ def test_the_compiled_builder_writes_each_port_as_its_text() -> None:
     for port in (5123, 5123 + 64, 5123, 0, 65535, 65535 - 64, 65536, 10**12, -1, 5123 + 64):
         environ = _compiled(_scope(client=("10.0.0.1", port)))
         assert environ is not None and environ["REMOTE_PORT"] == str(port), port
+    # granian's ASGI scope gives the client's port as text: built here too (it was handed to Python).
+    scope = _scope(client=("127.0.0.1", "50368"), server=("testserver", 80))
+    environ = _compiled(scope)
+    assert environ is not None and environ == aio.environ_py(scope, BASE) and environ["REMOTE_PORT"] == "50368"
 
 
 @needs_compiled
@@ -157,6 +161,7 @@ scopes = st.fixed_dictionaries({
     "method": st.sampled_from(["GET", "POST", "HEAD", "", "get"]),
     "query_string": st.one_of(latin1, st.none()),
     "client": st.one_of(st.none(), st.tuples(st.sampled_from(["10.0.0.1", "::1"]), st.integers(0, 65535)),
+                        st.tuples(st.just("10.0.0.1"), st.sampled_from(["5123", "", "x"])),  # text (granian)
                         st.just(["h", 1])),
     "headers": st.lists(st.tuples(header_names, st.one_of(latin1, st.sampled_from([b"0", b"5", b"chunked"]))),
                         max_size=6),

@@ -104,15 +104,18 @@ add_header(PyObject *environ, PyObject *keys, PyObject *pair)
     if (value == NULL)
         return -1;
     /* One lookup for a new key (the common case): set unless present. A repeated header is handed
-     * over (Python joins the values), except Content-Type, where the last one wins. */
-    /* (Present is told by the size: an empty or one-character value is a shared object, so the
-     * value held may be this very one.) */
+     * over (Python joins the values), except Content-Type, where the last one wins. Whether it was
+     * present is told by the size, not by the value held: an empty or one-character value is a
+     * shared object, so the value held may be this very one. */
     Py_ssize_t size = PyDict_GET_SIZE(environ);
     PyObject *held = PyDict_SetDefault(environ, key, value);
     int done = held == NULL ? -1 : 1;
     if (held != NULL && PyDict_GET_SIZE(environ) == size) {
         int ctype = PyUnicode_Compare(key, E_CTYPE);
-        done = ctype != 0 ? (ctype == -1 && PyErr_Occurred() ? -1 : 0) : (PyDict_SetItem(environ, key, value) < 0 ? -1 : 1);
+        if (ctype == 0)
+            done = PyDict_SetItem(environ, key, value) < 0 ? -1 : 1;
+        else
+            done = ctype == -1 && PyErr_Occurred() ? -1 : 0;
     }
     Py_DECREF(value);
     return done;
@@ -202,7 +205,8 @@ asgi_environ(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             Py_RETURN_NONE;
         host = PyTuple_GET_ITEM(client, 0);
         port = PyTuple_GET_ITEM(client, 1);
-        if (!PyUnicode_CheckExact(host) || !PyLong_CheckExact(port))
+        /* (granian gives the port as text: ("127.0.0.1", "50368"); uvicorn as an int.) */
+        if (!PyUnicode_CheckExact(host) || !(PyLong_CheckExact(port) || PyUnicode_CheckExact(port)))
             Py_RETURN_NONE;
     }
     PyObject *environ = copy_base(PyTuple_GET_ITEM(last, 3));
@@ -219,7 +223,7 @@ asgi_environ(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (failed)
         goto error;
     if (host != NULL) {
-        PyObject *text = port_text(port);
+        PyObject *text = PyUnicode_CheckExact(port) ? Py_NewRef(port) : port_text(port);
         if (text == NULL)
             goto error;
         failed = PyDict_SetItem(environ, E_ADDR, host) || PyDict_SetItem(environ, E_PORT, text);
