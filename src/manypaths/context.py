@@ -55,9 +55,9 @@ class AppGlobals:
 # The running request (it carries its app and its ``g``): one object per request, set and reset
 # around the dispatch.
 _current: ContextVar[Request] = ContextVar("manypaths.request")
-# Its set and reset, bound once for the drivers' hot paths: ``_current.set(...)`` in a module that
-# imports ``_current`` compiles to an attribute read (CPython 3.11 makes no method call of an
-# imported name), which makes a bound method per request.
+# Its set, reset and get, bound once for the hot paths (the drivers, url_for): ``_current.set(...)``
+# in a module that imports ``_current`` compiles to an attribute read (CPython 3.11 makes no method
+# call of an imported name), which makes a bound method per call.
 set_current = _current.set
 reset_current = _current.reset
 get_current = _current.get
