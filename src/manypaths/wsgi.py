@@ -49,7 +49,7 @@ def wsgi_app(self: App, environ: dict[str, Any], start_response: Callable[..., A
                     if size < 4:
                         start_response("200 OK" if size == 2 else FAST_STATUS[answer[2]],
                                        [("Content-Type", answer[1]),
-                                        ("Content-Length", _LENGTHS.get(len(body)) or _length_text(len(body)))])
+                                        ("Content-Length", known_length(len(body)) or length_text(len(body)))])
                     else:
                         start_response(FAST_STATUS[answer[2]], answer[3])
                     return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
@@ -120,7 +120,7 @@ def whole(app: Any, environ: dict[str, Any], shaped: Callable[[bytes, str, int, 
             if shaped is not None and len(answer) < 4:
                 body = answer[0]
                 return shaped(body, answer[1], 200 if len(answer) == 2 else answer[2],
-                              _LENGTHS.get(len(body)) or _length_text(len(body)), head)
+                              known_length(len(body)) or length_text(len(body)), head)
             status, headers = _head(answer)
             return status, headers, b"" if head else answer[0]
         return call_wsgi(answer, environ)
@@ -129,18 +129,6 @@ def whole(app: Any, environ: dict[str, Any], shaped: Callable[[bytes, str, int, 
             end(app, request, error)
         else:
             reset_current(request._token)  # dispatch.end's last step, without the call
-
-
-# A body length's decimal text, remembered for the lengths a function answers with (str(int) is
-# ~650 instructions on CPython 3.11, a dict hit ~150); at most 4,096 lengths are kept.
-_LENGTHS: dict[int, str] = {}
-
-
-def _length_text(n: int) -> str:
-    text = str(n)
-    if len(_LENGTHS) < 4096:
-        _LENGTHS[n] = text
-    return text
 
 
 # Classes whose instances ``whole`` may answer (App and subclasses that keep its entry points).

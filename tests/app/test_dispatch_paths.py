@@ -354,13 +354,14 @@ def test_a_views_headers_are_put_on_the_same_way_on_each_road(road: str, build: 
 
 
 def test_the_remembered_body_lengths_are_bounded_and_each_answer_has_its_own() -> None:
-    # The fast roads remember a body length's text (wsgi._LENGTHS): what a function answers with
+    # The fast roads remember a body length's text (http.response.LENGTH_TEXT, one table for every driver): what a function answers with
     # repeats. The bound holds whatever the lengths (a view echoing client input), and a length not
     # remembered is still sent right. WSGI and Lambda (wsgi.whole) both read it.
     import json
     from pathlib import Path
 
-    from manypaths import request, wsgi
+    from manypaths import request
+    from manypaths.http.response import LENGTH_TEXT
     from manypaths.platforms import lambda_handler
 
     app = App("lengths")
@@ -372,10 +373,10 @@ def test_the_remembered_body_lengths_are_bounded_and_each_answer_has_its_own() -
     client = TestClient(app)
     handler = lambda_handler(app)
     event = json.loads((Path(__file__).parents[1] / "fixtures" / "aws-events" / "apiGatewayProxyEvent.json").read_text())
-    saved = dict(wsgi._LENGTHS)
+    saved = dict(LENGTH_TEXT)
     try:
-        wsgi._LENGTHS.clear()
-        wsgi._LENGTHS.update({n: "wrong" for n in range(100_000, 100_000 + 4090)})  # nearly full
+        LENGTH_TEXT.clear()
+        LENGTH_TEXT.update({n: "wrong" for n in range(100_000, 100_000 + 4090)})  # nearly full
         for n in range(0, 60, 3):
             got = client.get(f"/echo?n={n}")
             assert got.status_code == 200 and got.headers["Content-Length"] == str(n) and len(got.data) == n
@@ -383,11 +384,11 @@ def test_the_remembered_body_lengths_are_bounded_and_each_answer_has_its_own() -
                               "multiValueQueryStringParameters": {"n": [str(n)]}}, None)
             assert answer["statusCode"] == 200 and answer["multiValueHeaders"]["Content-Length"] == [str(n)]
             assert answer["body"] == "x" * n
-            assert len(wsgi._LENGTHS) <= 4096
-        assert len(wsgi._LENGTHS) == 4096  # six remembered, the rest answered without remembering
+            assert len(LENGTH_TEXT) <= 4096
+        assert len(LENGTH_TEXT) == 4096  # six remembered, the rest answered without remembering
     finally:
-        wsgi._LENGTHS.clear()
-        wsgi._LENGTHS.update(saved)
+        LENGTH_TEXT.clear()
+        LENGTH_TEXT.update(saved)
 
 
 def test_the_json_road_follows_debug_and_the_json_provider() -> None:
