@@ -53,7 +53,7 @@ test: $(VENV)/.test-installed speedups
 	MANYPATHS_REQUIRE_COMPILED=$(REQUIRE_COMPILED) $(BIN)/python -m pytest -q -p no:cacheprovider
 
 ## make test-sanitize: the compiled core built with AddressSanitizer and UndefinedBehaviorSanitizer
-## (in a copy of src/ under .sanitize/), then the routing, ASGI-environ, dispatch and security tests and a
+## (in a copy of src/ under .sanitize/), then the routing, ASGI/RSGI-environ, dispatch and security tests and a
 ## fuzz run (MANYPATHS_FUZZ_EXAMPLES) against it; any sanitizer report fails the target
 SANITIZE := .sanitize
 test-sanitize: $(VENV)/.test-installed
@@ -67,7 +67,8 @@ test-sanitize: $(VENV)/.test-installed
 	  sh -c '$(BIN)/python -c "import manypaths.routing._speedups as s, manypaths.asgi._environ as e, manypaths.http._speedups as j; \
 	    assert all(\"$(SANITIZE)/\" in m.__file__ for m in (s, e, j)), (s.__file__, e.__file__, j.__file__)" \
 	    && $(BIN)/python -m pytest -q -p no:cacheprovider --capture=sys tests/routing tests/asgi tests/aio/test_asgi.py \
-	       tests/app/test_dispatch_paths.py tests/http/test_speedups.py tests/http/test_response_text.py tests/security' 2> $(SANITIZE)/stderr.log \
+	       tests/app/test_dispatch_paths.py tests/http/test_speedups.py tests/http/test_response_text.py tests/security \
+	       tests/drivers/test_rsgi_environ.py' 2> $(SANITIZE)/stderr.log \
 	  || { cat $(SANITIZE)/stderr.log; exit 1; }
 	@if grep -E "runtime error|AddressSanitizer|LeakSanitizer" $(SANITIZE)/stderr.log; then \
 	  echo "make test-sanitize: sanitizer reports above"; exit 1; fi

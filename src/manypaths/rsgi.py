@@ -20,6 +20,7 @@ from .asgi.environ import NO_BODY, _base, bodiless
 from .coroutines import server_loop
 from .dispatch import COROUTINE, begin, end, finish, logged
 from .http.response import known_length, length_text
+from .routing.compiler import may_compile
 
 TYPE_CHECKING = False
 
@@ -49,27 +50,37 @@ def _key(name: str) -> str:
 # What every request of one server address, scheme and HTTP version shares (granian gives them as
 # strings: the key is made of them as they are), the environ's fixed part ready to copy. Bounded.
 _BASES: dict[tuple[str, str, str], dict[str, Any]] = {}
+# The last server's shared part, (server, scheme, version, base): the compiled builder compares a
+# scope's three with it (granian makes new strings on each read: compared by value).
+LAST: list[tuple[str, str, str, dict[str, Any]]] = [("", "", "", {})]
 
 
 def _base_of(server: str, scheme: str, version: str) -> dict[str, Any]:
-    host, _, port = str(server).rpartition(":")
-    base = _base((host, int(port) if port.isdigit() else 80), scheme, version).copy()
-    base["SCRIPT_NAME"] = ""
-    if len(_BASES) < 64:
-        _BASES[server, scheme, version] = base
+    base = _BASES.get((server, scheme, version))
+    if base is None:
+        host, _, port = str(server).rpartition(":")
+        base = _base((host, int(port) if port.isdigit() else 80), scheme, version).copy()
+        base["SCRIPT_NAME"] = ""
+        if len(_BASES) < 64:
+            _BASES[server, scheme, version] = base
+    LAST[0] = (server, scheme, version, base)
     return base
 
 
-def scope_environ(scope: Any) -> dict[str, Any]:
-    """The WSGI environ of an RSGI HTTP scope (no ``wsgi.input`` yet)."""
-    shared = (scope.server, scope.scheme, scope.http_version)
-    environ = (_BASES.get(shared) or _base_of(*shared)).copy()
-    path = scope.path or "/"
-    if not path.isascii():
-        path = path.encode("utf-8", "surrogateescape").decode("latin-1")
+def _text(value: str) -> str:
+    # granian gives the path, query and header values decoded from UTF-8; WSGI wants their bytes as
+    # latin-1 text.
+    return value if value.isascii() else value.encode("utf-8", "surrogateescape").decode("latin-1")
+
+
+def environ_py(scope: Any, base: dict[str, Any]) -> dict[str, Any]:
+    """The WSGI environ of an RSGI HTTP ``scope`` on the shared ``base`` (see _base_of), no
+    ``wsgi.input`` yet, in Python: every case. (The compiled builder, ``rsgi_environ`` in
+    asgi/_environ.c, builds the same dict for the common case.)"""
+    environ = base.copy()
     environ["REQUEST_METHOD"] = scope.method
-    environ["PATH_INFO"] = path
-    environ["QUERY_STRING"] = scope.query_string or ""
+    environ["PATH_INFO"] = _text(scope.path or "/")
+    environ["QUERY_STRING"] = _text(scope.query_string or "")
     environ["wsgi.errors"] = sys.stderr
     environ["rsgi.scope"] = scope
     client, _, client_port = str(scope.client).rpartition(":")
@@ -85,7 +96,37 @@ def scope_environ(scope: Any) -> dict[str, Any]:
             continue
         if key in environ and key != "CONTENT_TYPE":
             value = f"{environ[key]}{'; ' if key == 'HTTP_COOKIE' else ','}{value}"
-        environ[key] = value if value.isascii() else value.encode("utf-8", "surrogateescape").decode("latin-1")
+        environ[key] = _text(value)
+    return environ
+
+
+def _compiled() -> Any:
+    # The compiled builder (asgi/_environ.c), with the compiled matcher's switch (MANYPATHS_PURE).
+    if not may_compile():
+        return None
+    try:
+        from .asgi import _environ
+    except ImportError:
+        return None
+    return _environ.rsgi_environ
+
+
+# The compiled environ builder, or None (the pure build: environ_py only).
+_compiled_environ: Callable[..., dict[str, Any] | None] | None = _compiled()
+
+
+def scope_environ(scope: Any, no_body: Any = None) -> dict[str, Any]:
+    """The WSGI environ of an RSGI HTTP scope; with ``no_body``, a request that has no body (see
+    ``bodiless``) gets it as its ``wsgi.input`` (else there is no ``wsgi.input`` yet)."""
+    compiled = _compiled_environ
+    if compiled is not None:  # the common case, on the last server's base
+        environ = compiled(scope, LAST[0], _KEYS, sys.stderr) if no_body is None else \
+            compiled(scope, LAST[0], _KEYS, sys.stderr, no_body)
+        if environ is not None:
+            return environ
+    environ = environ_py(scope, _base_of(scope.server, scope.scheme, scope.http_version))
+    if no_body is not None and bodiless(environ):
+        environ["wsgi.input"] = no_body
     return environ
 
 
@@ -114,12 +155,11 @@ def rsgi_application(app: App) -> Callable[[Any, Any], Awaitable[None]]:
             if app._startup_hooks and not app._started:
                 await app._startup_async()
             app._decide()
-        environ = scope_environ(scope)
+        # The ASGI driver's rule: no receive for a request without a body (it gets NO_BODY).
+        environ = scope_environ(scope, NO_BODY)
         threaded = not app._inline  # (ASGI_THREADS is part of the decision)
         pending = None
-        if bodiless(environ):  # the ASGI driver's rule: no receive for a request without a body
-            environ["wsgi.input"] = NO_BODY
-        else:
+        if "wsgi.input" not in environ:
             threaded, pending = body_road(app, environ, _receive_of(protocol), threaded)
         if threaded:
             await _in_thread(app, environ, protocol)

@@ -1,9 +1,11 @@
-/* manypaths.asgi._environ: the compiled builder of the ASGI driver's WSGI environ.
+/* manypaths.asgi._environ: the compiled builder of the ASGI and RSGI drivers' WSGI environ.
  *
  * asgi_environ(scope, last, keys, errors[, no_body]) builds the environ of an ASGI HTTP scope in its common
  * case (the same server as the last request, an ASCII path, no root path, header names seen
  * before and not repeated): the same dict, in the same order, as the Python builder
  * manypaths.asgi.environ.environ_py, which takes every other case (None is returned for those).
+ * rsgi_environ(scope, last, keys, errors[, no_body]) does the same for an RSGI scope (granian's
+ * native interface) beside manypaths.rsgi.environ_py.
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -12,7 +14,7 @@
 
 static PyObject *K_ROOT_PATH, *K_PATH, *K_METHOD, *K_QUERY, *K_CLIENT, *K_HEADERS, *K_SERVER, *K_SCHEME, *K_VERSION;
 static PyObject *E_METHOD, *E_SCRIPT, *E_PATH, *E_QUERY, *E_ERRORS, *E_SCOPE, *E_ADDR, *E_PORT, *E_CTYPE;
-static PyObject *EMPTY_STR, *E_CLENGTH, *E_TRANSFER, *E_PROTOCOL, *E_INPUT;
+static PyObject *EMPTY_STR, *E_CLENGTH, *E_TRANSFER, *E_PROTOCOL, *E_INPUT, *E_RSGI_SCOPE, *K_ITEMS;
 
 /* REMOTE_PORT's text for the last ports seen, one slot per port modulo PORT_SLOTS: a keep-alive
  * connection sends many requests from one port (str() of an int is ~800 instructions). */
@@ -84,14 +86,17 @@ same(PyObject *a, PyObject *b)
 }
 
 /* One (name, value) header into the environ: 1 done (or dropped), 0 the caller must hand over
- * (not bytes, a name not seen yet, a repeated header: Python joins the values), -1 an error. */
+ * (not of the server's types, a name not seen yet, a repeated header: Python joins the values), -1
+ * an error. An ASGI header is two bytes (the value decoded from latin-1); an RSGI header (``text``)
+ * two str, its value kept as it is when ASCII (else Python transcodes it). */
 static int
-add_header(PyObject *environ, PyObject *keys, PyObject *pair)
+add_header(PyObject *environ, PyObject *keys, PyObject *pair, int text)
 {
     if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2)
         return 0;
     PyObject *name = PyTuple_GET_ITEM(pair, 0), *raw = PyTuple_GET_ITEM(pair, 1);
-    if (!PyBytes_CheckExact(name) || !PyBytes_CheckExact(raw))
+    if (text ? !PyUnicode_CheckExact(name) || !PyUnicode_CheckExact(raw) || !PyUnicode_IS_ASCII(raw)
+             : !PyBytes_CheckExact(name) || !PyBytes_CheckExact(raw))
         return 0;
     PyObject *key = PyDict_GetItemWithError(keys, name);
     if (key == NULL)
@@ -100,7 +105,8 @@ add_header(PyObject *environ, PyObject *keys, PyObject *pair)
         return 0;
     if (PyUnicode_GET_LENGTH(key) == 0)
         return 1;  /* a dropped name (one with "_") */
-    PyObject *value = PyUnicode_DecodeLatin1(PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), NULL);
+    PyObject *value = text ? Py_NewRef(raw)
+        : PyUnicode_DecodeLatin1(PyBytes_AS_STRING(raw), PyBytes_GET_SIZE(raw), NULL);
     if (value == NULL)
         return -1;
     /* One lookup for a new key (the common case): set unless present. A repeated header is handed
@@ -119,6 +125,23 @@ add_header(PyObject *environ, PyObject *keys, PyObject *pair)
     }
     Py_DECREF(value);
     return done;
+}
+
+/* Each header of ``headers`` (a list or tuple of pairs) into the environ: as add_header, 0 when one
+ * is handed over. */
+static int
+add_headers(PyObject *environ, PyObject *keys, PyObject *headers, int text)
+{
+    /* The size is read again at each step, and each pair held while used (an allocation may run
+     * a collection, and a finalizer could change a list). */
+    for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(headers); k++) {
+        PyObject *pair = Py_NewRef(PySequence_Fast_GET_ITEM(headers, k));
+        int added = add_header(environ, keys, pair, text);
+        Py_DECREF(pair);
+        if (added <= 0)
+            return added;
+    }
+    return 1;
 }
 
 /* The environ's start: a copy of the server's shared ``base``, made from a copy of it with room for
@@ -231,17 +254,11 @@ asgi_environ(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         if (failed)
             goto error;
     }
-    /* The size is read again at each step, and each pair held while used (an allocation may run
-     * a collection, and a finalizer could change a list). */
-    for (Py_ssize_t k = 0; k < PySequence_Fast_GET_SIZE(headers); k++) {
-        PyObject *pair = Py_NewRef(PySequence_Fast_GET_ITEM(headers, k));
-        int added = add_header(environ, keys, pair);
-        Py_DECREF(pair);
-        if (added <= 0) {
-            if (added < 0)
-                goto error;
-            goto fallback;
-        }
+    int added = add_headers(environ, keys, headers, 0);
+    if (added <= 0) {
+        if (added < 0)
+            goto error;
+        goto fallback;
     }
     if (nargs == 5) {
         int none = bodiless(environ, method);
@@ -257,9 +274,117 @@ error:
     return NULL;
 }
 
+/* The client of an RSGI scope, "host:port" (an IPv6 host in brackets): REMOTE_ADDR and
+ * REMOTE_PORT as rsgi.scope_environ takes them (the host before the last ":" stripped of "[]", the
+ * port after it), set in the environ; none set when there is no host before a ":". 0 or -1. */
+static int
+add_client(PyObject *environ, PyObject *client)
+{
+    Py_ssize_t length = PyUnicode_GET_LENGTH(client);
+    Py_ssize_t colon = PyUnicode_FindChar(client, ':', 0, length, -1);
+    if (colon == -2)
+        return -1;
+    if (colon <= 0)
+        return 0;
+    Py_ssize_t start = 0, end = colon;
+    while (start < end && (PyUnicode_READ_CHAR(client, start) == '[' || PyUnicode_READ_CHAR(client, start) == ']'))
+        start++;
+    while (end > start && (PyUnicode_READ_CHAR(client, end - 1) == '[' || PyUnicode_READ_CHAR(client, end - 1) == ']'))
+        end--;
+    PyObject *host = PyUnicode_Substring(client, start, end);
+    if (host == NULL)
+        return -1;
+    PyObject *port = PyUnicode_Substring(client, colon + 1, length);
+    int failed = port == NULL || PyDict_SetItem(environ, E_ADDR, host) < 0 || PyDict_SetItem(environ, E_PORT, port) < 0;
+    Py_DECREF(host);
+    Py_XDECREF(port);
+    return failed ? -1 : 0;
+}
+
+/* rsgi_environ(scope, last, keys, errors[, no_body]): the WSGI environ of an RSGI (granian) HTTP
+ * scope, as manypaths.rsgi.environ_py builds it on the shared part ``last`` = (server, scheme,
+ * http_version, base) holds for the scope's server, scheme and version (None when they differ: the
+ * caller picks the base), for the common case: a non-empty ASCII path, a str method, an ASCII query
+ * string, a str client, and headers (scope.headers.items(): (str, str) pairs) with ASCII values,
+ * names all known to ``keys`` (str -> environ key, "" for a dropped name) and none repeated.
+ * Anything else returns None: the caller builds it in Python. ``no_body``: as asgi_environ's.
+ * (The scope's fields are read as attributes: granian makes each one when it is read.) */
+static PyObject *
+rsgi_environ(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs < 4 || nargs > 5 || !PyTuple_CheckExact(args[1]) || PyTuple_GET_SIZE(args[1]) != 4
+        || !PyDict_CheckExact(PyTuple_GET_ITEM(args[1], 3)) || !PyDict_CheckExact(args[2])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "rsgi_environ(scope, last: (server, scheme, version, base: dict), keys: dict, errors"
+                        "[, no_body])");
+        return NULL;
+    }
+    PyObject *scope = args[0], *last = args[1], *keys = args[2];
+    PyObject *environ = NULL, *result = NULL;
+    PyObject *fields[8] = {NULL};  /* server, scheme, version, path, method, query, client, headers */
+    PyObject *names[8] = {K_SERVER, K_SCHEME, K_VERSION, K_PATH, K_METHOD, K_QUERY, K_CLIENT, K_HEADERS};
+    PyObject *pairs = NULL;
+    for (int k = 0; k < 3; k++) {
+        fields[k] = PyObject_GetAttr(scope, names[k]);
+        if (fields[k] == NULL)
+            goto done;
+        int fits = PyUnicode_CheckExact(fields[k]) ? same(fields[k], PyTuple_GET_ITEM(last, k)) : 0;
+        if (fits <= 0) {
+            if (fits == 0)
+                result = Py_NewRef(Py_None);
+            goto done;
+        }
+    }
+    for (int k = 3; k < 8; k++) {
+        fields[k] = PyObject_GetAttr(scope, names[k]);
+        if (fields[k] == NULL)
+            goto done;
+    }
+    PyObject *path = fields[3], *method = fields[4], *query = fields[5], *client = fields[6];
+    if (!(PyUnicode_CheckExact(path) && PyUnicode_IS_ASCII(path) && PyUnicode_GET_LENGTH(path) > 0)
+        || !(PyUnicode_CheckExact(method) && PyUnicode_GET_LENGTH(method) > 0)
+        || !(PyUnicode_CheckExact(query) && PyUnicode_IS_ASCII(query)) || !PyUnicode_CheckExact(client)) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    pairs = PyObject_CallMethodNoArgs(fields[7], K_ITEMS);
+    if (pairs == NULL)
+        goto done;
+    if (!PyList_CheckExact(pairs) && !PyTuple_CheckExact(pairs)) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    environ = copy_base(PyTuple_GET_ITEM(last, 3));
+    if (environ == NULL || PyDict_SetItem(environ, E_METHOD, method) < 0 || PyDict_SetItem(environ, E_PATH, path) < 0
+        || PyDict_SetItem(environ, E_QUERY, query) < 0 || PyDict_SetItem(environ, E_ERRORS, args[3]) < 0
+        || PyDict_SetItem(environ, E_RSGI_SCOPE, scope) < 0 || add_client(environ, client) < 0)
+        goto done;
+    int added = add_headers(environ, keys, pairs, 1);
+    if (added <= 0) {
+        if (added == 0)
+            result = Py_NewRef(Py_None);
+        goto done;
+    }
+    if (nargs == 5) {
+        int none = bodiless(environ, method);
+        if (none < 0 || (none && PyDict_SetItem(environ, E_INPUT, args[4]) < 0))
+            goto done;
+    }
+    result = Py_NewRef(environ);
+done:
+    for (int k = 0; k < 8; k++)
+        Py_XDECREF(fields[k]);
+    Py_XDECREF(pairs);
+    Py_XDECREF(environ);
+    return result;
+}
+
 static PyMethodDef module_methods[] = {
     {"asgi_environ", (PyCFunction)(void (*)(void))asgi_environ, METH_FASTCALL,
      "asgi_environ(scope, last, keys, errors[, no_body]): the WSGI environ of an ASGI HTTP scope (common case), "
+     "or None."},
+    {"rsgi_environ", (PyCFunction)(void (*)(void))rsgi_environ, METH_FASTCALL,
+     "rsgi_environ(scope, last, keys, errors[, no_body]): the WSGI environ of an RSGI HTTP scope (common case), "
      "or None."},
     {NULL, NULL, 0, NULL},
 };
@@ -267,7 +392,8 @@ static PyMethodDef module_methods[] = {
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "manypaths.asgi._environ",
-    .m_doc = "The compiled builder of the ASGI driver's WSGI environ (see manypaths.asgi.environ).",
+    .m_doc = "The compiled builder of the ASGI and RSGI drivers' WSGI environ (see manypaths.asgi.environ and "
+             "manypaths.rsgi).",
     .m_size = -1,
     .m_methods = module_methods,
 };
@@ -301,9 +427,12 @@ PyInit__environ(void)
     E_TRANSFER = PyUnicode_InternFromString("HTTP_TRANSFER_ENCODING");
     E_PROTOCOL = PyUnicode_InternFromString("SERVER_PROTOCOL");
     E_INPUT = PyUnicode_InternFromString("wsgi.input");
+    E_RSGI_SCOPE = PyUnicode_InternFromString("rsgi.scope");
+    K_ITEMS = PyUnicode_InternFromString("items");
     if (!K_ROOT_PATH || !K_PATH || !K_METHOD || !K_QUERY || !K_CLIENT || !K_HEADERS || !K_SERVER || !K_SCHEME
         || !K_VERSION || !E_METHOD || !E_SCRIPT || !E_PATH || !E_QUERY || !E_ERRORS || !E_SCOPE || !E_ADDR
-        || !E_PORT || !E_CTYPE || !EMPTY_STR || !E_CLENGTH || !E_TRANSFER || !E_PROTOCOL || !E_INPUT) {
+        || !E_PORT || !E_CTYPE || !EMPTY_STR || !E_CLENGTH || !E_TRANSFER || !E_PROTOCOL || !E_INPUT || !E_RSGI_SCOPE
+        || !K_ITEMS) {
         Py_DECREF(m);
         return NULL;
     }
