@@ -75,6 +75,10 @@ def _routes(app: App) -> App:
     def typed(limit: Annotated[int, Query(ge=1)] = 10) -> dict[str, int]:
         return {"limit": limit}
 
+    @app.get("/args")
+    def args() -> Any:
+        return {"path": request.path, "args": request.args.to_dict(flat=False)}
+
     @app.post("/echo")
     def echo() -> Any:
         return {"json": request.get_json(), "length": request.content_length}
