@@ -521,14 +521,17 @@ class App(Scaffold):
             asgi = self._asgi = asgi_application(self)
         return asgi
 
-    def __rsgi__(self, scope: Any, protocol: Any) -> Awaitable[None]:
-        """The RSGI entry point: ``granian --interface rsgi module:app`` (``manypaths.rsgi``)."""
+    @property
+    def __rsgi__(self) -> Callable[[Any, Any], Awaitable[None]]:
+        """The RSGI entry point, ``app.__rsgi__(scope, protocol)``: ``granian --interface rsgi
+        module:app`` (``manypaths.rsgi``). The driver itself (made on first read): granian reads it
+        once and calls it per request, without a method's frame between."""
         rsgi = self._rsgi
         if rsgi is None:
             from .rsgi import rsgi_application
 
             rsgi = self._rsgi = rsgi_application(self)
-        return rsgi(scope, protocol)
+        return rsgi
 
     def on_startup(self, func: F) -> F:
         """Call ``func()`` (sync or async) once per process before the first request: at the ASGI

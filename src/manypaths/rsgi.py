@@ -145,7 +145,7 @@ def _receive_of(protocol: Any) -> Callable[[], Awaitable[dict[str, Any]]]:
 
 
 def rsgi_application(app: App) -> Callable[[Any, Any], Awaitable[None]]:
-    """``app``'s RSGI callable (what ``App.__rsgi__`` calls)."""
+    """``app``'s RSGI callable (what ``App.__rsgi__`` gives)."""
 
     async def rsgi(scope: Any, protocol: Any) -> None:
         if scope.proto != "http":

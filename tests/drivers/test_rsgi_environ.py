@@ -201,3 +201,32 @@ def _needs_python(given_scope: Any) -> bool:
     return (not given_scope.path or not given_scope.path.isascii() or not given_scope.method
             or not given_scope.query_string.isascii() or len(set(kept)) != len(kept)
             or not all(value.isascii() for _, value in pairs))
+
+
+def test_the_rsgi_entry_point_is_the_driver_itself() -> None:
+    # granian reads app.__rsgi__ once and calls it per request: the driver, not a method around it.
+    import asyncio
+
+    from manypaths import App
+
+    app = App(__name__)
+
+    @app.get("/users/<int:user_id>")
+    def user(user_id: int) -> dict[str, int]:
+        return {"id": user_id}
+
+    entry = app.__rsgi__
+    assert entry is app.__rsgi__ and not hasattr(entry, "__self__")
+
+    class Protocol:
+        def __init__(self) -> None:
+            self.sent: list[tuple[int, list[tuple[str, str]], bytes]] = []
+
+        def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+            self.sent.append((status, headers, body))
+
+    protocol = Protocol()
+    for path in ("/users/7", "/users/x"):
+        asyncio.run(entry(scope(path=path), protocol))
+    (status, _, body), (missed, _, _) = protocol.sent
+    assert (status, body, missed) == (200, b'{"id":7}\n', 404)
