@@ -16,11 +16,10 @@ import sys
 from contextvars import copy_context
 
 from .asgi import awaited, body_road
-from .asgi.environ import NO_BODY, _base, bodiless
+from .asgi.environ import NO_BODY, _base, bodiless, compiled_rsgi_environ
 from .coroutines import server_loop
 from .dispatch import COROUTINE, begin, end, finish, logged
 from .http.response import known_length, length_text
-from .routing.compiler import may_compile
 
 TYPE_CHECKING = False
 
@@ -100,19 +99,8 @@ def environ_py(scope: Any, base: dict[str, Any]) -> dict[str, Any]:
     return environ
 
 
-def _compiled() -> Any:
-    # The compiled builder (asgi/_environ.c), with the compiled matcher's switch (MANYPATHS_PURE).
-    if not may_compile():
-        return None
-    try:
-        from .asgi import _environ
-    except ImportError:
-        return None
-    return _environ.rsgi_environ
-
-
-# The compiled environ builder, or None (the pure build: environ_py only).
-_compiled_environ: Callable[..., dict[str, Any] | None] | None = _compiled()
+# The compiled environ builder (asgi/_environ.c: rsgi_environ), or None (the pure build).
+_compiled_environ = compiled_rsgi_environ
 
 
 def scope_environ(scope: Any, no_body: Any = None) -> dict[str, Any]:

@@ -165,18 +165,21 @@ def environ_py(scope: Scope, base: dict[str, Any]) -> dict[str, Any]:
 
 
 def _compiled() -> Any:
-    # The compiled builder (asgi/_environ.c), with the compiled matcher's switch (MANYPATHS_PURE).
+    # The compiled builders (asgi/_environ.c), with the compiled matcher's switch (MANYPATHS_PURE).
     if not may_compile():
         return None
     try:
         from . import _environ
     except ImportError:
         return None
-    return _environ.asgi_environ
+    return _environ
 
 
-# The compiled environ builder (routing/_speedups.c), or None (the pure build: environ_py only).
-_compiled_environ: Callable[..., dict[str, Any] | None] | None = _compiled()
+# The compiled environ builders (asgi/_environ.c), or None (the pure build: environ_py only; the
+# RSGI driver's rsgi.environ_py).
+_compiled_module = _compiled()
+_compiled_environ: Callable[..., dict[str, Any] | None] | None = getattr(_compiled_module, "asgi_environ", None)
+compiled_rsgi_environ: Callable[..., dict[str, Any] | None] | None = getattr(_compiled_module, "rsgi_environ", None)
 
 
 # What every request of one server, scheme and HTTP version shares, keyed by those three; and the
