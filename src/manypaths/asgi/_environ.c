@@ -275,7 +275,7 @@ error:
 }
 
 /* The client of an RSGI scope, "host:port" (an IPv6 host in brackets): REMOTE_ADDR and
- * REMOTE_PORT as rsgi.scope_environ takes them (the host before the last ":" stripped of "[]", the
+ * REMOTE_PORT as rsgi.environ_py takes them (the host before the last ":" stripped of "[]", the
  * port after it), set in the environ; none set when there is no host before a ":". 0 or -1. */
 static int
 add_client(PyObject *environ, PyObject *client)
