@@ -96,6 +96,12 @@ def environ_py(scope: Any, base: dict[str, Any]) -> dict[str, Any]:
         if key in environ and key != "CONTENT_TYPE":
             value = f"{environ[key]}{'; ' if key == 'HTTP_COOKIE' else ','}{value}"
         environ[key] = _text(value)
+    if "HTTP_HOST" not in environ:
+        # HTTP/2 and 3 name the host in the :authority pseudo-header, which granian gives as
+        # scope.authority, not among the headers (without it, the host would be the server's address).
+        authority = scope.authority
+        if authority:
+            environ["HTTP_HOST"] = _text(authority)
     return environ
 
 

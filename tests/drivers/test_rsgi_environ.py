@@ -38,7 +38,7 @@ class Headers:
 def scope(**given: Any) -> Any:
     fields: dict[str, Any] = {"proto": "http", "http_version": "1.1", "server": "127.0.0.1:8000",
                               "client": "127.0.0.1:50000", "scheme": "http", "method": "GET", "path": "/",
-                              "query_string": "", "headers": Headers(("host", "example.test"))}
+                              "query_string": "", "headers": Headers(("host", "example.test")), "authority": None}
     fields.update(given)
     return SimpleNamespace(**fields)
 
@@ -98,6 +98,16 @@ def test_a_query_granian_decoded_is_given_as_its_bytes() -> None:
         assert environ["QUERY_STRING"] == "q=\u00e9".encode().decode("latin-1")
 
 
+def test_over_http2_the_host_is_the_authority() -> None:
+    # HTTP/2 and 3 have no Host header: granian gives the :authority pseudo-header as scope.authority.
+    for _ in range(2):  # (the second time on the kept base: the compiled builder's turn)
+        h2 = scope(http_version="2", authority="api.example:8443", headers=Headers(("accept", "*/*")))
+        assert scope_environ(h2)["HTTP_HOST"] == "api.example:8443"
+        both = scope(authority="other.example", headers=Headers(("host", "api.example")))
+        assert scope_environ(both)["HTTP_HOST"] == "api.example"  # a Host header is the host
+        assert "HTTP_HOST" not in scope_environ(scope(headers=Headers()))  # HTTP/1.0 without Host
+
+
 def test_no_body_goes_only_to_a_request_without_one() -> None:
     cases = [(scope(), True), (scope(method="POST"), False),
              (scope(method="POST", headers=Headers(("content-length", "0"))), True),
@@ -136,6 +146,10 @@ def test_the_compiled_builder_gives_the_same_dict_in_the_same_order() -> None:
     assert compiled == python and list(compiled) == list(python)
     assert compiled["rsgi.scope"] is given_scope and compiled["CONTENT_TYPE"] == "application/json"
     assert compiled["REMOTE_ADDR"] == "::1" and "REQUEST_METHOD" not in rsgi.LAST[0][3]  # the base is not written
+    h2 = scope(authority="api.example:8443", headers=Headers(("accept", "*/*")))  # HTTP/2: no Host header
+    compiled = _compiled(h2)
+    assert compiled is not None and compiled["HTTP_HOST"] == "api.example:8443"
+    assert compiled == _python(h2) and list(compiled) == list(_python(h2))
 
 
 @needs_compiled
@@ -175,6 +189,7 @@ scopes = st.fixed_dictionaries({
     "client": st.one_of(texts, st.sampled_from(["127.0.0.1:5", "[::1]:61000", ":5", "h:", "[]:1", "a:b:c"])),
     "headers": st.lists(st.tuples(header_names, st.one_of(texts, st.sampled_from(["0", "5", "chunked"]))),
                         max_size=6).map(lambda pairs: Headers(*pairs)),
+    "authority": st.one_of(st.none(), texts, st.just("api.example:8443")),
 })
 
 
@@ -200,7 +215,8 @@ def _needs_python(given_scope: Any) -> bool:
     kept = [rsgi._KEYS[name] for name, _ in pairs if rsgi._KEYS[name] not in ("", "CONTENT_TYPE")]
     return (not given_scope.path or not given_scope.path.isascii() or not given_scope.method
             or not given_scope.query_string.isascii() or len(set(kept)) != len(kept)
-            or not all(value.isascii() for _, value in pairs))
+            or not all(value.isascii() for _, value in pairs)
+            or ("host" not in dict(pairs) and given_scope.authority is not None and not given_scope.authority.isascii()))
 
 
 def test_the_rsgi_entry_point_is_the_driver_itself() -> None:

@@ -14,7 +14,7 @@
 
 static PyObject *K_ROOT_PATH, *K_PATH, *K_METHOD, *K_QUERY, *K_CLIENT, *K_HEADERS, *K_SERVER, *K_SCHEME, *K_VERSION;
 static PyObject *E_METHOD, *E_SCRIPT, *E_PATH, *E_QUERY, *E_ERRORS, *E_SCOPE, *E_ADDR, *E_PORT, *E_CTYPE;
-static PyObject *EMPTY_STR, *E_CLENGTH, *E_TRANSFER, *E_PROTOCOL, *E_INPUT, *E_RSGI_SCOPE, *K_ITEMS;
+static PyObject *EMPTY_STR, *E_CLENGTH, *E_TRANSFER, *E_PROTOCOL, *E_INPUT, *E_RSGI_SCOPE, *K_ITEMS, *E_HOST, *K_AUTHORITY;
 
 /* REMOTE_PORT's text for the last ports seen, one slot per port modulo PORT_SLOTS: a keep-alive
  * connection sends many requests from one port (str() of an int is ~800 instructions). */
@@ -306,7 +306,8 @@ add_client(PyObject *environ, PyObject *client)
  * http_version, base) holds for the scope's server, scheme and version (None when they differ: the
  * caller picks the base), for the common case: a non-empty ASCII path, a str method, an ASCII query
  * string, a str client, and headers (scope.headers.items(): (str, str) pairs) with ASCII values,
- * names all known to ``keys`` (str -> environ key, "" for a dropped name) and none repeated.
+ * names all known to ``keys`` (str -> environ key, "" for a dropped name) and none repeated; without
+ * a Host header, an ASCII scope.authority or None.
  * Anything else returns None: the caller builds it in Python. ``no_body``: as asgi_environ's.
  * (The scope's fields are read as attributes: granian makes each one when it is read.) */
 static PyObject *
@@ -364,6 +365,25 @@ rsgi_environ(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         if (added == 0)
             result = Py_NewRef(Py_None);
         goto done;
+    }
+    /* HTTP/2 and 3 name the host in :authority (scope.authority), not among the headers. */
+    int hosted = PyDict_Contains(environ, E_HOST);
+    if (hosted < 0)
+        goto done;
+    if (!hosted) {
+        PyObject *authority = PyObject_GetAttr(scope, K_AUTHORITY);
+        if (authority == NULL)
+            goto done;
+        int fits = authority == Py_None || (PyUnicode_CheckExact(authority) && PyUnicode_IS_ASCII(authority));
+        int failed = fits && authority != Py_None && PyUnicode_GET_LENGTH(authority) > 0
+            && PyDict_SetItem(environ, E_HOST, authority) < 0;
+        Py_DECREF(authority);
+        if (failed)
+            goto done;
+        if (!fits) {
+            result = Py_NewRef(Py_None);
+            goto done;
+        }
     }
     if (nargs == 5) {
         int none = bodiless(environ, method);
@@ -429,10 +449,12 @@ PyInit__environ(void)
     E_INPUT = PyUnicode_InternFromString("wsgi.input");
     E_RSGI_SCOPE = PyUnicode_InternFromString("rsgi.scope");
     K_ITEMS = PyUnicode_InternFromString("items");
+    E_HOST = PyUnicode_InternFromString("HTTP_HOST");
+    K_AUTHORITY = PyUnicode_InternFromString("authority");
     if (!K_ROOT_PATH || !K_PATH || !K_METHOD || !K_QUERY || !K_CLIENT || !K_HEADERS || !K_SERVER || !K_SCHEME
         || !K_VERSION || !E_METHOD || !E_SCRIPT || !E_PATH || !E_QUERY || !E_ERRORS || !E_SCOPE || !E_ADDR
         || !E_PORT || !E_CTYPE || !EMPTY_STR || !E_CLENGTH || !E_TRANSFER || !E_PROTOCOL || !E_INPUT || !E_RSGI_SCOPE
-        || !K_ITEMS) {
+        || !K_ITEMS || !E_HOST || !K_AUTHORITY) {
         Py_DECREF(m);
         return NULL;
     }
