@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from manypaths import App, Query, Response, abort, after_this_request, request, session
+from manypaths import App, Query, Response, abort, after_this_request, request, session, url_for
 from manypaths.cors import CORS
 from manypaths.platforms import cloud_function
 
@@ -74,6 +74,10 @@ def _routes(app: App) -> App:
     @app.get("/typed")
     def typed(limit: Annotated[int, Query(ge=1)] = 10) -> dict[str, int]:
         return {"limit": limit}
+
+    @app.get("/where")
+    def where() -> Any:
+        return {"host": request.host, "url": url_for("where", _external=True)}
 
     @app.get("/args")
     def args() -> Any:

@@ -400,6 +400,45 @@ def test_raw_utf8_in_the_query_reaches_the_view_as_sent_over_rsgi(servers: dict[
         assert json.loads(body) == {"path": "/args", "args": {"q": ["\u00e9", "\u00e9"]}}, kind
 
 
+def _h2c_get(port: int, path: str, authority: str) -> tuple[int, bytes]:
+    # One GET over cleartext HTTP/2 with prior knowledge (RFC 9113 3.3), written by hand: the
+    # standard library has no HTTP/2 client. Headers as HPACK literals without indexing (RFC 7541
+    # 6.2.2), no Huffman coding. Returns the response's :status and body.
+    def frame(kind: int, flags: int, stream: int, payload: bytes) -> bytes:
+        return len(payload).to_bytes(3, "big") + bytes([kind, flags]) + stream.to_bytes(4, "big") + payload
+
+    fields = b"".join(b"\x00" + bytes([len(name)]) + name + bytes([len(value)]) + value for name, value in [
+        (b":method", b"GET"), (b":scheme", b"http"), (b":path", path.encode()), (b":authority", authority.encode())])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + frame(4, 0, 0, b"") + frame(1, 0x5, 1, fields))
+        buffered, status, body = b"", 0, b""
+        while True:
+            while len(buffered) < 9 or len(buffered) < 9 + int.from_bytes(buffered[:3], "big"):
+                chunk = conn.recv(65536)
+                assert chunk, "the server closed the connection before the answer ended"
+                buffered += chunk
+            size, kind, flags = int.from_bytes(buffered[:3], "big"), buffered[3], buffered[4]
+            stream, payload, buffered = int.from_bytes(buffered[5:9], "big"), buffered[9:9 + size], buffered[9 + size:]
+            if kind == 4 and not flags & 1:
+                conn.sendall(frame(4, 1, 0, b""))  # the server's SETTINGS, acknowledged
+            elif kind == 1 and stream == 1:
+                # The :status is HPACK's static table entry 8-14 (an indexed field, 0x88-0x8e) or a literal.
+                indexed = {0x88: 200, 0x89: 204, 0x8a: 206, 0x8b: 304, 0x8c: 400, 0x8d: 404, 0x8e: 500}
+                status = indexed.get(payload[0], 0) or int(payload[2:5])
+            elif kind == 0 and stream == 1:
+                body += payload
+            if kind in (0, 1) and stream == 1 and flags & 1:
+                return status, body
+
+
+def test_over_http2_the_host_is_the_authority_under_granian(servers: dict[tuple[str, str], Server]) -> None:
+    # HTTP/2 has no Host header: granian gives the :authority apart (scope.authority), and the view's
+    # host and external URLs are the authority's, not the server's address.
+    status, body = _h2c_get(servers["granian-rsgi", "plain"].port, "/where", "api.example:8443")
+    assert status == 200, body
+    assert json.loads(body) == {"host": "api.example:8443", "url": "http://api.example:8443/where"}
+
+
 @pytest.mark.parametrize("driver_name", list(DRIVERS))
 def test_a_setting_changed_after_the_first_request_is_decided_again(driver_name: str) -> None:
     # The road is decided on the first request; turning compression on later is seen by every driver.
