@@ -177,6 +177,28 @@ copy_base(PyObject *base)
     return PyDict_Copy(room);
 }
 
+/* A request without a body (see bodiless) gets ``no_body`` as its wsgi.input. 0, or -1 an error. */
+static int
+give_no_body(PyObject *environ, PyObject *method, PyObject *no_body)
+{
+    int none = bodiless(environ, method);
+    return none < 0 || (none && PyDict_SetItem(environ, E_INPUT, no_body) < 0) ? -1 : 0;
+}
+
+/* Whether the builders' arguments fit: (scope (a dict when ``dict_scope``), last: a 4-tuple ending in
+ * the base dict, keys: dict, errors[, no_body]); else a TypeError with ``usage``. */
+static int
+arguments_fit(PyObject *const *args, Py_ssize_t nargs, int dict_scope, const char *usage)
+{
+    if (nargs < 4 || nargs > 5 || (dict_scope && !PyDict_CheckExact(args[0])) || !PyTuple_CheckExact(args[1])
+        || PyTuple_GET_SIZE(args[1]) != 4
+        || !PyDict_CheckExact(PyTuple_GET_ITEM(args[1], 3)) || !PyDict_CheckExact(args[2])) {
+        PyErr_SetString(PyExc_TypeError, usage);
+        return 0;
+    }
+    return 1;
+}
+
 /* asgi_environ(scope, last, keys, errors[, no_body]): the WSGI environ of an ASGI HTTP scope, as
  * aio.environ_py builds it on the shared part ``last`` = (server, scheme, http_version, base) holds
  * for the scope's server, scheme and version (None when they differ: the caller picks the base),
@@ -188,13 +210,9 @@ copy_base(PyObject *base)
 static PyObject *
 asgi_environ(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs < 4 || nargs > 5 || !PyDict_CheckExact(args[0]) || !PyTuple_CheckExact(args[1]) || PyTuple_GET_SIZE(args[1]) != 4
-        || !PyDict_CheckExact(PyTuple_GET_ITEM(args[1], 3)) || !PyDict_CheckExact(args[2])) {
-        PyErr_SetString(PyExc_TypeError,
-                        "asgi_environ(scope: dict, last: (server, scheme, version, base: dict), keys: dict, errors"
-                        "[, no_body])");
+    if (!arguments_fit(args, nargs, 1, "asgi_environ(scope: dict, last: (server, scheme, version, base: dict), "
+                                       "keys: dict, errors[, no_body])"))
         return NULL;
-    }
     PyObject *scope = args[0], *last = args[1], *keys = args[2];
     PyObject *server = scope_item(scope, K_SERVER), *scheme = scope_item(scope, K_SCHEME);
     PyObject *version = scope_item(scope, K_VERSION);
@@ -260,11 +278,8 @@ asgi_environ(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             goto error;
         goto fallback;
     }
-    if (nargs == 5) {
-        int none = bodiless(environ, method);
-        if (none < 0 || (none && PyDict_SetItem(environ, E_INPUT, args[4]) < 0))
-            goto error;
-    }
+    if (nargs == 5 && give_no_body(environ, method, args[4]) < 0)
+        goto error;
     return environ;
 fallback:
     Py_DECREF(environ);
@@ -313,13 +328,9 @@ add_client(PyObject *environ, PyObject *client)
 static PyObject *
 rsgi_environ(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs < 4 || nargs > 5 || !PyTuple_CheckExact(args[1]) || PyTuple_GET_SIZE(args[1]) != 4
-        || !PyDict_CheckExact(PyTuple_GET_ITEM(args[1], 3)) || !PyDict_CheckExact(args[2])) {
-        PyErr_SetString(PyExc_TypeError,
-                        "rsgi_environ(scope, last: (server, scheme, version, base: dict), keys: dict, errors"
-                        "[, no_body])");
+    if (!arguments_fit(args, nargs, 0, "rsgi_environ(scope, last: (server, scheme, version, base: dict), keys: dict, "
+                                    "errors[, no_body])"))
         return NULL;
-    }
     PyObject *scope = args[0], *last = args[1], *keys = args[2];
     PyObject *environ = NULL, *result = NULL;
     PyObject *fields[8] = {NULL};  /* server, scheme, version, path, method, query, client, headers */
@@ -385,11 +396,8 @@ rsgi_environ(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             goto done;
         }
     }
-    if (nargs == 5) {
-        int none = bodiless(environ, method);
-        if (none < 0 || (none && PyDict_SetItem(environ, E_INPUT, args[4]) < 0))
-            goto done;
-    }
+    if (nargs == 5 && give_no_body(environ, method, args[4]) < 0)
+        goto done;
     result = Py_NewRef(environ);
 done:
     for (int k = 0; k < 8; k++)
