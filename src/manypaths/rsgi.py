@@ -99,7 +99,8 @@ def environ_py(scope: Any, base: dict[str, Any]) -> dict[str, Any]:
     if "HTTP_HOST" not in environ:
         # HTTP/2 and 3 name the host in the :authority pseudo-header, which granian gives as
         # scope.authority, not among the headers (without it, the host would be the server's address).
-        authority = scope.authority
+        # (A granian older than the field has none: getattr.)
+        authority = getattr(scope, "authority", None)
         if authority:
             environ["HTTP_HOST"] = _text(authority)
     return environ

@@ -106,6 +106,9 @@ def test_over_http2_the_host_is_the_authority() -> None:
         both = scope(authority="other.example", headers=Headers(("host", "api.example")))
         assert scope_environ(both)["HTTP_HOST"] == "api.example"  # a Host header is the host
         assert "HTTP_HOST" not in scope_environ(scope(headers=Headers()))  # HTTP/1.0 without Host
+        older = scope(headers=Headers())
+        del older.authority  # a granian older than the field
+        assert "HTTP_HOST" not in scope_environ(older)
 
 
 def test_no_body_goes_only_to_a_request_without_one() -> None:

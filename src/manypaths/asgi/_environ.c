@@ -383,8 +383,12 @@ rsgi_environ(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         goto done;
     if (!hosted) {
         PyObject *authority = PyObject_GetAttr(scope, K_AUTHORITY);
-        if (authority == NULL)
-            goto done;
+        if (authority == NULL) {  /* a granian older than the field has none: as None */
+            if (!PyErr_ExceptionMatches(PyExc_AttributeError))
+                goto done;
+            PyErr_Clear();
+            authority = Py_NewRef(Py_None);
+        }
         int fits = authority == Py_None || (PyUnicode_CheckExact(authority) && PyUnicode_IS_ASCII(authority));
         int failed = fits && authority != Py_None && PyUnicode_GET_LENGTH(authority) > 0
             && PyDict_SetItem(environ, E_HOST, authority) < 0;
