@@ -249,3 +249,35 @@ def test_the_rsgi_entry_point_is_the_driver_itself() -> None:
         asyncio.run(entry(scope(path=path), protocol))
     (status, _, body), (missed, _, _) = protocol.sent
     assert (status, body, missed) == (200, b'{"id":7}\n', 404)
+
+
+def test_an_http2_authority_is_checked_against_trusted_hosts_as_a_host_header_is() -> None:
+    # The authority is client input, as Host is: TRUSTED_HOSTS refuses one it does not list.
+    import asyncio
+
+    from manypaths import App
+
+    app = App(__name__)
+    app.config["TRUSTED_HOSTS"] = ["api.example"]
+
+    @app.get("/")
+    def index() -> str:
+        return "ok"
+
+    class Protocol:
+        def __init__(self) -> None:
+            self.statuses: list[int] = []
+
+        def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+            self.statuses.append(status)
+
+        def __aiter__(self) -> Any:  # the request body (HTTP/2 says nothing of one before it ends): none
+            return self
+
+        async def __anext__(self) -> bytes:
+            raise StopAsyncIteration
+
+    protocol = Protocol()
+    for authority in ("evil.example", "api.example", "evil.example"):
+        asyncio.run(app.__rsgi__(scope(http_version="2", authority=authority, headers=Headers()), protocol))
+    assert protocol.statuses == [400, 200, 400]
