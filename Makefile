@@ -67,7 +67,8 @@ test-sanitize: $(VENV)/.test-installed
 	  sh -c '$(BIN)/python -c "import manypaths.routing._speedups as s, manypaths.asgi._environ as e, manypaths.http._speedups as j; \
 	    assert all(\"$(SANITIZE)/\" in m.__file__ for m in (s, e, j)), (s.__file__, e.__file__, j.__file__)" \
 	    && $(BIN)/python -m pytest -q -p no:cacheprovider --capture=sys tests/routing tests/asgi tests/aio/test_asgi.py \
-	       tests/app/test_dispatch_paths.py tests/http/test_speedups.py tests/http/test_response_text.py tests/security \
+	       tests/app/test_dispatch_paths.py tests/app/test_compiled_road.py tests/http/test_speedups.py \
+	       tests/http/test_response_text.py tests/security \
 	       tests/drivers/test_rsgi_environ.py' 2> $(SANITIZE)/stderr.log \
 	  || { cat $(SANITIZE)/stderr.log; exit 1; }
 	@if grep -E "runtime error|AddressSanitizer|LeakSanitizer" $(SANITIZE)/stderr.log; then \

@@ -156,10 +156,12 @@ class App(Scaffold):
             "TRAP_HTTP_EXCEPTIONS": False, "TRAP_BAD_REQUEST_ERRORS": None, "TEMPLATES_AUTO_RELOAD": None,
             "EXPLAIN_TEMPLATE_LOADING": False,
         })
-        # A setting that chooses the road (compression, the access log, ASGI_THREADS) changed: decided again;
-        # settings every request reads are kept as attributes (no dict lookup per request).
+        # A setting that chooses the road (compression, the access log, ASGI_THREADS; JSON_ERRORS: the
+        # compiled road's 404 page) changed: decided again; settings every request reads are kept as
+        # attributes (no dict lookup per request).
         self.config.watched = frozenset({"COMPRESS", "ACCESS_LOG", "DEBUG", "TRUSTED_HOSTS", "MAX_CONTENT_LENGTH",
-                                         "TRAP_HTTP_EXCEPTIONS", "TRAP_BAD_REQUEST_ERRORS", "ASGI_THREADS"})
+                                         "TRAP_HTTP_EXCEPTIONS", "TRAP_BAD_REQUEST_ERRORS", "ASGI_THREADS",
+                                         "JSON_ERRORS"})
         self.config.on_change = self._setting_changed
         self._debug = bool(debug)
         self._trap = self._debug  # an HTTP error may be trapped (TRAP_*; a missing key's 400 in debug)
@@ -188,6 +190,8 @@ class App(Scaffold):
         self._logger: Any = None
         # True while no hook or override can observe a response object (see wsgi_app); None: not known.
         self._plain: bool | None = None
+        # The compiled road (dispatch.decide): set with _plain, None wherever _plain is.
+        self._road: Any = None
         self._scoped_cache: dict[tuple[str, Any], list[Callable[..., Any]]] = {}
         self._asgi: Callable[..., Awaitable[None]] | None = None  # App.asgi, made on first use
         self._rsgi: Callable[..., Awaitable[None]] | None = None  # App.__rsgi__'s driver, made on first use
@@ -402,7 +406,10 @@ class App(Scaffold):
     def _json_road(self) -> None:
         # dispatch.finish writes a view's dict or list with the prebuilt encoder while the JSON
         # provider is the stock one and debug is off (debug pretty-prints): one attribute to read.
-        self._json_fast = self._json_stock and not self._debug
+        fast = self._json_stock and not self._debug
+        if fast is not self._json_fast:
+            self._json_fast = fast
+            self._plain = self._road = None  # (the compiled road holds it)
 
     @property
     def testing(self) -> bool:
@@ -578,10 +585,10 @@ class App(Scaffold):
         elif key == "MAX_CONTENT_LENGTH":
             self._max_content_length = config.get("MAX_CONTENT_LENGTH")
         else:
-            self._plain = None  # the next request, whatever its driver, decides the road again
             router = self.__dict__.get("_events")
             if router is not None:
                 router.log_target = False  # ACCESS_LOG: the next event decides again
+        self._plain = self._road = None  # the next request, whatever its driver, decides the road again
 
     def _feature(self, name: str) -> Any:
         """A feature module the core uses, imported on first use (the face imports features; the

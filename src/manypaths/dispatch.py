@@ -21,7 +21,7 @@ from time import perf_counter
 
 from . import routing
 from .blueprints import blueprint_names
-from .context import app_context_owned, current_request, reset_current, set_current
+from .context import _current, app_context_owned, current_request, reset_current, set_current
 from .http import exceptions as http_errors
 from .http.datastructures import Headers, header_pairs, merged_headers
 from .http.exceptions import HTTPError
@@ -102,6 +102,19 @@ def decide(self: App) -> None:
     if self._post_process and self._features is None:
         cors, compression, accesslog = self._feature("cors"), self._feature("compression"), self._feature("accesslog")
         self._features = (cors.apply, compression.compress, accesslog.write)
+    # The compiled road (http/_speedups.c's Road, where built): begin, the match, the view and
+    # finish in one call, for the plainest apps; it hands anything else to the functions below.
+    road = None
+    if (self._fast and not self._post_process and not self._has_teardown and self._trusted_hosts is None
+            and self._max_content_length is None and self.request_class is Request
+            and cls._view_value is _view_value and cls.dispatch_request is dispatch_request):
+        road_type = _road_type()
+        if road_type is not None:
+            road = road_type(self, Request, _current, FAST_STATUS, self._json_fast, routing.NotFound,
+                             _not_found_page(), not self._error_handlers and not self._trap
+                             and not self.config["JSON_ERRORS"], _view_value, finish, dispatch_request, settle,
+                             COROUTINE, frozenset(e for e, known in self._endpoints.items() if known.typed))
+    self._road = road
     self._plain = plain
 
 
@@ -290,6 +303,14 @@ def _load_json_bytes(value: Any) -> bytes:
     global _json_bytes
     _json_bytes = json_bytes_encoder()
     return _json_bytes(value)
+
+
+def _road_type() -> Any:
+    # The compiled Road, loaded with its content types (the drivers tell them apart by identity).
+    road = speedup("Road")
+    if road is not None:
+        speedup("use_content_types")(HTML, JSON)
+    return road
 
 
 # What finish calls, each replaced on first use by the compiled one where built.
@@ -517,8 +538,13 @@ def dispatch_request(self: App, request: Request) -> Any:
     else:
         args = request.view_args
         rv = view(**args) if args else view()
-    if type(rv) is COROUTINE and (_running_loop is None or _running_loop() is None) and not _in_event_loop():
-        return self._sync(rv)  # an async view under WSGI; under ASGI the caller awaits it
+    return settle(self, rv) if type(rv) is COROUTINE else rv
+
+
+def settle(self: App, rv: Any) -> Any:
+    """An async view's coroutine: run to its value under WSGI; as it is under ASGI (the driver awaits it)."""
+    if (_running_loop is None or _running_loop() is None) and not _in_event_loop():
+        return self._sync(rv)
     return rv
 
 

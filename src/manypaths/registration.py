@@ -156,7 +156,7 @@ def _set_cors(self: App, key: tuple[str, Any], setting: Any) -> None:
         self._cors[key] = policy
     self._uses_cors = True
     self._cors_cache.clear()
-    self._plain = None
+    self._plain = self._road = None
 
 
 def _set_compress(self: App, key: tuple[str, Any], value: Any, where: str) -> None:
@@ -168,7 +168,7 @@ def _set_compress(self: App, key: tuple[str, Any], value: Any, where: str) -> No
         self._compress[key] = value
     self._compress_on = self._compress_on or value
     self._compress_cache.clear()
-    self._plain = None
+    self._plain = self._road = None
 
 
 def _cors_for(self: App, endpoint: Any) -> Any:
@@ -206,7 +206,7 @@ def middleware(self: App, func: F) -> F:
     it raises is handled like a view's (500, logged). ``app.wsgi_app = M(app.wsgi_app)`` wraps
     the WSGI callable instead."""
     self._middleware.append(func)
-    self._plain = None
+    self._plain = self._road = None
     return func
 
 
@@ -228,9 +228,11 @@ def _note_typed(self: App, endpoint: Any) -> None:
                 "which needs the validation extra: pip install 'manypaths[validation]'", name="msgspec")
         record(self._endpoints, endpoint).typed = True
         self._any_typed = True
+        self._plain = self._road = None  # (the compiled road knows the typed endpoints)
     elif known is not None and known.typed:
         known.typed = False
         known.binder = None
+        self._plain = self._road = None
 
 
 def register_error_handler(self: App, key: int | type[BaseException], func: Callable[..., Any]) -> None:
@@ -259,6 +261,7 @@ def _add_error_handler(self: App, scope: str | None, key: int | type[BaseExcepti
         elif http_errors.is_foreign_http_base(key):
             key = HTTPError  # werkzeug's HTTPException itself: every HTTP error, ours included
     self._error_handlers.setdefault(scope, {})[key] = func
+    self._plain = self._road = None  # (the compiled road answers a miss with the page only while there are none)
 
 
 def _hook(self: App, kind: str, func: Callable[..., Any]) -> None:
@@ -267,7 +270,7 @@ def _hook(self: App, kind: str, func: Callable[..., Any]) -> None:
 
 def _add_hook(self: App, scope: str | None, kind: str, func: Callable[..., Any]) -> None:
     self._hooks[kind].setdefault(scope, []).append(func)
-    self._plain = None
+    self._plain = self._road = None
     self._scoped_cache.clear()
     self._has_teardown = bool(self._hooks["teardown"] or self._teardown_appcontext)
 

@@ -159,15 +159,22 @@ def rsgi_application(app: App) -> Callable[[Any, Any], Awaitable[None]]:
         if threaded:
             await _in_thread(app, environ, protocol)
             return
-        request = begin(app, environ)
-        if pending is not None:
-            request.body_pending = pending
+        road = app._road  # the compiled road (dispatch.decide) where it applies
+        taken = road(environ, True) if road is not None and pending is None else None
+        if taken is None:
+            request = begin(app, environ)
+            if pending is not None:
+                request.body_pending = pending
+        else:
+            request, answer = taken
         try:
             try:
-                rv = app._view_value(request, False)
+                # (The road's answer, or an async view's coroutine it left to be awaited here.)
+                rv = app._view_value(request, False) if taken is None else answer
                 if type(rv) is COROUTINE:
-                    rv = await awaited(app, request, rv)
-                answer = finish(app, request, rv)
+                    answer = finish(app, request, await awaited(app, request, rv))
+                elif taken is None:
+                    answer = finish(app, request, rv)
             except Exception as e:
                 answer = app.handle_exception(e)
             if app._post_process:  # the access log (the only post-processing on this road)

@@ -28,19 +28,25 @@ if TYPE_CHECKING:
 def wsgi_app(self: App, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
     """Answer one request: match, hooks, the view, error handlers (``__call__`` calls this, so
     middleware can wrap it: ``app.wsgi_app = Middleware(app.wsgi_app)``)."""
-    request = begin(self, environ)
+    road = self._road  # the compiled road (dispatch.decide): begin to finish in one call, or None
+    taken = road(environ) if road is not None else None
+    if taken is None:
+        request = begin(self, environ)
+    else:
+        request, answer = taken
     error: BaseException | None = None
     response: Response
     try:
         try:
-            if self._plain is None:
+            if taken is None and self._plain is None:
                 if self._startup_hooks and not self._started:
                     self._startup_sync()
                 self._decide()
                 if self._access_log:  # begin noted it for the requests after the road was decided
                     environ["manypaths.started"] = perf_counter()
             if self._fast:
-                answer = finish(self, request, self._view_value(request, False))
+                if taken is None:
+                    answer = finish(self, request, self._view_value(request, False))
                 if type(answer) is tuple:
                     if self._post_process:
                         logged(self, request, answer)

@@ -98,17 +98,25 @@ def asgi_application(app: App) -> Callable[[Scope, Receive, Send], Coroutine[Any
         if threaded:
             await _in_thread(app, environ, send, receive)
             return
-        # Inline: the core's road without hooks (App._inline), its coroutines awaited here.
-        request = begin(app, environ)
-        if pending is not None:
-            request.body_pending = pending
+        # Inline: the core's road without hooks (App._inline), its coroutines awaited here; the
+        # compiled road (dispatch.decide) where it applies.
+        road = app._road
+        taken = road(environ, True) if road is not None and pending is None else None
+        if taken is None:
+            request = begin(app, environ)
+            if pending is not None:
+                request.body_pending = pending
+        else:
+            request, answer = taken
         ended = False
         try:
             try:
-                rv = app._view_value(request, False)
+                # (The road's answer, or an async view's coroutine it left to be awaited here.)
+                rv = app._view_value(request, False) if taken is None else answer
                 if type(rv) is COROUTINE:
-                    rv = await awaited(app, request, rv)
-                answer = finish(app, request, rv)
+                    answer = finish(app, request, await awaited(app, request, rv))
+                elif taken is None:
+                    answer = finish(app, request, rv)
             except Exception as e:
                 answer = app.handle_exception(e)
             if app._post_process:  # the access log (the only post-processing on this road)

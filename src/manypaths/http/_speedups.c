@@ -611,6 +611,8 @@ body_bytes(PyObject *body, int json, PyObject **data, PyObject **content_type)
 }
 
 /* tuple_answer(rv, fast_status, json): the fast answer of a view's tuple (see dispatch.finish). */
+static PyObject *tuple_answer_of(PyObject *rv, PyObject *fast_status, int json);
+
 static PyObject *
 tuple_answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -618,7 +620,16 @@ tuple_answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "tuple_answer(rv, fast_status: dict, json: bool)");
         return NULL;
     }
-    PyObject *rv = args[0], *body, *code, *headers = Py_None, *data, *content_type;
+    int json = PyObject_IsTrue(args[2]);
+    if (json < 0)
+        return NULL;
+    return tuple_answer_of(args[0], args[1], json);
+}
+
+static PyObject *
+tuple_answer_of(PyObject *rv, PyObject *fast_status, int json)
+{
+    PyObject *body, *code, *headers = Py_None, *data, *content_type;
     if (!PyTuple_CheckExact(rv))
         Py_RETURN_NONE;
     Py_ssize_t n = PyTuple_GET_SIZE(rv);
@@ -647,12 +658,12 @@ tuple_answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     } else {
         Py_RETURN_NONE;
     }
-    int known = PyDict_Contains(args[1], code);
+    int known = PyDict_Contains(fast_status, code);
     if (known <= 0) {
         Py_DECREF(code);
         return known < 0 ? NULL : Py_NewRef(Py_None);
     }
-    int r = body_bytes(body, PyObject_IsTrue(args[2]) == 1, &data, &content_type);
+    int r = body_bytes(body, json, &data, &content_type);
     if (r <= 0) {
         Py_DECREF(code);
         return r < 0 ? NULL : Py_NewRef(Py_None);
@@ -794,18 +805,400 @@ response_answer(PyObject *module, PyObject *rv)
     return answer;
 }
 
+/* Road: the compiled road of a request through an App whose road (dispatch.decide) is the plainest
+ * one: no hooks, middleware, CORS, compression, access log, teardown, trusted proxies or hosts, body
+ * limit, and the stock Request and Response. road(environ) is what a driver's
+ *     request = begin(app, environ); answer = finish(app, request, app._view_value(request, False))
+ * with ``except Exception as e: answer = app.handle_exception(e)`` gives: (request, answer), the
+ * request current (the driver ends it). road(environ, True), for the async drivers, leaves a view's
+ * coroutine for the driver to await: (request, coroutine). It is taken for an exact dict environ,
+ * a plain path (plain_path) and GET or HEAD, while App.request_class is the Request it was built
+ * with; else it answers None before anything is done, and the driver takes the Python road.
+ * Inside, a hit of the route map calls the view and makes the fast answer of a str, bytes, dict,
+ * list or tuple; everything else is handed to the Python code itself at the point it arises: a miss
+ * other than the plain 404 page, a redirect or anything unusual about the match to
+ * App._view_value (which matches again: matching has no side effects), a view not found or an
+ * unusual view_args or a typed view (its endpoint in ``typed``) to dispatch_request, a coroutine to settle (dispatch.settle), any other value
+ * or a post-view request to dispatch.finish, an exception to App.handle_user_exception and
+ * App.handle_exception, called as an ``except`` block would call them (the exception is the one
+ * being handled: sys.exc_info(), a new exception's __context__). */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *app, *request_type, *var, *fast_status, *not_found, *page;
+    PyObject *view_value, *finish, *dispatch, *settle, *coroutine, *typed;
+    int json, miss_page;
+    vectorcallfunc vectorcall;
+} Road;
+
+static PyObject *S_ENVIRON, *S_CACHE, *S_APP, *S_POST_VIEW, *S_TOKEN, *S_PATH,
+    *S_REQUEST_CLASS, *S_URL_MAP, *S_MATCH, *S_URL_RULE, *S_VIEW_ARGS, *S_ENDPOINT, *S_DEFAULT_REDIRECTS,
+    *S_VIEW_FUNCTIONS, *S_PATH_INFO, *S_REQUEST_METHOD, *S_HTTP_ACCEPT, *S_JSON_WORD, *S_HANDLE_USER,
+    *S_HANDLE, *S_RETURN_RULE, *KW_RETURN_RULE, *EMPTY_TUPLE, *CODE_404;
+
+/* Whether ``path`` (a PATH_INFO) is what Request.path would give for it, the common case: an ASCII
+ * str starting with one "/" (not "//": a path starting so is read apart). */
+static int
+is_plain_path(PyObject *path)
+{
+    if (PyUnicode_CheckExact(path) && PyUnicode_IS_ASCII(path)) {
+        Py_ssize_t size = PyUnicode_GET_LENGTH(path);
+        const Py_UCS1 *text = PyUnicode_1BYTE_DATA(path);
+        return size > 0 && text[0] == '/' && (size == 1 || text[1] != '/');
+    }
+    return 0;
+}
+
+/* handler(exception[, request]) for the exception set now, called as from ``except Exception as e``;
+ * NULL (the exception set again, *passed = 1) when it is not an Exception, NULL with the handler's
+ * own exception when the handler raises. */
+static PyObject *
+handled(PyObject *app, PyObject *name, PyObject *request, int *passed)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (value == NULL || !PyErr_GivenExceptionMatches(type, PyExc_Exception)) {
+        PyErr_Restore(type, value, tb);
+        *passed = 1;
+        return NULL;
+    }
+    if (tb != NULL)
+        PyException_SetTraceback(value, tb);
+    PyObject *old_type, *old_value, *old_tb;
+    PyErr_GetExcInfo(&old_type, &old_value, &old_tb);
+    Py_INCREF(value);
+    PyErr_SetExcInfo(type, value, tb);  /* (steals the three) */
+    PyObject *result = NULL, *func = PyObject_GetAttr(app, name);
+    if (func != NULL) {
+        PyObject *args[2] = {value, request};
+        result = PyObject_Vectorcall(func, args, request == NULL ? 1 : 2, NULL);
+        Py_DECREF(func);
+    }
+    PyErr_SetExcInfo(old_type, old_value, old_tb);
+    Py_DECREF(value);
+    return result;
+}
+
+/* The view's value for a request the road took (App._view_value's, hooks off), or NULL. */
+static PyObject *
+road_view(Road *road, PyObject *request, PyObject *environ, PyObject *path, PyObject *method, int *passed)
+{
+    PyObject *rv = NULL, *found = NULL, *url_map = PyObject_GetAttr(road->app, S_URL_MAP);
+    if (url_map != NULL) {
+        PyObject *stack[4] = {url_map, path, method, Py_True};
+        found = PyObject_VectorcallMethod(S_MATCH, stack, 3, KW_RETURN_RULE);
+        Py_DECREF(url_map);
+    }
+    if (found == NULL) {
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        int page = road->miss_page && type == road->not_found;
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(tb);
+        if (page) {  /* the default 404 page, unless the client asks for JSON (Accept: ...json...) */
+            PyObject *accept = PyDict_GetItemWithError(environ, S_HTTP_ACCEPT);
+            if (accept == NULL && PyErr_Occurred())
+                return NULL;
+            int json = 0;
+            if (accept != NULL && accept != Py_None) {
+                json = PyUnicode_CheckExact(accept) ? PySequence_Contains(accept, S_JSON_WORD) : -2;
+                if (json == -1)
+                    return NULL;
+            }
+            if (json == 0)
+                return PyTuple_Pack(2, road->page, CODE_404);
+        }
+        goto python;
+    }
+    if (!PyTuple_CheckExact(found) || PyTuple_GET_SIZE(found) != 2) {
+        Py_DECREF(found);
+        goto python;
+    }
+    PyObject *rule = PyTuple_GET_ITEM(found, 0), *args = PyTuple_GET_ITEM(found, 1), *endpoint = NULL, *view = NULL;
+    PyObject *functions = NULL;
+    if (PyObject_SetAttr(request, S_VIEW_ARGS, args) < 0 || PyObject_SetAttr(request, S_URL_RULE, rule) < 0)
+        goto failed;
+    if ((endpoint = PyObject_GetAttr(rule, S_ENDPOINT)) == NULL || PyObject_SetAttr(request, S_ENDPOINT, endpoint) < 0)
+        goto failed;
+    PyObject *redirects = PyObject_GetAttr(rule, S_DEFAULT_REDIRECTS);
+    int redirect = redirects == NULL ? -1 : PyObject_IsTrue(redirects);
+    Py_XDECREF(redirects);
+    if (redirect != 0)  /* werkzeug's redirect_defaults (or an error reading it): Python's */
+        goto failed;
+    /* dispatch_request: the view of the endpoint, called with the route's values. */
+    int typed = PySet_Contains(road->typed, endpoint);  /* a typed view: validation binds its values */
+    functions = typed != 0 ? NULL : PyObject_GetAttr(road->app, S_VIEW_FUNCTIONS);
+    if (functions != NULL && PyDict_CheckExact(functions) && (view = PyDict_GetItemWithError(functions, endpoint)) != NULL
+            && (args == Py_None || PyDict_CheckExact(args))) {
+        Py_INCREF(view);
+        rv = args == Py_None || PyDict_GET_SIZE(args) == 0 ? PyObject_CallNoArgs(view)
+                                                           : PyObject_Call(view, EMPTY_TUPLE, args);
+        Py_DECREF(view);
+    } else {
+        PyErr_Clear();
+        PyObject *call[2] = {road->app, request};
+        rv = PyObject_Vectorcall(road->dispatch, call, 2, NULL);
+    }
+    Py_XDECREF(functions);
+    Py_DECREF(endpoint);
+    Py_DECREF(found);
+    if (rv != NULL && Py_TYPE(rv) == (PyTypeObject *)road->coroutine) {  /* an async view */
+        PyObject *call[2] = {road->app, rv};
+        Py_SETREF(rv, PyObject_Vectorcall(road->settle, call, 2, NULL));
+    }
+    if (rv == NULL)  /* as _view_value's ``except Exception as e``: the error handlers' value */
+        rv = handled(road->app, S_HANDLE_USER, request, passed);
+    return rv;
+failed:
+    Py_XDECREF(endpoint);
+    Py_DECREF(found);
+python:
+    PyErr_Clear();
+    {
+        PyObject *call[3] = {road->app, request, Py_False};
+        return PyObject_Vectorcall(road->view_value, call, 3, NULL);
+    }
+}
+
+/* dispatch.finish(app, request, rv) for the road (its app's _fast is true), or NULL. */
+static PyObject *
+road_finish(Road *road, PyObject *request, PyObject *rv)
+{
+    PyObject *post = PyObject_GetAttr(request, S_POST_VIEW);
+    int later = post == NULL ? -1 : PyObject_IsTrue(post);
+    Py_XDECREF(post);
+    if (later < 0)
+        return NULL;
+    if (!later) {
+        PyTypeObject *type = Py_TYPE(rv);
+        if (type == &PyTuple_Type) {
+            PyObject *answer = tuple_answer_of(rv, road->fast_status, road->json);
+            if (answer != Py_None)
+                return answer;
+            Py_DECREF(answer);
+        } else if (type == &PyUnicode_Type || type == &PyBytes_Type || type == &PyDict_Type || type == &PyList_Type) {
+            PyObject *data, *content_type;
+            int r = body_bytes(rv, road->json, &data, &content_type);
+            if (r < 0)
+                return NULL;
+            if (r > 0) {
+                PyObject *answer = PyTuple_New(2);
+                if (answer == NULL) {
+                    Py_DECREF(data);
+                    return NULL;
+                }
+                PyTuple_SET_ITEM(answer, 0, data);
+                PyTuple_SET_ITEM(answer, 1, Py_NewRef(content_type));
+                return answer;
+            }
+        }
+    }
+    PyObject *call[3] = {road->app, request, rv};
+    return PyObject_Vectorcall(road->finish, call, 3, NULL);
+}
+
+/* The request's context variable set back (its token), keeping the error being raised. */
+static void
+road_end(Road *road, PyObject *token)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    if (PyContextVar_Reset(road->var, token) < 0)
+        PyErr_Clear();
+    PyErr_Restore(type, value, tb);
+}
+
+static PyObject *
+road_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    Road *road = (Road *)op;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    if (nargs < 1 || nargs > 2 || kwnames != NULL) {
+        PyErr_SetString(PyExc_TypeError, "road(environ[, awaits])");
+        return NULL;
+    }
+    int awaits = nargs == 2 ? PyObject_IsTrue(args[1]) : 0;
+    if (awaits < 0)
+        return NULL;
+    PyObject *environ = args[0];
+    if (!PyDict_CheckExact(environ))
+        Py_RETURN_NONE;
+    PyObject *path = PyDict_GetItemWithError(environ, S_PATH_INFO), *method;
+    if (path == NULL || !is_plain_path(path))
+        return PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
+    method = PyDict_GetItemWithError(environ, S_REQUEST_METHOD);
+    if (method == NULL || !PyUnicode_CheckExact(method) || (PyUnicode_CompareWithASCIIString(method, "GET") != 0
+                                                           && PyUnicode_CompareWithASCIIString(method, "HEAD") != 0))
+        return PyErr_Occurred() ? NULL : Py_NewRef(Py_None);
+    PyObject *cls = PyObject_GetAttr(road->app, S_REQUEST_CLASS);
+    if (cls == NULL) {
+        PyErr_Clear();  /* the Python road meets the same error where it reads it */
+        Py_RETURN_NONE;
+    }
+    Py_DECREF(cls);
+    if (cls != road->request_type)
+        Py_RETURN_NONE;
+    /* begin(): the request (object.__new__, as begin makes it), made the current one. (begin also
+     * copies post_view and body_pending, False and None, to the instance for Python's reads of them;
+     * here Request's own defaults are read.) */
+    Py_INCREF(path);
+    Py_INCREF(method);
+    PyObject *request = PyBaseObject_Type.tp_new((PyTypeObject *)road->request_type, EMPTY_TUPLE, NULL);
+    PyObject *cache = PyDict_New(), *token = NULL, *rv = NULL, *answer = NULL;
+    if (request == NULL || cache == NULL || PyDict_SetItem(cache, S_PATH, path) < 0
+            || PyObject_SetAttr(request, S_ENVIRON, environ) < 0 || PyObject_SetAttr(request, S_CACHE, cache) < 0
+            || PyObject_SetAttr(request, S_APP, road->app) < 0
+            || (token = PyContextVar_Set(road->var, request)) == NULL) {
+        Py_XDECREF(request);
+        Py_XDECREF(cache);
+        Py_DECREF(path);
+        Py_DECREF(method);
+        return NULL;
+    }
+    Py_DECREF(cache);
+    int passed = 0;
+    if (PyObject_SetAttr(request, S_TOKEN, token) < 0) {
+        road_end(road, token);
+        goto done;
+    }
+    rv = road_view(road, request, environ, path, method, &passed);
+    if (rv != NULL) {
+        if (awaits && Py_TYPE(rv) == (PyTypeObject *)road->coroutine)
+            answer = Py_NewRef(rv);  /* the driver awaits it, then finishes */
+        else
+            answer = road_finish(road, request, rv);
+    }
+    if (answer == NULL && !passed)  /* as the drivers' ``except Exception as e`` */
+        answer = handled(road->app, S_HANDLE, NULL, &passed);
+    if (answer == NULL) {
+        road_end(road, token);
+        goto done;
+    }
+    Py_SETREF(answer, PyTuple_Pack(2, request, answer));
+    if (answer == NULL)
+        road_end(road, token);
+done:
+    Py_XDECREF(rv);
+    Py_DECREF(token);
+    Py_DECREF(request);
+    Py_DECREF(path);
+    Py_DECREF(method);
+    return answer;
+}
+
+static PyObject *
+road_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    PyObject *app, *request_type, *var, *fast_status, *not_found, *page, *view_value, *finish, *dispatch;
+    PyObject *settle, *coroutine, *typed;
+    int json, miss_page;
+    if (!PyArg_ParseTuple(args, "OO!OO!pO!O!pOOOOO!O!:Road", &app, &PyType_Type, &request_type, &var, &PyDict_Type,
+                          &fast_status, &json, &PyType_Type, &not_found, &PyBytes_Type, &page, &miss_page, &view_value,
+                          &finish, &dispatch, &settle, &PyType_Type, &coroutine, &PyFrozenSet_Type, &typed))
+        return NULL;
+    if (!PyContextVar_CheckExact(var)) {
+        PyErr_SetString(PyExc_TypeError, "Road: var must be a ContextVar");
+        return NULL;
+    }
+    Road *self = (Road *)type->tp_alloc(type, 0);
+    if (self == NULL)
+        return NULL;
+    self->app = Py_NewRef(app);
+    self->request_type = Py_NewRef(request_type);
+    self->var = Py_NewRef(var);
+    self->fast_status = Py_NewRef(fast_status);
+    self->not_found = Py_NewRef(not_found);
+    self->page = Py_NewRef(page);
+    self->view_value = Py_NewRef(view_value);
+    self->finish = Py_NewRef(finish);
+    self->dispatch = Py_NewRef(dispatch);
+    self->settle = Py_NewRef(settle);
+    self->coroutine = Py_NewRef(coroutine);
+    self->typed = Py_NewRef(typed);
+    self->json = json;
+    self->miss_page = miss_page;
+    self->vectorcall = road_call;
+    return (PyObject *)self;
+}
+
+static int
+road_traverse(Road *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->app);
+    Py_VISIT(self->request_type);
+    Py_VISIT(self->var);
+    Py_VISIT(self->fast_status);
+    Py_VISIT(self->not_found);
+    Py_VISIT(self->page);
+    Py_VISIT(self->view_value);
+    Py_VISIT(self->finish);
+    Py_VISIT(self->dispatch);
+    Py_VISIT(self->settle);
+    Py_VISIT(self->coroutine);
+    Py_VISIT(self->typed);
+    return 0;
+}
+
+static int
+road_clear(Road *self)
+{
+    Py_CLEAR(self->app);
+    Py_CLEAR(self->request_type);
+    Py_CLEAR(self->var);
+    Py_CLEAR(self->fast_status);
+    Py_CLEAR(self->not_found);
+    Py_CLEAR(self->page);
+    Py_CLEAR(self->view_value);
+    Py_CLEAR(self->finish);
+    Py_CLEAR(self->dispatch);
+    Py_CLEAR(self->settle);
+    Py_CLEAR(self->coroutine);
+    Py_CLEAR(self->typed);
+    return 0;
+}
+
+static void
+road_dealloc(Road *self)
+{
+    PyObject_GC_UnTrack(self);
+    road_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *
+road_get_app(Road *self, void *closure)
+{
+    return Py_NewRef(self->app == NULL ? Py_None : self->app);
+}
+
+static PyGetSetDef road_getset[] = {
+    {"app", (getter)road_get_app, NULL, "The App this road serves.", NULL},
+    {NULL},
+};
+
+static PyTypeObject RoadType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "manypaths.http._speedups.Road",
+    .tp_basicsize = sizeof(Road),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_doc = "Road(app, ...): road(environ[, awaits]) is (request, answer) of the App's plainest road, or None.",
+    .tp_new = road_new,
+    .tp_dealloc = (destructor)road_dealloc,
+    .tp_traverse = (traverseproc)road_traverse,
+    .tp_clear = (inquiry)road_clear,
+    .tp_call = PyVectorcall_Call,
+    .tp_vectorcall_offset = offsetof(Road, vectorcall),
+    .tp_getset = road_getset,
+};
+
 /* plain_path(path): whether ``path`` (a PATH_INFO) is what Request.path would give for it, the
  * common case: an ASCII str starting with one "/" (not "//": a path starting so is read apart). */
 static PyObject *
 plain_path(PyObject *module, PyObject *path)
 {
-    if (PyUnicode_CheckExact(path) && PyUnicode_IS_ASCII(path)) {
-        Py_ssize_t size = PyUnicode_GET_LENGTH(path);
-        const Py_UCS1 *text = PyUnicode_1BYTE_DATA(path);
-        if (size > 0 && text[0] == '/' && (size == 1 || text[1] != '/'))
-            Py_RETURN_TRUE;
-    }
-    Py_RETURN_FALSE;
+    return Py_NewRef(is_plain_path(path) ? Py_True : Py_False);
 }
 
 static PyMethodDef module_methods[] = {
@@ -835,13 +1228,35 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC
 PyInit__speedups(void)
 {
-    if (PyType_Ready(&EncoderType) < 0)
+    if (PyType_Ready(&EncoderType) < 0 || PyType_Ready(&RoadType) < 0)
         return NULL;
     CONTENT_TYPE = PyUnicode_InternFromString("Content-Type");
     CONTENT_LENGTH = PyUnicode_InternFromString("Content-Length");
     HTML = PyUnicode_InternFromString("text/html; charset=utf-8");
     JSON = PyUnicode_InternFromString("application/json");
     TEXT_NAME = PyUnicode_InternFromString("_text");
+    if ((S_ENVIRON = PyUnicode_InternFromString("environ")) == NULL || (S_CACHE = PyUnicode_InternFromString("_cache")) == NULL
+            || (S_APP = PyUnicode_InternFromString("app")) == NULL
+            || (S_POST_VIEW = PyUnicode_InternFromString("post_view")) == NULL
+            || (S_TOKEN = PyUnicode_InternFromString("_token")) == NULL || (S_PATH = PyUnicode_InternFromString("path")) == NULL
+            || (S_REQUEST_CLASS = PyUnicode_InternFromString("request_class")) == NULL
+            || (S_URL_MAP = PyUnicode_InternFromString("url_map")) == NULL
+            || (S_MATCH = PyUnicode_InternFromString("match")) == NULL
+            || (S_URL_RULE = PyUnicode_InternFromString("url_rule")) == NULL
+            || (S_VIEW_ARGS = PyUnicode_InternFromString("view_args")) == NULL
+            || (S_ENDPOINT = PyUnicode_InternFromString("endpoint")) == NULL
+            || (S_DEFAULT_REDIRECTS = PyUnicode_InternFromString("default_redirects")) == NULL
+            || (S_VIEW_FUNCTIONS = PyUnicode_InternFromString("view_functions")) == NULL
+            || (S_PATH_INFO = PyUnicode_InternFromString("PATH_INFO")) == NULL
+            || (S_REQUEST_METHOD = PyUnicode_InternFromString("REQUEST_METHOD")) == NULL
+            || (S_HTTP_ACCEPT = PyUnicode_InternFromString("HTTP_ACCEPT")) == NULL
+            || (S_JSON_WORD = PyUnicode_InternFromString("json")) == NULL
+            || (S_HANDLE_USER = PyUnicode_InternFromString("handle_user_exception")) == NULL
+            || (S_HANDLE = PyUnicode_InternFromString("handle_exception")) == NULL
+            || (S_RETURN_RULE = PyUnicode_InternFromString("return_rule")) == NULL
+            || (KW_RETURN_RULE = PyTuple_Pack(1, S_RETURN_RULE)) == NULL  /* (interned: FastMatch compares names by identity) */
+            || (EMPTY_TUPLE = PyTuple_New(0)) == NULL || (CODE_404 = PyLong_FromLong(404)) == NULL)
+        return NULL;
     if (TEXT_NAME == NULL || CONTENT_TYPE == NULL || CONTENT_LENGTH == NULL || HTML == NULL || JSON == NULL)
         return NULL;
     PyObject *m = PyModule_Create(&module);
@@ -850,6 +1265,12 @@ PyInit__speedups(void)
     Py_INCREF(&EncoderType);
     if (PyModule_AddObject(m, "Encoder", (PyObject *)&EncoderType) < 0) {
         Py_DECREF(&EncoderType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&RoadType);
+    if (PyModule_AddObject(m, "Road", (PyObject *)&RoadType) < 0) {
+        Py_DECREF(&RoadType);
         Py_DECREF(m);
         return NULL;
     }

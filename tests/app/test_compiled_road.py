@@ -1,0 +1,312 @@
+"""The compiled road (``dispatch.decide``'s ``Road``, http/_speedups.c): begin, the match, the view
+and finish in one call for the plainest apps. It is a branch of the core, so these tests hold it
+equal to the Python road: the same app answers every request of a table with the road and with
+the road turned off (``dispatch._road_type`` giving None), through WSGI and both ASGI roads, and
+the places where the road hands over (misses, redirects, typed views, errors, async views,
+after_this_request, sessions) answer alike. Settings changed after the first request are decided
+again: the road never keeps an app from a check it turned on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from typing import Annotated, Any
+
+import pytest
+
+from manypaths import App, Query, Response, abort, after_this_request, dispatch, request, session
+from manypaths.dispatch import current_request_or_none
+from manypaths.http.request import Request
+from manypaths.testing import TestClient, build_environ
+from tests.builds import needs_compiled
+
+# Skipped only where the compiled parts are not built and not required (make test / CI require them).
+needs_road = needs_compiled
+
+
+def build() -> App:
+    app = App("road")
+    app.config["SECRET_KEY"] = "road-test"
+
+    @app.get("/text")
+    def text() -> Any:
+        return "héllo"
+
+    @app.get("/bytes")
+    def a_bytes() -> Any:
+        return b"\x00\xff"
+
+    @app.get("/json")
+    def as_json() -> Any:
+        return {"b": [1, 2.5, None], "a": "ü"}
+
+    @app.get("/list")
+    def a_list() -> Any:
+        return [1, 2]
+
+    @app.get("/tuple")
+    def a_tuple() -> Any:
+        return "made", 201, {"X-A": "1"}
+
+    @app.get("/tuple-status")
+    def tuple_status() -> Any:
+        return {"gone": True}, 410
+
+    @app.get("/response")
+    def a_response() -> Any:
+        return Response("plain", mimetype="text/plain")
+
+    @app.get("/response-text")
+    def response_text() -> Any:
+        return Response("just text")
+
+    @app.get("/stream")
+    def stream() -> Any:
+        return iter(["a", "b"])
+
+    @app.get("/none")
+    def none() -> Any:
+        return None
+
+    @app.get("/surrogate")
+    def surrogate() -> Any:
+        return "\ud800"
+
+    @app.get("/unserialisable")
+    def unserialisable() -> Any:
+        return {"x": object()}
+
+    @app.get("/abort")
+    def aborts() -> Any:
+        abort(403)
+
+    @app.get("/handled")
+    def handled() -> Any:
+        raise KeyError("k")
+
+    @app.errorhandler(KeyError)
+    def key_error(e: Any) -> Any:
+        return {"error": str(e)}, 409
+
+    @app.get("/exc-info")
+    def exc_info() -> Any:
+        raise IndexError("i")
+
+    @app.errorhandler(IndexError)
+    def index_error(e: Any) -> Any:
+        # Called as from an ``except`` block: the exception is the one being handled.
+        return f"{type(e).__name__} {sys.exc_info()[1] is e}", 418
+
+    @app.get("/handler-raises")
+    def handler_raises() -> Any:
+        raise ValueError("v")
+
+    @app.errorhandler(ValueError)
+    def value_error(e: Any) -> Any:
+        raise TypeError("the handler failed")
+
+    @app.get("/boom")
+    def boom() -> Any:
+        raise RuntimeError("boom")
+
+    @app.get("/async")
+    async def an_async() -> Any:
+        await asyncio.sleep(0)
+        return {"async": True}
+
+    @app.get("/async-boom")
+    async def async_boom() -> Any:
+        raise KeyError("async")
+
+    @app.get("/after-this")
+    def after_this() -> Any:
+        @after_this_request
+        def tag(response: Response) -> Response:
+            response.headers["X-After-This"] = "1"
+            return response
+
+        return "tagged"
+
+    @app.get("/session")
+    def a_session() -> Any:
+        session["n"] = session.get("n", 0) + 1
+        return {"n": session["n"]}
+
+    @app.get("/reads/<int:n>")
+    def reads(n: int) -> Any:
+        return {"endpoint": request.endpoint, "args": request.view_args, "rule": request.url_rule.rule,
+                "path": request.path, "method": request.method, "q": request.args.get("q"), "n": n}
+
+    @app.get("/dir/")
+    def directory() -> Any:
+        return "dir"
+
+    @app.get("/page", defaults={"n": 1})
+    @app.get("/page/<int:n>")
+    def page(n: int) -> Any:
+        return f"page {n}"
+
+    @app.get("/typed")
+    def typed(limit: Annotated[int, Query(ge=1)] = 10) -> dict[str, int]:
+        return {"limit": limit}
+
+    return app
+
+
+# (method, path, query, headers)
+REQUESTS: list[tuple[str, str, str, dict[str, str]]] = [
+    ("GET", "/text", "", {}), ("HEAD", "/text", "", {}), ("GET", "/bytes", "", {}), ("GET", "/json", "", {}),
+    ("HEAD", "/json", "", {}), ("GET", "/list", "", {}), ("GET", "/tuple", "", {}), ("GET", "/tuple-status", "", {}),
+    ("GET", "/response", "", {}), ("GET", "/response-text", "", {}), ("GET", "/stream", "", {}),
+    ("GET", "/none", "", {}), ("GET", "/surrogate", "", {}), ("GET", "/unserialisable", "", {}),
+    ("GET", "/abort", "", {}), ("GET", "/handled", "", {}), ("GET", "/exc-info", "", {}),
+    ("GET", "/handler-raises", "", {}), ("GET", "/boom", "", {}), ("GET", "/async", "", {}),
+    ("GET", "/async-boom", "", {}), ("GET", "/after-this", "", {}), ("GET", "/session", "", {}),
+    ("GET", "/reads/7", "q=x%20y", {}), ("HEAD", "/reads/8", "", {}), ("GET", "/reads/x", "", {}),
+    ("GET", "/dir", "a=1", {}), ("GET", "/page/1", "", {}), ("GET", "/page/2", "", {}), ("GET", "/page", "", {}),
+    ("GET", "/typed", "limit=3", {}), ("GET", "/typed", "limit=0", {}), ("GET", "/nowhere", "", {}),
+    ("GET", "/nowhere", "", {"Accept": "application/json"}), ("POST", "/text", "", {}), ("OPTIONS", "/text", "", {}),
+    ("get", "/text", "", {}), ("GET", "//text", "", {}), ("GET", "/t%C3%A9xt", "", {}),
+]
+
+
+def _python_road(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Decide again without the compiled road (as where it is not built).
+    monkeypatch.setattr(dispatch, "_road_type", lambda: None)
+    app._plain = app._road = None
+
+
+def _wsgi(app: App, method: str, path: str, query: str, headers: dict[str, str]) -> tuple[Any, ...]:
+    response = TestClient(app).open(path + ("?" + query if query else ""), method, headers=headers)
+    return response.status_code, response.headers.items(), response.get_data()
+
+
+def _asgi(app: App, method: str, path: str, query: str, headers: dict[str, str]) -> tuple[Any, ...]:
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+             "path": path, "raw_path": path.encode(), "root_path": "", "query_string": query.encode(),
+             "server": ("road.test", 80), "client": ("127.0.0.1", 5000),
+             "headers": [(b"host", b"road.test")] + [(k.lower().encode(), v.encode()) for k, v in headers.items()]}
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(app.asgi(scope, receive, send))
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return start["status"], sorted(start["headers"]), body
+
+
+@needs_road
+@pytest.mark.parametrize("driver", [_wsgi, _asgi], ids=["wsgi", "asgi-inline"])
+def test_the_road_answers_every_request_as_the_python_road(driver: Any, monkeypatch: pytest.MonkeyPatch,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.CRITICAL)
+    road_app, python_app = build(), build()
+    driver(road_app, "GET", "/text", "", {})  # the first request decides: the road from then on
+    assert road_app._road is not None
+    with monkeypatch.context() as patch:
+        _python_road(python_app, patch)
+        want = [driver(python_app, *r) for r in REQUESTS]
+        assert python_app._road is None
+    for r, expected in zip(REQUESTS, want):
+        got = driver(road_app, *r)
+        assert road_app._road is not None, r  # (nothing on the way undecided it)
+        assert got == expected, r
+    assert current_request_or_none() is None  # every request ended
+
+
+@needs_road
+def test_the_road_is_taken_only_where_it_applies() -> None:
+    app = build()
+    client = TestClient(app)
+    client.get("/text")
+    road = app._road
+    environ = build_environ("/reads/3", "GET", query_string="q=1")
+    request, answer = road(environ)
+    try:
+        assert type(request) is Request and request.environ is environ
+        assert current_request_or_none() is request and request.endpoint == "reads"
+        assert request.view_args == {"n": 3} and request.url_rule.rule == "/reads/<int:n>"
+        assert answer[0].startswith(b'{"args":{"n":3},"endpoint":"reads"') and answer[1] == "application/json"
+    finally:
+        dispatch.reset_current(request._token)
+    assert current_request_or_none() is None
+    # Before anything is done, None: the driver takes the Python road.
+    assert road(build_environ("/text", "POST")) is None
+    assert road(build_environ("/text", "OPTIONS")) is None
+    assert road({**build_environ("/text"), "PATH_INFO": "//text"}) is None  # not what Request.path gives
+    assert road({**build_environ("/text"), "PATH_INFO": "/t\xe9xt"}) is None  # not ASCII
+
+    class Environ(dict[str, Any]):  # Lambda's kind: its own lookups
+        pass
+
+    assert road(Environ(build_environ("/text"))) is None
+
+    class Mine(Request):
+        pass
+
+    app.request_class = Mine  # read on every request, as begin reads it
+    assert road(build_environ("/text")) is None
+    seen: list[type] = []
+    app.view_functions["text"] = lambda: seen.append(type(current_request_or_none())) or "mine"
+    assert client.get("/text").get_data() == b"mine" and seen == [Mine]
+
+
+@needs_road
+def test_a_view_raising_a_base_exception_passes_and_the_request_ends() -> None:
+    app = App("base")
+
+    @app.get("/exit")
+    def leave() -> Any:
+        raise SystemExit(3)
+
+    app.add_url_rule("/ok", "ok", lambda: "ok")
+    client = TestClient(app)
+    client.get("/ok")
+    assert app._road is not None
+    with pytest.raises(SystemExit):
+        app._road(build_environ("/exit"))
+    assert current_request_or_none() is None
+
+
+@needs_road
+@pytest.mark.parametrize("change", ["trusted_hosts", "error_handler", "json_errors", "max_length", "hook", "debug"])
+def test_a_change_after_the_first_request_is_honoured_on_the_road(change: str) -> None:
+    # The road is built from what the app was when it decided; each change decides again.
+    app = App("changes")
+
+    @app.route("/body", methods=["GET"])
+    def body() -> Any:
+        return str(len(request.get_data()))
+
+    app.add_url_rule("/ok", "ok", lambda: "ok")
+    app.add_url_rule("/json", "json", lambda: {"a": 1})
+    client = TestClient(app)
+    assert client.get("/ok").status_code == 200 and app._road is not None
+    if change == "trusted_hosts":
+        app.config["TRUSTED_HOSTS"] = ["api.example"]
+        assert client.get("/ok", headers={"Host": "evil.example"}).status_code == 400
+        assert client.get("/ok", headers={"Host": "api.example"}).status_code == 200
+    elif change == "error_handler":
+        app.register_error_handler(404, lambda e: ("mine", 404))
+        assert client.get("/nowhere").get_data() == b"mine"
+    elif change == "json_errors":
+        app.config["JSON_ERRORS"] = True
+        assert client.get("/nowhere").headers["Content-Type"].startswith("application/problem+json")
+    elif change == "max_length":
+        app.config["MAX_CONTENT_LENGTH"] = 4
+        assert client.get("/body", data=b"0123456789").status_code == 413
+    elif change == "hook":
+        app.before_request(lambda: ("stopped", 503))
+        assert client.get("/ok").status_code == 503 and app._road is None
+    else:
+        assert client.get("/json").get_data() == b'{"a":1}\n'
+        app.config["DEBUG"] = True
+        assert client.get("/json").get_data() != b'{"a":1}\n'  # debug pretty-prints
+    assert current_request_or_none() is None
