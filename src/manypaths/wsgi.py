@@ -104,8 +104,8 @@ def whole(app: Any, environ: dict[str, Any], shaped: Callable[[bytes, str, int, 
         entry, call = getattr(kind, "wsgi_app", None), kind.__call__
         plain = ((entry is wsgi_app or (getattr(entry, "__qualname__", "") == "App.wsgi_app"
                                         and getattr(entry, "__module__", "") == "manypaths.app"))
-                 and getattr(call, "__qualname__", "") == "App.__call__"
-                 and getattr(call, "__module__", "") == "manypaths.app")
+                 and (call in COMPILED_CALL or (getattr(call, "__qualname__", "") == "App.__call__"
+                                                and getattr(call, "__module__", "") == "manypaths.app")))
         if len(_WHOLE) < 64:
             _WHOLE[kind] = plain
     if not plain or app._plain is None or not app._fast or "wsgi_app" in app.__dict__:
@@ -139,3 +139,6 @@ def whole(app: Any, environ: dict[str, Any], shaped: Callable[[bytes, str, int, 
 
 # Classes whose instances ``whole`` may answer (App and subclasses that keep its entry points).
 _WHOLE: dict[type, bool] = {}
+
+# App.__call__ compiled (http/_speedups.c's bind_call), once the first WSGI request bound it.
+COMPILED_CALL: list[Any] = []

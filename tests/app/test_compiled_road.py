@@ -310,3 +310,57 @@ def test_a_change_after_the_first_request_is_honoured_on_the_road(change: str) -
         app.config["DEBUG"] = True
         assert client.get("/json").get_data() != b'{"a":1}\n'  # debug pretty-prints
     assert current_request_or_none() is None
+
+
+@needs_road
+def test_the_compiled_call_reaches_wsgi_app_and_hands_asgi_calls_over() -> None:
+    import inspect
+
+    from manypaths import wsgi
+
+    app = App("calls")
+    app.add_url_rule("/", "index", lambda: "index")
+    TestClient(app).get("/")  # the first WSGI request binds the compiled App.__call__
+    assert App.__call__ in wsgi.COMPILED_CALL
+    assert list(inspect.signature(App.__call__).parameters) == ["self", "environ", "start_response", "send"]
+    started: list[str] = []
+
+    def start_response(status: str, headers: list[Any], exc_info: Any = None) -> None:
+        started.append(status)
+
+    assert b"".join(app(build_environ("/"), start_response)) == b"index" and started == ["200 OK"]
+    assert b"".join(app(environ=build_environ("/"), start_response=start_response)) == b"index"
+    assert wsgi.whole(app, build_environ("/")) is not None  # Lambda's whole answers still see an App
+
+    # A middleware set on the instance is what app(environ, start_response) calls (Flask's idiom).
+    inner = app.wsgi_app
+
+    def middleware(environ: dict[str, Any], start_response: Any) -> Any:
+        started.append("middleware")
+        return inner(environ, start_response)
+
+    app.wsgi_app = middleware  # type: ignore[method-assign]
+    assert b"".join(app(build_environ("/"), start_response)) == b"index" and started[-2:] == ["middleware", "200 OK"]
+    del app.wsgi_app
+
+    # ASGI 3 (scope, receive, send) and ASGI 2 (scope): the Python __call__'s.
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+             "path": "/", "raw_path": b"/", "root_path": "", "query_string": b"", "server": ("t", 80),
+             "client": ("127.0.0.1", 1), "headers": [(b"host", b"t")]}
+    asyncio.run(app(scope, receive, send))
+    asyncio.run(app(scope)(receive, send))
+    assert [m.get("body") for m in sent if m["type"] == "http.response.body"] == [b"index", b"index"]
+
+    class Own(App):
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            return "own"
+
+    assert Own("own")(build_environ("/"), start_response) == "own"

@@ -836,6 +836,59 @@ static PyObject *S_ENVIRON, *S_CACHE, *S_APP, *S_POST_VIEW, *S_TOKEN, *S_PATH,
     *S_VIEW_FUNCTIONS, *S_PATH_INFO, *S_REQUEST_METHOD, *S_HTTP_ACCEPT, *S_JSON_WORD, *S_HANDLE_USER,
     *S_HANDLE, *S_RETURN_RULE, *KW_RETURN_RULE, *EMPTY_TUPLE, *CODE_404;
 
+/* App.__call__, compiled (bind_call): app(environ, start_response), what every WSGI server calls, is
+ * self.wsgi_app(environ, start_response) (looked up as Python would: a middleware set on the
+ * instance is called) without the Python frame between; every other call (ASGI's app(scope,
+ * receive, send) and app(scope), keywords) goes to the Python __call__. */
+static PyObject *S_WSGI_APP, *CALL_FALLBACK;
+
+static PyObject *
+app_call(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    if (nargs == 2 && kwnames == NULL && args[1] != Py_None) {
+        PyObject *stack[3] = {self, args[0], args[1]};
+        return PyObject_VectorcallMethod(S_WSGI_APP, stack, 3, NULL);
+    }
+    Py_ssize_t total = nargs + (kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames));
+    PyObject *small[8], **stack = small;
+    if (total + 1 > 8) {
+        stack = PyMem_Malloc((size_t)(total + 1) * sizeof(PyObject *));
+        if (stack == NULL)
+            return PyErr_NoMemory();
+    }
+    stack[0] = self;
+    for (Py_ssize_t i = 0; i < total; i++)
+        stack[i + 1] = args[i];
+    PyObject *fallback = Py_NewRef(CALL_FALLBACK);
+    PyObject *r = PyObject_Vectorcall(fallback, stack, nargs + 1, kwnames);
+    Py_DECREF(fallback);
+    if (stack != small)
+        PyMem_Free(stack);
+    return r;
+}
+
+static PyMethodDef app_call_def = {
+    "__call__", (PyCFunction)(void (*)(void))app_call, METH_FASTCALL | METH_KEYWORDS,
+    "__call__($self, environ, start_response=None, /, *send)\n--\n\n"
+    "The WSGI entry point (app(environ, start_response) is self.wsgi_app(environ, start_response)), and\n"
+    "the ASGI one: app(scope, receive, send) (ASGI 3) or app(scope) (ASGI 2)."};
+
+/* bind_call(cls, fallback): a method descriptor for cls.__call__ (app_call above), which hands every
+ * call but app(environ, start_response) to fallback, the Python __call__. */
+static PyObject *
+bind_call(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyType_Check(args[0]) || !PyCallable_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "bind_call(cls: type, fallback: callable)");
+        return NULL;
+    }
+    if (S_WSGI_APP == NULL && (S_WSGI_APP = PyUnicode_InternFromString("wsgi_app")) == NULL)
+        return NULL;
+    Py_INCREF(args[1]);
+    Py_XSETREF(CALL_FALLBACK, args[1]);
+    return PyDescr_NewMethod((PyTypeObject *)args[0], &app_call_def);
+}
+
 /* Whether ``path`` (a PATH_INFO) is what Request.path would give for it, the common case: an ASCII
  * str starting with one "/" (not "//": a path starting so is read apart). */
 static int
@@ -1204,6 +1257,8 @@ plain_path(PyObject *module, PyObject *path)
 static PyMethodDef module_methods[] = {
     {"plain_path", (PyCFunction)plain_path, METH_O,
      "plain_path(path): whether the PATH_INFO is an ASCII str starting with one '/' (Request.path is itself)."},
+    {"bind_call", (PyCFunction)(void (*)(void))bind_call, METH_FASTCALL,
+     "bind_call(cls, fallback): a compiled __call__ for the App class cls (WSGI straight to wsgi_app)."},
     {"bind_response_init", (PyCFunction)(void (*)(void))bind_response_init, METH_FASTCALL,
      "bind_response_init(cls, fallback): a compiled __init__ for the Response class cls."},
     {"response_answer", (PyCFunction)response_answer, METH_O,
