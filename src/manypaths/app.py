@@ -213,9 +213,7 @@ class App(Scaffold):
         self._post_process = False  # CORS, compression or the access log on
         self._features: tuple[Callable[..., Any], ...] | None = None  # cors.apply, compression.compress, accesslog.write
         self._access_log: str | None = None  # where the access log is written ("aws", "gcp", "local"), if on
-        #: Which X-Forwarded-* headers are applied, from how many proxies (a ``manypaths.proxies.ProxyTrust``;
-        #: None: those headers are ignored).
-        self.trusted_proxies: Any = None
+        self._trusted_proxies: Any = None  # (trusted_proxies, below)
         if trusted_proxies is not None:
             from .proxies import proxy_trust
 
@@ -402,6 +400,18 @@ class App(Scaffold):
         (the provider calls this; the prebuilt encoder is used only while nothing changed)."""
         self._json_stock = False
         self._json_road()
+
+    @property
+    def trusted_proxies(self) -> Any:
+        """Which X-Forwarded-* headers are applied, from how many proxies (a
+        ``manypaths.proxies.ProxyTrust``; None: those headers are ignored). Set after the first
+        request, the next request decides its road again (the compiled road is for apps without)."""
+        return self._trusted_proxies
+
+    @trusted_proxies.setter
+    def trusted_proxies(self, value: Any) -> None:
+        self._trusted_proxies = value
+        self._plain = self._road = None
 
     def _json_road(self) -> None:
         # dispatch.finish writes a view's dict or list with the prebuilt encoder while the JSON

@@ -89,7 +89,7 @@ def decide(self: App) -> None:
     # The access log does not leave the fast road: it only reads the answer's status (``logged``).
     plain = (not self._hooks["before"] and not self._hooks["after"] and not self._hooks["url_value"]
              and not self._uses_cors and not self._middleware and not self.config["COMPRESS"]
-             and not self.trusted_proxies and not self._compress_on
+             and not self._trusted_proxies and not self._compress_on
              and cls.full_dispatch_request is full_dispatch_request and cls.make_response is make_response)
     # Nothing can see a Response object between the view and the server: a str or dict goes
     # out without one (dispatch.finish). A response_class of the app's own must be made.
@@ -123,8 +123,8 @@ def begin(self: App, environ: dict[str, Any]) -> Request:
     limits set, its start noted for the access log. ``end`` finishes it."""
     if self._access_log:
         environ["manypaths.started"] = perf_counter()  # the access log's duration
-    if self.trusted_proxies:
-        self._feature("proxies").apply_forwarded(environ, self.trusted_proxies)
+    if self._trusted_proxies:
+        self._feature("proxies").apply_forwarded(environ, self._trusted_proxies)
     cls = self.request_class
     if cls is Request:  # Request(environ), without the class call (~1k instructions on CPython 3.11)
         request = _new(Request)

@@ -19,6 +19,7 @@ import pytest
 from manypaths import App, Query, Response, abort, after_this_request, dispatch, request, session
 from manypaths.dispatch import current_request_or_none
 from manypaths.http.request import Request
+from manypaths.proxies import proxy_trust
 from manypaths.testing import TestClient, build_environ
 from tests.builds import needs_compiled
 
@@ -276,7 +277,8 @@ def test_a_view_raising_a_base_exception_passes_and_the_request_ends() -> None:
 
 
 @needs_road
-@pytest.mark.parametrize("change", ["trusted_hosts", "error_handler", "json_errors", "max_length", "hook", "debug"])
+@pytest.mark.parametrize("change", ["trusted_hosts", "trusted_proxies", "error_handler", "json_errors", "max_length",
+                                    "hook", "debug"])
 def test_a_change_after_the_first_request_is_honoured_on_the_road(change: str) -> None:
     # The road is built from what the app was when it decided; each change decides again.
     app = App("changes")
@@ -287,12 +289,18 @@ def test_a_change_after_the_first_request_is_honoured_on_the_road(change: str) -
 
     app.add_url_rule("/ok", "ok", lambda: "ok")
     app.add_url_rule("/json", "json", lambda: {"a": 1})
+    app.add_url_rule("/addr", "addr", lambda: str(request.remote_addr))
     client = TestClient(app)
     assert client.get("/ok").status_code == 200 and app._road is not None
     if change == "trusted_hosts":
         app.config["TRUSTED_HOSTS"] = ["api.example"]
         assert client.get("/ok", headers={"Host": "evil.example"}).status_code == 400
         assert client.get("/ok", headers={"Host": "api.example"}).status_code == 200
+    elif change == "trusted_proxies":
+        forwarded = {"X-Forwarded-For": "203.0.113.9"}
+        assert client.get("/addr", headers=forwarded).get_data() != b"203.0.113.9"  # not trusted yet
+        app.trusted_proxies = proxy_trust(1)
+        assert client.get("/addr", headers=forwarded).get_data() == b"203.0.113.9"
     elif change == "error_handler":
         app.register_error_handler(404, lambda e: ("mine", 404))
         assert client.get("/nowhere").get_data() == b"mine"

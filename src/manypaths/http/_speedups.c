@@ -718,6 +718,28 @@ use_content_types(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_NONE;
 }
 
+/* fallback(self, *args, **kwargs) for a compiled method's call (vectorcall arguments). */
+static PyObject *
+call_with_self(PyObject *fallback, PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
+{
+    Py_ssize_t total = nargs + (kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames));
+    PyObject *small[8], **stack = small;
+    if (total + 1 > 8) {
+        stack = PyMem_Malloc((size_t)(total + 1) * sizeof(PyObject *));
+        if (stack == NULL)
+            return PyErr_NoMemory();
+    }
+    stack[0] = self;
+    for (Py_ssize_t i = 0; i < total; i++)
+        stack[i + 1] = args[i];
+    Py_INCREF(fallback);
+    PyObject *r = PyObject_Vectorcall(fallback, stack, nargs + 1, kwnames);
+    Py_DECREF(fallback);
+    if (stack != small)
+        PyMem_Free(stack);
+    return r;
+}
+
 /* The body of a Response(text) made by response_init and not touched since (its instance dict is
  * exactly {"_text": text}): response_answer gives (bytes, HTML), the fast answer of the text. */
 static PyObject *TEXT_NAME, *INIT_FALLBACK, *RESPONSE_TYPE;
@@ -737,22 +759,7 @@ response_init(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject 
         PyErr_SetString(PyExc_RuntimeError, "Response.__init__: bind_response_init was not called");
         return NULL;
     }
-    Py_ssize_t total = nargs + (kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames));
-    PyObject *small[8], **stack = small;
-    if (total + 1 > 8) {
-        stack = PyMem_Malloc((size_t)(total + 1) * sizeof(PyObject *));
-        if (stack == NULL)
-            return PyErr_NoMemory();
-    }
-    stack[0] = self;
-    for (Py_ssize_t i = 0; i < total; i++)
-        stack[i + 1] = args[i];
-    PyObject *fallback = Py_NewRef(INIT_FALLBACK);
-    PyObject *r = PyObject_Vectorcall(fallback, stack, nargs + 1, kwnames);
-    Py_DECREF(fallback);
-    if (stack != small)
-        PyMem_Free(stack);
-    return r;
+    return call_with_self(INIT_FALLBACK, self, args, nargs, kwnames);
 }
 
 static PyMethodDef response_init_def = {
@@ -849,22 +856,7 @@ app_call(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwna
         PyObject *stack[3] = {self, args[0], args[1]};
         return PyObject_VectorcallMethod(S_WSGI_APP, stack, 3, NULL);
     }
-    Py_ssize_t total = nargs + (kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames));
-    PyObject *small[8], **stack = small;
-    if (total + 1 > 8) {
-        stack = PyMem_Malloc((size_t)(total + 1) * sizeof(PyObject *));
-        if (stack == NULL)
-            return PyErr_NoMemory();
-    }
-    stack[0] = self;
-    for (Py_ssize_t i = 0; i < total; i++)
-        stack[i + 1] = args[i];
-    PyObject *fallback = Py_NewRef(CALL_FALLBACK);
-    PyObject *r = PyObject_Vectorcall(fallback, stack, nargs + 1, kwnames);
-    Py_DECREF(fallback);
-    if (stack != small)
-        PyMem_Free(stack);
-    return r;
+    return call_with_self(CALL_FALLBACK, self, args, nargs, kwnames);
 }
 
 static PyMethodDef app_call_def = {

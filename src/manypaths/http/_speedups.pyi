@@ -25,3 +25,18 @@ def use_content_types(html: str, json: str) -> None:
 
 def plain_path(path: object) -> bool:
     """Whether the PATH_INFO ``path`` is an ASCII str starting with one "/" (``Request.path`` is then itself)."""
+
+class Road:
+    """Road(app, request_type, var, fast_status, json, not_found, page, miss_page, view_value, finish,
+    dispatch, settle, coroutine, typed): the compiled road of a plain app (dispatch.decide builds it).
+    road(environ[, awaits]) is (request, answer), the request current, or None where the driver takes
+    the Python road; with awaits, an async view's coroutine is left in place of the answer."""
+
+    app: Any
+
+    def __init__(self, *args: Any) -> None: ...
+    def __call__(self, environ: dict[str, Any], awaits: bool = ..., /) -> tuple[Any, Any] | None: ...
+
+def bind_call(cls: type, fallback: Callable[..., Any]) -> Any:
+    """A method descriptor for cls.__call__: app(environ, start_response) is self.wsgi_app(environ,
+    start_response); every other call goes to fallback (the Python __call__)."""
