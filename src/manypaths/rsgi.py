@@ -119,6 +119,11 @@ def scope_environ(scope: Any, no_body: Any = None) -> dict[str, Any]:
             compiled(scope, LAST[0], _KEYS, sys.stderr, no_body)
         if environ is not None:
             return environ
+    return _environ_whole(scope, no_body)
+
+
+def _environ_whole(scope: Any, no_body: Any) -> dict[str, Any]:
+    # Every case, in Python, on the scope's own server's base (which becomes the last one).
     environ = environ_py(scope, _base_of(scope.server, scope.scheme, scope.http_version))
     if no_body is not None and bodiless(environ):
         environ["wsgi.input"] = no_body
@@ -151,7 +156,11 @@ def rsgi_application(app: App) -> Callable[[Any, Any], Awaitable[None]]:
                 await app._startup_async()
             app._decide()
         # The ASGI driver's rule: no receive for a request without a body (it gets NO_BODY).
-        environ = scope_environ(scope, NO_BODY)
+        # (scope_environ, inlined: the compiled builder on the last server's base, else the whole.)
+        compiled = _compiled_environ
+        environ = None if compiled is None else compiled(scope, LAST[0], _KEYS, sys.stderr, NO_BODY)
+        if environ is None:
+            environ = _environ_whole(scope, NO_BODY)
         threaded = not app._inline  # (ASGI_THREADS is part of the decision)
         pending = None
         if "wsgi.input" not in environ:
