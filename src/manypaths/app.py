@@ -846,11 +846,12 @@ def _bind_wsgi() -> Any:
 
     _bind(wsgi, ("wsgi_app",))
     # App.__call__ compiled where built: a WSGI server's app(environ, start_response) reaches
-    # wsgi_app without a Python frame between (~1.4k instructions a request, counted).
+    # wsgi_app without a Python frame between (~1.4k instructions a request, counted), and where
+    # wsgi_app is App's own and the compiled road is taken, does its work without its frames.
     if App.__dict__["__call__"] is _python_call and not wsgi.COMPILED_CALL:
         bind_call = speedup("bind_call")
         if bind_call is not None:
-            wsgi.COMPILED_CALL.append(bind_call(App, _python_call))
+            wsgi.COMPILED_CALL.append(bind_call(App, _python_call, wsgi.wsgi_app, wsgi.respond))
             App.__call__ = wsgi.COMPILED_CALL[0]  # type: ignore[method-assign]
     return wsgi
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from .app import App
+    from .http.request import Request
     from .http.response import Response
 
 
@@ -31,35 +32,36 @@ def wsgi_app(self: App, environ: dict[str, Any], start_response: Callable[..., A
     road = self._road  # the compiled road (dispatch.decide): begin to finish in one call, or None
     taken = road(environ) if road is not None else None
     if taken is None:
-        request = begin(self, environ)
-    else:
-        request, answer = taken
+        return respond(self, environ, start_response, begin(self, environ), None)
+    return respond(self, environ, start_response, taken[0], taken[1])
+
+
+def respond(self: App, environ: dict[str, Any], start_response: Callable[..., Any], request: Request,
+            answer: Any) -> Iterable[bytes]:
+    """The rest of ``wsgi_app`` for a ``request`` begun (by ``dispatch.begin``, or by the compiled
+    road, which also gives its fast ``answer``; None: not made yet): the view, errors,
+    post-processing, ``start_response`` and the end of the request. (The compiled ``App.__call__``
+    answers the road's plainest answers itself, as this does, and hands it the rest.)"""
     error: BaseException | None = None
     response: Response
+    fast: tuple[Any, ...] | None = None
     try:
         try:
-            if taken is None and self._plain is None:
+            if answer is None and self._plain is None:
                 if self._startup_hooks and not self._started:
                     self._startup_sync()
                 self._decide()
                 if self._access_log:  # begin noted it for the requests after the road was decided
                     environ["manypaths.started"] = perf_counter()
             if self._fast:
-                if taken is None:
+                if answer is None:
                     answer = finish(self, request, self._view_value(request, False))
                 if type(answer) is tuple:
                     if self._post_process:
                         logged(self, request, answer)
-                    # (_head's work, written out: this is every fast WSGI answer's road.)
-                    body, size = answer[0], len(answer)
-                    if size < 4:
-                        start_response("200 OK" if size == 2 else FAST_STATUS[answer[2]],
-                                       [("Content-Type", answer[1]),
-                                        ("Content-Length", known_length(len(body)) or length_text(len(body)))])
-                    else:
-                        start_response(FAST_STATUS[answer[2]], answer[3])
-                    return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
-                response = answer
+                    fast = answer
+                else:
+                    response = answer
             elif self._middleware:
                 response = self._through_middleware(request)
             else:
@@ -67,6 +69,17 @@ def wsgi_app(self: App, environ: dict[str, Any], start_response: Callable[..., A
         except Exception as e:
             error = e
             response = self.handle_exception(e)
+        if fast is not None:
+            # (_head's work, written out: this is every fast WSGI answer's road. As a Response's,
+            # start_response is called after the error handlers: what it raises goes to the server.)
+            body, size = fast[0], len(fast)
+            if size < 4:
+                start_response("200 OK" if size == 2 else FAST_STATUS[fast[2]],
+                               [("Content-Type", fast[1]),
+                                ("Content-Length", known_length(len(body)) or length_text(len(body)))])
+            else:
+                start_response(FAST_STATUS[fast[2]], fast[3])
+            return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
         if self._post_process:
             self._post_process_response(request, response)
         return response(environ, start_response)

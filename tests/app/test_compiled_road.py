@@ -149,6 +149,14 @@ def build() -> App:
     def page(n: int) -> Any:
         return f"page {n}"
 
+    @app.get("/big")
+    def big() -> Any:
+        return "x" * 2000  # (a Content-Length the compiled WSGI answer does not keep made)
+
+    @app.get("/form")
+    def form() -> Any:
+        return str(len(request.form))  # a form read: its files are closed at the end
+
     @app.get("/typed")
     def typed(limit: Annotated[int, Query(ge=1)] = 10) -> dict[str, int]:
         return {"limit": limit}
@@ -169,7 +177,8 @@ REQUESTS: list[tuple[str, str, str, dict[str, str]]] = [
     ("GET", "/dir", "a=1", {}), ("GET", "/page/1", "", {}), ("GET", "/page/2", "", {}), ("GET", "/page", "", {}),
     ("GET", "/typed", "limit=3", {}), ("GET", "/typed", "limit=0", {}), ("GET", "/nowhere", "", {}),
     ("GET", "/nowhere", "", {"Accept": "application/json"}), ("POST", "/text", "", {}), ("OPTIONS", "/text", "", {}),
-    ("get", "/text", "", {}), ("GET", "//text", "", {}), ("GET", "/t%C3%A9xt", "", {}),
+    ("get", "/text", "", {}), ("GET", "//text", "", {}), ("GET", "/t%C3%A9xt", "", {}), ("GET", "/big", "", {}),
+    ("HEAD", "/big", "", {}), ("GET", "/form", "", {}),
 ]
 
 
@@ -372,3 +381,47 @@ def test_the_compiled_call_reaches_wsgi_app_and_hands_asgi_calls_over() -> None:
             return "own"
 
     assert Own("own")(build_environ("/"), start_response) == "own"
+
+
+@needs_road
+@pytest.mark.parametrize("road", [True, False], ids=["road", "python"])
+def test_the_wsgi_answer_of_the_road_is_wsgi_apps(road: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The compiled App.__call__ answers the road's fast answers itself (wsgi.respond's work without
+    # its frames): what start_response raises goes to the server and the request still ends, as on
+    # the Python road; a subclass's own wsgi_app and the test client's kept context are honoured.
+    app = build()
+    client = TestClient(app)
+    client.get("/text")
+    if not road:
+        _python_road(app, monkeypatch)
+    calls: list[tuple[str, list[Any]]] = []
+
+    def start_response(status: str, headers: list[Any], exc_info: Any = None) -> None:
+        calls.append((status, headers))
+
+    assert app(build_environ("/tuple"), start_response) == [b"made"]
+    assert calls[-1] == ("201 Created", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", "4"),
+                                         ("X-A", "1")])
+    assert app(build_environ("/big", "HEAD"), start_response) == []
+    assert calls[-1] == ("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", "2000")])
+    assert (app._road is not None) is road
+
+    def broken(status: str, headers: list[Any], exc_info: Any = None) -> None:
+        raise OSError("the server's start_response failed")
+
+    with pytest.raises(OSError, match="start_response failed"):
+        app(build_environ("/json"), broken)
+    assert current_request_or_none() is None
+    with client:  # the request stays current after the answer (the test client's kept context)
+        assert client.get("/json").status_code == 200
+        assert request.path == "/json"
+    assert current_request_or_none() is None
+
+    class Own(App):
+        def wsgi_app(self, environ: dict[str, Any], start_response: Any) -> Any:
+            start_response("200 OK", [("X-Own", "1")])
+            return [b"own"]
+
+    own = Own("own")
+    own.add_url_rule("/", "index", lambda: "index")
+    assert own(build_environ("/"), start_response) == [b"own"] and calls[-1] == ("200 OK", [("X-Own", "1")])

@@ -846,13 +846,165 @@ static PyObject *S_ENVIRON, *S_CACHE, *S_APP, *S_POST_VIEW, *S_TOKEN, *S_PATH,
 /* App.__call__, compiled (bind_call): app(environ, start_response), what every WSGI server calls, is
  * self.wsgi_app(environ, start_response) (looked up as Python would: a middleware set on the
  * instance is called) without the Python frame between; every other call (ASGI's app(scope,
- * receive, send) and app(scope), keywords) goes to the Python __call__. */
-static PyObject *S_WSGI_APP, *CALL_FALLBACK;
+ * receive, send) and app(scope), keywords) goes to the Python __call__.
+ * When self.wsgi_app is App's own (WSGI_ENTRY, wsgi.wsgi_app) and the app has a compiled road, it
+ * is what wsgi_app does, without its frames: the road, then (wsgi.respond's work) a fast answer
+ * sent through start_response and the request ended; an answer with more to do at the end (a
+ * Response, a form read, the test client's preserved context) goes to WSGI_REST (wsgi.respond). */
+static PyObject *S_WSGI_APP, *S_ROAD, *S_FORM, *S_PRESERVE, *S_STATUS_200, *S_HEADER_TYPE, *S_HEADER_LENGTH,
+    *S_HEAD, *CALL_FALLBACK, *WSGI_ENTRY, *WSGI_REST;
+static PyTypeObject RoadType;
+static PyObject *road_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kwnames);
+
+/* str(n), a Content-Length's text: kept for the lengths below 1024 (made once each). */
+static PyObject *LENGTHS[1024];
+
+static PyObject *
+length_text(Py_ssize_t n)
+{
+    if (n < 1024) {
+        if (LENGTHS[n] == NULL && (LENGTHS[n] = PyUnicode_FromFormat("%zd", n)) == NULL)
+            return NULL;
+        return Py_NewRef(LENGTHS[n]);
+    }
+    return PyUnicode_FromFormat("%zd", n);
+}
+
+/* Whether the road's (request, answer) is answered whole by a compiled driver tail: a fast answer
+ * (bytes, content type[, status[, header pairs]]) with nothing to do at the end but to end the
+ * request (no form read, whose files are closed; for WSGI, no test client's preserved context).
+ * 1 or 0 (an error here is cleared: the Python tail meets it). */
+static int
+road_whole(PyObject *request, PyObject *answer, PyObject *environ, int wsgi)
+{
+    if (!PyTuple_CheckExact(answer) || PyTuple_GET_SIZE(answer) < 2 || PyTuple_GET_SIZE(answer) > 4)
+        return 0;
+    PyObject *cache = PyObject_GetAttr(request, S_CACHE);
+    int form = cache == NULL ? -1 : PyDict_Check(cache) ? PyDict_Contains(cache, S_FORM) : 1;
+    Py_XDECREF(cache);
+    int kept = form != 0 || !wsgi ? 0 : PyDict_Contains(environ, S_PRESERVE);
+    if (form < 0 || kept < 0) {
+        PyErr_Clear();
+        return 0;
+    }
+    return !form && !kept;
+}
+
+/* The end of a request the road answered whole (the drivers' end: no teardown on this road): it is
+ * no longer the current one. -1 (an exception set, unless one was already) or 0. */
+static int
+road_close(Road *road, PyObject *request)
+{
+    PyObject *token = PyObject_GetAttr(request, S_TOKEN);
+    int failed = token == NULL || PyContextVar_Reset(road->var, token) < 0;
+    Py_XDECREF(token);
+    return failed ? -1 : 0;
+}
+
+/* The fast answer (bytes, content type[, status[, header pairs]]) through start_response, as
+ * wsgi.respond sends it: the body list ([] for HEAD). NULL: an error. */
+static PyObject *
+wsgi_fast(Road *road, PyObject *environ, PyObject *start_response, PyObject *answer)
+{
+    Py_ssize_t size = PyTuple_GET_SIZE(answer);
+    PyObject *body = PyTuple_GET_ITEM(answer, 0), *status, *headers;
+    if (size == 2)
+        status = Py_NewRef(S_STATUS_200);
+    else if ((status = PyObject_GetItem(road->fast_status, PyTuple_GET_ITEM(answer, 2))) == NULL)
+        return NULL;
+    if (size == 4)
+        headers = Py_NewRef(PyTuple_GET_ITEM(answer, 3));
+    else {
+        Py_ssize_t length = PyObject_Length(body);
+        PyObject *text = length < 0 ? NULL : length_text(length), *kind = NULL, *sized = NULL;
+        headers = text == NULL ? NULL : PyList_New(2);
+        if (headers == NULL || (kind = PyTuple_Pack(2, S_HEADER_TYPE, PyTuple_GET_ITEM(answer, 1))) == NULL
+                || (sized = PyTuple_Pack(2, S_HEADER_LENGTH, text)) == NULL) {
+            Py_XDECREF(kind);
+            Py_XDECREF(headers);
+            Py_XDECREF(text);
+            Py_DECREF(status);
+            return NULL;
+        }
+        Py_DECREF(text);
+        PyList_SET_ITEM(headers, 0, kind);
+        PyList_SET_ITEM(headers, 1, sized);
+    }
+    PyObject *stack[2] = {status, headers};
+    PyObject *started = PyObject_Vectorcall(start_response, stack, 2, NULL);
+    Py_DECREF(status);
+    Py_DECREF(headers);
+    if (started == NULL)
+        return NULL;
+    Py_DECREF(started);
+    PyObject *method = PyDict_GetItemWithError(environ, S_REQUEST_METHOD);
+    if (method == NULL && PyErr_Occurred())
+        return NULL;
+    int head = method != NULL && PyUnicode_CheckExact(method) && PyUnicode_Compare(method, S_HEAD) == 0;
+    PyObject *result = PyList_New(head ? 0 : 1);
+    if (result != NULL && !head)
+        PyList_SET_ITEM(result, 0, Py_NewRef(body));
+    return result;
+}
+
+/* The compiled road of a WSGI call, as above. NULL with *taken = 0: not taken (nothing was done; no
+ * exception set), the caller calls self.wsgi_app. */
+static PyObject *
+wsgi_road(PyObject *self, PyObject *environ, PyObject *start_response, int *taken)
+{
+    *taken = 0;
+    if (WSGI_ENTRY == NULL || !PyDict_CheckExact(environ))
+        return NULL;
+    PyObject *entry = PyObject_GetAttr(self, S_WSGI_APP);
+    if (entry == NULL) {
+        PyErr_Clear();  /* the fallback meets the same error where it reads it */
+        return NULL;
+    }
+    int ours = PyMethod_Check(entry) && PyMethod_GET_FUNCTION(entry) == WSGI_ENTRY && PyMethod_GET_SELF(entry) == self;
+    Py_DECREF(entry);
+    PyObject *road = ours ? PyObject_GetAttr(self, S_ROAD) : NULL;
+    if (road == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    if (Py_TYPE(road) != &RoadType) {
+        Py_DECREF(road);
+        return NULL;
+    }
+    PyObject *got = road_call(road, &environ, 1, NULL);
+    if (got == Py_None) {
+        Py_DECREF(got);
+        Py_DECREF(road);
+        return NULL;
+    }
+    *taken = 1;
+    if (got == NULL) {  /* as wsgi_app: what the road raises goes to the server */
+        Py_DECREF(road);
+        return NULL;
+    }
+    PyObject *request = PyTuple_GET_ITEM(got, 0), *answer = PyTuple_GET_ITEM(got, 1), *result = NULL;
+    if (!road_whole(request, answer, environ, 1)) {
+        PyObject *stack[5] = {self, environ, start_response, request, answer};
+        result = PyObject_Vectorcall(WSGI_REST, stack, 5, NULL);
+    }
+    else {
+        result = wsgi_fast((Road *)road, environ, start_response, answer);
+        if (road_close((Road *)road, request) < 0)  /* (wsgi.respond's finally) */
+            Py_CLEAR(result);  /* (an earlier error stays the one raised) */
+    }
+    Py_DECREF(got);
+    Py_DECREF(road);
+    return result;
+}
 
 static PyObject *
 app_call(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
     if (nargs == 2 && kwnames == NULL && args[1] != Py_None) {
+        int taken;
+        PyObject *answer = wsgi_road(self, args[0], args[1], &taken);
+        if (taken)
+            return answer;
         PyObject *stack[3] = {self, args[0], args[1]};
         return PyObject_VectorcallMethod(S_WSGI_APP, stack, 3, NULL);
     }
@@ -865,19 +1017,21 @@ static PyMethodDef app_call_def = {
     "The WSGI entry point (app(environ, start_response) is self.wsgi_app(environ, start_response)), and\n"
     "the ASGI one: app(scope, receive, send) (ASGI 3) or app(scope) (ASGI 2)."};
 
-/* bind_call(cls, fallback): a method descriptor for cls.__call__ (app_call above), which hands every
- * call but app(environ, start_response) to fallback, the Python __call__. */
+/* bind_call(cls, fallback[, entry, rest]): a method descriptor for cls.__call__ (app_call above),
+ * which hands every call but app(environ, start_response) to fallback, the Python __call__; with
+ * entry (wsgi.wsgi_app) and rest (wsgi.respond), it takes the compiled road where wsgi_app would. */
 static PyObject *
 bind_call(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 2 || !PyType_Check(args[0]) || !PyCallable_Check(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "bind_call(cls: type, fallback: callable)");
+    if ((nargs != 2 && nargs != 4) || !PyType_Check(args[0]) || !PyCallable_Check(args[1])
+            || (nargs == 4 && (!PyFunction_Check(args[2]) || !PyCallable_Check(args[3])))) {
+        PyErr_SetString(PyExc_TypeError, "bind_call(cls: type, fallback: callable[, entry: function, rest: callable])");
         return NULL;
     }
-    if (S_WSGI_APP == NULL && (S_WSGI_APP = PyUnicode_InternFromString("wsgi_app")) == NULL)
-        return NULL;
     Py_INCREF(args[1]);
     Py_XSETREF(CALL_FALLBACK, args[1]);
+    Py_XSETREF(WSGI_ENTRY, nargs == 4 ? Py_NewRef(args[2]) : NULL);
+    Py_XSETREF(WSGI_REST, nargs == 4 ? Py_NewRef(args[3]) : NULL);
     return PyDescr_NewMethod((PyTypeObject *)args[0], &app_call_def);
 }
 
@@ -1250,7 +1404,8 @@ static PyMethodDef module_methods[] = {
     {"plain_path", (PyCFunction)plain_path, METH_O,
      "plain_path(path): whether the PATH_INFO is an ASCII str starting with one '/' (Request.path is itself)."},
     {"bind_call", (PyCFunction)(void (*)(void))bind_call, METH_FASTCALL,
-     "bind_call(cls, fallback): a compiled __call__ for the App class cls (WSGI straight to wsgi_app)."},
+     "bind_call(cls, fallback[, entry, rest]): a compiled __call__ for the App class cls (WSGI straight to "
+     "wsgi_app; with entry and rest, the compiled road's answers without wsgi_app's frames)."},
     {"bind_response_init", (PyCFunction)(void (*)(void))bind_response_init, METH_FASTCALL,
      "bind_response_init(cls, fallback): a compiled __init__ for the Response class cls."},
     {"response_answer", (PyCFunction)response_answer, METH_O,
@@ -1302,7 +1457,14 @@ PyInit__speedups(void)
             || (S_HANDLE = PyUnicode_InternFromString("handle_exception")) == NULL
             || (S_RETURN_RULE = PyUnicode_InternFromString("return_rule")) == NULL
             || (KW_RETURN_RULE = PyTuple_Pack(1, S_RETURN_RULE)) == NULL  /* (interned: FastMatch compares names by identity) */
-            || (EMPTY_TUPLE = PyTuple_New(0)) == NULL || (CODE_404 = PyLong_FromLong(404)) == NULL)
+            || (EMPTY_TUPLE = PyTuple_New(0)) == NULL || (CODE_404 = PyLong_FromLong(404)) == NULL
+            || (S_WSGI_APP = PyUnicode_InternFromString("wsgi_app")) == NULL
+            || (S_ROAD = PyUnicode_InternFromString("_road")) == NULL || (S_FORM = PyUnicode_InternFromString("form")) == NULL
+            || (S_PRESERVE = PyUnicode_InternFromString("manypaths.preserve_context")) == NULL
+            || (S_STATUS_200 = PyUnicode_InternFromString("200 OK")) == NULL
+            || (S_HEADER_TYPE = PyUnicode_InternFromString("Content-Type")) == NULL
+            || (S_HEADER_LENGTH = PyUnicode_InternFromString("Content-Length")) == NULL
+            || (S_HEAD = PyUnicode_InternFromString("HEAD")) == NULL)
         return NULL;
     if (TEXT_NAME == NULL || CONTENT_TYPE == NULL || CONTENT_LENGTH == NULL || HTML == NULL || JSON == NULL)
         return NULL;

@@ -37,6 +37,8 @@ class Road:
     def __init__(self, *args: Any) -> None: ...
     def __call__(self, environ: dict[str, Any], awaits: bool = ..., /) -> tuple[Any, Any] | None: ...
 
-def bind_call(cls: type, fallback: Callable[..., Any]) -> Any:
+def bind_call(cls: type, fallback: Callable[..., Any], entry: Callable[..., Any] = ..., rest: Callable[..., Any] = ...) -> Any:
     """A method descriptor for cls.__call__: app(environ, start_response) is self.wsgi_app(environ,
-    start_response); every other call goes to fallback (the Python __call__)."""
+    start_response); every other call goes to fallback (the Python __call__). With entry
+    (wsgi.wsgi_app) and rest (wsgi.respond): where self.wsgi_app is entry and the compiled road is
+    taken, wsgi_app's work without its frames (the rest of an answer handed to rest)."""
