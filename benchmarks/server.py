@@ -249,7 +249,8 @@ def main() -> None:
     print(f"Real servers, one worker each, 127.0.0.1; wrk -t1 -c{CONNECTIONS}, {DURATION} s per run, "
           f"{ROUNDS} interleaved round(s) (Python {sys.version.split()[0]})")
     print("  req/s: median [min–max] over rounds; × manypaths and % of bare: median of the ratios to the run"
-          " made beside it in the same round")
+          " made beside it in the same round;")
+    print("  its spread: the middle half of those ratios (25th–75th percentile), how far one round is from the next")
     if PIN:
         print(f"  the server on CPU {min(SERVER_CPUS)}, wrk on CPU {min(WRK_CPUS)}")
     if missing:
@@ -265,7 +266,7 @@ def main() -> None:
     for row in ROWS:
         print(f"\n{row}")
         print(f"  {'server':<18}{'framework':<12}{'req/s':>9}{'range':>17}{'p50 ms':>8}{'p99 ms':>8}"
-              f"{'× manypaths':>12}{'% of bare':>10}{'RSS MiB':>9}{'errors':>8}")
+              f"{'× manypaths':>12}{'% of bare':>10}{'spread':>10}{'RSS MiB':>9}{'errors':>8}")
         for server in SERVERS:
             here = {fw: runs for (r, s, fw), runs in results.items() if r == row and s == server}
             if not here:
@@ -278,9 +279,50 @@ def main() -> None:
                 p99 = statistics.median(x["p99"] for x in runs)
                 ratio = f"{_paired(runs, ours):.2f}" if ours else "—"
                 of_bare = f"{_paired(runs, bare) * 100:.0f}%" if bare else "—"
+                low, high = _spread(runs, bare) if bare and fw != "bare" else (0.0, 0.0)
+                spread = f"{low * 100:.0f}–{high * 100:.0f}" if high else "—"
                 errors = int(sum(x["errors"] for x in runs))  # a peer's socket errors are shown, not hidden
                 print(f"  {server:<18}{fw:<12}{med[fw]:>9,.0f}{f'{min(rps):,.0f}–{max(rps):,.0f}':>17}{p50:>8.2f}"
-                      f"{p99:>8.2f}{ratio:>12}{of_bare:>10}{memory.get((server, fw), 0.0):>9.1f}{errors:>8}")
+                      f"{p99:>8.2f}{ratio:>12}{of_bare:>10}{spread:>10}{memory.get((server, fw), 0.0):>9.1f}"
+                      f"{errors:>8}")
+    _summary(results)
+
+
+def _summary(results: dict[tuple[str, str, str], list[dict[str, float]]]) -> None:
+    # The goals in one place: manypaths ahead of every peer on the same server (median of the paired
+    # ratios), and at >= 90% of the bare callable; a row whose spread reaches 90% is told apart from
+    # one that is below it in most rounds.
+    ahead = rows = reach = at_90 = compared = 0
+    behind: list[str] = []
+    for (row, server, fw), ours in results.items():
+        if fw != "manypaths":
+            continue
+        peers = {f: runs for (r, s, f), runs in results.items() if r == row and s == server and f not in (fw, "bare")}
+        if peers:
+            rows += 1
+            best = max(peers, key=lambda f: _paired(peers[f], ours))
+            if _paired(peers[best], ours) < 1:
+                ahead += 1
+            else:
+                behind.append(f"{row} on {server} ({best} {_paired(peers[best], ours):.2f}×)")
+        bare = results.get((row, server, "bare"))
+        if bare:
+            compared += 1
+            at_90 += _paired(ours, bare) >= 0.9
+            reach += _spread(ours, bare)[1] >= 0.9
+    print(f"\nmanypaths ahead of every peer on the same server: {ahead} of {rows} rows"
+          + (f"; not: {', '.join(behind)}" if behind else ""))
+    print(f"manypaths at >= 90% of the bare callable: {at_90} of {compared} rows in the median, "
+          f"{reach} of {compared} within the spread")
+
+
+def _spread(runs: list[dict[str, float]], against: list[dict[str, float]]) -> tuple[float, float]:
+    # The middle half (25th and 75th percentiles) of the paired ratios that _paired takes the median of.
+    ratios = [run["rps"] / other["rps"] for run, other in zip(runs, against, strict=True)]
+    if len(ratios) < 2:
+        return ratios[0], ratios[0]
+    quartiles = statistics.quantiles(ratios, n=4, method="inclusive")
+    return quartiles[0], quartiles[2]
 
 
 def _paired(runs: list[dict[str, float]], against: list[dict[str, float]]) -> float:
