@@ -168,8 +168,11 @@ def rsgi_application(app: App) -> Callable[[Any, Any], Awaitable[None]]:
         if threaded:
             await _in_thread(app, environ, protocol)
             return
-        road = app._road  # the compiled road (dispatch.decide) where it applies
-        taken = road(environ, True) if road is not None and pending is None else None
+        road = app._road  # the compiled road (dispatch.decide) where it applies: a fast answer
+        # it sends itself as this driver would (below), and ends the request (True)
+        taken = road.rsgi(environ, protocol) if road is not None and pending is None else None
+        if taken is True:
+            return
         if taken is None:
             request = begin(app, environ)
             if pending is not None:

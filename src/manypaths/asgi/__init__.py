@@ -99,9 +99,13 @@ def asgi_application(app: App) -> Callable[[Scope, Receive, Send], Coroutine[Any
             await _in_thread(app, environ, send, receive)
             return
         # Inline: the core's road without hooks (App._inline), its coroutines awaited here; the
-        # compiled road (dispatch.decide) where it applies.
+        # compiled road (dispatch.decide) where it applies, which also makes a fast answer's messages.
         road = app._road
-        taken = road(environ, True) if road is not None and pending is None else None
+        taken = road.asgi(environ) if road is not None and pending is None else None
+        if type(taken) is list:  # a fast answer the road made as below, the request ended: its messages
+            await send(taken[0])
+            await send(taken[1])
+            return
         if taken is None:
             request = begin(app, environ)
             if pending is not None:

@@ -1377,6 +1377,173 @@ static PyGetSetDef road_getset[] = {
     {NULL},
 };
 
+/* road.rsgi(environ, protocol): the RSGI driver's road (rsgi.rsgi_application) for a request without
+ * a pending body: road(environ, True), then a fast answer with nothing left at the end sent with
+ * protocol.response_bytes(status, headers, body) as the driver sends it and the request ended:
+ * True. None: not taken (nothing done); else (request, answer) for the driver to go on with (a
+ * coroutine to await, a Response, a form read). What response_bytes raises is raised, the request
+ * ended, as from the driver. */
+static PyObject *S_RESPONSE_BYTES, *S_LOWER_TYPE, *S_LOWER_LENGTH, *CODE_200, *EMPTY_BYTES;
+
+static PyObject *
+road_rsgi(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
+{
+    Road *road = (Road *)op;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "road.rsgi(environ, protocol)");
+        return NULL;
+    }
+    PyObject *stack[2] = {args[0], Py_True};
+    PyObject *got = road_call(op, stack, 2, NULL);
+    if (got == NULL || got == Py_None)
+        return got;
+    PyObject *request = PyTuple_GET_ITEM(got, 0), *answer = PyTuple_GET_ITEM(got, 1);
+    if (!road_whole(request, answer, args[0], 0))
+        return got;
+    Py_ssize_t size = PyTuple_GET_SIZE(answer);
+    PyObject *body = PyTuple_GET_ITEM(answer, 0), *headers = NULL, *sent = NULL;
+    if (size == 4)
+        headers = Py_NewRef(PyTuple_GET_ITEM(answer, 3));
+    else {
+        Py_ssize_t length = PyObject_Length(body);
+        PyObject *text = length < 0 ? NULL : length_text(length), *kind = NULL, *sized = NULL;
+        headers = text == NULL ? NULL : PyList_New(2);
+        if (headers == NULL || (kind = PyTuple_Pack(2, S_LOWER_TYPE, PyTuple_GET_ITEM(answer, 1))) == NULL
+                || (sized = PyTuple_Pack(2, S_LOWER_LENGTH, text)) == NULL) {
+            Py_XDECREF(kind);
+            Py_CLEAR(headers);
+        }
+        else {
+            PyList_SET_ITEM(headers, 0, kind);
+            PyList_SET_ITEM(headers, 1, sized);
+        }
+        Py_XDECREF(text);
+    }
+    if (headers != NULL) {
+        PyObject *method = PyDict_GetItemWithError(args[0], S_REQUEST_METHOD);
+        int head = method != NULL && PyUnicode_CheckExact(method) && PyUnicode_Compare(method, S_HEAD) == 0;
+        if (!PyErr_Occurred()) {
+            PyObject *call[4] = {args[1], size == 2 ? CODE_200 : PyTuple_GET_ITEM(answer, 2), headers,
+                                 head ? EMPTY_BYTES : body};
+            sent = PyObject_VectorcallMethod(S_RESPONSE_BYTES, call, 4, NULL);
+        }
+        Py_DECREF(headers);
+    }
+    int closed = road_close(road, request);
+    Py_DECREF(got);
+    if (sent == NULL || closed < 0) {
+        Py_XDECREF(sent);
+        return NULL;
+    }
+    Py_DECREF(sent);
+    Py_RETURN_TRUE;
+}
+
+/* road.asgi(environ): the ASGI driver's inline road (asgi.asgi_application) for a request without a
+ * pending body: road(environ, True), then for a fast answer of HTML or JSON with the default
+ * headers and nothing left at the end, the request ended and [start, body]: the two messages the
+ * driver sends, made as it makes them. None: not taken (nothing done); else (request, answer) for
+ * the driver to go on with. */
+static PyObject *S_TYPE, *S_STATUS, *S_HEADERS, *S_BODY, *M_START, *M_BODY, *ASGI_HTML, *ASGI_JSON, *ASGI_HTML_OF,
+    *ASGI_JSON_OF, *ASGI_LENGTHS[1024];
+
+/* (b"content-type", content_type encoded) for the fast answers' HTML or JSON content type object,
+ * made once for the object in use (borrowed), or NULL without an exception for any other. */
+static PyObject *
+asgi_type_header(PyObject *content_type)
+{
+    PyObject **kept, **of;
+    if (content_type == HTML && HTML != NULL)
+        kept = &ASGI_HTML, of = &ASGI_HTML_OF;
+    else if (content_type == JSON && JSON != NULL)
+        kept = &ASGI_JSON, of = &ASGI_JSON_OF;
+    else
+        return NULL;
+    if (*kept == NULL || *of != content_type) {
+        PyObject *name = PyBytes_FromString("content-type"), *value = PyUnicode_AsLatin1String(content_type);
+        PyObject *pair = name == NULL || value == NULL ? NULL : PyTuple_Pack(2, name, value);
+        Py_XDECREF(name);
+        Py_XDECREF(value);
+        if (pair == NULL) {
+            PyErr_Clear();
+            return NULL;
+        }
+        Py_XSETREF(*kept, pair);
+        Py_XSETREF(*of, Py_NewRef(content_type));
+    }
+    return *kept;
+}
+
+/* (b"content-length", b"<n>"), kept for n below 1024 (new reference). */
+static PyObject *
+asgi_length_header(Py_ssize_t n)
+{
+    if (n < 1024 && ASGI_LENGTHS[n] != NULL)
+        return Py_NewRef(ASGI_LENGTHS[n]);
+    PyObject *name = PyBytes_FromString("content-length"), *value = PyBytes_FromFormat("%zd", n);
+    PyObject *pair = name == NULL || value == NULL ? NULL : PyTuple_Pack(2, name, value);
+    Py_XDECREF(name);
+    Py_XDECREF(value);
+    if (pair != NULL && n < 1024)
+        ASGI_LENGTHS[n] = Py_NewRef(pair);
+    return pair;
+}
+
+static PyObject *
+road_asgi(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
+{
+    Road *road = (Road *)op;
+    if (nargs != 1) {
+        PyErr_SetString(PyExc_TypeError, "road.asgi(environ)");
+        return NULL;
+    }
+    PyObject *stack[2] = {args[0], Py_True};
+    PyObject *got = road_call(op, stack, 2, NULL);
+    if (got == NULL || got == Py_None)
+        return got;
+    PyObject *request = PyTuple_GET_ITEM(got, 0), *answer = PyTuple_GET_ITEM(got, 1), *kind;
+    if (!road_whole(request, answer, args[0], 0) || PyTuple_GET_SIZE(answer) == 4
+            || (kind = asgi_type_header(PyTuple_GET_ITEM(answer, 1))) == NULL)
+        return got;
+    PyObject *body = PyTuple_GET_ITEM(answer, 0), *start = NULL, *whole = NULL, *messages = NULL;
+    Py_ssize_t length = PyObject_Length(body);
+    PyObject *sized = length < 0 ? NULL : asgi_length_header(length);
+    PyObject *headers = sized == NULL ? NULL : PyList_New(2);
+    if (headers != NULL) {
+        PyList_SET_ITEM(headers, 0, Py_NewRef(kind));
+        PyList_SET_ITEM(headers, 1, Py_NewRef(sized));
+        PyObject *method = PyDict_GetItemWithError(args[0], S_REQUEST_METHOD);
+        int head = method != NULL && PyUnicode_CheckExact(method) && PyUnicode_Compare(method, S_HEAD) == 0;
+        if (!PyErr_Occurred() && (start = PyDict_New()) != NULL && (whole = PyDict_New()) != NULL
+                && PyDict_SetItem(start, S_TYPE, M_START) == 0
+                && PyDict_SetItem(start, S_STATUS, PyTuple_GET_SIZE(answer) == 2 ? CODE_200 : PyTuple_GET_ITEM(answer, 2)) == 0
+                && PyDict_SetItem(start, S_HEADERS, headers) == 0 && PyDict_SetItem(whole, S_TYPE, M_BODY) == 0
+                && PyDict_SetItem(whole, S_BODY, head ? EMPTY_BYTES : body) == 0 && (messages = PyList_New(2)) != NULL) {
+            PyList_SET_ITEM(messages, 0, Py_NewRef(start));
+            PyList_SET_ITEM(messages, 1, Py_NewRef(whole));
+        }
+    }
+    Py_XDECREF(sized);
+    Py_XDECREF(headers);
+    Py_XDECREF(start);
+    Py_XDECREF(whole);
+    /* The request ends before its answer is sent (as the driver ends it: see asgi_application). */
+    if (road_close(road, request) < 0)
+        Py_CLEAR(messages);
+    Py_DECREF(got);
+    return messages;
+}
+
+static PyMethodDef road_methods[] = {
+    {"asgi", (PyCFunction)(void (*)(void))road_asgi, METH_FASTCALL,
+     "asgi(environ): [start, body] (the ASGI messages of a fast answer, the request ended), None (not taken) "
+     "or (request, answer) for the ASGI driver to go on with."},
+    {"rsgi", (PyCFunction)(void (*)(void))road_rsgi, METH_FASTCALL,
+     "rsgi(environ, protocol): True (answered with protocol.response_bytes, the request ended), None (not "
+     "taken) or (request, answer) for the RSGI driver to go on with."},
+    {NULL, NULL, 0, NULL},
+};
+
 static PyTypeObject RoadType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "manypaths.http._speedups.Road",
@@ -1390,6 +1557,7 @@ static PyTypeObject RoadType = {
     .tp_call = PyVectorcall_Call,
     .tp_vectorcall_offset = offsetof(Road, vectorcall),
     .tp_getset = road_getset,
+    .tp_methods = road_methods,
 };
 
 /* plain_path(path): whether ``path`` (a PATH_INFO) is what Request.path would give for it, the
@@ -1464,7 +1632,17 @@ PyInit__speedups(void)
             || (S_STATUS_200 = PyUnicode_InternFromString("200 OK")) == NULL
             || (S_HEADER_TYPE = PyUnicode_InternFromString("Content-Type")) == NULL
             || (S_HEADER_LENGTH = PyUnicode_InternFromString("Content-Length")) == NULL
-            || (S_HEAD = PyUnicode_InternFromString("HEAD")) == NULL)
+            || (S_HEAD = PyUnicode_InternFromString("HEAD")) == NULL
+            || (S_RESPONSE_BYTES = PyUnicode_InternFromString("response_bytes")) == NULL
+            || (S_LOWER_TYPE = PyUnicode_InternFromString("content-type")) == NULL
+            || (S_LOWER_LENGTH = PyUnicode_InternFromString("content-length")) == NULL
+            || (CODE_200 = PyLong_FromLong(200)) == NULL || (EMPTY_BYTES = PyBytes_FromStringAndSize(NULL, 0)) == NULL
+            || (S_TYPE = PyUnicode_InternFromString("type")) == NULL
+            || (S_STATUS = PyUnicode_InternFromString("status")) == NULL
+            || (S_HEADERS = PyUnicode_InternFromString("headers")) == NULL
+            || (S_BODY = PyUnicode_InternFromString("body")) == NULL
+            || (M_START = PyUnicode_InternFromString("http.response.start")) == NULL
+            || (M_BODY = PyUnicode_InternFromString("http.response.body")) == NULL)
         return NULL;
     if (TEXT_NAME == NULL || CONTENT_TYPE == NULL || CONTENT_LENGTH == NULL || HTML == NULL || JSON == NULL)
         return NULL;

@@ -36,6 +36,12 @@ class Road:
 
     def __init__(self, *args: Any) -> None: ...
     def __call__(self, environ: dict[str, Any], awaits: bool = ..., /) -> tuple[Any, Any] | None: ...
+    def asgi(self, environ: dict[str, Any], /) -> Any:
+        """The ASGI driver's inline road: [start, body] (a fast answer's messages, the request
+        ended), None (not taken) or (request, answer) for the driver to go on with."""
+    def rsgi(self, environ: dict[str, Any], protocol: Any, /) -> Any:
+        """The RSGI driver's road: True (a fast answer sent with protocol.response_bytes, the
+        request ended), None (not taken) or (request, answer) for the driver to go on with."""
 
 def bind_call(cls: type, fallback: Callable[..., Any], entry: Callable[..., Any] = ..., rest: Callable[..., Any] = ...) -> Any:
     """A method descriptor for cls.__call__: app(environ, start_response) is self.wsgi_app(environ,
