@@ -895,10 +895,48 @@ road_whole(PyObject *request, PyObject *answer, PyObject *environ, int wsgi)
 static int
 road_close(Road *road, PyObject *request)
 {
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);  /* (called after an error too: the end runs, the error stays) */
     PyObject *token = PyObject_GetAttr(request, S_TOKEN);
     int failed = token == NULL || PyContextVar_Reset(road->var, token) < 0;
     Py_XDECREF(token);
+    if (type != NULL) {
+        if (failed)
+            PyErr_Clear();
+        PyErr_Restore(type, value, tb);
+    }
     return failed ? -1 : 0;
+}
+
+/* [(type_name, content_type), (length_name, str(len(body)))]: a fast answer's default headers, with
+ * the header names each driver writes (new reference, or NULL: an error). */
+static PyObject *
+default_headers(PyObject *type_name, PyObject *length_name, PyObject *content_type, PyObject *body)
+{
+    Py_ssize_t length = PyObject_Length(body);
+    PyObject *text = length < 0 ? NULL : length_text(length), *kind = NULL, *sized = NULL;
+    PyObject *headers = text == NULL ? NULL : PyList_New(2);
+    if (headers == NULL || (kind = PyTuple_Pack(2, type_name, content_type)) == NULL
+            || (sized = PyTuple_Pack(2, length_name, text)) == NULL) {
+        Py_XDECREF(kind);
+        Py_CLEAR(headers);
+    }
+    else {
+        PyList_SET_ITEM(headers, 0, kind);
+        PyList_SET_ITEM(headers, 1, sized);
+    }
+    Py_XDECREF(text);
+    return headers;
+}
+
+/* Whether the environ's method is HEAD (its answer has no body): 1, 0, or -1 an error. */
+static int
+is_head(PyObject *environ)
+{
+    PyObject *method = PyDict_GetItemWithError(environ, S_REQUEST_METHOD);
+    if (method == NULL)
+        return PyErr_Occurred() ? -1 : 0;
+    return PyUnicode_CheckExact(method) && PyUnicode_Compare(method, S_HEAD) == 0;
 }
 
 /* The fast answer (bytes, content type[, status[, header pairs]]) through start_response, as
@@ -912,23 +950,11 @@ wsgi_fast(Road *road, PyObject *environ, PyObject *start_response, PyObject *ans
         status = Py_NewRef(S_STATUS_200);
     else if ((status = PyObject_GetItem(road->fast_status, PyTuple_GET_ITEM(answer, 2))) == NULL)
         return NULL;
-    if (size == 4)
-        headers = Py_NewRef(PyTuple_GET_ITEM(answer, 3));
-    else {
-        Py_ssize_t length = PyObject_Length(body);
-        PyObject *text = length < 0 ? NULL : length_text(length), *kind = NULL, *sized = NULL;
-        headers = text == NULL ? NULL : PyList_New(2);
-        if (headers == NULL || (kind = PyTuple_Pack(2, S_HEADER_TYPE, PyTuple_GET_ITEM(answer, 1))) == NULL
-                || (sized = PyTuple_Pack(2, S_HEADER_LENGTH, text)) == NULL) {
-            Py_XDECREF(kind);
-            Py_XDECREF(headers);
-            Py_XDECREF(text);
-            Py_DECREF(status);
-            return NULL;
-        }
-        Py_DECREF(text);
-        PyList_SET_ITEM(headers, 0, kind);
-        PyList_SET_ITEM(headers, 1, sized);
+    headers = size == 4 ? Py_NewRef(PyTuple_GET_ITEM(answer, 3))
+        : default_headers(S_HEADER_TYPE, S_HEADER_LENGTH, PyTuple_GET_ITEM(answer, 1), body);
+    if (headers == NULL) {
+        Py_DECREF(status);
+        return NULL;
     }
     PyObject *stack[2] = {status, headers};
     PyObject *started = PyObject_Vectorcall(start_response, stack, 2, NULL);
@@ -937,10 +963,9 @@ wsgi_fast(Road *road, PyObject *environ, PyObject *start_response, PyObject *ans
     if (started == NULL)
         return NULL;
     Py_DECREF(started);
-    PyObject *method = PyDict_GetItemWithError(environ, S_REQUEST_METHOD);
-    if (method == NULL && PyErr_Occurred())
+    int head = is_head(environ);
+    if (head < 0)
         return NULL;
-    int head = method != NULL && PyUnicode_CheckExact(method) && PyUnicode_Compare(method, S_HEAD) == 0;
     PyObject *result = PyList_New(head ? 0 : 1);
     if (result != NULL && !head)
         PyList_SET_ITEM(result, 0, Py_NewRef(body));
@@ -1401,28 +1426,12 @@ road_rsgi(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
     if (!road_whole(request, answer, args[0], 0))
         return got;
     Py_ssize_t size = PyTuple_GET_SIZE(answer);
-    PyObject *body = PyTuple_GET_ITEM(answer, 0), *headers = NULL, *sent = NULL;
-    if (size == 4)
-        headers = Py_NewRef(PyTuple_GET_ITEM(answer, 3));
-    else {
-        Py_ssize_t length = PyObject_Length(body);
-        PyObject *text = length < 0 ? NULL : length_text(length), *kind = NULL, *sized = NULL;
-        headers = text == NULL ? NULL : PyList_New(2);
-        if (headers == NULL || (kind = PyTuple_Pack(2, S_LOWER_TYPE, PyTuple_GET_ITEM(answer, 1))) == NULL
-                || (sized = PyTuple_Pack(2, S_LOWER_LENGTH, text)) == NULL) {
-            Py_XDECREF(kind);
-            Py_CLEAR(headers);
-        }
-        else {
-            PyList_SET_ITEM(headers, 0, kind);
-            PyList_SET_ITEM(headers, 1, sized);
-        }
-        Py_XDECREF(text);
-    }
+    PyObject *body = PyTuple_GET_ITEM(answer, 0), *sent = NULL;
+    PyObject *headers = size == 4 ? Py_NewRef(PyTuple_GET_ITEM(answer, 3))
+        : default_headers(S_LOWER_TYPE, S_LOWER_LENGTH, PyTuple_GET_ITEM(answer, 1), body);
     if (headers != NULL) {
-        PyObject *method = PyDict_GetItemWithError(args[0], S_REQUEST_METHOD);
-        int head = method != NULL && PyUnicode_CheckExact(method) && PyUnicode_Compare(method, S_HEAD) == 0;
-        if (!PyErr_Occurred()) {
+        int head = is_head(args[0]);
+        if (head >= 0) {
             PyObject *call[4] = {args[1], size == 2 ? CODE_200 : PyTuple_GET_ITEM(answer, 2), headers,
                                  head ? EMPTY_BYTES : body};
             sent = PyObject_VectorcallMethod(S_RESPONSE_BYTES, call, 4, NULL);
@@ -1512,9 +1521,8 @@ road_asgi(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
     if (headers != NULL) {
         PyList_SET_ITEM(headers, 0, Py_NewRef(kind));
         PyList_SET_ITEM(headers, 1, Py_NewRef(sized));
-        PyObject *method = PyDict_GetItemWithError(args[0], S_REQUEST_METHOD);
-        int head = method != NULL && PyUnicode_CheckExact(method) && PyUnicode_Compare(method, S_HEAD) == 0;
-        if (!PyErr_Occurred() && (start = PyDict_New()) != NULL && (whole = PyDict_New()) != NULL
+        int head = is_head(args[0]);
+        if (head >= 0 && (start = PyDict_New()) != NULL && (whole = PyDict_New()) != NULL
                 && PyDict_SetItem(start, S_TYPE, M_START) == 0
                 && PyDict_SetItem(start, S_STATUS, PyTuple_GET_SIZE(answer) == 2 ? CODE_200 : PyTuple_GET_ITEM(answer, 2)) == 0
                 && PyDict_SetItem(start, S_HEADERS, headers) == 0 && PyDict_SetItem(whole, S_TYPE, M_BODY) == 0
