@@ -70,16 +70,10 @@ def respond(self: App, environ: dict[str, Any], start_response: Callable[..., An
             error = e
             response = self.handle_exception(e)
         if fast is not None:
-            # (_head's work, written out: this is every fast WSGI answer's road. As a Response's,
-            # start_response is called after the error handlers: what it raises goes to the server.)
-            body, size = fast[0], len(fast)
-            if size < 4:
-                start_response("200 OK" if size == 2 else FAST_STATUS[fast[2]],
-                               [("Content-Type", fast[1]),
-                                ("Content-Length", known_length(len(body)) or length_text(len(body)))])
-            else:
-                start_response(FAST_STATUS[fast[2]], fast[3])
-            return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
+            # As a Response's, start_response is called after the error handlers: what it raises
+            # goes to the server. (The compiled App.__call__ does this itself for the road's answers.)
+            start_response(*_head(fast))
+            return [] if environ.get("REQUEST_METHOD") == "HEAD" else [fast[0]]
         if self._post_process:
             self._post_process_response(request, response)
         return response(environ, start_response)
