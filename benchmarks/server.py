@@ -24,7 +24,10 @@ not on the package index).
 Where the machine has two CPUs or more, the server runs on one and wrk on another (``--no-pin``: not).
 
 ``--servers`` and ``--frameworks`` measure some rows again without the whole table (a comma-separated
-list of the names the table shows).
+list of the names the table shows). ``--frameworks manypaths,bare,busy`` adds the calibration: the bare
+callable after a busy wait of ``BUSY_US`` microseconds (2 unless set in the environment), what that much
+Python work of any kind costs on each server; ``scoped`` (granian RSGI only) the bare callable after
+reading every field of the RSGI scope a WSGI environ is made of, which granian makes when it is read.
 """
 
 from __future__ import annotations
@@ -72,7 +75,13 @@ SERVERS = {
 }
 # Pairs that do not serve: Emmett55 is made for granian (under uvicorn it answers nothing).
 UNSUPPORTED = {("emmett55", "uvicorn")}
-FRAMEWORKS = ["manypaths", "falcon", "flask", "starlette", "fastapi", "litestar", "blacksheep", "emmett55", "bare"]
+FRAMEWORKS = ["manypaths", "falcon", "flask", "starlette", "fastapi", "litestar", "blacksheep", "emmett55", "bare",
+              "busy", "scoped"]
+# Measured only when named: the calibration (server_apps: the bare callable plus BUSY_US of busy work;
+# the bare RSGI callable reading the whole scope).
+OPT_IN = {"busy", "scoped"}
+# Not peers: the server's limit and the calibration.
+YARDSTICKS = {"bare", "busy", "scoped"}
 
 
 def command(server: str, target: str, port: int) -> list[str]:
@@ -99,7 +108,7 @@ def configurations() -> tuple[list[tuple[str, str, str]], list[str]]:
         raise SystemExit(f"unknown server or framework {sorted(unknown)}; servers: {list(SERVERS)}, "
                          f"frameworks: {FRAMEWORKS}")
     for framework in FRAMEWORKS:
-        if frameworks is not None and framework not in frameworks:
+        if (framework not in frameworks) if frameworks is not None else framework in OPT_IN:
             continue
         for server, interface in SERVERS.items():
             if servers is not None and server not in servers:
@@ -107,7 +116,8 @@ def configurations() -> tuple[list[tuple[str, str, str]], list[str]]:
             target = f"{framework}_{interface}"
             if getattr(server_apps, target, None) is not None and (framework, server) not in UNSUPPORTED:
                 found.append((framework, server, target))
-        if all(getattr(server_apps, f"{framework}_{interface}", None) is None for interface in set(SERVERS.values())):
+        if framework not in OPT_IN and all(getattr(server_apps, f"{framework}_{interface}", None) is None
+                                           for interface in set(SERVERS.values())):
             missing.append(framework)
     return found, missing
 
@@ -297,7 +307,8 @@ def _summary(results: dict[tuple[str, str, str], list[dict[str, float]]]) -> Non
     for (row, server, fw), ours in results.items():
         if fw != "manypaths":
             continue
-        peers = {f: runs for (r, s, f), runs in results.items() if r == row and s == server and f not in (fw, "bare")}
+        peers = {f: runs for (r, s, f), runs in results.items()
+                 if r == row and s == server and f != fw and f not in YARDSTICKS}
         if peers:
             rows += 1
             best = max(peers, key=lambda f: _paired(peers[f], ours))
@@ -364,7 +375,7 @@ def _measure_server(server: str, group: list[tuple[str, str]], script: Path,
                 for framework in members[shift:] + members[:shift]:
                     port = serving[framework][1]
                     found = wrk(port, path or "/", script if path is None else None, row == "404")
-                    if found["errors"] and framework in ("manypaths", "bare"):
+                    if found["errors"] and (framework == "manypaths" or framework in YARDSTICKS):
                         raise RuntimeError(f"{framework} on {server}, {row}: {int(found['errors'])} errors")
                     results.setdefault((row, server, framework), []).append(found)
         for framework, (proc, _) in apps.items():

@@ -10,8 +10,10 @@ of each server. A framework that is not installed is None (the benchmark says so
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
+from time import perf_counter
 from typing import Any
 
 from wsgi import JSON_BODY
@@ -185,3 +187,55 @@ class _BareRSGI:
 
 
 bare_rsgi = _BareRSGI()
+
+
+# -- the calibration: the bare callable plus a fixed amount of Python work -----------------------------
+# ``busy_<interface>`` answers as ``bare_<interface>`` after a busy wait of BUSY_US microseconds (the
+# environment variable; 2 by default, about what manypaths adds to the bare callable in-process on the
+# small app's rows). Not measured unless named (``--frameworks manypaths,bare,busy``): its "% of bare"
+# is what that much work of any kind costs on each server, the yardstick for manypaths' own ratio.
+# ``scoped_rsgi`` (below, ``--frameworks ...,scoped``) is the other yardstick, on RSGI only.
+BUSY_SECONDS = float(os.environ.get("BUSY_US", "2")) / 1e6
+
+
+def _busy() -> None:
+    end = perf_counter() + BUSY_SECONDS
+    while perf_counter() < end:
+        pass
+
+
+def busy_wsgi(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    _busy()
+    return bare_wsgi(environ, start_response)
+
+
+async def busy_asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if scope["type"] == "http":
+        _busy()
+    await bare_asgi(scope, receive, send)
+
+
+class _BusyRSGI(_BareRSGI):
+    async def _serve(self, scope: Any, protocol: Any) -> None:
+        _busy()
+        status, kind, body = _answer(scope.path)
+        protocol.response_bytes(status, [("content-type", kind)], body)
+
+
+busy_rsgi = _BusyRSGI()
+
+
+class _ScopedRSGI(_BareRSGI):
+    # RSGI only (a WSGI or ASGI server hands every app the whole request already made): the bare
+    # callable after reading each field of granian's scope a WSGI environ is made of. granian makes
+    # each one when it is read (the server and client addresses formatted, the headers copied), and
+    # the bare callable reads only the path.
+    async def _serve(self, scope: Any, protocol: Any) -> None:
+        fields = (scope.server, scope.scheme, scope.http_version, scope.method, scope.query_string, scope.client,
+                  scope.headers.items())
+        status, kind, body = _answer(scope.path)
+        del fields
+        protocol.response_bytes(status, [("content-type", kind)], body)
+
+
+scoped_rsgi = _ScopedRSGI()
