@@ -117,16 +117,24 @@ def whole(app: Any, environ: dict[str, Any], shaped: Callable[[bytes, str, int, 
             _WHOLE[kind] = plain
     if not plain or app._plain is None or not app._fast or "wsgi_app" in app.__dict__:
         return None
-    request = begin(app, environ)
+    # The compiled road where it applies, as wsgi_app takes it (lazy: Lambda's environ is a dict
+    # that gets its headers on the first read of one, which the road reads only by its get).
+    road = app._road
+    taken = road(environ, False, True) if road is not None else None
+    if taken is None:
+        request = begin(app, environ)
+    else:
+        request, answer = taken
     error: BaseException | None = None
     try:
-        try:
-            answer = finish(app, request, app._view_value(request, False))
-        except Exception as e:
-            error = e
-            answer = app.handle_exception(e)
-        if app._post_process:
-            logged(app, request, answer)
+        if taken is None:
+            try:
+                answer = finish(app, request, app._view_value(request, False))
+            except Exception as e:
+                error = e
+                answer = app.handle_exception(e)
+            if app._post_process:
+                logged(app, request, answer)
         if type(answer) is tuple:
             # (By subscript: Lambda's environ holds the method, and its .get is Python's.)
             head = environ["REQUEST_METHOD"] == "HEAD"

@@ -258,6 +258,25 @@ def _rsgi(app: App, method: str, path: str, query: str, headers: dict[str, str])
     return protocol.status, sorted(protocol.headers), protocol.body
 
 
+def _lambda(app: App, method: str, path: str, query: str, headers: dict[str, str]) -> tuple[Any, ...]:
+    # An HTTP API (2.0) event through lambda_handler: a manypaths App is answered by wsgi.whole, which
+    # takes the road with Lambda's pending environ (its headers read when asked for).
+    import base64
+
+    from manypaths.platforms import lambda_handler
+    from tests.platforms.test_aws_whole import reshaped
+
+    event = reshaped("apiGatewayProxyV2Event_GET.json", path + ("?" + query if query else ""), method)
+    event["headers"] = {"host": "road.test", **{k.lower(): v for k, v in headers.items()}}
+    event.pop("cookies", None)
+    answer = lambda_handler(app)(event, None)
+    body = answer.get("body", "")
+    data = base64.b64decode(body) if answer.get("isBase64Encoded") else body.encode()
+    pairs = [(k.lower(), v) for k, v in answer.get("headers", {}).items()]
+    pairs += [("set-cookie", cookie) for cookie in answer.get("cookies", [])]
+    return answer["statusCode"], sorted(pairs), data
+
+
 def _signed_alike(answer: tuple[Any, ...]) -> tuple[Any, ...]:
     # A session cookie is signed with the second it was made in: two answers a second apart differ
     # only there. Its payload (before the first ".") is compared; the rest is checked as present.
@@ -274,7 +293,7 @@ def _signed_alike(answer: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 @needs_road
-@pytest.mark.parametrize("driver", [_wsgi, _asgi, _rsgi], ids=["wsgi", "asgi-inline", "rsgi"])
+@pytest.mark.parametrize("driver", [_wsgi, _asgi, _rsgi, _lambda], ids=["wsgi", "asgi-inline", "rsgi", "lambda"])
 def test_the_road_answers_every_request_as_the_python_road(driver: Any, monkeypatch: pytest.MonkeyPatch,
                                                            caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.CRITICAL)
@@ -318,6 +337,15 @@ def test_the_road_is_taken_only_where_it_applies() -> None:
         pass
 
     assert road(Environ(build_environ("/text"))) is None
+    assert road(Environ(build_environ("/text")), False, False) is None
+    # Taken when the driver says the environ is lazy (wsgi.whole, for Lambda's pending environ).
+    lazy = Environ(build_environ("/text"))
+    request, answer = road(lazy, False, True)
+    try:
+        assert request.environ is lazy and answer[0] == "héllo".encode()
+    finally:
+        dispatch.reset_current(request._token)
+    assert road([("PATH_INFO", "/text")], False, True) is None  # not a dict at all
 
     class Mine(Request):
         pass

@@ -15,6 +15,7 @@ import pytest
 
 from manypaths import App, Response, abort, request
 from manypaths.platforms import lambda_handler
+from tests.builds import needs_compiled
 
 EVENTS = Path(__file__).parent.parent / "fixtures" / "aws-events"
 FIXTURES = sorted(p.name for p in EVENTS.glob("*.json") if "Proxy" in p.name or "alb" in p.name
@@ -179,3 +180,48 @@ def test_the_core_road_steps_aside_when_something_could_observe_the_response() -
     tagged.add_url_rule("/", "index", lambda: "hi")
     assert lambda_handler(tagged)(copy.deepcopy(event), None)["body"] == "hi"
     assert wsgi.whole(tagged, dict(environ)) is None  # a subclass's own entry point is called
+
+
+@needs_compiled
+def test_a_plain_app_is_answered_by_the_compiled_road_with_the_environ_still_pending(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # An app without hooks or teardown: the compiled road (dispatch.decide) answers its Lambda events
+    # from the request line alone; the headers and the body stay unread until a view asks.
+    from manypaths import dispatch, wsgi
+    from manypaths.platforms import aws
+
+    app = App("plain")
+    seen: list[type] = []
+
+    @app.get("/quiet/<int:n>")
+    def quiet(n: int) -> Any:
+        seen.append(type(request.environ))
+        return f"n={n}"
+
+    @app.get("/reads")
+    def reads() -> Any:
+        return {"host": request.host, "accept": request.headers.get("Accept")}
+
+    handler = lambda_handler(app)
+    event = reshaped("apiGatewayProxyV2Event_GET.json", "/quiet/1", "GET")
+    assert handler(copy.deepcopy(event), None)["body"] == "n=1"  # decides the road
+    assert app._road is not None
+    begun: list[Any] = []
+    monkeypatch.setattr(wsgi, "begin", lambda *a: begun.append(a) or dispatch.begin(*a))
+    assert handler(reshaped("apiGatewayProxyV2Event_GET.json", "/quiet/2", "GET"), None)["body"] == "n=2"
+    assert seen[-1] is aws._PendingEnviron and not begun  # the road, nothing completed
+    reading = reshaped("apiGatewayProxyV2Event_GET.json", "/reads", "GET")
+    reading["headers"].update({"host": "api.example", "accept": "text/csv"})
+    answer = handler(reading, None)
+    assert json.loads(answer["body"]) == {"host": "api.example", "accept": "text/csv"} and not begun
+    # A JSON client's 404: the road asks the pending environ for Accept by its get.
+    missing = reshaped("apiGatewayProxyV2Event_GET.json", "/nowhere", "GET")
+    missing["headers"]["accept"] = "application/json"
+    answer = handler(missing, None)
+    assert answer["statusCode"] == 404 and answer["headers"]["content-type"] == "application/problem+json" and not begun
+    missing["headers"]["accept"] = "text/html"
+    answer = handler(missing, None)
+    assert answer["statusCode"] == 404 and answer["headers"]["content-type"].startswith("text/html")
+    # Not a GET: the Python road (begin), with the same core.
+    assert handler(reshaped("apiGatewayProxyV2Event_GET.json", "/quiet/3", "POST"), None)["statusCode"] == 405
+    assert begun

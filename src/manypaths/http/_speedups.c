@@ -818,9 +818,13 @@ response_answer(PyObject *module, PyObject *rv)
  *     request = begin(app, environ); answer = finish(app, request, app._view_value(request, False))
  * with ``except Exception as e: answer = app.handle_exception(e)`` gives: (request, answer), the
  * request current (the driver ends it). road(environ, True), for the async drivers, leaves a view's
- * coroutine for the driver to await: (request, coroutine). It is taken for an exact dict environ,
- * a plain path (plain_path) and GET or HEAD, while App.request_class is the Request it was built
- * with; else it answers None before anything is done, and the driver takes the Python road.
+ * coroutine for the driver to await: (request, coroutine). road(environ, False, True), for Lambda
+ * (wsgi.whole), takes a lazy environ too: a dict subclass that holds the request line (PATH_INFO,
+ * REQUEST_METHOD) and answers every other key through its own get (platforms/aws.py's pending
+ * environ), so the road reads nothing else of it but by its get. It is taken for an exact dict
+ * environ (or such a lazy one), a plain path (plain_path) and GET or HEAD, while App.request_class
+ * is the Request it was built with; else it answers None before anything is done, and the driver
+ * takes the Python road.
  * Inside, a hit of the route map calls the view and makes the fast answer of a str, bytes, dict,
  * list or tuple; everything else is handed to the Python code itself at the point it arises: a miss
  * other than the plain 404 page, a redirect or anything unusual about the match to
@@ -852,7 +856,7 @@ static PyObject *S_ENVIRON, *S_CACHE, *S_APP, *S_POST_VIEW, *S_TOKEN, *S_PATH,
  * sent through start_response and the request ended; an answer with more to do at the end (a
  * Response, a form read, the test client's preserved context) goes to WSGI_REST (wsgi.respond). */
 static PyObject *S_WSGI_APP, *S_ROAD, *S_FORM, *S_PRESERVE, *S_STATUS_200, *S_HEADER_TYPE, *S_HEADER_LENGTH,
-    *S_HEAD, *CALL_FALLBACK, *WSGI_ENTRY, *WSGI_REST;
+    *S_HEAD, *S_GET, *CALL_FALLBACK, *WSGI_ENTRY, *WSGI_REST;
 static PyTypeObject RoadType;
 static PyObject *road_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kwnames);
 
@@ -1106,7 +1110,8 @@ handled(PyObject *app, PyObject *name, PyObject *request, int *passed)
 
 /* The view's value for a request the road took (App._view_value's, hooks off), or NULL. */
 static PyObject *
-road_view(Road *road, PyObject *request, PyObject *environ, PyObject *path, PyObject *method, int *passed)
+road_view(Road *road, PyObject *request, PyObject *environ, PyObject *path, PyObject *method, int lazy,
+          int *passed)
 {
     PyObject *rv = NULL, *found = NULL, *url_map = PyObject_GetAttr(road->app, S_URL_MAP);
     if (url_map != NULL) {
@@ -1122,15 +1127,17 @@ road_view(Road *road, PyObject *request, PyObject *environ, PyObject *path, PyOb
         Py_XDECREF(value);
         Py_XDECREF(tb);
         if (page) {  /* the default 404 page, unless the client asks for JSON (Accept: ...json...) */
-            PyObject *accept = PyDict_GetItemWithError(environ, S_HTTP_ACCEPT);
+            /* (A lazy environ is asked by its get: the header is not among the keys it holds yet.) */
+            PyObject *accept = lazy ? PyObject_CallMethodOneArg(environ, S_GET, S_HTTP_ACCEPT)
+                                    : Py_XNewRef(PyDict_GetItemWithError(environ, S_HTTP_ACCEPT));
             if (accept == NULL && PyErr_Occurred())
                 return NULL;
             int json = 0;
-            if (accept != NULL && accept != Py_None) {
+            if (accept != NULL && accept != Py_None)
                 json = PyUnicode_CheckExact(accept) ? PySequence_Contains(accept, S_JSON_WORD) : -2;
-                if (json == -1)
-                    return NULL;
-            }
+            Py_XDECREF(accept);
+            if (json == -1)
+                return NULL;
             if (json == 0)
                 return PyTuple_Pack(2, road->page, CODE_404);
         }
@@ -1239,15 +1246,18 @@ road_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     Road *road = (Road *)op;
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
-    if (nargs < 1 || nargs > 2 || kwnames != NULL) {
-        PyErr_SetString(PyExc_TypeError, "road(environ[, awaits])");
+    if (nargs < 1 || nargs > 3 || kwnames != NULL) {
+        PyErr_SetString(PyExc_TypeError, "road(environ[, awaits[, lazy]])");
         return NULL;
     }
-    int awaits = nargs == 2 ? PyObject_IsTrue(args[1]) : 0;
+    int awaits = nargs >= 2 ? PyObject_IsTrue(args[1]) : 0;
     if (awaits < 0)
         return NULL;
+    int lazy = nargs == 3 ? PyObject_IsTrue(args[2]) : 0;
+    if (lazy < 0)
+        return NULL;
     PyObject *environ = args[0];
-    if (!PyDict_CheckExact(environ))
+    if (lazy ? !PyDict_Check(environ) : !PyDict_CheckExact(environ))
         Py_RETURN_NONE;
     PyObject *path = PyDict_GetItemWithError(environ, S_PATH_INFO), *method;
     if (path == NULL || !is_plain_path(path))
@@ -1287,7 +1297,7 @@ road_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kwnames)
         road_end(road, token);
         goto done;
     }
-    rv = road_view(road, request, environ, path, method, &passed);
+    rv = road_view(road, request, environ, path, method, lazy, &passed);
     if (rv != NULL) {
         if (awaits && Py_TYPE(rv) == (PyTypeObject *)road->coroutine)
             answer = Py_NewRef(rv);  /* the driver awaits it, then finishes */
@@ -1628,6 +1638,7 @@ PyInit__speedups(void)
             || (S_PATH_INFO = PyUnicode_InternFromString("PATH_INFO")) == NULL
             || (S_REQUEST_METHOD = PyUnicode_InternFromString("REQUEST_METHOD")) == NULL
             || (S_HTTP_ACCEPT = PyUnicode_InternFromString("HTTP_ACCEPT")) == NULL
+            || (S_GET = PyUnicode_InternFromString("get")) == NULL
             || (S_JSON_WORD = PyUnicode_InternFromString("json")) == NULL
             || (S_HANDLE_USER = PyUnicode_InternFromString("handle_user_exception")) == NULL
             || (S_HANDLE = PyUnicode_InternFromString("handle_exception")) == NULL

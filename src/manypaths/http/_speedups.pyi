@@ -29,13 +29,15 @@ def plain_path(path: object) -> bool:
 class Road:
     """Road(app, request_type, var, fast_status, json, not_found, page, miss_page, view_value, finish,
     dispatch, settle, coroutine, typed): the compiled road of a plain app (dispatch.decide builds it).
-    road(environ[, awaits]) is (request, answer), the request current, or None where the driver takes
-    the Python road; with awaits, an async view's coroutine is left in place of the answer."""
+    road(environ[, awaits[, lazy]]) is (request, answer), the request current, or None where the driver
+    takes the Python road; with awaits, an async view's coroutine is left in place of the answer; with
+    lazy, a dict subclass that holds the request line and gets the rest through its own get (Lambda's
+    pending environ) is taken too."""
 
     app: Any
 
     def __init__(self, *args: Any) -> None: ...
-    def __call__(self, environ: dict[str, Any], awaits: bool = ..., /) -> tuple[Any, Any] | None: ...
+    def __call__(self, environ: dict[str, Any], awaits: bool = ..., lazy: bool = ..., /) -> tuple[Any, Any] | None: ...
     def asgi(self, environ: dict[str, Any], /) -> Any:
         """The ASGI driver's inline road: [start, body] (a fast answer's messages, the request
         ended), None (not taken) or (request, answer) for the driver to go on with."""
