@@ -104,8 +104,11 @@ def decide(self: App) -> None:
         self._features = (cors.apply, compression.compress, accesslog.write)
     # The compiled road (http/_speedups.c's Road, where built): begin, the match, the view and
     # finish in one call, for the plainest apps; it hands anything else to the functions below.
+    # The access log keeps it: the road notes the start (``clock``) as begin does, and the drivers
+    # write the line (``logged``) as for the Python road's answers.
     road = None
-    if (self._fast and not self._post_process and not self._has_teardown and self._trusted_hosts is None
+    if (self._fast and not (self._uses_cors or self.config["COMPRESS"] or self._compress_on)
+            and not self._has_teardown and self._trusted_hosts is None
             and self._max_content_length is None and self.request_class is Request
             and cls._view_value is _view_value and cls.dispatch_request is dispatch_request):
         road_type = _road_type()
@@ -113,7 +116,8 @@ def decide(self: App) -> None:
             road = road_type(self, Request, _current, FAST_STATUS, self._json_fast, routing.NotFound,
                              _not_found_page(), not self._error_handlers and not self._trap
                              and not self.config["JSON_ERRORS"], _view_value, finish, dispatch_request, settle,
-                             COROUTINE, frozenset(e for e, known in self._endpoints.items() if known.typed))
+                             COROUTINE, frozenset(e for e, known in self._endpoints.items() if known.typed),
+                             perf_counter if self._access_log else None)
     self._road = road
     self._plain = plain
 

@@ -133,8 +133,8 @@ def whole(app: Any, environ: dict[str, Any], shaped: Callable[[bytes, str, int, 
             except Exception as e:
                 error = e
                 answer = app.handle_exception(e)
-            if app._post_process:
-                logged(app, request, answer)
+        if app._post_process:  # (the access log: the only post-processing on the fast road)
+            logged(app, request, answer)
         if type(answer) is tuple:
             # (By subscript: Lambda's environ holds the method, and its .get is Python's.)
             head = environ["REQUEST_METHOD"] == "HEAD"

@@ -311,6 +311,53 @@ def test_the_road_answers_every_request_as_the_python_road(driver: Any, monkeypa
     assert current_request_or_none() is None  # every request ended
 
 
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+@needs_road
+@pytest.mark.parametrize("driver", [_wsgi, _asgi, _rsgi, _lambda], ids=["wsgi", "asgi-inline", "rsgi", "lambda"])
+def test_with_the_access_log_on_the_road_answers_and_logs_as_the_python_road(
+        driver: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    # The access log (on by default on Lambda and Cloud Run) keeps the compiled road: the road notes
+    # the start, the driver writes the line; every answer and every line is the Python road's.
+    caplog.set_level(logging.CRITICAL, logger="manypaths.app")
+    road_app, python_app = build(), build()
+    for app in (road_app, python_app):
+        app.config["ACCESS_LOG"] = True
+    log = _Lines()
+    logger = logging.getLogger("manypaths.access")
+    logger.addHandler(log)
+    try:
+        driver(road_app, "GET", "/text", "", {})
+        assert road_app._road is not None and road_app._post_process
+        with monkeypatch.context() as patch:
+            _python_road(python_app, patch)
+            log.lines.clear()
+            want = [driver(python_app, *r) for r in REQUESTS]
+            want_lines = list(log.lines)
+            assert python_app._road is None
+        log.lines.clear()
+        got = [driver(road_app, *r) for r in REQUESTS]
+        assert road_app._road is not None
+    finally:
+        logger.removeHandler(log)
+    for r, answer, expected in zip(REQUESTS, got, want):
+        assert _signed_alike(answer) == _signed_alike(expected), r
+
+    def fields(lines: list[str]) -> list[tuple[str, ...]]:
+        # "remote METHOD path status 1.2ms id=...": all but the duration and the id.
+        return [tuple(line.split(" ")[:4]) + (line.split(" ")[4].endswith("ms"),) for line in lines]
+
+    assert len(log.lines) == len(REQUESTS) and fields(log.lines) == fields(want_lines)
+    assert current_request_or_none() is None
+
+
 @needs_road
 def test_the_road_is_taken_only_where_it_applies() -> None:
     app = build()

@@ -813,8 +813,10 @@ response_answer(PyObject *module, PyObject *rv)
 }
 
 /* Road: the compiled road of a request through an App whose road (dispatch.decide) is the plainest
- * one: no hooks, middleware, CORS, compression, access log, teardown, trusted proxies or hosts, body
- * limit, and the stock Request and Response. road(environ) is what a driver's
+ * one: no hooks, middleware, CORS, compression, teardown, trusted proxies or hosts, body limit, and
+ * the stock Request and Response. With the access log on, ``clock`` (time.perf_counter) notes the
+ * request's start in the environ as begin does, and no compiled tail answers whole: the drivers'
+ * Python tails write the line (dispatch.logged). road(environ) is what a driver's
  *     request = begin(app, environ); answer = finish(app, request, app._view_value(request, False))
  * with ``except Exception as e: answer = app.handle_exception(e)`` gives: (request, answer), the
  * request current (the driver ends it). road(environ, True), for the async drivers, leaves a view's
@@ -837,7 +839,7 @@ response_answer(PyObject *module, PyObject *rv)
 typedef struct {
     PyObject_HEAD
     PyObject *app, *request_type, *var, *fast_status, *not_found, *page;
-    PyObject *view_value, *finish, *dispatch, *settle, *coroutine, *typed;
+    PyObject *view_value, *finish, *dispatch, *settle, *coroutine, *typed, *clock;
     int json, miss_page;
     vectorcallfunc vectorcall;
 } Road;
@@ -856,7 +858,7 @@ static PyObject *S_ENVIRON, *S_CACHE, *S_APP, *S_POST_VIEW, *S_TOKEN, *S_PATH,
  * sent through start_response and the request ended; an answer with more to do at the end (a
  * Response, a form read, the test client's preserved context) goes to WSGI_REST (wsgi.respond). */
 static PyObject *S_WSGI_APP, *S_ROAD, *S_FORM, *S_PRESERVE, *S_STATUS_200, *S_HEADER_TYPE, *S_HEADER_LENGTH,
-    *S_HEAD, *S_GET, *CALL_FALLBACK, *WSGI_ENTRY, *WSGI_REST;
+    *S_HEAD, *S_GET, *S_STARTED, *CALL_FALLBACK, *WSGI_ENTRY, *WSGI_REST;
 static PyTypeObject RoadType;
 static PyObject *road_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kwnames);
 
@@ -876,11 +878,14 @@ length_text(Py_ssize_t n)
 
 /* Whether the road's (request, answer) is answered whole by a compiled driver tail: a fast answer
  * (bytes, content type[, status[, header pairs]]) with nothing to do at the end but to end the
- * request (no form read, whose files are closed; for WSGI, no test client's preserved context).
+ * request (no access log line, no form read, whose files are closed; for WSGI, no test client's
+ * preserved context).
  * 1 or 0 (an error here is cleared: the Python tail meets it). */
 static int
-road_whole(PyObject *request, PyObject *answer, PyObject *environ, int wsgi)
+road_whole(Road *road, PyObject *request, PyObject *answer, PyObject *environ, int wsgi)
 {
+    if (road->clock != Py_None)  /* the access log's line is the Python tail's to write */
+        return 0;
     if (!PyTuple_CheckExact(answer) || PyTuple_GET_SIZE(answer) < 2 || PyTuple_GET_SIZE(answer) > 4)
         return 0;
     PyObject *cache = PyObject_GetAttr(request, S_CACHE);
@@ -1012,7 +1017,7 @@ wsgi_road(PyObject *self, PyObject *environ, PyObject *start_response, int *take
         return NULL;
     }
     PyObject *request = PyTuple_GET_ITEM(got, 0), *answer = PyTuple_GET_ITEM(got, 1), *result = NULL;
-    if (!road_whole(request, answer, environ, 1)) {
+    if (!road_whole((Road *)road, request, answer, environ, 1)) {
         PyObject *stack[5] = {self, environ, start_response, request, answer};
         result = PyObject_Vectorcall(WSGI_REST, stack, 5, NULL);
     }
@@ -1274,6 +1279,13 @@ road_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kwnames)
     Py_DECREF(cls);
     if (cls != road->request_type)
         Py_RETURN_NONE;
+    if (road->clock != Py_None) {  /* begin's note of the start, for the access log's duration */
+        PyObject *now = PyObject_CallNoArgs(road->clock);
+        int failed = now == NULL || PyDict_SetItem(environ, S_STARTED, now) < 0;
+        Py_XDECREF(now);
+        if (failed)
+            return NULL;
+    }
     /* begin(): the request (object.__new__, as begin makes it), made the current one. (begin also
      * copies post_view and body_pending, False and None, to the instance for Python's reads of them;
      * here Request's own defaults are read.) */
@@ -1326,12 +1338,16 @@ static PyObject *
 road_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
     PyObject *app, *request_type, *var, *fast_status, *not_found, *page, *view_value, *finish, *dispatch;
-    PyObject *settle, *coroutine, *typed;
+    PyObject *settle, *coroutine, *typed, *clock = Py_None;
     int json, miss_page;
-    if (!PyArg_ParseTuple(args, "OO!OO!pO!O!pOOOOO!O!:Road", &app, &PyType_Type, &request_type, &var, &PyDict_Type,
+    if (!PyArg_ParseTuple(args, "OO!OO!pO!O!pOOOOO!O!|O:Road", &app, &PyType_Type, &request_type, &var, &PyDict_Type,
                           &fast_status, &json, &PyType_Type, &not_found, &PyBytes_Type, &page, &miss_page, &view_value,
-                          &finish, &dispatch, &settle, &PyType_Type, &coroutine, &PyFrozenSet_Type, &typed))
+                          &finish, &dispatch, &settle, &PyType_Type, &coroutine, &PyFrozenSet_Type, &typed, &clock))
         return NULL;
+    if (clock != Py_None && !PyCallable_Check(clock)) {
+        PyErr_SetString(PyExc_TypeError, "Road: clock must be callable or None");
+        return NULL;
+    }
     if (!PyContextVar_CheckExact(var)) {
         PyErr_SetString(PyExc_TypeError, "Road: var must be a ContextVar");
         return NULL;
@@ -1351,6 +1367,7 @@ road_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     self->settle = Py_NewRef(settle);
     self->coroutine = Py_NewRef(coroutine);
     self->typed = Py_NewRef(typed);
+    self->clock = Py_NewRef(clock);
     self->json = json;
     self->miss_page = miss_page;
     self->vectorcall = road_call;
@@ -1372,6 +1389,7 @@ road_traverse(Road *self, visitproc visit, void *arg)
     Py_VISIT(self->settle);
     Py_VISIT(self->coroutine);
     Py_VISIT(self->typed);
+    Py_VISIT(self->clock);
     return 0;
 }
 
@@ -1390,6 +1408,7 @@ road_clear(Road *self)
     Py_CLEAR(self->settle);
     Py_CLEAR(self->coroutine);
     Py_CLEAR(self->typed);
+    Py_CLEAR(self->clock);
     return 0;
 }
 
@@ -1433,7 +1452,7 @@ road_rsgi(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
     if (got == NULL || got == Py_None)
         return got;
     PyObject *request = PyTuple_GET_ITEM(got, 0), *answer = PyTuple_GET_ITEM(got, 1);
-    if (!road_whole(request, answer, args[0], 0))
+    if (!road_whole(road, request, answer, args[0], 0))
         return got;
     Py_ssize_t size = PyTuple_GET_SIZE(answer);
     PyObject *body = PyTuple_GET_ITEM(answer, 0), *sent = NULL;
@@ -1521,7 +1540,7 @@ road_asgi(PyObject *op, PyObject *const *args, Py_ssize_t nargs)
     if (got == NULL || got == Py_None)
         return got;
     PyObject *request = PyTuple_GET_ITEM(got, 0), *answer = PyTuple_GET_ITEM(got, 1), *kind;
-    if (!road_whole(request, answer, args[0], 0) || PyTuple_GET_SIZE(answer) == 4
+    if (!road_whole(road, request, answer, args[0], 0) || PyTuple_GET_SIZE(answer) == 4
             || (kind = asgi_type_header(PyTuple_GET_ITEM(answer, 1))) == NULL)
         return got;
     PyObject *body = PyTuple_GET_ITEM(answer, 0), *start = NULL, *whole = NULL, *messages = NULL;
@@ -1639,6 +1658,7 @@ PyInit__speedups(void)
             || (S_REQUEST_METHOD = PyUnicode_InternFromString("REQUEST_METHOD")) == NULL
             || (S_HTTP_ACCEPT = PyUnicode_InternFromString("HTTP_ACCEPT")) == NULL
             || (S_GET = PyUnicode_InternFromString("get")) == NULL
+            || (S_STARTED = PyUnicode_InternFromString("manypaths.started")) == NULL
             || (S_JSON_WORD = PyUnicode_InternFromString("json")) == NULL
             || (S_HANDLE_USER = PyUnicode_InternFromString("handle_user_exception")) == NULL
             || (S_HANDLE = PyUnicode_InternFromString("handle_exception")) == NULL

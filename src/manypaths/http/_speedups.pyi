@@ -28,7 +28,8 @@ def plain_path(path: object) -> bool:
 
 class Road:
     """Road(app, request_type, var, fast_status, json, not_found, page, miss_page, view_value, finish,
-    dispatch, settle, coroutine, typed): the compiled road of a plain app (dispatch.decide builds it).
+    dispatch, settle, coroutine, typed[, clock]): the compiled road of a plain app (dispatch.decide
+    builds it; clock, time.perf_counter when the access log is on, notes each request's start).
     road(environ[, awaits[, lazy]]) is (request, answer), the request current, or None where the driver
     takes the Python road; with awaits, an async view's coroutine is left in place of the answer; with
     lazy, a dict subclass that holds the request line and gets the rest through its own get (Lambda's
