@@ -1214,6 +1214,13 @@ road_finish(Road *road, PyObject *request, PyObject *rv)
             if (answer != Py_None)
                 return answer;
             Py_DECREF(answer);
+        } else if (RESPONSE_TYPE != NULL && (PyObject *)type == RESPONSE_TYPE) {
+            /* finish's Response(text) nothing has touched since: the text's answer (else the
+             * Response itself, as finish gives it, after the Python call below) */
+            PyObject *answer = response_answer(NULL, rv);
+            if (answer != Py_None)
+                return answer;
+            Py_DECREF(answer);
         } else if (type == &PyUnicode_Type || type == &PyBytes_Type || type == &PyDict_Type || type == &PyList_Type) {
             PyObject *data, *content_type;
             int r = body_bytes(rv, road->json, &data, &content_type);
