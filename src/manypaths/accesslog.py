@@ -44,7 +44,11 @@ def line(request: Request, response: Response | int, where: str) -> str:
         started = environ["manypaths.started"]
     except KeyError:
         started = None
-    ms = (time.perf_counter() - started) * 1000 if type(started) is float else 0.0
+    # The duration in whole microseconds, its digits written by int arithmetic (a float formatted
+    # with a precision, f"{ms:.3f}", costs ~2k instructions each; a line wrote two).
+    us = round((time.perf_counter() - started) * 1_000_000) if type(started) is float else 0
+    if us < 0:
+        us = 0
     try:
         method = environ["REQUEST_METHOD"]
     except KeyError:
@@ -62,20 +66,22 @@ def line(request: Request, response: Response | int, where: str) -> str:
     else:
         path = request.full_path
     status = response if isinstance(response, int) else response.status_code
-    message = f"{method} {path} {status} {ms:.1f}ms"
+    tenths = (us + 50) // 100  # milliseconds to one decimal, rounded
+    message = f"{method} {path} {status} {tenths // 10}.{tenths % 10}ms"
     if where == "aws":
         # The JSON object written out field by field (what the encoder would write, in this order):
         # the text fields escaped by json's own string encoder; the duration in milliseconds to the
         # microsecond (a JSON number: "durationMs":0.125).
         text = _string or _escaper()
+        fraction = (_THOUSANDTHS or _digits())[us % 1000]
         return (f'{{"timestamp":"{_timestamp(time.time())}","level":"{"INFO" if status < 500 else "ERROR"}",'
                 f'"message":{text(message)},"requestId":{text(str(request.id))},"method":{text(method)},'
-                f'"path":{text(path)},"status":{int(status)},"durationMs":{ms:.3f}}}')
+                f'"path":{text(path)},"status":{int(status)},"durationMs":{us // 1000}.{fraction}}}')
     if where == "gcp":
         entry: dict[str, Any] = {
             "severity": "INFO" if status < 500 else "ERROR", "message": message,
             "httpRequest": {"requestMethod": method, "requestUrl": request.url, "status": status,
-                            "latency": f"{ms / 1000:.6f}s", "userAgent": request.headers.get("User-Agent", ""),
+                            "latency": f"{us / 1_000_000:.6f}s", "userAgent": request.headers.get("User-Agent", ""),
                             "remoteIp": request.remote_addr or ""},
             "requestId": request.id,
         }
@@ -128,12 +134,22 @@ def escape(text: str) -> str:
 
 def _timestamp(now: float) -> str:
     # ISO 8601 in UTC with milliseconds, from one reading of the clock (the part to the second made
-    # once per second).
+    # once per second; the milliseconds' three digits looked up, not formatted).
     global _second
     whole = int(now)
     if _second[0] != whole:
-        _second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)))
-    return f"{_second[1]}.{int(now * 1000) % 1000:03d}Z"
+        _second = (whole, time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(whole)))
+    return _second[1] + (_THOUSANDTHS or _digits())[int(now * 1000) % 1000] + "Z"
+
+
+def _digits() -> tuple[str, ...]:
+    # "000" to "999", made with the first line that needs them.
+    global _THOUSANDTHS
+    _THOUSANDTHS = tuple(f"{i:03d}" for i in range(1000))
+    return _THOUSANDTHS
+
+
+_THOUSANDTHS: tuple[str, ...] = ()
 
 
 _second: tuple[int, str] = (-1, "")

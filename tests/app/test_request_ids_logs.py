@@ -153,3 +153,31 @@ def test_the_lambda_line_is_one_line_of_json_whatever_the_request_holds() -> Non
             assert record["level"] == ("ERROR" if status >= 500 else "INFO")
             assert record["message"].startswith(f"GET {expected} {int(status)} ")
             assert isinstance(record["durationMs"], float) and record["durationMs"] > 0
+
+
+def test_the_line_writes_its_times_exactly(monkeypatch: Any) -> None:
+    # The duration's and the timestamp's digits are written by integer arithmetic and a lookup, not
+    # by float formatting: the same text a float format would give, to the microsecond.
+    from manypaths import accesslog
+    from manypaths.testing import build_environ
+
+    app = App("times")
+    clock = {"perf": 100.0, "wall": 1764842645.0456}
+    monkeypatch.setattr(accesslog.time, "perf_counter", lambda: clock["perf"])
+    monkeypatch.setattr(accesslog.time, "time", lambda: clock["wall"])
+    for elapsed_us, short, exact in [(2100, "2.1", "2.100"), (5, "0.0", "0.005"), (1049, "1.0", "1.049"),
+                                     (1050, "1.1", "1.050"), (123456789, "123456.8", "123456.789"), (0, "0.0", "0.000")]:
+        environ = build_environ("/users/7", "GET", query_string="q=1")
+        environ["manypaths.started"] = 100.0
+        clock["perf"] = 100.0 + elapsed_us / 1_000_000
+        request = app.request_class(environ)
+        local = accesslog.line(request, 200, "local")
+        assert f" GET /users/7?q=1 200 {short}ms id=" in local, local
+        record = json.loads(accesslog.line(request, 201, "aws"))
+        assert record["message"] == f"GET /users/7?q=1 201 {short}ms"
+        assert record["timestamp"] == "2025-12-04T10:04:05.045Z"
+        assert accesslog.line(request, 201, "aws").endswith(f'"durationMs":{exact}}}')
+    # A start in the future (a clock that went back) is no negative duration.
+    environ = build_environ("/")
+    environ["manypaths.started"] = clock["perf"] + 1.0
+    assert json.loads(accesslog.line(app.request_class(environ), 200, "aws"))["durationMs"] == 0.0
