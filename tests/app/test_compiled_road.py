@@ -22,6 +22,7 @@ from manypaths.http.request import Request
 from manypaths.proxies import proxy_trust
 from manypaths.testing import TestClient, build_environ
 from tests.builds import needs_compiled
+from tests.drivers.test_conformance import _Log
 
 # Skipped only where the compiled parts are not built and not required (make test / CI require them).
 needs_road = needs_compiled
@@ -311,15 +312,6 @@ def test_the_road_answers_every_request_as_the_python_road(driver: Any, monkeypa
     assert current_request_or_none() is None  # every request ended
 
 
-class _Lines(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__()
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
-
-
 @needs_road
 @pytest.mark.parametrize("driver", [_wsgi, _asgi, _rsgi, _lambda], ids=["wsgi", "asgi-inline", "rsgi", "lambda"])
 def test_with_the_access_log_on_the_road_answers_and_logs_as_the_python_road(
@@ -330,7 +322,7 @@ def test_with_the_access_log_on_the_road_answers_and_logs_as_the_python_road(
     road_app, python_app = build(), build()
     for app in (road_app, python_app):
         app.config["ACCESS_LOG"] = True
-    log = _Lines()
+    log = _Log()  # (the conformance table's line collector)
     logger = logging.getLogger("manypaths.access")
     logger.addHandler(log)
     try:
