@@ -74,6 +74,9 @@ def test_what_the_compiled_writer_writes_itself() -> None:
         math.inf, -math.inf, math.nan, {f"k{i:03}": i for i in range(100, 0, -1)},  # > 32 keys: sorted by a list
         "x" * 5000, ["\u20ac" * 300] * 10,  # past the stack buffer
         {"z": 1, "Z": 2, "\u00e9": 3, "e": 4, "\U0001f600": 5, "\uffff": 6},  # code point order
+        # every ASCII character alone, in an ASCII text and in a wider one (the ASCII text's own loop)
+        *(chr(c) for c in range(128)), "".join(map(chr, range(128))), "".join(map(chr, range(128))) + "\u00e9",
+        "\u00e9\u00ff\u0100\ud7ff\ue000\U00010000\U0010ffff",
     ]
     for value in written:
         assert encode(value) == _python(value), value

@@ -88,24 +88,82 @@ unicode_escape(char *out, Py_UCS4 c)
     return out;
 }
 
+/* The width of each ASCII character in a JSON string: printable as itself (1), the short escapes
+ * JSON names (2), any other control character as \uXXXX (6). */
+static const unsigned char ASCII_WIDTH[128] = {
+    6, 6, 6, 6, 6, 6, 6, 6, 2, 2, 2, 6, 2, 2, 6, 6,  /* \b \t \n \f \r */
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
+    1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,  /* " */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1,  /* \\ */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 6,  /* DEL */
+};
+
+/* One character that is not printable ASCII, or is " or \, escaped. */
+static char *
+escape_char(char *out, Py_UCS4 c)
+{
+    switch (c) {
+    case '"': *out++ = '\\'; *out++ = '"'; break;
+    case '\\': *out++ = '\\'; *out++ = '\\'; break;
+    case '\b': *out++ = '\\'; *out++ = 'b'; break;
+    case '\f': *out++ = '\\'; *out++ = 'f'; break;
+    case '\n': *out++ = '\\'; *out++ = 'n'; break;
+    case '\r': *out++ = '\\'; *out++ = 'r'; break;
+    case '\t': *out++ = '\\'; *out++ = 't'; break;
+    default:
+        if (c >= 0x10000) {
+            c -= 0x10000;
+            out = unicode_escape(out, 0xd800 | (c >> 10));
+            out = unicode_escape(out, 0xdc00 | (c & 0x3ff));
+        } else {
+            out = unicode_escape(out, c);
+        }
+    }
+    return out;
+}
+
 /* A str as a JSON string: printable ASCII as itself, the short escapes JSON names, anything else
- * as \uXXXX (a surrogate pair above the BMP). */
+ * as \uXXXX (a surrogate pair above the BMP). The exact size is counted first (no buffer many
+ * times the text); an ASCII text without a character to escape, the common case, is one copy. */
 static int
 write_str(Buffer *b, PyObject *s)
 {
     Py_ssize_t n = PyUnicode_GET_LENGTH(s), size = 2;
+    if (n > (PY_SSIZE_T_MAX - 2) / 12) {  /* (no character is wider than 12) */
+        PyErr_NoMemory();
+        return FAILED;
+    }
+    if (PyUnicode_IS_ASCII(s)) {
+        const Py_UCS1 *p = PyUnicode_1BYTE_DATA(s);
+        for (Py_ssize_t i = 0; i < n; i++)
+            size += ASCII_WIDTH[p[i]];
+        if (reserve(b, size) < 0)
+            return FAILED;
+        char *out = b->data + b->size;
+        *out++ = '"';
+        if (size == n + 2) {
+            memcpy(out, p, (size_t)n);
+            out += n;
+        } else {
+            for (Py_ssize_t i = 0; i < n; i++) {
+                if (ASCII_WIDTH[p[i]] == 1)
+                    *out++ = (char)p[i];
+                else
+                    out = escape_char(out, p[i]);
+            }
+        }
+        *out++ = '"';
+        b->size = out - b->data;
+        return WRITTEN;
+    }
     int kind = PyUnicode_KIND(s);
     const void *data = PyUnicode_DATA(s);
-    for (Py_ssize_t i = 0; i < n; i++) {  /* the exact size first: no buffer many times the text */
+    for (Py_ssize_t i = 0; i < n; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        Py_ssize_t width = (c >= ' ' && c <= '~' && c != '"' && c != '\\') ? 1
-            : (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' || c == '\t') ? 2
-            : c >= 0x10000 ? 12 : 6;
-        if (size > PY_SSIZE_T_MAX - width) {
-            PyErr_NoMemory();
-            return FAILED;
-        }
-        size += width;
+        size += c < 128 ? ASCII_WIDTH[c] : c >= 0x10000 ? 12 : 6;
     }
     if (reserve(b, size) < 0)
         return FAILED;
@@ -113,27 +171,10 @@ write_str(Buffer *b, PyObject *s)
     *out++ = '"';
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (c >= ' ' && c <= '~' && c != '"' && c != '\\') {
+        if (c < 128 && ASCII_WIDTH[c] == 1)
             *out++ = (char)c;
-            continue;
-        }
-        switch (c) {
-        case '"': *out++ = '\\'; *out++ = '"'; break;
-        case '\\': *out++ = '\\'; *out++ = '\\'; break;
-        case '\b': *out++ = '\\'; *out++ = 'b'; break;
-        case '\f': *out++ = '\\'; *out++ = 'f'; break;
-        case '\n': *out++ = '\\'; *out++ = 'n'; break;
-        case '\r': *out++ = '\\'; *out++ = 'r'; break;
-        case '\t': *out++ = '\\'; *out++ = 't'; break;
-        default:
-            if (c >= 0x10000) {
-                c -= 0x10000;
-                out = unicode_escape(out, 0xd800 | (c >> 10));
-                out = unicode_escape(out, 0xdc00 | (c & 0x3ff));
-            } else {
-                out = unicode_escape(out, c);
-            }
-        }
+        else
+            out = escape_char(out, c);
     }
     *out++ = '"';
     b->size = out - b->data;
