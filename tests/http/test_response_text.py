@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import copy
 import inspect
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -228,3 +232,79 @@ def test_a_subclass_is_made_the_eager_way(compiled: bool) -> None:
         made = object.__new__(Own)
         responses._python_init(made, "text")
     assert (made.headers["Content-Length"], made.get_data()) == ("4", b"text")
+
+
+@needs_compiled
+@pytest.mark.parametrize("change", ["__init__", "__setattr__"])
+def test_the_compiled_call_of_response_gives_way_to_what_is_set_on_it_since(change: str) -> None:
+    # Response(text) is made by the compiled call of the type itself (no type.__call__, no __init__
+    # call) only while Response keeps the __init__, __new__ and __setattr__ it was bound with.
+    # (__new__: in a process of its own, below: CPython keeps a class's __new__ slot once set.)
+    assert responses.bind_compiled_init()
+    assert Response("before").get_data() == b"before"
+    bound = Response.__dict__["__init__"]
+    seen: list[str] = []
+
+    def init(self: Response, *args: Any, **kwargs: Any) -> None:
+        seen.append("init")
+        responses._python_init(self, *args, **kwargs)
+
+    def setattr_(self: Response, name: str, value: Any) -> None:
+        seen.append(f"set {name}")
+        object.__setattr__(self, name, value)
+
+    setattr(Response, change, {"__init__": init, "__setattr__": setattr_}[change])
+    try:
+        made = Response("after")
+    finally:  # Response as it was (__new__ and __setattr__ deleted: set back, they would stay slots)
+        if change == "__init__":
+            setattr(Response, "__init__", bound)  # noqa: B010
+        else:
+            delattr(Response, change)
+    assert made.get_data() == b"after" and type(made) is Response
+    assert seen and seen[0] in ("init", "set _text"), seen
+    seen.clear()
+    assert Response("again").get_data() == b"again" and seen == []  # (bound again: the compiled call)
+    assert Response.__init__ is responses._response_init
+
+
+@needs_compiled
+def test_the_compiled_call_of_response_gives_way_to_a_new_set_on_it() -> None:
+    script = """
+from manypaths import Response
+from manypaths.http import response as responses
+assert responses.bind_compiled_init()
+seen = []
+def new(cls, *args, **kwargs):
+    seen.append(args)
+    return object.__new__(cls)
+Response.__new__ = new
+made = Response("after")
+assert seen == [("after",)] and made.get_data() == b"after", (seen, made.get_data())
+print("ok")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src")})
+    assert done.stdout.strip() == "ok", done.stderr
+
+
+@needs_compiled
+def test_the_compiled_call_of_response_passes_every_other_call_on() -> None:
+    assert responses.bind_compiled_init()
+    assert Response().get_data() == b""
+    assert _served(Response("a", 201)) == _served(_python_made("a", 201))
+    assert _served(Response(b"b", headers={"X-Id": "7"})) == _served(_python_made(b"b", headers={"X-Id": "7"}))
+    assert _served(Response("c", mimetype="text/plain")) == _served(_python_made("c", mimetype="text/plain"))
+    assert _served(Response(response="d")) == _served(_python_made("d"))
+    assert _served(Response("caf\u00e9")) == _served(_python_made("caf\u00e9"))
+    with pytest.raises(UnicodeEncodeError):
+        Response("\ud800").get_data()  # a lone surrogate: the Python __init__'s error
+    with pytest.raises(TypeError):
+        Response("x", nonsense=1)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        Response("x", 200, None, None, None, "one too many")  # type: ignore[call-arg]
+
+    class Sub(Response):
+        pass
+
+    assert type(Sub("s")) is Sub and _served(Sub("s")) == _served(_python_made("s"))

@@ -541,6 +541,73 @@ pair(PyObject *a, PyObject *b)
     return t;
 }
 
+/* str(n), a Content-Length's text: kept for the lengths below 1024 (made once each). */
+static PyObject *LENGTHS[1024];
+
+static PyObject *
+length_text(Py_ssize_t n)
+{
+    if (n < 1024) {
+        if (LENGTHS[n] == NULL && (LENGTHS[n] = PyUnicode_FromFormat("%zd", n)) == NULL)
+            return NULL;
+        return Py_NewRef(LENGTHS[n]);
+    }
+    return PyUnicode_FromFormat("%zd", n);
+}
+
+/* The header pairs every fast answer starts with are made once and shared (tuples of str: nobody
+ * can change them; the lists that hold them are new for each answer). (name, str(n)) is kept for
+ * the lengths below 1024 under two header names (the drivers spell Content-Length two ways);
+ * (name, content type) in eight slots by the two objects (the content types are a handful). */
+static PyObject *LENGTH_NAMES[2], *LENGTH_PAIRS[2][1024], *TYPE_PAIRS[8];
+
+static PyObject *
+length_pair(PyObject *name, Py_ssize_t n)
+{
+    int kept = -1;
+    for (int i = 0; i < 2 && n >= 0 && n < 1024; i++) {
+        if (LENGTH_NAMES[i] == NULL)
+            LENGTH_NAMES[i] = Py_NewRef(name);
+        if (LENGTH_NAMES[i] == name) {
+            if (LENGTH_PAIRS[i][n] != NULL)
+                return Py_NewRef(LENGTH_PAIRS[i][n]);
+            kept = i;
+            break;
+        }
+    }
+    PyObject *text = length_text(n);
+    if (text == NULL)
+        return NULL;
+    PyObject *made = pair(name, text);
+    Py_DECREF(text);
+    if (made != NULL && kept >= 0)
+        LENGTH_PAIRS[kept][n] = Py_NewRef(made);
+    return made;
+}
+
+static PyObject *
+type_pair(PyObject *name, PyObject *content_type)
+{
+    PyObject **slot = &TYPE_PAIRS[(((uintptr_t)name ^ (uintptr_t)content_type) >> 4) & 7];
+    if (*slot != NULL && PyTuple_GET_ITEM(*slot, 0) == name && PyTuple_GET_ITEM(*slot, 1) == content_type)
+        return Py_NewRef(*slot);
+    PyObject *made = pair(name, content_type);
+    if (made != NULL)
+        Py_XSETREF(*slot, Py_NewRef(made));
+    return made;
+}
+
+/* A view's header pair that passed the checks below, kept in sixteen slots by the two objects (a
+ * view's constant header names and values are the same objects from one call to the next): the
+ * pair, already checked, is shared. Kept only for values up to 256 characters. */
+static PyObject *VIEW_PAIRS[16];
+
+static PyObject **
+view_pair_slot(PyObject *name, PyObject *value)
+{
+    return &VIEW_PAIRS[(((uintptr_t)name >> 4) ^ ((uintptr_t)value >> 3)) & 15];
+}
+
 /* The header list of a fast answer (see view_headers), a new reference; Py_None (a new reference)
  * when Python must check and merge the dict; NULL on an error. */
 static PyObject *
@@ -549,54 +616,57 @@ header_list(PyObject *data, PyObject *content_type, PyObject *headers)
     Py_ssize_t n = PyDict_GET_SIZE(headers), pos = 0, i = 0;
     if (n > MAX_VIEW_HEADERS)
         Py_RETURN_NONE;
-    PyObject *names[MAX_VIEW_HEADERS], *key, *value;
+    PyObject *names[MAX_VIEW_HEADERS], *values[MAX_VIEW_HEADERS], *key, *value;
     while (PyDict_Next(headers, &pos, &key, &value)) {
-        if (!plain_name(key) || !plain_value(value))
+        if (i == n)
+            Py_RETURN_NONE;
+        PyObject *kept = *view_pair_slot(key, value);
+        if ((kept == NULL || PyTuple_GET_ITEM(kept, 0) != key || PyTuple_GET_ITEM(kept, 1) != value)
+                && (!plain_name(key) || !plain_value(value)))
             Py_RETURN_NONE;
         for (Py_ssize_t j = 0; j < i; j++)
             if (alike(names[j], key))
                 Py_RETURN_NONE;
-        names[i++] = key;
+        names[i] = key;
+        values[i++] = value;
     }
-    char digits[24], *end = digits + sizeof digits, *p = end;
-    size_t size = (size_t)PyBytes_GET_SIZE(data);
-    do {
-        *--p = (char)('0' + size % 10);
-        size /= 10;
-    } while (size);
-    PyObject *length = PyUnicode_New(end - p, 127);
-    if (length == NULL)
-        return NULL;
-    memcpy(PyUnicode_1BYTE_DATA(length), p, (size_t)(end - p));
+    if (i != n)
+        Py_RETURN_NONE;
+    /* (held: making the list and pairs may start a collection, whose finalizers may change the dict) */
+    for (i = 0; i < n; i++) {
+        Py_INCREF(names[i]);
+        Py_INCREF(values[i]);
+    }
     PyObject *list = PyList_New(2 + n), *item;
-    if (list == NULL) {
-        Py_DECREF(length);
-        return NULL;
-    }
-    if ((item = pair(CONTENT_TYPE, content_type)) == NULL)
+    if (list == NULL)
+        goto done;
+    if ((item = type_pair(CONTENT_TYPE, content_type)) == NULL)
         goto error;
     PyList_SET_ITEM(list, 0, item);
-    if ((item = pair(CONTENT_LENGTH, length)) == NULL)
+    if ((item = length_pair(CONTENT_LENGTH, PyBytes_GET_SIZE(data))) == NULL)
         goto error;
     PyList_SET_ITEM(list, 1, item);
-    Py_CLEAR(length);
-    pos = 0;
-    i = 2;
-    while (i < 2 + n && PyDict_Next(headers, &pos, &key, &value)) {
-        if ((item = pair(key, value)) == NULL)
-            goto error;
-        PyList_SET_ITEM(list, i++, item);
+    for (i = 0; i < n; i++) {
+        PyObject **slot = view_pair_slot(names[i], values[i]);
+        if (*slot != NULL && PyTuple_GET_ITEM(*slot, 0) == names[i] && PyTuple_GET_ITEM(*slot, 1) == values[i]) {
+            item = Py_NewRef(*slot);
+        } else {
+            if ((item = pair(names[i], values[i])) == NULL)
+                goto error;
+            if (PyUnicode_GET_LENGTH(values[i]) <= 256)
+                Py_XSETREF(*slot, Py_NewRef(item));
+        }
+        PyList_SET_ITEM(list, 2 + i, item);
     }
-    if (i != 2 + n || PyDict_GET_SIZE(headers) != n) {
-        /* The dict changed while the pairs were made (a finalizer run by a collection): Python's. */
-        Py_DECREF(list);
-        Py_RETURN_NONE;
+    goto done;
+error:
+    Py_CLEAR(list);
+done:
+    for (i = 0; i < n; i++) {
+        Py_DECREF(names[i]);
+        Py_DECREF(values[i]);
     }
     return list;
-error:
-    Py_XDECREF(length);
-    Py_DECREF(list);
-    return NULL;
 }
 
 static PyObject *
@@ -652,7 +722,7 @@ body_bytes(PyObject *body, int json, PyObject **data, PyObject **content_type)
 }
 
 /* tuple_answer(rv, fast_status, json): the fast answer of a view's tuple (see dispatch.finish). */
-static PyObject *tuple_answer_of(PyObject *rv, PyObject *fast_status, int json);
+static PyObject *tuple_answer_of(PyObject *rv, PyObject *fast_status, PyObject *lines, int json);
 
 static PyObject *
 tuple_answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
@@ -664,11 +734,12 @@ tuple_answer(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     int json = PyObject_IsTrue(args[2]);
     if (json < 0)
         return NULL;
-    return tuple_answer_of(args[0], args[1], json);
+    return tuple_answer_of(args[0], args[1], NULL, json);
 }
 
+/* (lines: the status lines by code, a tuple made by status_lines, read instead of fast_status) */
 static PyObject *
-tuple_answer_of(PyObject *rv, PyObject *fast_status, int json)
+tuple_answer_of(PyObject *rv, PyObject *fast_status, PyObject *lines, int json)
 {
     PyObject *body, *code, *headers = Py_None, *data, *content_type;
     if (!PyTuple_CheckExact(rv))
@@ -699,7 +770,15 @@ tuple_answer_of(PyObject *rv, PyObject *fast_status, int json)
     } else {
         Py_RETURN_NONE;
     }
-    int known = PyDict_Contains(fast_status, code);
+    int known;
+    if (lines != NULL) {
+        long value = PyLong_AsLong(code);  /* (an exact int: -1 with an error only past a long) */
+        if (value == -1 && PyErr_Occurred())
+            PyErr_Clear();
+        known = value >= 0 && value < PyTuple_GET_SIZE(lines) && PyTuple_GET_ITEM(lines, value) != Py_None;
+    } else {
+        known = PyDict_Contains(fast_status, code);
+    }
     if (known <= 0) {
         Py_DECREF(code);
         return known < 0 ? NULL : Py_NewRef(Py_None);
@@ -807,8 +886,65 @@ static PyMethodDef response_init_def = {
     "__init__", (PyCFunction)(void (*)(void))response_init, METH_FASTCALL | METH_KEYWORDS,
     "Response(text) keeps the text; any other arguments go to the Python __init__."};
 
-/* bind_response_init(cls, fallback): a method descriptor for cls.__init__ (response_init above),
- * which hands every call but Response(text) to fallback, the Python __init__. */
+/* Response(...) itself, the call of the type (its tp_vectorcall, set by bind_response_init): while
+ * Response.__init__ is response_init's descriptor and __new__ is object's, Response(text) is made
+ * here as __init__ would make it, without the argument tuple, type.__call__ and the __init__ lookup
+ * and call between; every other call (other arguments, a text without a UTF-8 form, an __init__ or
+ * __new__ set since) is type.__call__'s. (A subclass never comes here: tp_vectorcall is not
+ * inherited.) */
+static PyObject *INIT_DESCR, *INIT_NAME, *NEW_NAME, *OBJECT_NEW, *NO_ARGS;
+static unsigned int CHECKED_TAG;  /* Response's type version when both were last found so (0: none) */
+
+/* Whether Response's __init__ is response_init's descriptor, its __new__ object's and its
+ * __setattr__ object's (its attributes set by PyObject_GenericSetAttr): looked up
+ * when the type (or a base) has changed since it was last found so, which changes its version. */
+static int
+response_kept(PyTypeObject *tp)
+{
+    if (CHECKED_TAG != 0 && tp->tp_version_tag == CHECKED_TAG && PyType_HasFeature(tp, Py_TPFLAGS_VALID_VERSION_TAG))
+        return 1;
+    CHECKED_TAG = 0;
+    if (_PyType_Lookup(tp, INIT_NAME) != INIT_DESCR || _PyType_Lookup(tp, NEW_NAME) != OBJECT_NEW
+            || tp->tp_setattro != PyObject_GenericSetAttr)
+        return 0;
+    if (PyType_HasFeature(tp, Py_TPFLAGS_VALID_VERSION_TAG))  /* (the lookups give it one) */
+        CHECKED_TAG = tp->tp_version_tag;
+    return 1;
+}
+
+static PyObject *
+response_new(PyObject *type, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    PyTypeObject *tp = (PyTypeObject *)type;
+    if (nargs == 1 && kwnames == NULL && PyUnicode_CheckExact(args[0]) && type == RESPONSE_TYPE && response_kept(tp)) {
+        if (PyUnicode_IS_ASCII(args[0]) || PyUnicode_AsUTF8AndSize(args[0], NULL) != NULL) {
+            PyObject *self = tp->tp_new(tp, NO_ARGS, NULL);  /* (object's: checked above) */
+            if (self != NULL && PyObject_GenericSetAttr(self, TEXT_NAME, args[0]) < 0)
+                Py_CLEAR(self);
+            return self;
+        }
+        PyErr_Clear();  /* a lone surrogate: __init__ raises it (the Python way) */
+    }
+    Py_ssize_t named = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
+    PyObject *positional = PyTuple_New(nargs), *keywords = named ? PyDict_New() : NULL, *made = NULL;
+    if (positional == NULL || (named && keywords == NULL))
+        goto done;
+    for (Py_ssize_t i = 0; i < nargs; i++)
+        PyTuple_SET_ITEM(positional, i, Py_NewRef(args[i]));
+    for (Py_ssize_t i = 0; i < named; i++)
+        if (PyDict_SetItem(keywords, PyTuple_GET_ITEM(kwnames, i), args[nargs + i]) < 0)
+            goto done;
+    made = PyType_Type.tp_call(type, positional, keywords);
+done:
+    Py_XDECREF(positional);
+    Py_XDECREF(keywords);
+    return made;
+}
+
+/* bind_response_init(cls, fallback): cls.__init__ becomes a method descriptor of response_init
+ * above, which hands every call but Response(text) to fallback, the Python __init__, and calls of
+ * cls itself go through response_new. The descriptor is returned. */
 static PyObject *
 bind_response_init(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -816,11 +952,19 @@ bind_response_init(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "bind_response_init(cls: type, fallback: callable)");
         return NULL;
     }
+    PyObject *descr = PyDescr_NewMethod((PyTypeObject *)args[0], &response_init_def);
+    if (descr == NULL || PyObject_SetAttr(args[0], INIT_NAME, descr) < 0) {
+        Py_XDECREF(descr);
+        return NULL;
+    }
     Py_INCREF(args[1]);
     Py_XSETREF(INIT_FALLBACK, args[1]);
     Py_INCREF(args[0]);
     Py_XSETREF(RESPONSE_TYPE, args[0]);
-    return PyDescr_NewMethod((PyTypeObject *)args[0], &response_init_def);
+    Py_INCREF(descr);
+    Py_XSETREF(INIT_DESCR, descr);
+    ((PyTypeObject *)args[0])->tp_vectorcall = response_new;  /* (after the __init__ set: never reset) */
+    return descr;
 }
 
 static PyObject *
@@ -879,7 +1023,7 @@ response_answer(PyObject *module, PyObject *rv)
 
 typedef struct {
     PyObject_HEAD
-    PyObject *app, *request_type, *var, *fast_status, *not_found, *page;
+    PyObject *app, *request_type, *var, *fast_status, *lines, *not_found, *page;
     PyObject *view_value, *finish, *dispatch, *settle, *coroutine, *typed, *clock;
     int json, miss_page;
     vectorcallfunc vectorcall;
@@ -903,19 +1047,6 @@ static PyObject *S_WSGI_APP, *S_ROAD, *S_FORM, *S_PRESERVE, *S_STATUS_200, *S_HE
 static PyTypeObject RoadType;
 static PyObject *road_call(PyObject *op, PyObject *const *args, size_t nargsf, PyObject *kwnames);
 
-/* str(n), a Content-Length's text: kept for the lengths below 1024 (made once each). */
-static PyObject *LENGTHS[1024];
-
-static PyObject *
-length_text(Py_ssize_t n)
-{
-    if (n < 1024) {
-        if (LENGTHS[n] == NULL && (LENGTHS[n] = PyUnicode_FromFormat("%zd", n)) == NULL)
-            return NULL;
-        return Py_NewRef(LENGTHS[n]);
-    }
-    return PyUnicode_FromFormat("%zd", n);
-}
 
 /* Whether the road's (request, answer) is answered whole by a compiled driver tail: a fast answer
  * (bytes, content type[, status[, header pairs]]) with nothing to do at the end but to end the
@@ -964,18 +1095,19 @@ static PyObject *
 default_headers(PyObject *type_name, PyObject *length_name, PyObject *content_type, PyObject *body)
 {
     Py_ssize_t length = PyObject_Length(body);
-    PyObject *text = length < 0 ? NULL : length_text(length), *kind = NULL, *sized = NULL;
-    PyObject *headers = text == NULL ? NULL : PyList_New(2);
-    if (headers == NULL || (kind = PyTuple_Pack(2, type_name, content_type)) == NULL
-            || (sized = PyTuple_Pack(2, length_name, text)) == NULL) {
-        Py_XDECREF(kind);
-        Py_CLEAR(headers);
+    PyObject *headers = length < 0 ? NULL : PyList_New(2), *item;
+    if (headers == NULL)
+        return NULL;
+    if ((item = type_pair(type_name, content_type)) == NULL) {
+        Py_DECREF(headers);
+        return NULL;
     }
-    else {
-        PyList_SET_ITEM(headers, 0, kind);
-        PyList_SET_ITEM(headers, 1, sized);
+    PyList_SET_ITEM(headers, 0, item);
+    if ((item = length_pair(length_name, length)) == NULL) {
+        Py_DECREF(headers);
+        return NULL;
     }
-    Py_XDECREF(text);
+    PyList_SET_ITEM(headers, 1, item);
     return headers;
 }
 
@@ -998,8 +1130,14 @@ wsgi_fast(Road *road, PyObject *environ, PyObject *start_response, PyObject *ans
     PyObject *body = PyTuple_GET_ITEM(answer, 0), *status, *headers;
     if (size == 2)
         status = Py_NewRef(S_STATUS_200);
-    else if ((status = PyObject_GetItem(road->fast_status, PyTuple_GET_ITEM(answer, 2))) == NULL)
-        return NULL;
+    else {
+        PyObject *code = PyTuple_GET_ITEM(answer, 2);
+        Py_ssize_t value = PyLong_Check(code) ? PyLong_AsSsize_t(code) : -1;
+        if (value >= 0 && value < PyTuple_GET_SIZE(road->lines) && PyTuple_GET_ITEM(road->lines, value) != Py_None)
+            status = Py_NewRef(PyTuple_GET_ITEM(road->lines, value));
+        else if (PyErr_Clear(), (status = PyObject_GetItem(road->fast_status, code)) == NULL)
+            return NULL;
+    }
     headers = size == 4 ? Py_NewRef(PyTuple_GET_ITEM(answer, 3))
         : default_headers(S_HEADER_TYPE, S_HEADER_LENGTH, PyTuple_GET_ITEM(answer, 1), body);
     if (headers == NULL) {
@@ -1251,7 +1389,7 @@ road_finish(Road *road, PyObject *request, PyObject *rv)
     if (!later) {
         PyTypeObject *type = Py_TYPE(rv);
         if (type == &PyTuple_Type) {
-            PyObject *answer = tuple_answer_of(rv, road->fast_status, road->json);
+            PyObject *answer = tuple_answer_of(rv, road->fast_status, road->lines, road->json);
             if (answer != Py_None)
                 return answer;
             Py_DECREF(answer);
@@ -1382,6 +1520,32 @@ done:
     return answer;
 }
 
+/* The fast status lines by code (fast_status: {code: line}), a tuple of 600: the line of each code
+ * below 600 that fast_status has, None for the others (a code past it is never a fast one). */
+static PyObject *
+status_lines(PyObject *fast_status)
+{
+    PyObject *lines = PyTuple_New(600), *code, *line;
+    if (lines == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < 600; i++)
+        PyTuple_SET_ITEM(lines, i, Py_NewRef(Py_None));
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(fast_status, &pos, &code, &line)) {
+        if (!PyLong_CheckExact(code) || !PyUnicode_CheckExact(line)) {
+            Py_DECREF(lines);
+            PyErr_SetString(PyExc_TypeError, "Road: fast_status must map int codes to str lines");
+            return NULL;
+        }
+        long value = PyLong_AsLong(code);
+        if (value == -1 && PyErr_Occurred())
+            PyErr_Clear();
+        else if (value >= 0 && value < 600)
+            Py_SETREF(PyTuple_GET_ITEM(lines, value), Py_NewRef(line));
+    }
+    return lines;
+}
+
 static PyObject *
 road_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
@@ -1400,9 +1564,13 @@ road_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         PyErr_SetString(PyExc_TypeError, "Road: var must be a ContextVar");
         return NULL;
     }
-    Road *self = (Road *)type->tp_alloc(type, 0);
-    if (self == NULL)
+    PyObject *lines = status_lines(fast_status);
+    Road *self = lines == NULL ? NULL : (Road *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        Py_XDECREF(lines);
         return NULL;
+    }
+    self->lines = lines;
     self->app = Py_NewRef(app);
     self->request_type = Py_NewRef(request_type);
     self->var = Py_NewRef(var);
@@ -1429,6 +1597,7 @@ road_traverse(Road *self, visitproc visit, void *arg)
     Py_VISIT(self->request_type);
     Py_VISIT(self->var);
     Py_VISIT(self->fast_status);
+    Py_VISIT(self->lines);
     Py_VISIT(self->not_found);
     Py_VISIT(self->page);
     Py_VISIT(self->view_value);
@@ -1448,6 +1617,7 @@ road_clear(Road *self)
     Py_CLEAR(self->request_type);
     Py_CLEAR(self->var);
     Py_CLEAR(self->fast_status);
+    Py_CLEAR(self->lines);
     Py_CLEAR(self->not_found);
     Py_CLEAR(self->page);
     Py_CLEAR(self->view_value);
@@ -1690,6 +1860,10 @@ PyInit__speedups(void)
     HTML = PyUnicode_InternFromString("text/html; charset=utf-8");
     JSON = PyUnicode_InternFromString("application/json");
     TEXT_NAME = PyUnicode_InternFromString("_text");
+    INIT_NAME = PyUnicode_InternFromString("__init__");
+    NEW_NAME = PyUnicode_InternFromString("__new__");
+    NO_ARGS = PyTuple_New(0);
+    OBJECT_NEW = INIT_NAME == NULL || NEW_NAME == NULL ? NULL : PyDict_GetItemWithError(PyBaseObject_Type.tp_dict, NEW_NAME);
     if ((S_ENVIRON = PyUnicode_InternFromString("environ")) == NULL || (S_CACHE = PyUnicode_InternFromString("_cache")) == NULL
             || (S_APP = PyUnicode_InternFromString("app")) == NULL
             || (S_POST_VIEW = PyUnicode_InternFromString("post_view")) == NULL
@@ -1731,7 +1905,7 @@ PyInit__speedups(void)
             || (M_START = PyUnicode_InternFromString("http.response.start")) == NULL
             || (M_BODY = PyUnicode_InternFromString("http.response.body")) == NULL)
         return NULL;
-    if (TEXT_NAME == NULL || CONTENT_TYPE == NULL || CONTENT_LENGTH == NULL || HTML == NULL || JSON == NULL)
+    if (OBJECT_NEW == NULL || TEXT_NAME == NULL || CONTENT_TYPE == NULL || CONTENT_LENGTH == NULL || HTML == NULL || JSON == NULL)
         return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)

@@ -564,9 +564,9 @@ def bind_compiled_init() -> bool:
     if bind is None:
         return False
     if Response.__dict__["__init__"] is _python_init:
-        init = bind(Response, _python_init)
-        setattr(Response, "__init__", init)  # noqa: B010 (the type checker keeps the Python one)
-        _response_init = init
+        # (bind sets Response.__init__ itself, and Response's own call: Response(text) is made
+        # without type.__call__ while this __init__ is Response's.)
+        _response_init = bind(Response, _python_init)
     return True
 
 
