@@ -919,9 +919,10 @@ response_new(PyObject *type, PyObject *const *args, size_t nargsf, PyObject *kwn
     PyTypeObject *tp = (PyTypeObject *)type;
     if (nargs == 1 && kwnames == NULL && PyUnicode_CheckExact(args[0]) && type == RESPONSE_TYPE && response_kept(tp)) {
         if (PyUnicode_IS_ASCII(args[0]) || PyUnicode_AsUTF8AndSize(args[0], NULL) != NULL) {
-            PyObject *self = tp->tp_new(tp, NO_ARGS, NULL);  /* (object's: checked above) */
-            if (self != NULL && PyObject_GenericSetAttr(self, TEXT_NAME, args[0]) < 0)
+            PyObject *self = tp->tp_alloc(tp, 0), *dict = self == NULL ? NULL : PyDict_New();
+            if (dict == NULL || PyDict_SetItem(dict, TEXT_NAME, args[0]) < 0 || PyObject_GenericSetDict(self, dict, NULL) < 0)
                 Py_CLEAR(self);
+            Py_XDECREF(dict);
             return self;
         }
         PyErr_Clear();  /* a lone surrogate: __init__ raises it (the Python way) */
