@@ -986,14 +986,13 @@ bind_response_init(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 static PyObject *
 response_answer(PyObject *module, PyObject *rv)
 {
-    PyObject *dict = PyObject_GenericGetDict(rv, NULL), *text, *data, *content_type;
+    PyObject *dict = PyObject_GenericGetDict(rv, NULL), *key, *text, *data, *content_type;
     if (dict == NULL)
         return NULL;
-    if (PyDict_GET_SIZE(dict) != 1 || (text = PyDict_GetItemWithError(dict, TEXT_NAME)) == NULL
+    Py_ssize_t at = 0;  /* its one item, "_text" (the interned name both __init__s set) */
+    if (PyDict_GET_SIZE(dict) != 1 || !PyDict_Next(dict, &at, &key, &text) || key != TEXT_NAME
             || !PyUnicode_CheckExact(text)) {
         Py_DECREF(dict);
-        if (PyErr_Occurred())
-            return NULL;
         Py_RETURN_NONE;
     }
     Py_INCREF(text);
