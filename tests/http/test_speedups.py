@@ -213,6 +213,25 @@ def test_the_compiled_header_check_refuses_what_it_must() -> None:
         view_headers("abc", "t", {})  # type: ignore[arg-type]
 
 
+@needs_compiled
+def test_the_compiled_header_check_keeps_only_pairs_of_objects_held_elsewhere() -> None:
+    # A view's constant header (its name and value held by its code) is checked and paired once and
+    # the pair shared after; a value made for one request alone (held by the dict only) is not kept.
+    from manypaths.http._speedups import view_headers
+
+    held = "".join(["v", "-held"])  # (held by this frame, as a constant is by its code)
+    first = view_headers(b"abc", "t", {"X-Held": held})
+    assert first is not None and view_headers(b"abc", "t", {"X-Held": held})[2] is first[2]  # type: ignore[index]
+    made = view_headers(b"abc", "t", {"X-Made": "".join(["once-", str(id(first))])})  # the dict alone holds it
+    assert made is not None
+    pair = made[2]  # (from here on the value is held by this pair too)
+    again = view_headers(b"abc", "t", {"X-Made": pair[1]})
+    assert again is not None and again[2] == pair and again[2] is not pair  # it was not kept
+    assert view_headers(b"abc", "t", {"X-Made": pair[1]})[2] is again[2]  # type: ignore[index]  # now it is
+    # A kept pair is not a pass for the rest of the dict: names alike are still handed over.
+    assert view_headers(b"abc", "t", {"X-Held": held, "x-held": "2"}) is None
+
+
 # A view's tuple: the compiled tuple_answer gives dispatch's Python answer (_tuple_rv) or hands the
 # tuple to it (None); the common forms are taken in C.
 bodies = st.one_of(st.text(max_size=8), st.binary(max_size=8), st.just("\ud800"), st.just("caf\u00e9"),

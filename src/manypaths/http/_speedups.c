@@ -614,7 +614,8 @@ type_pair(PyObject *name, PyObject *content_type)
 
 /* A view's header pair that passed the checks below, kept in sixteen slots by the two objects (a
  * view's constant header names and values are the same objects from one call to the next): the
- * pair, already checked, is shared. Kept only for values up to 256 characters. */
+ * pair, already checked, is shared. Kept only for values up to 256 characters that something else
+ * holds too (see header_list). */
 static PyObject *VIEW_PAIRS[16];
 
 static PyObject **
@@ -666,9 +667,13 @@ header_list(PyObject *data, PyObject *content_type, PyObject *headers)
         if (*slot != NULL && PyTuple_GET_ITEM(*slot, 0) == names[i] && PyTuple_GET_ITEM(*slot, 1) == values[i]) {
             item = Py_NewRef(*slot);
         } else {
+            /* Kept only when something beyond the dict and this hold has the name and value too (a
+             * constant of the view's code, an interned name): a value made for this request alone (a
+             * cookie, a token) is not kept past it. */
+            int keep = PyUnicode_GET_LENGTH(values[i]) <= 256 && Py_REFCNT(values[i]) > 2 && Py_REFCNT(names[i]) > 2;
             if ((item = pair(names[i], values[i])) == NULL)
                 goto error;
-            if (PyUnicode_GET_LENGTH(values[i]) <= 256)
+            if (keep)
                 Py_XSETREF(*slot, Py_NewRef(item));
         }
         PyList_SET_ITEM(list, 2 + i, item);
@@ -907,7 +912,7 @@ static PyMethodDef response_init_def = {
  * and call between; every other call (other arguments, a text without a UTF-8 form, an __init__ or
  * __new__ set since) is type.__call__'s. (A subclass never comes here: tp_vectorcall is not
  * inherited.) */
-static PyObject *INIT_DESCR, *INIT_NAME, *NEW_NAME, *OBJECT_NEW, *NO_ARGS;
+static PyObject *INIT_DESCR, *INIT_NAME, *NEW_NAME, *OBJECT_NEW;
 static unsigned int CHECKED_TAG;  /* Response's type version when both were last found so (0: none) */
 
 /* Whether Response's __init__ is response_init's descriptor, its __new__ object's and its
@@ -1899,7 +1904,6 @@ PyInit__speedups(void)
     TEXT_NAME = PyUnicode_InternFromString("_text");
     INIT_NAME = PyUnicode_InternFromString("__init__");
     NEW_NAME = PyUnicode_InternFromString("__new__");
-    NO_ARGS = PyTuple_New(0);
     OBJECT_NEW = INIT_NAME == NULL || NEW_NAME == NULL ? NULL : PyDict_GetItemWithError(PyBaseObject_Type.tp_dict, NEW_NAME);
     if ((S_ENVIRON = PyUnicode_InternFromString("environ")) == NULL || (S_CACHE = PyUnicode_InternFromString("_cache")) == NULL
             || (S_APP = PyUnicode_InternFromString("app")) == NULL
