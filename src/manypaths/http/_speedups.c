@@ -624,6 +624,14 @@ view_pair_slot(PyObject *name, PyObject *value)
     return &VIEW_PAIRS[(((uintptr_t)name >> 4) ^ ((uintptr_t)value >> 3)) & 15];
 }
 
+/* The kept pair of these very two objects (borrowed), or NULL. */
+static PyObject *
+kept_pair(PyObject *name, PyObject *value)
+{
+    PyObject *kept = *view_pair_slot(name, value);
+    return kept != NULL && PyTuple_GET_ITEM(kept, 0) == name && PyTuple_GET_ITEM(kept, 1) == value ? kept : NULL;
+}
+
 /* The header list of a fast answer (see view_headers), a new reference; Py_None (a new reference)
  * when Python must check and merge the dict; NULL on an error. */
 static PyObject *
@@ -636,9 +644,7 @@ header_list(PyObject *data, PyObject *content_type, PyObject *headers)
     while (PyDict_Next(headers, &pos, &key, &value)) {
         if (i == n)
             Py_RETURN_NONE;
-        PyObject *kept = *view_pair_slot(key, value);
-        if ((kept == NULL || PyTuple_GET_ITEM(kept, 0) != key || PyTuple_GET_ITEM(kept, 1) != value)
-                && (!plain_name(key) || !plain_value(value)))
+        if (kept_pair(key, value) == NULL && (!plain_name(key) || !plain_value(value)))
             Py_RETURN_NONE;
         for (Py_ssize_t j = 0; j < i; j++)
             if (alike(names[j], key))
@@ -663,9 +669,9 @@ header_list(PyObject *data, PyObject *content_type, PyObject *headers)
         goto error;
     PyList_SET_ITEM(list, 1, item);
     for (i = 0; i < n; i++) {
-        PyObject **slot = view_pair_slot(names[i], values[i]);
-        if (*slot != NULL && PyTuple_GET_ITEM(*slot, 0) == names[i] && PyTuple_GET_ITEM(*slot, 1) == values[i]) {
-            item = Py_NewRef(*slot);
+        PyObject *kept = kept_pair(names[i], values[i]);  /* (again: a collection may have run since) */
+        if (kept != NULL) {
+            item = Py_NewRef(kept);
         } else {
             /* Kept only when something beyond the dict and this hold has the name and value too (a
              * constant of the view's code, an interned name): a value made for this request alone (a
@@ -674,7 +680,7 @@ header_list(PyObject *data, PyObject *content_type, PyObject *headers)
             if ((item = pair(names[i], values[i])) == NULL)
                 goto error;
             if (keep)
-                Py_XSETREF(*slot, Py_NewRef(item));
+                Py_XSETREF(*view_pair_slot(names[i], values[i]), Py_NewRef(item));
         }
         PyList_SET_ITEM(list, 2 + i, item);
     }
@@ -884,6 +890,18 @@ call_with_self(PyObject *fallback, PyObject *self, PyObject *const *args, Py_ssi
  * exactly {"_text": text}): response_answer gives (bytes, HTML), the fast answer of the text. */
 static PyObject *TEXT_NAME, *INIT_FALLBACK, *RESPONSE_TYPE;
 
+/* Whether Response(text) may keep the text as it is: it has a UTF-8 form (made and cached by the str
+ * now, so that the headers made later cannot fail). A lone surrogate has none: the Python
+ * __init__ raises it (no exception is left set here). */
+static int
+keepable(PyObject *text)
+{
+    if (PyUnicode_IS_ASCII(text) || PyUnicode_AsUTF8AndSize(text, NULL) != NULL)
+        return 1;
+    PyErr_Clear();
+    return 0;
+}
+
 static PyObject *
 response_init(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames)
 {
@@ -891,9 +909,8 @@ response_init(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject 
         /* Response(text), of Response itself (a subclass may read its attributes its own way):
          * the text kept (its UTF-8 made and cached by the str now, so that the headers made
          * later cannot fail); a lone surrogate goes the Python way, which raises. */
-        if (PyUnicode_IS_ASCII(args[0]) || PyUnicode_AsUTF8AndSize(args[0], NULL) != NULL)
+        if (keepable(args[0]))
             return PyObject_SetAttr(self, TEXT_NAME, args[0]) < 0 ? NULL : Py_NewRef(Py_None);
-        PyErr_Clear();
     }
     if (INIT_FALLBACK == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "Response.__init__: bind_response_init was not called");
@@ -938,14 +955,13 @@ response_new(PyObject *type, PyObject *const *args, size_t nargsf, PyObject *kwn
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     PyTypeObject *tp = (PyTypeObject *)type;
     if (nargs == 1 && kwnames == NULL && PyUnicode_CheckExact(args[0]) && type == RESPONSE_TYPE && response_kept(tp)) {
-        if (PyUnicode_IS_ASCII(args[0]) || PyUnicode_AsUTF8AndSize(args[0], NULL) != NULL) {
+        if (keepable(args[0])) {
             PyObject *self = tp->tp_alloc(tp, 0), *dict = self == NULL ? NULL : PyDict_New();
             if (dict == NULL || PyDict_SetItem(dict, TEXT_NAME, args[0]) < 0 || PyObject_GenericSetDict(self, dict, NULL) < 0)
                 Py_CLEAR(self);
             Py_XDECREF(dict);
             return self;
         }
-        PyErr_Clear();  /* a lone surrogate: __init__ raises it (the Python way) */
     }
     Py_ssize_t named = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
     PyObject *positional = PyTuple_New(nargs), *keywords = named ? PyDict_New() : NULL, *made = NULL;
