@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from .http.exceptions import BadRequest
+
 # typing is for the type checker only: importing it at run time would cost every cold start
 # milliseconds, for annotations that `from __future__ import annotations` never evaluates.
 TYPE_CHECKING = False
@@ -30,24 +32,122 @@ def mount(app: Callable[..., Iterable[bytes]], prefix: str) -> Callable[..., Ite
     return mounted
 
 
+_HEX = frozenset(b"0123456789abcdefABCDEF")
+_LINE = 4096  # the longest chunk-size or trailer line read
+_TRAILERS = 100  # the most trailer lines read after a chunked body
+
+
+class _Dechunked:
+    """``wsgi.input`` of a request sent with ``Transfer-Encoding: chunked`` (RFC 9112 7.1): the body
+    decoded as it is read (chunk extensions and trailers read and dropped). A malformed chunk
+    (a size that is not hexadecimal, a line without CRLF or too long, the body ending inside a
+    chunk) answers 400: the body is never passed on cut short."""
+
+    def __init__(self, rfile: Any) -> None:
+        self._rfile = rfile
+        self._left = 0  # bytes left in the current chunk
+        self._done = False
+
+    def _line(self, what: str) -> bytes:
+        line: bytes = self._rfile.readline(_LINE + 1)
+        if not line.endswith(b"\r\n"):
+            raise BadRequest(f"The chunked body's {what} line is too long, not ended by CRLF, or missing.")
+        return line[:-2]
+
+    def _next_chunk(self) -> None:
+        size = self._line("chunk size").split(b";", 1)[0].rstrip(b" \t")
+        if not size or len(size) > 15 or not _HEX.issuperset(size):
+            raise BadRequest("A chunk's size in the chunked body is not a hexadecimal number.")
+        self._left = int(size, 16)
+        if self._left == 0:  # the last chunk: trailer lines up to an empty one
+            for _ in range(_TRAILERS):
+                if not self._line("trailer"):
+                    self._done = True
+                    return
+            raise BadRequest(f"More than {_TRAILERS} trailer lines follow the chunked body.")
+
+    def read(self, size: int | None = -1) -> bytes:
+        out = bytearray()
+        while not self._done and (size is None or size < 0 or len(out) < size):
+            if self._left == 0:
+                self._next_chunk()
+                continue
+            want = self._left if size is None or size < 0 else min(self._left, size - len(out))
+            data = self._rfile.read(want)
+            if not data:
+                raise BadRequest("The chunked body ended inside a chunk.")
+            out += data
+            self._left -= len(data)
+            if self._left == 0 and self._rfile.read(2) != b"\r\n":
+                raise BadRequest("A chunk of the chunked body is not followed by CRLF.")
+        return bytes(out)
+
+    def readable(self) -> bool:
+        return True
+
+
 def make_server(app: Callable[..., Iterable[bytes]], host: str = "127.0.0.1", port: int = 8080, *,
-                prefix: str = "", quiet: bool = False) -> Any:
-    """A threaded ``wsgiref`` server for ``app`` (not yet serving: call ``serve_forever()``)."""
+                prefix: str = "", quiet: bool = False, timeout: float | None = 60.0) -> Any:
+    """A threaded ``wsgiref`` server for ``app`` (not yet serving: call ``serve_forever()``).
+
+    Beyond ``wsgiref``: a chunked request body is decoded (``wsgi.input_terminated``), a request
+    with both Transfer-Encoding and Content-Length (a sign of request smuggling) answers 400 and one
+    with another transfer coding 501, header names with "_" are dropped, and a connection that
+    sends nothing for ``timeout`` seconds is closed (a body read that times out answers 408)."""
     from socketserver import ThreadingMixIn
-    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+    from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
     from wsgiref.simple_server import make_server as _make_server
 
     class Server(ThreadingMixIn, WSGIServer):
         daemon_threads = True
         allow_reuse_address = True
 
+    read_timeout = timeout
+
     class Handler(WSGIRequestHandler):
+        timeout = read_timeout  # (StreamRequestHandler.setup sets it on the socket)
+
+        def handle(self) -> None:  # WSGIRequestHandler.handle, with a chunked body's input
+            try:
+                self.raw_requestline = self.rfile.readline(65537)
+                if len(self.raw_requestline) > 65536:
+                    self.requestline = self.request_version = self.command = ""
+                    self.send_error(414)
+                    return
+                if not self.parse_request():  # (its error answer sent)
+                    return
+                environ = self.get_environ()
+                stdin: Any = _Dechunked(self.rfile) if environ.get("wsgi.input_terminated") else self.rfile
+                output: Any = self.wfile
+                handler = ServerHandler(stdin, output, self.get_stderr(), environ, multithread=False)
+                handler.request_handler = self  # type: ignore[attr-defined]  # (wsgiref's own back pointer)
+                handler.run(self.server.get_app())  # type: ignore[attr-defined]
+            except (TimeoutError, ConnectionError):
+                self.close_connection = True  # the client went quiet or away: nobody to answer
+
+        def parse_request(self) -> bool:
+            if not super().parse_request():
+                return False
+            coding = self.headers.get_all("Transfer-Encoding")
+            if coding is None:
+                return True
+            if self.headers.get("Content-Length") is not None:
+                self.send_error(400, "Transfer-Encoding and Content-Length both given")
+                return False
+            if [c.strip().lower() for c in ",".join(coding).split(",")] != ["chunked"]:
+                self.send_error(501, "Only the chunked transfer coding is understood")
+                return False
+            return True
+
         def get_environ(self) -> dict[str, Any]:
             # A header name with "_" would pass for its "-" twin (x_forwarded_for as
             # X-Forwarded-For): dropped, as gunicorn, nginx and every manypaths adapter do.
             for name in {k for k in self.headers if "_" in k}:
                 del self.headers[name]
-            return super().get_environ()
+            environ = super().get_environ()
+            if "HTTP_TRANSFER_ENCODING" in environ:  # chunked (parse_request refused every other):
+                environ["wsgi.input_terminated"] = True  # handle gives the decoded input
+            return environ
 
         def log_message(self, format: str, *args: Any) -> None:
             if not quiet:

@@ -17,7 +17,8 @@ import io
 import sys
 
 from ..coroutines import complete, thread_loop
-from ..http.exceptions import STATUS_TEXT
+from ..http.exceptions import STATUS_TEXT, HTTPError
+from ..http.request import DEFAULT_MAX_BUFFERED, read_body
 from ..routing.compiler import may_compile
 
 TYPE_CHECKING = False
@@ -233,12 +234,18 @@ def _environ_key(raw_name: bytes) -> str:
 class WSGIFromASGI:
     """A WSGI callable serving an ASGI 3 app: each request runs on this thread's event loop; the
     lifespan startup runs once per loop (a Lambda container: once) before the first request.
-    ``SCRIPT_NAME`` (a stage, a base path, a function's prefix) becomes ``root_path``."""
+    ``SCRIPT_NAME`` (a stage, a base path, a function's prefix) becomes ``root_path``.
 
-    def __init__(self, asgi_app: Callable[..., Any], *, lifespan: bool = True, streaming: bool = True) -> None:
+    The request body is read whole before the app runs, by the App's own rules: its Content-Length
+    bytes (400 if it ends before), or a chunked body the server decoded; 413 past
+    ``max_buffered_content_length`` bytes (16 MiB; None: no limit), answered here, not by the app."""
+
+    def __init__(self, asgi_app: Callable[..., Any], *, lifespan: bool = True, streaming: bool = True,
+                 max_buffered_content_length: int | None = DEFAULT_MAX_BUFFERED) -> None:
         self.asgi_app = asgi_app
         self.lifespan = lifespan
         self.streaming = streaming  # False: the whole answer in one pass of the loop (Lambda buffers anyway)
+        self.max_buffered_content_length = max_buffered_content_length
         self._state: dict[int, dict[str, Any]] = {}  # per loop: lifespan state and its task
 
     def _loop_state(self) -> tuple[asyncio.AbstractEventLoop, dict[str, Any]]:
@@ -262,8 +269,11 @@ class WSGIFromASGI:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         loop, state = self._loop_state()
+        try:
+            body = read_body(environ, self.max_buffered_content_length)
+        except HTTPError as e:  # a body cut short, too large or undecodable: the app never sees it
+            return e.get_response(environ)(environ, start_response)
         scope = environ_scope(environ, state.get("state"))
-        body = environ["wsgi.input"].read() if environ.get("CONTENT_LENGTH") not in (None, "", "0") else b""
         if not self.streaming:
             status, headers, chunks = complete(loop, self._collect(scope, body))
             start_response(f"{status} {_reason(status)}", headers)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .datastructures import EnvironHeaders, FileStorage, MultiDict
-from .exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
+from .exceptions import BadRequest, LengthRequired, RequestEntityTooLarge, RequestTimeout, UnsupportedMediaType
 
 # typing is for the type checker only: importing it at run time would cost every cold start
 # milliseconds, for annotations that `from __future__ import annotations` never evaluates.
@@ -219,16 +219,7 @@ class Request:
 
     @property
     def content_length(self) -> int | None:
-        raw = self.environ.get("CONTENT_LENGTH")
-        if raw in (None, ""):
-            return None
-        try:
-            value = int(raw)
-        except ValueError:
-            raise BadRequest("The Content-Length header is not a number.") from None
-        if value < 0:
-            raise BadRequest("The Content-Length header is negative.")
-        return value
+        return declared_length(self.environ)
 
     @property
     def stream(self) -> IO[bytes]:
@@ -236,21 +227,7 @@ class Request:
         return self._cached("stream", self._stream)  # type: ignore[no-any-return]
 
     def _stream(self) -> IO[bytes]:
-        import io
-
-        length = self.content_length
-        limit = self.max_content_length
-        if length is not None and limit is not None and length > limit:
-            raise RequestEntityTooLarge(f"The body is {length} bytes; the limit is {limit}.")
-        raw = self.environ.get("wsgi.input")
-        if raw is None:
-            return io.BytesIO()
-        if length is None:
-            # No length: only a server that marks the input terminated (chunked) lets us read to the end.
-            if not self.environ.get("wsgi.input_terminated"):
-                return io.BytesIO()
-            return _LimitedStream(raw, None if limit is None else limit + 1, limit)  # type: ignore[return-value]
-        return _LimitedStream(raw, length, limit)  # type: ignore[return-value]
+        return body_stream(self.environ, self.content_length, self.max_content_length)
 
     def _buffered_limit(self) -> int | None:
         app = self.app
@@ -455,8 +432,60 @@ def _read_at_most(stream: IO[bytes], limit: int) -> bytes:
         chunks.append(chunk)
 
 
+def declared_length(environ: dict[str, Any]) -> int | None:
+    """The request's CONTENT_LENGTH as a number, None when there is none; 400 unless it is ASCII
+    digits (``int()`` would also take "+5", "1_0" and other scripts' digits, which no proxy in
+    front reads as the same length), 413 for one longer than any body a server reads."""
+    raw = environ.get("CONTENT_LENGTH")
+    if raw is None or raw == "":
+        return None
+    text = str(raw).strip(" \t")
+    digits = text[1:] if text[:1] == "-" else text
+    if not (digits.isascii() and digits.isdigit()):
+        raise BadRequest("The Content-Length header is not a number.")
+    if digits is not text:
+        raise BadRequest("The Content-Length header is negative.")
+    if len(text) > 18:
+        raise RequestEntityTooLarge("The Content-Length header declares more bytes than any body this server reads.")
+    return int(text)
+
+
+def body_stream(environ: dict[str, Any], length: int | None, limit: int | None) -> IO[bytes]:
+    """The body of a WSGI request as a stream that ends where the body ends: ``length`` (the
+    declared Content-Length) bytes, or the whole input where the server marks it terminated (a
+    chunked body it decoded: ``wsgi.input_terminated``); 413 past ``limit``. A body framed by
+    Transfer-Encoding that the server passed on undecoded cannot be read: 411, never an empty body."""
+    if length is not None and limit is not None and length > limit:
+        raise RequestEntityTooLarge(f"The body is {length} bytes; the limit is {limit}.")
+    raw = environ.get("wsgi.input")
+    if length is None:
+        if not environ.get("wsgi.input_terminated"):
+            if environ.get("HTTP_TRANSFER_ENCODING"):
+                raise LengthRequired("The body was sent with Transfer-Encoding, which this server does not "
+                                     "decode: send it with a Content-Length.")
+            raw = None  # no body: reading to the end of the input could wait for the next request
+        elif raw is not None:
+            return _LimitedStream(raw, None, limit)  # type: ignore[return-value]
+    if raw is None or length == 0:
+        import io
+
+        return io.BytesIO()
+    return _LimitedStream(raw, length, limit)  # type: ignore[return-value]
+
+
+def read_body(environ: dict[str, Any], limit: int | None = None) -> bytes:
+    """The whole body of a WSGI request, by the rules of ``body_stream`` (400 for one that ends
+    before its Content-Length, 413 as soon as more than ``limit`` bytes arrived)."""
+    stream = body_stream(environ, declared_length(environ), limit)
+    return stream.read() if limit is None else _read_at_most(stream, limit)
+
+
 class _LimitedStream:
-    """Reads at most ``length`` bytes of the input; past ``limit`` answers 413."""
+    """The request body out of the server's input: ``length`` bytes (None: to the end of an input
+    the server terminates), 413 past ``limit`` (never more than one byte past it is taken from the
+    server). An input that ends before ``length`` answers 400, a read that times out 408, a reset
+    connection 400: a body is never passed on cut short. A read is filled to the size asked (or to
+    the end of the body), whatever sizes the server's input returns."""
 
     def __init__(self, raw: IO[bytes], length: int | None, limit: int | None) -> None:
         self._raw = raw
@@ -464,19 +493,39 @@ class _LimitedStream:
         self._limit = limit
         self._read = 0
 
-    def read(self, size: int = -1) -> bytes:
-        left = self._left
+    def _pull(self, size: int) -> bytes:
+        try:
+            return self._raw.read(size)
+        except TimeoutError:
+            raise RequestTimeout("The client stopped sending the body: the read timed out.") from None
+        except ConnectionError:
+            raise BadRequest("The client closed the connection before the body arrived.") from None
+
+    def read(self, size: int | None = -1) -> bytes:
+        left, limit = self._left, self._limit
+        if left is None:  # to the end: never more than one byte past the limit
+            want = -1 if limit is None else limit + 1 - self._read
+        else:
+            want = left
+        if size is not None and size >= 0:
+            want = size if want < 0 else min(size, want)
+        chunks: list[bytes] = []
+        got = 0
+        while want < 0 or got < want:
+            chunk = self._pull(65536 if want < 0 else want - got)
+            if not chunk:
+                if left is not None:
+                    raise BadRequest(f"The body ended after {self._read + got} of the {self._read + left} bytes "
+                                     "its Content-Length declared.")
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+        self._read += got
         if left is not None:
-            if left <= 0:
-                return b""
-            size = left if size < 0 else min(size, left)
-        chunk = self._raw.read(size) if size >= 0 else self._raw.read()
-        if left is not None:
-            self._left = left - len(chunk)
-        self._read += len(chunk)
-        if self._limit is not None and self._read > self._limit:
-            raise RequestEntityTooLarge(f"The body exceeds the limit of {self._limit} bytes.")
-        return chunk
+            self._left = left - got
+        if limit is not None and self._read > limit:
+            raise RequestEntityTooLarge(f"The body exceeds the limit of {limit} bytes.")
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     def readable(self) -> bool:
         return True
