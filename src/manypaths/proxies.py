@@ -130,10 +130,10 @@ def apply_forwarded(environ: dict[str, Any], trust: ProxyTrust) -> None:
         environ["HTTP_HOST"] = host
         name, _, host_port = host.rpartition(":") if host.rfind(":") > host.rfind("]") else (host, "", "")
         environ["SERVER_NAME"] = name
-        if host_port.isdigit():
+        if host_port.isascii() and host_port.isdigit():
             environ["SERVER_PORT"] = host_port
     port = _nth_from_right(environ.get("HTTP_X_FORWARDED_PORT"), trust.x_port)
-    if port and port.isdigit():
+    if port and port.isascii() and port.isdigit():
         environ["SERVER_PORT"] = port
         current = environ.get("HTTP_HOST")
         if current:

@@ -58,7 +58,7 @@ def _base_of(server: str, scheme: str, version: str) -> dict[str, Any]:
     base = _BASES.get((server, scheme, version))
     if base is None:
         host, _, port = str(server).rpartition(":")
-        base = _base((host, int(port) if port.isdigit() else 80), scheme, version).copy()
+        base = _base((host, int(port) if port.isascii() and port.isdigit() else 80), scheme, version).copy()
         base["SCRIPT_NAME"] = ""
         if len(_BASES) < 64:
             _BASES[server, scheme, version] = base

@@ -45,7 +45,7 @@ bodies = st.one_of(
     headers=st.dictionaries(header_names, wsgi_text, max_size=4),
     content_type=content_types,
     body=bodies,
-    length_kind=st.sampled_from(["exact", "missing", "short", "junk"]),
+    length_kind=st.sampled_from(["exact", "missing", "short", "long", "junk", "digit-like", "huge"]),
 )
 def test_fuzz_wsgi_requests_never_500(path: str, method: str, query: str, headers: dict[str, str],
                                       content_type: str, body: bytes, length_kind: str) -> None:
@@ -55,7 +55,9 @@ def test_fuzz_wsgi_requests_never_500(path: str, method: str, query: str, header
         "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body),
         "wsgi.errors": io.StringIO(), "wsgi.multithread": False, "wsgi.multiprocess": False, "wsgi.run_once": False,
         "CONTENT_TYPE": content_type,
-        "CONTENT_LENGTH": {"exact": str(len(body)), "missing": "", "short": str(len(body) // 2), "junk": "-x"}[length_kind],
+        "CONTENT_LENGTH": {"exact": str(len(body)), "missing": "", "short": str(len(body) // 2),
+                           "long": str(len(body) + 7), "junk": "-x", "digit-like": "\u00b2", "huge": "9" * 5000,
+                           }[length_kind],
         **headers,
     }
     status, response_headers, data = call_wsgi(app, environ)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from manypaths.http.cookies import dump_cookie
 from manypaths.http.request import parse_cookie
@@ -50,3 +52,24 @@ def test_response_set_and_delete_cookie() -> None:
     cookies = r.headers.getlist("Set-Cookie")
     assert cookies[0] == "a=1; HttpOnly; Path=/"
     assert cookies[1].startswith("b=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0") and "Path=/x" in cookies[1]
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ('a="\\141bc"', "abc"),  # an octal escape
+    ('a="\\999"', "999"),  # 9 is not octal: the backslash escapes the next character (it was a 500)
+    ('a="\\8x"', "8x"),
+    ('a="\\477"', "477"),  # past \\377: not an escape
+    # (WSGI strings: the header's UTF-8 bytes as latin-1 code points, as a server passes them)
+    ('a="\\\u00b2\u00b2\u00b2"'.encode().decode("latin-1"), "\u00b2\u00b2\u00b2"),  # str.isdigit() says yes to ²
+    ('a="\\\u0661\u0662\u0663"'.encode().decode("latin-1"), "\u0661\u0662\u0663"),  # ARABIC-INDIC digits too
+    ('a="\\"', "\\"),
+])
+def test_escapes_in_quoted_values(header: str, expected: str) -> None:
+    assert parse_cookie(header) == {"a": expected}
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet='"\\;= a0123456789\u00b2\u0661\u00ff\u00e9', max_size=30))
+def test_any_cookie_header_parses_without_an_error(header: str) -> None:
+    cookies = parse_cookie(header)
+    assert all(isinstance(k, str) and isinstance(v, str) for k, v in cookies.items())

@@ -232,3 +232,31 @@ def test_a_silent_connection_is_closed_and_the_others_are_served(local: dict[str
         started = time.monotonic()
         assert idle.recv(100) == b""  # closed by the server, after its timeout, without an answer
         assert time.monotonic() - started < 8
+
+
+@pytest.mark.parametrize("threaded", [False, True])
+@pytest.mark.parametrize(("length", "expected"), [
+    (b"\xb2", 400),  # SUPERSCRIPT TWO: str.isdigit() says yes, int() raised ValueError (a 500 from the server)
+    (b"+5", 400), (b"1_0", 400), (b"9" * 5000, 413), (b"5", 200),
+])
+def test_an_asgi_content_length_is_ascii_digits(threaded: bool, length: bytes, expected: int) -> None:
+    import asyncio
+
+    served = app()
+    if threaded:
+        served.before_request(lambda: None)  # a hook: the request runs in a worker thread
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"hello", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "http_version": "1.1", "method": "POST", "scheme": "http", "path": "/echo",
+             "root_path": "", "query_string": b"", "server": ("t", 80), "client": ("10.0.0.1", 5),
+             "headers": [(b"host", b"t"), (b"content-length", length)]}
+    asyncio.run(served(scope, receive, send))
+    assert sent[0]["status"] == expected, sent
+    if expected == 200:
+        assert json.loads(sent[1]["body"]) == echoed(b"hello")

@@ -439,7 +439,7 @@ def environ_scope(environ: dict[str, Any], state: dict[str, Any] | None = None) 
         "root_path": root,
         "headers": headers,
         "client": (str(remote), int(environ.get("REMOTE_PORT") or 0)) if remote else None,
-        "server": (str(environ.get("SERVER_NAME") or "localhost"), int(str(port)) if str(port).isdigit() else None),
+        "server": (str(environ.get("SERVER_NAME") or "localhost"), _port_number(port)),
     }
     if state is not None:
         scope["state"] = dict(state)
@@ -448,6 +448,11 @@ def environ_scope(environ: dict[str, Any], state: dict[str, Any] | None = None) 
 
 # environ key -> the ASGI header name (b"" for a key that is not an HTTP_ header), bounded.
 _HEADER_NAMES: dict[str, bytes] = {}
+
+
+def _port_number(port: Any) -> int | None:
+    text = str(port)
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 5 else None
 
 
 def _header_name(key: str) -> bytes:

@@ -566,6 +566,9 @@ def parse_cookie(header: str) -> dict[str, str]:
     return cookies
 
 
+_OCTAL_ESCAPE = frozenset("01234567")
+
+
 def _unquote_cookie(value: str) -> str:
     if "\\" not in value:
         return value
@@ -573,8 +576,9 @@ def _unquote_cookie(value: str) -> str:
     i = 0
     while i < len(value):
         c = value[i]
-        if c == "\\" and value[i + 1 : i + 4].isdigit() and len(value[i + 1 : i + 4]) == 3:
-            out.append(int(value[i + 1 : i + 4], 8) & 0xFF)
+        digits = value[i + 1 : i + 4]
+        if c == "\\" and len(digits) == 3 and digits[0] in "0123" and _OCTAL_ESCAPE.issuperset(digits):
+            out.append(int(digits, 8))  # \\000 to \\377 (a "\\999" or "\\²²²" is not one: kept as text)
             i += 4
         elif c == "\\" and i + 1 < len(value):
             out.extend(value[i + 1].encode())

@@ -214,7 +214,7 @@ class Response:
             return
         text = str(value).strip()
         code, _, reason = text.partition(" ")
-        if not code.isdigit() or len(code) != 3 or "\n" in text or "\r" in text:
+        if not (code.isascii() and code.isdigit()) or len(code) != 3 or "\n" in text or "\r" in text:
             raise ValueError(f"invalid status {value!r}: expected an int or a line like '404 Not Found'")
         self._status_code = int(code)
         self._status = text if reason else f"{code} {STATUS_TEXT.get(int(code), 'UNKNOWN')}"

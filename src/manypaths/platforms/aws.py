@@ -524,7 +524,7 @@ def _origin(seen: dict[str, str], ctx: dict[str, Any], remote: Any) -> tuple[str
     scheme = seen.get("HTTP_X_FORWARDED_PROTO")
     scheme = "https" if scheme is None else scheme.split(",")[0].strip() or "https"
     port = seen.get("HTTP_X_FORWARDED_PORT") or ("443" if scheme == "https" else "80")
-    if not port.isdigit():
+    if not (port.isascii() and port.isdigit()):
         port = "443" if scheme == "https" else "80"
     if scheme != "https" and scheme != "http":
         scheme = "https"
