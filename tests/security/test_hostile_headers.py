@@ -1,0 +1,117 @@
+"""Whatever a client puts in the headers every part of manypaths reads, the answer is a 4xx or a 2xx/3xx,
+never a 500, and nothing escapes the app.
+
+The WSGI fuzz (tests/app/test_fuzz.py) sends random headers to the example app, but its views read
+few of them: a header parsed only when a view asks (a cookie, Accept-Language, If-Range,
+X-Forwarded-Port...) was never parsed there. A quoted cookie with ``\\999`` in it was a 500 until
+this test's first run. Here one view reads every property of the request and every helper that
+parses a header, behind every trusted proxy header, CORS, compression, sessions and conditional
+responses, and the values are made of the characters those grammars split on (digits of other
+scripts, quotes, backslashes, separators) as well as any bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from manypaths import App, Response, request, session, url_for
+from manypaths.cors import CORS
+from manypaths.http.wsgi import call_wsgi
+from manypaths.proxies import ProxyTrust
+
+PROPERTIES = ["accept_charsets", "accept_encodings", "accept_languages", "accept_mimetypes", "access_route",
+              "args", "authorization", "base_url", "blueprint", "blueprints", "content_length", "content_type",
+              "cookies", "data", "files", "form", "full_path", "headers", "host", "host_url", "id", "is_json",
+              "is_secure", "method", "mimetype", "mimetype_params", "path", "query_string", "referrer",
+              "remote_addr", "root_url", "scheme", "script_root", "url", "url_root", "user_agent", "values",
+              "trace_id"]
+HEADERS = ["HTTP_ACCEPT", "HTTP_ACCEPT_CHARSET", "HTTP_ACCEPT_ENCODING", "HTTP_ACCEPT_LANGUAGE",
+           "HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "HTTP_ACCESS_CONTROL_REQUEST_METHOD", "HTTP_AUTHORIZATION",
+           "HTTP_COOKIE", "HTTP_HOST", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH",
+           "HTTP_IF_RANGE", "HTTP_IF_UNMODIFIED_SINCE", "HTTP_ORIGIN", "HTTP_RANGE", "HTTP_REFERER",
+           "HTTP_TRACEPARENT", "HTTP_USER_AGENT", "HTTP_X_CLOUD_TRACE_CONTEXT", "HTTP_X_FORWARDED_FOR",
+           "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_PREFIX", "HTTP_X_FORWARDED_PROTO",
+           "CONTENT_TYPE", "CONTENT_LENGTH", "HTTP_CE_SPECVERSION", "HTTP_CE_TYPE", "HTTP_CE_SOURCE", "HTTP_CE_ID"]
+SAMPLES = ["text/html;q=0.9, */*;q=0.1", "gzip;q=1.0, br;q=0", "en-US,en;q=0.5", 'a="\\141"; b=2',
+           "Basic dXNlcjpwYXNz", 'Digest username="u", realm="r"', "Bearer abc", "bytes=0-10", "bytes=-5",
+           '"etag", W/"weak"', "Wed, 21 Oct 2015 07:28:00 GMT", "https://app.example", "1.2.3.4, 5.6.7.8",
+           "example.org:8080", "[::1]:443", "/prefix", "https", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+           "105445aa7843bc8bf206b12000100000/1;o=1", "multipart/form-data; boundary=x", "1.0", "42", "GET", "*"]
+# The characters header grammars split on, and digits that str.isdigit() accepts but int() may not.
+GRAMMAR = st.text(alphabet=' \t",;=/\\*:[]-.q0123456789abcdefWG\u00b2\u0661\u00e9\u00ff', max_size=40)
+WSGI_TEXT = st.binary(max_size=60).map(lambda b: b.decode("latin-1"))
+# key="quoted value" pieces (cookies, Authorization and Accept parameters, ETags), joined by ; or ,
+QUOTED = st.tuples(st.sampled_from(["a=", "W/", "q=", "realm=", ""]), st.just('"'),
+                   st.lists(st.one_of(st.sampled_from(["\\", '"', ";", ",", " ", "=", "\u00b2", "\u0661", "a"]),
+                                      st.text(alphabet="0123456789", min_size=1, max_size=4)),
+                            max_size=8).map("".join), st.just('"')).map("".join)
+PIECES = st.lists(st.one_of(QUOTED, GRAMMAR, st.sampled_from(SAMPLES)), min_size=1, max_size=3).flatmap(
+    lambda pieces: st.sampled_from(["; ", ", ", ""]).map(lambda sep: sep.join(pieces)))
+VALUES = st.one_of(st.sampled_from(SAMPLES), GRAMMAR, WSGI_TEXT, QUOTED, PIECES)
+
+
+def build() -> App:
+    app = App(__name__, cors=CORS(["https://app.example"], credentials=True), compress=True,
+              trusted_proxies=ProxyTrust(x_for=2, x_proto=1, x_host=1, x_port=1, x_prefix=1))
+    app.config["SECRET_KEY"] = "not a secret: a test"
+    stamp = datetime(2020, 1, 2, tzinfo=timezone.utc)
+
+    @app.route("/all", methods=["GET", "POST", "PUT"])
+    def everything() -> Any:
+        seen = {}
+        for name in PROPERTIES:
+            value = getattr(request, name)
+            seen[name] = repr(value)[:40]
+        seen["best"] = str(request.accept_mimetypes.best_match(["application/json", "text/html"]))
+        seen["lang"] = str(request.accept_languages.best)
+        seen["session"] = repr(dict(session))[:40]
+        session["seen"] = 1
+        seen["external"] = url_for("everything", _external=True)
+        if request.is_json:
+            seen["json"] = repr(request.get_json(silent=True))[:40]
+        response = Response("x" * 2000, mimetype="text/plain")
+        response.set_etag("v1")
+        response.last_modified = stamp
+        return response.make_conditional(request, accept_ranges=True) if request.method == "GET" else seen
+
+    @app.on_cloudevent(type="com.example.*")
+    def event(e: Any) -> None:
+        return None
+
+    return app
+
+
+APP = build()
+
+
+@pytest.mark.parametrize("header", HEADERS)
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(value=VALUES, others=st.dictionaries(st.sampled_from(HEADERS), VALUES, max_size=4),
+       method=st.sampled_from(["GET", "POST", "PUT", "OPTIONS", "HEAD"]),
+       query=st.one_of(GRAMMAR, WSGI_TEXT), body=st.binary(max_size=80))
+def test_hostile_headers_never_make_a_500(header: str, value: str, others: dict[str, str], method: str, query: str,
+                                          body: bytes) -> None:
+    headers = {**others, header: value}  # (each header in turn, always there: its parser always runs)
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method, "SCRIPT_NAME": "", "PATH_INFO": "/all", "QUERY_STRING": query,
+        "SERVER_NAME": "localhost", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "10.0.0.1",
+        "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": io.StringIO(), "wsgi.multithread": False, "wsgi.multiprocess": False, "wsgi.run_once": False,
+        "CONTENT_LENGTH": str(len(body)), **headers,
+    }
+    status, response_headers, data = call_wsgi(APP, environ)
+    code = int(status.split(" ", 1)[0])
+    assert 200 <= code < 500, (status, headers, data[:300])
+    assert b"Traceback" not in data
+    for name, value in response_headers:
+        value.encode("latin-1")
+        assert "\n" not in value and "\r" not in value, (name, value)
+    if code == 200 and method == "POST" and "Content-Encoding" not in dict(response_headers):
+        json.loads(data)
