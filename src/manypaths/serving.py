@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from .http.exceptions import BadRequest
+from .http.request import BodyStream
 
 # typing is for the type checker only: importing it at run time would cost every cold start
 # milliseconds, for annotations that `from __future__ import annotations` never evaluates.
@@ -37,7 +38,7 @@ _LINE = 4096  # the longest chunk-size or trailer line read
 _TRAILERS = 100  # the most trailer lines read after a chunked body
 
 
-class _Dechunked:
+class _Dechunked(BodyStream):
     """``wsgi.input`` of a request sent with ``Transfer-Encoding: chunked`` (RFC 9112 7.1): the body
     decoded as it is read (chunk extensions and trailers read and dropped). A malformed chunk
     (a size that is not hexadecimal, a line without CRLF or too long, the body ending inside a
@@ -66,24 +67,31 @@ class _Dechunked:
                     return
             raise BadRequest(f"More than {_TRAILERS} trailer lines follow the chunked body.")
 
-    def read(self, size: int | None = -1) -> bytes:
+    def _take(self, size: int | None, line: bool) -> bytes:
+        # ``size`` bytes (all: -1), or up to and with the next b"\n" (``line``), of the decoded body.
         out = bytearray()
         while not self._done and (size is None or size < 0 or len(out) < size):
             if self._left == 0:
                 self._next_chunk()
                 continue
             want = self._left if size is None or size < 0 else min(self._left, size - len(out))
-            data = self._rfile.read(want)
+            data = self._rfile.readline(want) if line else self._rfile.read(want)
             if not data:
                 raise BadRequest("The chunked body ended inside a chunk.")
             out += data
             self._left -= len(data)
             if self._left == 0 and self._rfile.read(2) != b"\r\n":
                 raise BadRequest("A chunk of the chunked body is not followed by CRLF.")
+            if line and out.endswith(b"\n"):
+                break
         return bytes(out)
 
-    def readable(self) -> bool:
-        return True
+    def read(self, size: int | None = -1) -> bytes:
+        return self._take(size, False)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return self._take(size, True)
+
 
 
 def make_server(app: Callable[..., Iterable[bytes]], host: str = "127.0.0.1", port: int = 8080, *,
@@ -91,8 +99,8 @@ def make_server(app: Callable[..., Iterable[bytes]], host: str = "127.0.0.1", po
     """A threaded ``wsgiref`` server for ``app`` (not yet serving: call ``serve_forever()``).
 
     Beyond ``wsgiref``: a chunked request body is decoded (``wsgi.input_terminated``), a request
-    with both Transfer-Encoding and Content-Length (a sign of request smuggling) answers 400 and one
-    with another transfer coding 501, header names with "_" are dropped, and a connection that
+    with both Transfer-Encoding and Content-Length or two different Content-Lengths (signs of
+    request smuggling) answers 400 and one with another transfer coding 501, header names with "_" are dropped, and a connection that
     sends nothing for ``timeout`` seconds is closed (a body read that times out answers 408)."""
     from socketserver import ThreadingMixIn
     from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
@@ -127,6 +135,9 @@ def make_server(app: Callable[..., Iterable[bytes]], host: str = "127.0.0.1", po
 
         def parse_request(self) -> bool:
             if not super().parse_request():
+                return False
+            if len({length.strip() for length in self.headers.get_all("Content-Length") or ()}) > 1:
+                self.send_error(400, "Content-Length given twice, with different values")
                 return False
             coding = self.headers.get_all("Transfer-Encoding")
             if coding is None:

@@ -159,3 +159,20 @@ def test_urlencoded_form_cookies_and_url_parts() -> None:
     assert r.form["b"] == " x" and r.values.getlist("q") == ["1"] and r.cookies == {"s": "abc", "t": "1"}
     assert r.path == "/p" and r.script_root == "/api" and r.url == "http://example.org/api/p?q=1"
     assert r.host == "example.org" and r.full_path == "/p?q=1"
+
+
+@pytest.mark.parametrize("step", [1, 4, 1000])
+def test_the_stream_reads_by_line_as_a_file_does(step: int) -> None:
+    body = b"first\nsecond\n\nlast without newline"
+    r = _request(**{"wsgi.input": _Trickle(body + b"NEXT REQUEST", step=step),  # type: ignore[arg-type]
+                    "CONTENT_LENGTH": str(len(body))})
+    assert list(r.stream) == [b"first\n", b"second\n", b"\n", b"last without newline"]
+    r = _request(body)
+    assert r.stream.readline(3) == b"fir" and r.stream.readline() == b"st\n"
+    assert r.stream.readlines() == [b"second\n", b"\n", b"last without newline"] and r.stream.readline() == b""
+    cut = _request(**{"wsgi.input": io.BytesIO(b"one\ntw"), "CONTENT_LENGTH": "20"})  # type: ignore[arg-type]
+    with pytest.raises(BadRequest, match="ended after 6 of the 20"):
+        list(cut.stream)
+    terminated = _request(b"a\nb", **{"wsgi.input_terminated": True})  # type: ignore[arg-type]
+    del terminated.environ["CONTENT_LENGTH"]
+    assert terminated.stream.readlines() == [b"a\n", b"b"]

@@ -199,6 +199,7 @@ def test_a_malformed_chunked_body_is_a_400_that_says_why(local: dict[str, int], 
 
 @pytest.mark.parametrize(("headers", "expected"), [
     (("Transfer-Encoding: chunked", "Content-Length: 5"), 400),  # which one frames it? (smuggling)
+    (("Content-Length: 5", "Content-Length: 17"), 400),
     (("Transfer-Encoding: gzip, chunked",), 501),
     (("Transfer-Encoding: identity",), 501),
 ])
@@ -206,6 +207,8 @@ def test_the_local_server_refuses_framings_it_does_not_decode(local: dict[str, i
                                                               expected: int) -> None:
     status, _ = exchange(local["app"], post(b"5\r\nhello\r\n0\r\n\r\n", *headers))
     assert status == expected
+    status, _ = exchange(local["app"], post(b"hello", "Content-Length: 5", "Content-Length: 5"), half_close=False)
+    assert status == 200  # (the same length twice is one length)
 
 
 def test_the_bridge_buffers_no_more_than_its_limit(local: dict[str, int]) -> None:
@@ -260,3 +263,23 @@ def test_an_asgi_content_length_is_ascii_digits(threaded: bool, length: bytes, e
     assert sent[0]["status"] == expected, sent
     if expected == 200:
         assert json.loads(sent[1]["body"]) == echoed(b"hello")
+
+
+def test_a_chunked_body_reads_by_line_on_the_local_server() -> None:
+    lines = App(__name__)
+
+    @lines.post("/lines")
+    def by_line() -> Any:
+        return {"lines": [line.decode() for line in request.stream]}
+
+    server = make_server(lines, "127.0.0.1", 0, quiet=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        body = b"alpha\nbe" + b"ta\ngam" + b"ma\n" + b"x" * 70 + b"\nend"
+        raw = post(chunked(body, 7), "Transfer-Encoding: chunked").replace(b"/echo", b"/lines", 1)
+        status, answer = exchange(server.server_port, raw)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert status == 200 and json.loads(answer) == {"lines": [line + "\n" for line in ["alpha", "beta", "gamma",
+                                                                                         "x" * 70]] + ["end"]}

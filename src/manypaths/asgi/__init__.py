@@ -16,6 +16,7 @@ from contextvars import copy_context
 from ..coroutines import call_hooks, server_loop
 from ..dispatch import COROUTINE, HTML, JSON, begin, end, finish, logged
 from ..http.exceptions import BadRequest, RequestEntityTooLarge
+from ..http.request import BodyStream
 from ..http.response import LENGTH_TEXT, length_text
 from . import environ as _env
 from .environ import _ENVIRON_KEYS, _SCOPE_DEFAULTS, NO_BODY, _attach_body, _environ_of, bodiless
@@ -23,7 +24,7 @@ from .environ import _ENVIRON_KEYS, _SCOPE_DEFAULTS, NO_BODY, _attach_body, _env
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator
+    from collections.abc import Awaitable, Callable, Coroutine, Iterable
     from typing import Any
 
     from ..app import App
@@ -232,7 +233,7 @@ def _receiver(receive: Receive, limit: int | None, buffered: int | None) -> Call
     return receive_body
 
 
-class _ReceiveStream:
+class _ReceiveStream(BodyStream):
     """``wsgi.input`` of an ASGI request served in a worker thread: the body is received from the
     server (on its loop) only as it is read, chunk by chunk; nothing is read if nothing asks."""
 
@@ -276,13 +277,6 @@ class _ReceiveStream:
         data = bytes(self._buffer[:end])
         del self._buffer[:end]
         return data
-
-    def __iter__(self) -> Iterator[bytes]:
-        while True:
-            line = self.readline()
-            if not line:
-                return
-            yield line
 
     def close(self) -> None:
         pass

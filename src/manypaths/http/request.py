@@ -10,7 +10,7 @@ from .exceptions import BadRequest, LengthRequired, RequestEntityTooLarge, Reque
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
+    from collections.abc import Awaitable, Callable, Iterator
     from typing import IO, Any
 
     from ..app import App
@@ -480,7 +480,34 @@ def read_body(environ: dict[str, Any], limit: int | None = None) -> bytes:
     return stream.read() if limit is None else _read_at_most(stream, limit)
 
 
-class _LimitedStream:
+class BodyStream:
+    """What a request body's stream offers beyond ``read`` and ``readline`` (which a subclass
+    gives): ``readlines`` and iteration by line, as a file does (PEP 3333's ``wsgi.input``)."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        raise NotImplementedError
+
+    def readline(self, size: int | None = -1) -> bytes:
+        raise NotImplementedError
+
+    def readlines(self, hint: int = -1) -> list[bytes]:
+        lines, total = [], 0
+        while line := self.readline():
+            lines.append(line)
+            total += len(line)
+            if 0 < hint <= total:
+                break
+        return lines
+
+    def __iter__(self) -> Iterator[bytes]:
+        while line := self.readline():
+            yield line
+
+    def readable(self) -> bool:
+        return True
+
+
+class _LimitedStream(BodyStream):
     """The request body out of the server's input: ``length`` bytes (None: to the end of an input
     the server terminates), 413 past ``limit`` (never more than one byte past it is taken from the
     server). An input that ends before ``length`` answers 400, a read that times out 408, a reset
@@ -493,15 +520,19 @@ class _LimitedStream:
         self._limit = limit
         self._read = 0
 
-    def _pull(self, size: int) -> bytes:
+    def _pull(self, size: int, line: bool) -> bytes:
         try:
-            return self._raw.read(size)
+            if not line:
+                return self._raw.read(size)
+            readline = getattr(self._raw, "readline", None)
+            return readline(size) if readline is not None else self._raw.read(min(size, 1) if size >= 0 else 1)
         except TimeoutError:
             raise RequestTimeout("The client stopped sending the body: the read timed out.") from None
         except ConnectionError:
             raise BadRequest("The client closed the connection before the body arrived.") from None
 
-    def read(self, size: int | None = -1) -> bytes:
+    def _take(self, size: int | None, line: bool) -> bytes:
+        # ``size`` bytes (all: -1), or up to and with the next b"\n" (``line``), of what is left.
         left, limit = self._left, self._limit
         if left is None:  # to the end: never more than one byte past the limit
             want = -1 if limit is None else limit + 1 - self._read
@@ -512,7 +543,7 @@ class _LimitedStream:
         chunks: list[bytes] = []
         got = 0
         while want < 0 or got < want:
-            chunk = self._pull(65536 if want < 0 else want - got)
+            chunk = self._pull(65536 if want < 0 and not line else want - got if want >= 0 else -1, line)
             if not chunk:
                 if left is not None:
                     raise BadRequest(f"The body ended after {self._read + got} of the {self._read + left} bytes "
@@ -520,6 +551,8 @@ class _LimitedStream:
                 break
             chunks.append(chunk)
             got += len(chunk)
+            if line and chunk.endswith(b"\n"):
+                break
         self._read += got
         if left is not None:
             self._left = left - got
@@ -527,8 +560,15 @@ class _LimitedStream:
             raise RequestEntityTooLarge(f"The body exceeds the limit of {limit} bytes.")
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
-    def readable(self) -> bool:
-        return True
+    def read(self, size: int | None = -1) -> bytes:
+        return self._take(size, False)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        """The next line of the body, with its b"\\n" (at most ``size`` bytes)."""
+        return self._take(size, True)
+
+    def close(self) -> None:
+        """Nothing: the server owns its input."""
 
 
 def parse_qs(query: str) -> MultiDict:
