@@ -420,8 +420,10 @@ def _view_value(self: App, request: Request, hooks: bool) -> Any:
         # the default 404 page below does not. (Not ``e``: kept, its traceback would hold this
         # frame in a cycle, left to the garbage collector.)
         routing_error = _MISS if type(e) is routing.NotFound else self._routing_error(e, request)
+        # (for request.routing_exception; the plain miss as the class, made into a 404 only if read)
+        request._cache["routing_exception"] = http_errors.NotFound if routing_error is _MISS else routing_error
     except http_errors.SecurityError as e:
-        routing_error = e
+        routing_error = request._cache["routing_exception"] = e
     if (self._uses_cors and method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ
             and "HTTP_ORIGIN" in environ):
         # A CORS preflight: answered before any hook (an auth hook must not hide it).

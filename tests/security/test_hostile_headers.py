@@ -31,14 +31,19 @@ PROPERTIES = ["accept_charsets", "accept_encodings", "accept_languages", "accept
               "cookies", "data", "files", "form", "full_path", "headers", "host", "host_url", "id", "is_json",
               "is_secure", "method", "mimetype", "mimetype_params", "path", "query_string", "referrer",
               "remote_addr", "root_url", "scheme", "script_root", "url", "url_root", "user_agent", "values",
-              "trace_id"]
+              "trace_id", "origin", "content_encoding", "content_md5", "remote_user", "max_forwards", "pragma",
+              "access_control_request_method", "access_control_request_headers", "date", "if_modified_since",
+              "if_unmodified_since", "if_match", "if_none_match", "if_range", "range", "cache_control",
+              "routing_exception"]
 HEADERS = ["HTTP_ACCEPT", "HTTP_ACCEPT_CHARSET", "HTTP_ACCEPT_ENCODING", "HTTP_ACCEPT_LANGUAGE",
            "HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "HTTP_ACCESS_CONTROL_REQUEST_METHOD", "HTTP_AUTHORIZATION",
            "HTTP_COOKIE", "HTTP_HOST", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH",
            "HTTP_IF_RANGE", "HTTP_IF_UNMODIFIED_SINCE", "HTTP_ORIGIN", "HTTP_RANGE", "HTTP_REFERER",
            "HTTP_TRACEPARENT", "HTTP_USER_AGENT", "HTTP_X_CLOUD_TRACE_CONTEXT", "HTTP_X_FORWARDED_FOR",
            "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT", "HTTP_X_FORWARDED_PREFIX", "HTTP_X_FORWARDED_PROTO",
-           "CONTENT_TYPE", "CONTENT_LENGTH", "HTTP_CE_SPECVERSION", "HTTP_CE_TYPE", "HTTP_CE_SOURCE", "HTTP_CE_ID"]
+           "CONTENT_TYPE", "CONTENT_LENGTH", "HTTP_CE_SPECVERSION", "HTTP_CE_TYPE", "HTTP_CE_SOURCE", "HTTP_CE_ID",
+           "HTTP_DATE", "HTTP_PRAGMA", "HTTP_MAX_FORWARDS", "HTTP_CACHE_CONTROL", "HTTP_CONTENT_ENCODING",
+           "HTTP_CONTENT_MD5"]
 SAMPLES = ["text/html;q=0.9, */*;q=0.1", "gzip;q=1.0, br;q=0", "en-US,en;q=0.5", 'a="\\141"; b=2',
            "Basic dXNlcjpwYXNz", 'Digest username="u", realm="r"', "Bearer abc", "bytes=0-10", "bytes=-5",
            '"etag", W/"weak"', "Wed, 21 Oct 2015 07:28:00 GMT", "https://app.example", "1.2.3.4, 5.6.7.8",
@@ -70,6 +75,9 @@ def build() -> App:
             value = getattr(request, name)
             seen[name] = repr(value)[:40]
         seen["best"] = str(request.accept_mimetypes.best_match(["application/json", "text/html"]))
+        seen["tags"] = request.if_none_match.to_header() + request.if_match.to_header() + str(request.if_range)
+        seen["range"] = str(request.range and (request.range.range_for_length(100), request.range.to_header()))
+        seen["cache"] = str((request.cache_control.max_age, request.cache_control.max_stale))
         seen["lang"] = str(request.accept_languages.best)
         seen["session"] = repr(dict(session))[:40]
         session["seen"] = 1

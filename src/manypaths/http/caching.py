@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 # Directives that are flags (present or not); the others carry a value.
 _FLAGS = frozenset({"no-store", "no-transform", "must-revalidate", "proxy-revalidate", "public", "private",
                     "immutable", "must-understand"})
-_NUMBERS = frozenset({"max-age", "s-maxage", "stale-while-revalidate", "stale-if-error"})
+_NUMBERS = frozenset({"max-age", "s-maxage", "stale-while-revalidate", "stale-if-error", "max-stale", "min-fresh"})
 
 
 class CacheControl:
@@ -73,6 +73,204 @@ class CacheControl:
         return f"<CacheControl {self.to_header()!r}>"
 
 
+class RequestCacheControl(CacheControl):
+    """A request's ``Cache-Control`` (``no_cache``, ``no_store``, ``max_age``, ``max_stale``,
+    ``min_fresh``, ``only_if_cached``...): read-only."""
+
+    def __init__(self, header: str | None) -> None:
+        super().__init__(header, _read_only)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        _read_only(None)
+
+    def __repr__(self) -> str:
+        return f"<RequestCacheControl {self.to_header()!r}>"
+
+
+def _read_only(_: Any) -> None:
+    raise TypeError("the request's headers are read-only")
+
+
+class ETags:
+    """The entity tags of an ``If-Match`` or ``If-None-Match`` header, as werkzeug's: ``"v1" in
+    etags`` (a strong match, or ``*``), ``contains_weak``, ``is_weak``, ``star_tag``, ``as_set``."""
+
+    def __init__(self, strong: Any = (), weak: Any = (), star_tag: bool = False) -> None:
+        self._strong = frozenset(strong)
+        self._weak = frozenset(weak)
+        self.star_tag = star_tag
+
+    def is_weak(self, etag: str) -> bool:
+        return etag in self._weak
+
+    def is_strong(self, etag: str) -> bool:
+        return etag in self._strong
+
+    def contains(self, etag: str) -> bool:
+        """A strong match (``*`` matches any)."""
+        return self.star_tag or etag in self._strong
+
+    def contains_weak(self, etag: str) -> bool:
+        """A weak match: strong or weak (``*`` matches any)."""
+        return self.contains(etag) or etag in self._weak
+
+    def contains_raw(self, etag: str) -> bool:
+        """Whether a quoted tag (``'W/"v1"'``, ``'"v1"'``) is here, weakly if it is weak."""
+        value, weak = unquote_etag(etag)
+        return value is not None and (self.contains_weak(value) if weak else self.contains(value))
+
+    def as_set(self, include_weak: bool = False) -> set[str]:
+        return set(self._strong | self._weak) if include_weak else set(self._strong)
+
+    def to_header(self) -> str:
+        if self.star_tag:
+            return "*"
+        tags = [f'"{tag}"' for tag in sorted(self._strong)] + [f'W/"{tag}"' for tag in sorted(self._weak)]
+        return ", ".join(tags)
+
+    def __contains__(self, etag: object) -> bool:
+        return isinstance(etag, str) and self.contains(etag)
+
+    def __iter__(self) -> Any:
+        return iter(self._strong)
+
+    def __bool__(self) -> bool:
+        return bool(self.star_tag or self._strong or self._weak)
+
+    def __str__(self) -> str:
+        return self.to_header()
+
+    def __repr__(self) -> str:
+        return f"<ETags {self.to_header()!r}>"
+
+
+def parse_etags(header: str | None) -> ETags:
+    """An ``If-Match`` / ``If-None-Match`` header's tags (RFC 9110 8.8.3): ``*``, or a list of
+    ``"tag"`` and ``W/"tag"`` (an unquoted tag read as one, as werkzeug reads it)."""
+    if not header:
+        return ETags()
+    text = header.strip()
+    if text == "*":
+        return ETags(star_tag=True)
+    strong: list[str] = []
+    weak: list[str] = []
+    at = 0
+    while at < len(text):
+        if text[at] in " \t,":
+            at += 1
+            continue
+        is_weak = text.startswith(("W/", "w/"), at)
+        start = at + 2 if is_weak else at
+        if start >= len(text) or text[start] != '"':  # unquoted: the text to the next comma, as werkzeug
+            end = text.find(",", start)
+            end = len(text) if end < 0 else end
+            tag = text[start:end].strip()
+            if tag:
+                (weak if is_weak else strong).append(tag)
+            at = end + 1
+            continue
+        end = text.find('"', start + 1)
+        if end < 0:
+            break
+        (weak if is_weak else strong).append(text[start + 1:end])
+        at = end + 1
+    return ETags(strong, weak)
+
+
+class IfRange:
+    """An ``If-Range`` header: an entity tag (``etag``) or a date (``date``), or neither."""
+
+    def __init__(self, etag: str | None = None, date: datetime | None = None) -> None:
+        self.etag = etag
+        self.date = date
+
+    def to_header(self) -> str:
+        if self.date is not None:
+            from .response import http_date
+
+            return http_date(self.date)
+        return quote_etag(self.etag) if self.etag is not None else ""
+
+    def __str__(self) -> str:
+        return self.to_header()
+
+    def __repr__(self) -> str:
+        return f"<IfRange {self.to_header()!r}>"
+
+
+def parse_if_range(header: str | None) -> IfRange:
+    if not header:
+        return IfRange()
+    text = header.strip()
+    if text.startswith(('"', "W/", "w/")):
+        etag, _ = unquote_etag(text)
+        return IfRange(etag=etag) if etag and '"' not in etag else IfRange()  # (a malformed tag: none)
+    return IfRange(date=parse_date(text))
+
+
+class Range:
+    """A ``Range`` header, as werkzeug's: ``units`` and ``ranges``, a list of ``(start, stop)`` (stop
+    exclusive, None: to the end; a negative start: the last bytes)."""
+
+    def __init__(self, units: str, ranges: list[tuple[int, int | None]]) -> None:
+        self.units = units
+        self.ranges = ranges
+
+    def range_for_length(self, length: int | None) -> tuple[int, int] | None:
+        """``(start, stop)`` of a ``length``-byte body for a single satisfiable range, else None."""
+        if self.units != "bytes" or length is None or len(self.ranges) != 1:
+            return None
+        start, stop = self.ranges[0]
+        if stop is None:
+            stop = length
+            if start < 0:
+                start += length
+        if 0 <= start < length:
+            return start, min(stop, length)
+        return None
+
+    def to_header(self) -> str:
+        parts = []
+        for start, stop in self.ranges:
+            parts.append(f"{start}" if start < 0 else f"{start}-" if stop is None else f"{start}-{stop - 1}")
+        return f"{self.units}={','.join(parts)}"
+
+    def __str__(self) -> str:
+        return self.to_header()
+
+    def __repr__(self) -> str:
+        return f"<Range {self.to_header()!r}>"
+
+
+def parse_range(header: str | None) -> Range | None:
+    """A ``Range`` header (RFC 9110 14.1.1), or None when it is absent or malformed (a range that ends
+    before it starts, a number that is not ASCII digits...)."""
+    if not header:
+        return None
+    units, sep, spec = header.partition("=")
+    units = units.strip().lower()
+    if not sep or not units:
+        return None
+    ranges: list[tuple[int, int | None]] = []
+    for item in spec.split(","):
+        first, dash, last = item.strip().partition("-")
+        first, last = first.strip(), last.strip()
+        if not dash or not all(part == "" or (len(part) <= 18 and part.isascii() and part.isdigit())
+                               for part in (first, last)):
+            return None
+        if not first:
+            if not last or int(last) == 0:
+                return None
+            ranges.append((-int(last), None))
+        elif not last:
+            ranges.append((int(first), None))
+        elif int(last) < int(first):
+            return None
+        else:
+            ranges.append((int(first), int(last) + 1))
+    return Range(units, ranges) if ranges else None
+
+
 def parse_date(value: str | None) -> datetime | None:
     """An HTTP date as an aware UTC datetime, or None if absent or malformed."""
     if not value:
@@ -112,13 +310,7 @@ def unquote_etag(header: str | None) -> tuple[str | None, bool | None]:
 
 def etag_matches(if_none_match: str, etag: str) -> bool:
     """Whether an If-None-Match header names ``etag`` (weak comparison, RFC 9110 13.1.2) or is ``*``."""
-    if if_none_match.strip() == "*":
-        return True
-    for candidate in if_none_match.split(","):
-        value, _ = unquote_etag(candidate)
-        if value == etag:
-            return True
-    return False
+    return parse_etags(if_none_match).contains_weak(etag)
 
 
 def not_modified(environ: dict[str, Any], etag: str | None, last_modified: datetime | None) -> bool:

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from .datastructures import EnvironHeaders, FileStorage, MultiDict
-from .exceptions import BadRequest, LengthRequired, RequestEntityTooLarge, RequestTimeout, UnsupportedMediaType
+from .exceptions import (
+    BadRequest,
+    LengthRequired,
+    RequestEntityTooLarge,
+    RequestTimeout,
+    UnsupportedMediaType,
+)
 
 # typing is for the type checker only: importing it at run time would cost every cold start
 # milliseconds, for annotations that `from __future__ import annotations` never evaluates.
@@ -11,6 +17,7 @@ TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterator
+    from datetime import datetime
     from typing import IO, Any
 
     from ..app import App
@@ -279,11 +286,7 @@ class Request:
         if cache and key in self._cache:
             return self._cache[key]
         if not (force or self.is_json):
-            if silent:
-                return None
-            raise UnsupportedMediaType(
-                "Did not attempt to load JSON data because the request Content-Type was not 'application/json'."
-            )
+            return None if silent else self.on_json_loading_failed(None)
         data = self.get_data()
         try:
             if self.app is not None and not self.app._json_stock:
@@ -295,12 +298,21 @@ class Request:
         except (ValueError, RecursionError) as e:  # malformed, not UTF-8, or nested too deep
             if silent:
                 return None
-            # The parser's message (line, column, what it expected) only in debug mode, as Flask.
-            detail = f": {e}" if self.app is not None and self.app.debug else "."
-            raise BadRequest(f"Failed to decode JSON object{detail}") from None
+            return self.on_json_loading_failed(e)
         if cache:
             self._cache[key] = value
         return value
+
+    def on_json_loading_failed(self, e: Exception | None) -> Any:
+        """What ``get_json`` does with a body that is not JSON (``e``: the parser's error) or a content
+        type that is not (``e`` None): 400 or 415. Override it in a Request subclass to answer
+        otherwise, as in Flask; what it returns, ``get_json`` returns."""
+        if e is None:
+            raise UnsupportedMediaType(
+                "Did not attempt to load JSON data because the request Content-Type was not 'application/json'.")
+        # The parser's message (line, column, what it expected) only in debug mode, as Flask.
+        detail = f": {e}" if self.app is not None and self.app.debug else "."
+        raise BadRequest(f"Failed to decode JSON object{detail}") from None
 
     @property
     def form(self) -> MultiDict:
@@ -348,6 +360,112 @@ class Request:
     def referrer(self) -> str | None:
         """The ``Referer`` header."""
         return self.headers.get("Referer")  # type: ignore[no-any-return]
+
+    # -- headers werkzeug users reach for (parsed when read) ---------------------------------
+
+    @property
+    def origin(self) -> str | None:
+        """The ``Origin`` header (a CORS or a form post's origin)."""
+        return _text(self.environ.get("HTTP_ORIGIN"))
+
+    @property
+    def content_encoding(self) -> str | None:
+        return _text(self.environ.get("HTTP_CONTENT_ENCODING"))
+
+    @property
+    def content_md5(self) -> str | None:
+        return _text(self.environ.get("HTTP_CONTENT_MD5"))
+
+    @property
+    def remote_user(self) -> str | None:
+        """``REMOTE_USER``: the user a server in front authenticated, if it says so."""
+        return _text(self.environ.get("REMOTE_USER"))
+
+    @property
+    def input_stream(self) -> IO[bytes]:
+        """The server's own input (``wsgi.input``), unbounded: prefer ``stream``."""
+        return self.environ["wsgi.input"]  # type: ignore[no-any-return]
+
+    @property
+    def is_multithread(self) -> bool:
+        return bool(self.environ.get("wsgi.multithread"))
+
+    @property
+    def is_multiprocess(self) -> bool:
+        return bool(self.environ.get("wsgi.multiprocess"))
+
+    @property
+    def is_run_once(self) -> bool:
+        return bool(self.environ.get("wsgi.run_once"))
+
+    @property
+    def max_forwards(self) -> int | None:
+        value = _text(self.environ.get("HTTP_MAX_FORWARDS"))
+        return int(value) if value is not None and len(value) <= 18 and value.isascii() and value.isdigit() else None
+
+    @property
+    def pragma(self) -> frozenset[str]:
+        return _items(self.environ.get("HTTP_PRAGMA"))
+
+    @property
+    def access_control_request_method(self) -> str | None:
+        return _text(self.environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"))
+
+    @property
+    def access_control_request_headers(self) -> frozenset[str]:
+        return _items(self.environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"))
+
+    @property
+    def date(self) -> datetime | None:
+        """The ``Date`` header as an aware datetime (None: absent or not a date)."""
+        return _caching().parse_date(_text(self.environ.get("HTTP_DATE")))  # type: ignore[no-any-return]
+
+    @property
+    def if_modified_since(self) -> datetime | None:
+        return _caching().parse_date(_text(self.environ.get("HTTP_IF_MODIFIED_SINCE")))  # type: ignore[no-any-return]
+
+    @property
+    def if_unmodified_since(self) -> datetime | None:
+        return _caching().parse_date(  # type: ignore[no-any-return]
+            _text(self.environ.get("HTTP_IF_UNMODIFIED_SINCE")))
+
+    @property
+    def if_match(self) -> Any:
+        """``If-Match`` as ETags: ``"v1" in request.if_match``, ``.star_tag``, ``.contains_weak(tag)``."""
+        return _caching().parse_etags(_text(self.environ.get("HTTP_IF_MATCH")))
+
+    @property
+    def if_none_match(self) -> Any:
+        """``If-None-Match`` as ETags (see ``if_match``)."""
+        return _caching().parse_etags(_text(self.environ.get("HTTP_IF_NONE_MATCH")))
+
+    @property
+    def if_range(self) -> Any:
+        """``If-Range``: ``.etag`` or ``.date``."""
+        return _caching().parse_if_range(_text(self.environ.get("HTTP_IF_RANGE")))
+
+    @property
+    def range(self) -> Any:
+        """``Range`` (``.units``, ``.ranges``, ``.range_for_length(n)``), or None when absent or malformed."""
+        return _caching().parse_range(_text(self.environ.get("HTTP_RANGE")))
+
+    @property
+    def cache_control(self) -> Any:
+        """The request's ``Cache-Control`` (``no_cache``, ``max_age``...), read-only."""
+        return _caching().RequestCacheControl(_text(self.environ.get("HTTP_CACHE_CONTROL")))
+
+    @property
+    def routing_exception(self) -> Exception | None:
+        """What matching the URL raised (NotFound, MethodNotAllowed, a redirect), or None when it
+        matched: for before-request hooks, which run before the error is answered (as Flask's)."""
+        found = self._cache.get("routing_exception")
+        if isinstance(found, type):  # the router's plain miss: its error made now that it is read
+            found = self._cache["routing_exception"] = found()
+        return found
+
+    @routing_exception.setter
+    def routing_exception(self, value: Exception | None) -> None:
+        self._cache["routing_exception"] = value
 
     @property
     def access_route(self) -> list[str]:
@@ -430,6 +548,22 @@ def _read_at_most(stream: IO[bytes], limit: int) -> bytes:
         if size > limit:
             raise RequestEntityTooLarge(f"The body exceeds the limit of {limit} bytes.")
         chunks.append(chunk)
+
+
+def _text(value: Any) -> str | None:
+    # A header from the environ as text (UTF-8 decoded), None when absent.
+    return None if value is None else wsgi_to_text(str(value))
+
+
+def _items(value: Any) -> frozenset[str]:
+    # A comma-separated header's items.
+    return frozenset(item.strip() for item in (_text(value) or "").split(",") if item.strip())
+
+
+def _caching() -> Any:
+    from . import caching
+
+    return caching
 
 
 def declared_length(environ: dict[str, Any]) -> int | None:

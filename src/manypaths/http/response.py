@@ -11,7 +11,7 @@ TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
-    from datetime import datetime
+    from datetime import datetime, timedelta
     from typing import Any
 
 # The Content-Length texts of the body lengths answered so far (``str(n)`` costs ~1k instructions,
@@ -89,6 +89,122 @@ def _list_header(name: str, doc: str) -> Any:
 
     def set_(self: Response, value: Any) -> None:
         self._set_list(name, value)
+
+    return property(get, set_, doc=doc)
+
+
+def _text_header(name: str, doc: str) -> Any:
+    # A header as its text; None deletes it.
+    def get(self: Response) -> str | None:
+        return self.headers.get(name)  # type: ignore[no-any-return]
+
+    def set_(self: Response, value: Any) -> None:
+        if value is not None and not isinstance(value, str) and hasattr(value, "value"):
+            value = value.value  # an enum's value (werkzeug's COOP.SAME_ORIGIN...)
+        self._set_or_delete(name, None if value is None else str(value))
+
+    return property(get, set_, doc=doc)
+
+
+def _seconds(value: str | None) -> int | None:
+    # A delta-seconds header value as a number (None: absent or not plain digits).
+    return int(value) if value is not None and len(value) <= 18 and value.isascii() and value.isdigit() else None
+
+
+def _seconds_text(value: Any) -> str:
+    # An int or a timedelta as delta-seconds text.
+    seconds = value.total_seconds() if hasattr(value, "total_seconds") else value
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+        raise TypeError(f"expected seconds (an int >= 0 or a timedelta), got {value!r}")
+    return str(int(seconds))
+
+
+class ContentSecurityPolicy(dict):  # type: ignore[type-arg]
+    """``Content-Security-Policy`` as a dict of directive -> value, with attribute access as werkzeug's
+    (``csp.default_src = "'self'"``, ``csp["img-src"]``); every change is written to the header at once.
+    A value holding ``;`` (it would start another directive) or a line break is refused."""
+
+    def __init__(self, header: str | None, on_update: Callable[[str | None], None]) -> None:
+        super().__init__()
+        for item in (header or "").split(";"):
+            key, _, value = item.strip().partition(" ")
+            if key:
+                dict.__setitem__(self, key.lower(), value.strip())
+        object.__setattr__(self, "_on_update", on_update)
+
+    def _changed(self) -> None:
+        self._on_update(self.to_header() or None)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self.get(name.replace("_", "-"))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if value is None:
+            self.pop(name.replace("_", "-"), None)
+        else:
+            self[name.replace("_", "-")] = value
+
+    def __delattr__(self, name: str) -> None:
+        self.pop(name.replace("_", "-"), None)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        text = str(value)
+        if ";" in text or "\r" in text or "\n" in text or ";" in key or " " in key:
+            raise ValueError(f"a Content-Security-Policy directive cannot hold ';' or a line break: {key!r} {text!r}")
+        super().__setitem__(key.lower(), text)
+        self._changed()
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        self._changed()
+
+    def pop(self, key: str, *default: Any) -> Any:
+        value = super().pop(key, *default)
+        self._changed()
+        return value
+
+    def update(self, *others: Any, **more: Any) -> None:
+        for key, value in dict(*others, **more).items():
+            self[key] = value
+
+    def setdefault(self, key: str, default: Any = "") -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def popitem(self) -> tuple[str, str]:
+        item: tuple[str, str] = super().popitem()
+        self._changed()
+        return item
+
+    def clear(self) -> None:
+        super().clear()
+        self._changed()
+
+    def to_header(self) -> str:
+        return "; ".join(f"{key} {value}" if value else key for key, value in self.items())
+
+    def __str__(self) -> str:
+        return self.to_header()
+
+    def __repr__(self) -> str:
+        return f"<ContentSecurityPolicy {self.to_header()!r}>"
+
+
+def _policy_header(name: str, doc: str) -> Any:
+    # A Content-Security-Policy header as a live ContentSecurityPolicy; assign a str, a dict or None.
+    def get(self: Response) -> ContentSecurityPolicy:
+        return ContentSecurityPolicy(self.headers.get(name), lambda text: self._set_or_delete(name, text))
+
+    def set_(self: Response, value: Any) -> None:
+        if value is None or isinstance(value, str):
+            self._set_or_delete(name, value or None)
+        else:
+            policy = ContentSecurityPolicy(None, lambda text: self._set_or_delete(name, text))
+            policy.update(value)
+            self._set_or_delete(name, policy.to_header() or None)
 
     return property(get, set_, doc=doc)
 
@@ -320,14 +436,80 @@ class Response:
     vary = _list_header("Vary", "The header names in ``Vary`` (assign an iterable to set them).")
     last_modified = _date_header("Last-Modified", "``Last-Modified`` as an aware datetime (assign one, or a timestamp).")
     expires = _date_header("Expires", "``Expires`` as an aware datetime (assign one, or a timestamp).")
+    date = _date_header("Date", "``Date`` as an aware datetime (assign one, or a timestamp).")
+    content_encoding = _text_header("Content-Encoding", "``Content-Encoding`` (None: not sent).")
+    content_location = _text_header("Content-Location", "``Content-Location`` (None: not sent).")
+    content_md5 = _text_header("Content-MD5", "``Content-MD5`` (obsolete; None: not sent).")
+    content_language = _list_header("Content-Language", "The languages in ``Content-Language``.")
+    accept_ranges = _text_header("Accept-Ranges", "``Accept-Ranges`` (``\"bytes\"``; None: not sent).")
+    access_control_allow_origin = _text_header("Access-Control-Allow-Origin",
+                                               "``Access-Control-Allow-Origin`` (the CORS option sets it for you).")
+    access_control_allow_methods = _list_header("Access-Control-Allow-Methods",
+                                                "The methods in ``Access-Control-Allow-Methods``.")
+    access_control_allow_headers = _list_header("Access-Control-Allow-Headers",
+                                                "The header names in ``Access-Control-Allow-Headers``.")
+    access_control_expose_headers = _list_header("Access-Control-Expose-Headers",
+                                                 "The header names in ``Access-Control-Expose-Headers``.")
+    cross_origin_opener_policy = _text_header("Cross-Origin-Opener-Policy",
+                                              "``Cross-Origin-Opener-Policy`` (``\"same-origin\"``...; None: not sent).")
+    cross_origin_embedder_policy = _text_header("Cross-Origin-Embedder-Policy",
+                                                "``Cross-Origin-Embedder-Policy`` (None: not sent).")
+    content_security_policy = _policy_header("Content-Security-Policy",
+                                             "``Content-Security-Policy`` as a dict of directives, live.")
+    content_security_policy_report_only = _policy_header("Content-Security-Policy-Report-Only",
+                                                         "``Content-Security-Policy-Report-Only``, as above.")
 
     @property
-    def content_encoding(self) -> str | None:
-        return self.headers.get("Content-Encoding")  # type: ignore[no-any-return]
+    def access_control_allow_credentials(self) -> bool:
+        """Whether ``Access-Control-Allow-Credentials: true`` is sent (assign a bool)."""
+        return bool(self.headers.get("Access-Control-Allow-Credentials") == "true")
 
-    @content_encoding.setter
-    def content_encoding(self, value: str | None) -> None:
-        self._set_or_delete("Content-Encoding", value)
+    @access_control_allow_credentials.setter
+    def access_control_allow_credentials(self, value: bool | None) -> None:
+        self._set_or_delete("Access-Control-Allow-Credentials", "true" if value else None)
+
+    @property
+    def access_control_max_age(self) -> int | None:
+        """``Access-Control-Max-Age`` in seconds (assign an int or a timedelta; None: not sent)."""
+        return _seconds(self.headers.get("Access-Control-Max-Age"))
+
+    @access_control_max_age.setter
+    def access_control_max_age(self, value: Any) -> None:
+        self._set_or_delete("Access-Control-Max-Age", None if value is None else _seconds_text(value))
+
+    @property
+    def age(self) -> timedelta | None:
+        """``Age`` as a timedelta (assign one or seconds; None: not sent)."""
+        from datetime import timedelta
+
+        seconds = _seconds(self.headers.get("Age"))
+        return None if seconds is None else timedelta(seconds=seconds)
+
+    @age.setter
+    def age(self, value: Any) -> None:
+        self._set_or_delete("Age", None if value is None else _seconds_text(value))
+
+    @property
+    def retry_after(self) -> datetime | None:
+        """``Retry-After`` as the aware datetime it names (seconds from now, or a date); assign a datetime,
+        seconds or a timedelta (None: not sent)."""
+        value = self.headers.get("Retry-After")
+        seconds = _seconds(value)
+        if seconds is None:
+            parsed: datetime | None = (_caching or _load_caching()).parse_date(value)
+            return parsed
+        from datetime import datetime, timedelta, timezone
+
+        return datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=seconds)
+
+    @retry_after.setter
+    def retry_after(self, value: Any) -> None:
+        if value is None:
+            self._set_or_delete("Retry-After", None)
+        elif hasattr(value, "tzinfo"):
+            self._set_or_delete("Retry-After", http_date(value))
+        else:
+            self._set_or_delete("Retry-After", _seconds_text(value))
 
     @property
     def cache_control(self) -> Any:
