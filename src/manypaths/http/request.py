@@ -17,7 +17,6 @@ TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable, Iterator
-    from datetime import datetime
     from typing import IO, Any
 
     from ..app import App
@@ -39,6 +38,38 @@ def wsgi_to_text(value: str) -> str:
         return value.encode("latin-1").decode("utf-8", "replace")
     except UnicodeEncodeError:  # a server that already decoded it
         return value
+
+
+def _text(value: Any) -> str | None:
+    # A header from the environ as text (UTF-8 decoded), None when absent.
+    return None if value is None else wsgi_to_text(str(value))
+
+
+def _items(text: str | None) -> frozenset[str]:
+    # A comma-separated header's items.
+    return frozenset(item.strip() for item in (text or "").split(",") if item.strip())
+
+
+def _digits(text: str | None) -> int | None:
+    # A header of ASCII digits as a number (None: absent, or anything else).
+    return int(text) if text is not None and len(text) <= 18 and text.isascii() and text.isdigit() else None
+
+
+def _header(key: str, parser: str | None, doc: str) -> Any:
+    # A property: the environ's ``key`` as text, through ``parser`` (a function of this module, or
+    # of http.caching, imported when first read) when one is named.
+    def get(self: Request) -> Any:
+        text = _text(self.environ.get(key))
+        if parser is None:
+            return text
+        parse = globals().get(parser)
+        if parse is None:
+            from . import caching
+
+            parse = getattr(caching, parser)
+        return parse(text)
+
+    return property(get, doc=doc)
 
 
 class Request:
@@ -363,23 +394,28 @@ class Request:
 
     # -- headers werkzeug users reach for (parsed when read) ---------------------------------
 
-    @property
-    def origin(self) -> str | None:
-        """The ``Origin`` header (a CORS or a form post's origin)."""
-        return _text(self.environ.get("HTTP_ORIGIN"))
-
-    @property
-    def content_encoding(self) -> str | None:
-        return _text(self.environ.get("HTTP_CONTENT_ENCODING"))
-
-    @property
-    def content_md5(self) -> str | None:
-        return _text(self.environ.get("HTTP_CONTENT_MD5"))
-
-    @property
-    def remote_user(self) -> str | None:
-        """``REMOTE_USER``: the user a server in front authenticated, if it says so."""
-        return _text(self.environ.get("REMOTE_USER"))
+    origin = _header("HTTP_ORIGIN", None, "The ``Origin`` header (a CORS or a form post's origin).")
+    content_encoding = _header("HTTP_CONTENT_ENCODING", None, "The ``Content-Encoding`` header.")
+    content_md5 = _header("HTTP_CONTENT_MD5", None, "The ``Content-MD5`` header.")
+    remote_user = _header("REMOTE_USER", None, "``REMOTE_USER``: the user a server in front authenticated.")
+    access_control_request_method = _header("HTTP_ACCESS_CONTROL_REQUEST_METHOD", None,
+                                            "A CORS preflight's ``Access-Control-Request-Method``.")
+    access_control_request_headers = _header("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "_items",
+                                             "A CORS preflight's ``Access-Control-Request-Headers``, as a set.")
+    pragma = _header("HTTP_PRAGMA", "_items", "The ``Pragma`` header's items, as a set.")
+    max_forwards = _header("HTTP_MAX_FORWARDS", "_digits", "``Max-Forwards`` as a number (None: absent or not digits).")
+    date = _header("HTTP_DATE", "parse_date", "The ``Date`` header as an aware datetime (None: absent or not a date).")
+    if_modified_since = _header("HTTP_IF_MODIFIED_SINCE", "parse_date", "``If-Modified-Since`` as an aware datetime.")
+    if_unmodified_since = _header("HTTP_IF_UNMODIFIED_SINCE", "parse_date",
+                                  "``If-Unmodified-Since`` as an aware datetime.")
+    if_match = _header("HTTP_IF_MATCH", "parse_etags",
+                       "``If-Match`` as ETags: ``\"v1\" in request.if_match``, ``.star_tag``, ``.contains_weak(tag)``.")
+    if_none_match = _header("HTTP_IF_NONE_MATCH", "parse_etags", "``If-None-Match`` as ETags (see ``if_match``).")
+    if_range = _header("HTTP_IF_RANGE", "parse_if_range", "``If-Range``: ``.etag`` or ``.date``.")
+    range = _header("HTTP_RANGE", "parse_range",
+                    "``Range`` (``.units``, ``.ranges``, ``.range_for_length(n)``), None when absent or malformed.")
+    cache_control = _header("HTTP_CACHE_CONTROL", "RequestCacheControl",
+                            "The request's ``Cache-Control`` (``no_cache``, ``max_age``...), read-only.")
 
     @property
     def input_stream(self) -> IO[bytes]:
@@ -397,62 +433,6 @@ class Request:
     @property
     def is_run_once(self) -> bool:
         return bool(self.environ.get("wsgi.run_once"))
-
-    @property
-    def max_forwards(self) -> int | None:
-        value = _text(self.environ.get("HTTP_MAX_FORWARDS"))
-        return int(value) if value is not None and len(value) <= 18 and value.isascii() and value.isdigit() else None
-
-    @property
-    def pragma(self) -> frozenset[str]:
-        return _items(self.environ.get("HTTP_PRAGMA"))
-
-    @property
-    def access_control_request_method(self) -> str | None:
-        return _text(self.environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"))
-
-    @property
-    def access_control_request_headers(self) -> frozenset[str]:
-        return _items(self.environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"))
-
-    @property
-    def date(self) -> datetime | None:
-        """The ``Date`` header as an aware datetime (None: absent or not a date)."""
-        return _caching().parse_date(_text(self.environ.get("HTTP_DATE")))  # type: ignore[no-any-return]
-
-    @property
-    def if_modified_since(self) -> datetime | None:
-        return _caching().parse_date(_text(self.environ.get("HTTP_IF_MODIFIED_SINCE")))  # type: ignore[no-any-return]
-
-    @property
-    def if_unmodified_since(self) -> datetime | None:
-        return _caching().parse_date(  # type: ignore[no-any-return]
-            _text(self.environ.get("HTTP_IF_UNMODIFIED_SINCE")))
-
-    @property
-    def if_match(self) -> Any:
-        """``If-Match`` as ETags: ``"v1" in request.if_match``, ``.star_tag``, ``.contains_weak(tag)``."""
-        return _caching().parse_etags(_text(self.environ.get("HTTP_IF_MATCH")))
-
-    @property
-    def if_none_match(self) -> Any:
-        """``If-None-Match`` as ETags (see ``if_match``)."""
-        return _caching().parse_etags(_text(self.environ.get("HTTP_IF_NONE_MATCH")))
-
-    @property
-    def if_range(self) -> Any:
-        """``If-Range``: ``.etag`` or ``.date``."""
-        return _caching().parse_if_range(_text(self.environ.get("HTTP_IF_RANGE")))
-
-    @property
-    def range(self) -> Any:
-        """``Range`` (``.units``, ``.ranges``, ``.range_for_length(n)``), or None when absent or malformed."""
-        return _caching().parse_range(_text(self.environ.get("HTTP_RANGE")))
-
-    @property
-    def cache_control(self) -> Any:
-        """The request's ``Cache-Control`` (``no_cache``, ``max_age``...), read-only."""
-        return _caching().RequestCacheControl(_text(self.environ.get("HTTP_CACHE_CONTROL")))
 
     @property
     def routing_exception(self) -> Exception | None:
@@ -548,22 +528,6 @@ def _read_at_most(stream: IO[bytes], limit: int) -> bytes:
         if size > limit:
             raise RequestEntityTooLarge(f"The body exceeds the limit of {limit} bytes.")
         chunks.append(chunk)
-
-
-def _text(value: Any) -> str | None:
-    # A header from the environ as text (UTF-8 decoded), None when absent.
-    return None if value is None else wsgi_to_text(str(value))
-
-
-def _items(value: Any) -> frozenset[str]:
-    # A comma-separated header's items.
-    return frozenset(item.strip() for item in (_text(value) or "").split(",") if item.strip())
-
-
-def _caching() -> Any:
-    from . import caching
-
-    return caching
 
 
 def declared_length(environ: dict[str, Any]) -> int | None:
