@@ -55,19 +55,18 @@ def _digits(text: str | None) -> int | None:
     return int(text) if text is not None and len(text) <= 18 and text.isascii() and text.isdigit() else None
 
 
-def _header(key: str, parser: str | None, doc: str) -> Any:
-    # A property: the environ's ``key`` as text, through ``parser`` (a function of this module, or
-    # of http.caching, imported when first read) when one is named.
+def _header(key: str, parser: Callable[[str | None], Any] | str | None, doc: str) -> Any:
+    # A property: the environ's ``key`` as text, through ``parser`` when there is one: a function, or
+    # the name of one in http.caching (imported when first read).
     def get(self: Request) -> Any:
         text = _text(self.environ.get(key))
         if parser is None:
             return text
-        parse = globals().get(parser)
-        if parse is None:
+        if isinstance(parser, str):
             from . import caching
 
-            parse = getattr(caching, parser)
-        return parse(text)
+            return getattr(caching, parser)(text)
+        return parser(text)
 
     return property(get, doc=doc)
 
@@ -400,10 +399,10 @@ class Request:
     remote_user = _header("REMOTE_USER", None, "``REMOTE_USER``: the user a server in front authenticated.")
     access_control_request_method = _header("HTTP_ACCESS_CONTROL_REQUEST_METHOD", None,
                                             "A CORS preflight's ``Access-Control-Request-Method``.")
-    access_control_request_headers = _header("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", "_items",
+    access_control_request_headers = _header("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", _items,
                                              "A CORS preflight's ``Access-Control-Request-Headers``, as a set.")
-    pragma = _header("HTTP_PRAGMA", "_items", "The ``Pragma`` header's items, as a set.")
-    max_forwards = _header("HTTP_MAX_FORWARDS", "_digits", "``Max-Forwards`` as a number (None: absent or not digits).")
+    pragma = _header("HTTP_PRAGMA", _items, "The ``Pragma`` header's items, as a set.")
+    max_forwards = _header("HTTP_MAX_FORWARDS", _digits, "``Max-Forwards`` as a number (None: absent or not digits).")
     date = _header("HTTP_DATE", "parse_date", "The ``Date`` header as an aware datetime (None: absent or not a date).")
     if_modified_since = _header("HTTP_IF_MODIFIED_SINCE", "parse_date", "``If-Modified-Since`` as an aware datetime.")
     if_unmodified_since = _header("HTTP_IF_UNMODIFIED_SINCE", "parse_date",
