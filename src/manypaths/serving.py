@@ -98,9 +98,10 @@ def make_server(app: Callable[..., Iterable[bytes]], host: str = "127.0.0.1", po
                 prefix: str = "", quiet: bool = False, timeout: float | None = 60.0) -> Any:
     """A threaded ``wsgiref`` server for ``app`` (not yet serving: call ``serve_forever()``).
 
-    Beyond ``wsgiref``: a chunked request body is decoded (``wsgi.input_terminated``), a request
-    with both Transfer-Encoding and Content-Length or two different Content-Lengths (signs of
-    request smuggling) answers 400 and one with another transfer coding 501, header names with "_" are dropped, and a connection that
+    Beyond ``wsgiref``: a chunked request body is decoded (``wsgi.input_terminated``); a request
+    with both Transfer-Encoding and Content-Length, two different Content-Lengths, Transfer-Encoding
+    over HTTP/1.0 or a last coding other than chunked (the shapes request smuggling takes) answers
+    400, and one with another transfer coding before chunked 501; header names with "_" are dropped, and a connection that
     sends nothing for ``timeout`` seconds is closed (a body read that times out answers 408)."""
     from socketserver import ThreadingMixIn
     from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer
@@ -142,13 +143,18 @@ def make_server(app: Callable[..., Iterable[bytes]], host: str = "127.0.0.1", po
             coding = self.headers.get_all("Transfer-Encoding")
             if coding is None:
                 return True
+            codings = [c.strip().lower() for c in ",".join(coding).split(",")]
             if self.headers.get("Content-Length") is not None:
                 self.send_error(400, "Transfer-Encoding and Content-Length both given")
-                return False
-            if [c.strip().lower() for c in ",".join(coding).split(",")] != ["chunked"]:
+            elif self.request_version == "HTTP/1.0":  # (RFC 9112 6.1: faulty framing)
+                self.send_error(400, "Transfer-Encoding in an HTTP/1.0 request")
+            elif codings[-1] != "chunked":  # the body's end cannot be told
+                self.send_error(400, "The last transfer coding is not chunked")
+            elif codings != ["chunked"]:
                 self.send_error(501, "Only the chunked transfer coding is understood")
-                return False
-            return True
+            else:
+                return True
+            return False
 
         def get_environ(self) -> dict[str, Any]:
             # A header name with "_" would pass for its "-" twin (x_forwarded_for as

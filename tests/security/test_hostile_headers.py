@@ -228,7 +228,7 @@ def test_hostile_headers_never_make_a_500(driver: Any, header: str, value: str, 
 @pytest.mark.parametrize("driver", [wsgi_answer, asgi_answer, rsgi_answer], ids=["wsgi", "asgi", "rsgi"])
 def test_each_driver_here_answers_a_plain_request(driver: Any) -> None:
     # (so that the property runs above reach the view, not a 4xx of the harness's own making)
-    code, headers, data = driver("POST", "a=1", {"HTTP_HOST": "api.example", "HTTP_COOKIE": 'a="\\141"'}, b"")
+    code, _, data = driver("POST", "a=1", {"HTTP_HOST": "api.example", "HTTP_COOKIE": 'a="\\141"'}, b"")
     assert code == 200, (code, data[:300])
     seen = json.loads(data)
     assert seen["cookies"] == repr({"a": "a"}) and seen["host"] == "'api.example'" and seen["args"].startswith("MultiDict")
