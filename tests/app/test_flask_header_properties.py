@@ -13,6 +13,7 @@ from typing import Any
 import flask
 import pytest
 import werkzeug
+import werkzeug.user_agent
 from werkzeug.test import EnvironBuilder
 
 import manypaths
@@ -183,3 +184,18 @@ def test_a_policy_value_cannot_start_another_directive_or_header(value: str) -> 
     with pytest.raises(ValueError, match="cannot hold"):
         response.content_security_policy.script_src = value
     assert "Content-Security-Policy" not in response.headers
+
+
+def test_user_agent_reads_as_werkzeugs_and_is_still_its_text() -> None:
+    ours, theirs = pair({"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0"})
+    agent = ours.user_agent
+    assert agent.string == theirs.user_agent.string == str(theirs.user_agent) == agent.to_header()
+    for name in ("platform", "browser", "version", "language"):
+        assert getattr(agent, name) == getattr(theirs.user_agent, name) is None, name
+    assert agent == "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0" and "Firefox" in agent  # (it was a str: still is)
+
+    class Parsed(werkzeug.user_agent.UserAgent):  # a werkzeug-style parser subclass serves here too
+        browser = "firefox"
+
+    ours.user_agent_class = Parsed
+    assert ours.user_agent.browser == "firefox" and ours.user_agent.string.startswith("Mozilla")

@@ -71,6 +71,24 @@ def _header(key: str, parser: Callable[[str | None], Any] | str | None, doc: str
     return property(get, doc=doc)
 
 
+class UserAgent(str):
+    """The ``User-Agent`` header: its text (a str), with werkzeug's attributes: ``string``,
+    ``to_header()``, and ``platform``, ``browser``, ``version`` and ``language``, None as in werkzeug
+    since 2.0, which no longer parses them (``Request.user_agent_class``: a subclass that does)."""
+
+    platform: str | None = None
+    browser: str | None = None
+    version: str | None = None
+    language: str | None = None
+
+    @property
+    def string(self) -> str:
+        return str.__str__(self)
+
+    def to_header(self) -> str:
+        return str.__str__(self)
+
+
 class Request:
     """The current request, over its WSGI ``environ``.
 
@@ -219,9 +237,13 @@ class Request:
     def headers(self) -> EnvironHeaders:
         return self._cached("headers", lambda: EnvironHeaders(self.environ))  # type: ignore[no-any-return]
 
+    #: The class ``user_agent`` is made with, from the header's text (werkzeug's name).
+    user_agent_class: Any = UserAgent
+
     @property
-    def user_agent(self) -> str:
-        return str(self.environ.get("HTTP_USER_AGENT", ""))
+    def user_agent(self) -> Any:
+        """The ``User-Agent`` header (a ``UserAgent``: its text, with werkzeug's ``.string``...)."""
+        return self.user_agent_class(str(self.environ.get("HTTP_USER_AGENT", "")))
 
     # -- query, cookies ------------------------------------------------------------------------
 
