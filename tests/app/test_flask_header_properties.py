@@ -199,3 +199,59 @@ def test_user_agent_reads_as_werkzeugs_and_is_still_its_text() -> None:
 
     ours.user_agent_class = Parsed
     assert ours.user_agent.browser == "firefox" and ours.user_agent.string.startswith("Mozilla")
+
+
+def test_response_machinery_matches_werkzeugs() -> None:
+    environ = EnvironBuilder(path="/", method="GET").get_environ()
+    for cls in (Response, werkzeug.Response):
+        class Created(cls):  # type: ignore[valid-type,misc]
+            default_status = 201
+
+        assert Created("x").status_code == 201 and Created("x", status=200).status_code == 200
+
+    def stream() -> Any:
+        yield "ab"
+        yield b"cd"
+
+    answers = []
+    for cls in (Response, werkzeug.Response):
+        r = cls(stream(), mimetype="text/plain")
+        before = r.is_sequence
+        r.make_sequence()
+        length = r.calculate_content_length()
+        frozen = cls("hello")
+        frozen.freeze()
+        head = dict(environ, REQUEST_METHOD="HEAD")
+        app_iter, status, headers = cls("body", status=204).get_wsgi_response(environ)
+        answers.append((before, r.is_sequence, length, r.get_data(), frozen.headers.get("Content-Length"),
+                        frozen.headers.get("ETag"), list(cls("body").get_app_iter(head)), list(app_iter), status[:3],
+                        [name for name, _ in headers if name.lower() == "content-length"],
+                        dict(cls("x", mimetype="text/plain").mimetype_params)))
+    assert answers[0] == answers[1]
+
+
+def test_mimetype_params_are_live_and_from_app_and_force_type_take_any_wsgi_answer() -> None:
+    ours, theirs = Response("x", mimetype="text/plain"), werkzeug.Response("x", mimetype="text/plain")
+    for response in (ours, theirs):
+        response.mimetype_params["charset"] = "latin-1"
+    assert ours.headers["Content-Type"] == theirs.headers["Content-Type"] == "text/plain; charset=latin-1"
+
+    def legacy(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("202 Accepted", [("Content-Type", "text/csv"), ("X-Legacy", "1")])
+        return [b"a,b\n", b"1,2\n"]
+
+    environ = EnvironBuilder(path="/").get_environ()
+    made = Response.from_app(legacy, environ)
+    real = werkzeug.Response.from_app(legacy, environ)
+    assert (made.status, made.headers.get("X-Legacy"), made.mimetype, made.get_data()) == (
+        real.status, real.headers.get("X-Legacy"), real.mimetype, real.get_data())
+
+    class Mine(Response):
+        pass
+
+    forced = Mine.force_type(werkzeug.Response("from werkzeug", status=203), environ)
+    assert type(forced) is Mine and forced.status_code == 203 and forced.get_data() == b"from werkzeug"
+    kept = Response("ours")
+    assert Mine.force_type(kept) is kept and type(kept) is Mine
+    with pytest.raises(TypeError, match="without an environ"):
+        Mine.force_type(legacy)

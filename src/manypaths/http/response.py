@@ -119,7 +119,54 @@ def _seconds_text(value: Any) -> str:
     return str(int(seconds))
 
 
-class ContentSecurityPolicy(dict):  # type: ignore[type-arg]
+class CallbackDict(dict):  # type: ignore[type-arg]
+    """A dict that calls ``on_update(self)`` after every change (werkzeug's name): a header's
+    parameters kept live, as ``response.mimetype_params``."""
+
+    on_update: Callable[[Any], None] | None
+
+    def __init__(self, initial: Any = None, on_update: Callable[[Any], None] | None = None) -> None:
+        super().__init__(initial or ())
+        object.__setattr__(self, "on_update", on_update)
+
+    def _changed(self) -> None:
+        if self.on_update is not None:
+            self.on_update(self)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        super().__setitem__(key, value)
+        self._changed()
+
+    def __delitem__(self, key: Any) -> None:
+        super().__delitem__(key)
+        self._changed()
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        value = super().pop(key, *default)
+        self._changed()
+        return value
+
+    def update(self, *others: Any, **more: Any) -> None:
+        for key, value in dict(*others, **more).items():
+            super().__setitem__(key, value)
+        self._changed()
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def popitem(self) -> tuple[Any, Any]:
+        item = super().popitem()
+        self._changed()
+        return item
+
+    def clear(self) -> None:
+        super().clear()
+        self._changed()
+
+
+class ContentSecurityPolicy(CallbackDict):
     """``Content-Security-Policy`` as a dict of directive -> value, with attribute access as werkzeug's
     (``csp.default_src = "'self'"``, ``csp["img-src"]``); every change is written to the header at once.
     A value holding ``;`` (it would start another directive) or a line break is refused."""
@@ -130,10 +177,7 @@ class ContentSecurityPolicy(dict):  # type: ignore[type-arg]
             key, _, value = item.strip().partition(" ")
             if key:
                 dict.__setitem__(self, key.lower(), value.strip())
-        object.__setattr__(self, "_on_update", on_update)
-
-    def _changed(self) -> None:
-        self._on_update(self.to_header() or None)
+        object.__setattr__(self, "on_update", lambda policy: on_update(policy.to_header() or None))
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -154,34 +198,13 @@ class ContentSecurityPolicy(dict):  # type: ignore[type-arg]
         if ";" in text or "\r" in text or "\n" in text or ";" in key or " " in key:
             raise ValueError(f"a Content-Security-Policy directive cannot hold ';' or a line break: {key!r} {text!r}")
         super().__setitem__(key.lower(), text)
-        self._changed()
-
-    def __delitem__(self, key: str) -> None:
-        super().__delitem__(key)
-        self._changed()
-
-    def pop(self, key: str, *default: Any) -> Any:
-        value = super().pop(key, *default)
-        self._changed()
-        return value
 
     def update(self, *others: Any, **more: Any) -> None:
         for key, value in dict(*others, **more).items():
             self[key] = value
 
     def setdefault(self, key: str, default: Any = "") -> Any:
-        if key not in self:
-            self[key] = default
-        return self[key]
-
-    def popitem(self) -> tuple[str, str]:
-        item: tuple[str, str] = super().popitem()
-        self._changed()
-        return item
-
-    def clear(self) -> None:
-        super().clear()
-        self._changed()
+        return super().setdefault(key, default)
 
     def to_header(self) -> str:
         return "; ".join(f"{key} {value}" if value else key for key, value in self.items())
@@ -248,6 +271,13 @@ class Response:
     """
 
     default_mimetype = "text/html"
+    #: The status of a response made without one (werkzeug's name; a subclass may change it).
+    default_status = 200
+    #: werkzeug's settings, for code that reads them: a relative Location is sent as it is (RFC 9110
+    #: allows it; werkzeug's default too since 2.1), and a body held whole gets its Content-Length.
+    autocorrect_location_header = False
+    automatically_set_content_length = True
+    implicit_sequence_conversion = True
     #: The largest Set-Cookie header ``set_cookie`` writes (werkzeug's 4093); None: no check.
     max_cookie_size: int | None = 4093
     # Functions to call on close(); a list once call_on_close() is used.
@@ -277,11 +307,13 @@ class Response:
             # The common case (a view returned text): two headers, no bookkeeping.
             kind = mimetype or self.default_mimetype
             _fill(self, response.encode("utf-8"), _CONTENT_TYPES.get(kind) or _with_charset(kind))
-            if status is not None and status != 200:
+            if status is None:
+                status = self.default_status
+            if status != 200:
                 self.status = status
             return
         self.headers = headers if isinstance(headers, Headers) else Headers(headers)
-        self.status = 200 if status is None else status
+        self.status = self.default_status if status is None else status
         if content_type is None and "Content-Type" not in self.headers:
             content_type = _with_charset(mimetype or self.default_mimetype)
         if content_type is not None:
@@ -661,6 +693,92 @@ class Response:
             source = iterate_async(source)
         for chunk in source:
             yield chunk.encode("utf-8") if isinstance(chunk, str) else chunk
+
+    # -- werkzeug's response machinery, for middleware and caches --------------------------------
+
+    @property
+    def mimetype_params(self) -> CallbackDict:
+        """The Content-Type's parameters (``{"charset": "utf-8"}``), live: a change is written back."""
+        mimetype, *params = (self.headers.get("Content-Type") or "").split(";")
+        found = {}
+        for param in params:
+            key, _, value = param.strip().partition("=")
+            if key:
+                found[key.strip().lower()] = value.strip().strip('"')
+
+        def write(values: CallbackDict) -> None:
+            tail = "".join(f"; {key}={value}" for key, value in values.items())
+            self.headers.set("Content-Type", mimetype.strip() + tail)
+
+        return CallbackDict(found, write)
+
+    @property
+    def is_sequence(self) -> bool:
+        """Whether the body is held whole (a list or tuple), not a stream."""
+        return isinstance(self.response, (list, tuple))
+
+    def make_sequence(self) -> None:
+        """Read a streamed body into memory (the stream's ``close`` still runs when this closes)."""
+        if not self.is_sequence:
+            close = getattr(self.response, "close", None)
+            self.response = list(self.iter_encoded())
+            if close is not None:
+                self.call_on_close(close)
+
+    def calculate_content_length(self) -> int | None:
+        """The body's length in bytes (a streamed body is read into memory first, as werkzeug's)."""
+        self.make_sequence()
+        return sum(len(chunk) for chunk in self.iter_encoded())
+
+    def freeze(self) -> None:
+        """Ready to be kept or pickled, as werkzeug's: the body read whole into memory, its
+        Content-Length set, and an ETag from it unless one is set."""
+        data = self.get_data()
+        self.response = [data]
+        self.headers.set("Content-Length", length_text(len(data)))
+        self.add_etag()
+
+    def get_wsgi_headers(self, environ: dict[str, Any]) -> Headers:
+        """The headers as they are sent for ``environ`` (none of a body's for 1xx, 204 and 304)."""
+        code = self._status_code
+        if code < 200 or code == 204 or code == 304:
+            drop = _NOT_MODIFIED_DROPS if code == 304 else _NO_CONTENT_DROPS
+            return Headers([(k, v) for k, v in self.headers._items if k.lower() not in drop])
+        return Headers(list(self.headers._items))
+
+    def get_app_iter(self, environ: dict[str, Any]) -> Iterable[bytes]:
+        """The body as it is sent for ``environ``: nothing for HEAD, 1xx, 204 and 304."""
+        code = self._status_code
+        if environ.get("REQUEST_METHOD") == "HEAD" or code < 200 or code == 204 or code == 304:
+            return ()
+        return _ClosingIterator(self.iter_encoded(), self.close) if self._on_close else self.iter_encoded()
+
+    def get_wsgi_response(self, environ: dict[str, Any]) -> tuple[Iterable[bytes], str, list[tuple[str, str]]]:
+        """``(app_iter, status, headers)`` as ``__call__`` sends them."""
+        return self.get_app_iter(environ), self._status, list(self.get_wsgi_headers(environ).items())
+
+    @classmethod
+    def from_app(cls, app: Callable[..., Iterable[bytes]], environ: dict[str, Any], buffered: bool = False) -> Response:
+        """The answer of a WSGI ``app`` to ``environ`` as a response of this class (read whole)."""
+        from .wsgi import call_wsgi
+
+        status, headers, body = call_wsgi(app, environ)
+        made = cls(body, status=status, headers=headers)
+        if not any(name.lower() == "content-type" for name, _ in headers):
+            made.headers.pop("Content-Type")  # (the app sent none: none is added)
+        return made
+
+    @classmethod
+    def force_type(cls, response: Any, environ: dict[str, Any] | None = None) -> Response:
+        """``response`` as this class: a manypaths Response is re-classed; any other WSGI callable is
+        run with ``environ`` (required then) and its answer taken, as werkzeug's."""
+        if not isinstance(response, Response):
+            if environ is None:
+                raise TypeError("cannot convert a WSGI application into a response without an environ")
+            response = Response.from_app(response, environ)
+        response.__class__ = cls
+        made: Response = response
+        return made
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         code = self._status_code
