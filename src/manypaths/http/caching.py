@@ -337,23 +337,15 @@ def byte_range(header: str, length: int) -> tuple[int, int] | None:
         return None  # a unit we do not serve: ignored (RFC 9110 14.2)
     if "," in spec:
         return None
-    first, dash, last = spec.strip().partition("-")
-    first, last = first.strip(), last.strip()
-    if not dash or not (first.isdigit() or last.isdigit()) or (first and not first.isdigit()) or (
-            last and not last.isdigit()) or not (first.isascii() and last.isascii()):
+    parsed = parse_range(header)  # (the grammar request.range reads: None when malformed)
+    if parsed is None:
         raise ValueError(f"malformed Range {header[:100]!r}")
-    if not first:  # the last N bytes
-        suffix = int(last)
-        if suffix == 0:
-            raise ValueError("empty suffix range")
-        return max(0, length - suffix), length
-    start = int(first)
-    stop = length if not last else min(int(last) + 1, length)
-    if last and int(last) < start:
-        raise ValueError(f"range end before its start in {header[:100]!r}")
+    start, stop = parsed.ranges[0]
+    if start < 0:  # the last N bytes
+        return max(0, length + start), length
     if start >= length:
         raise ValueError(f"range starts past the end ({length} bytes)")
-    return start, stop
+    return start, length if stop is None else min(stop, length)
 
 
 def if_range_holds(environ: dict[str, Any], etag: str | None, weak: bool | None,
