@@ -118,6 +118,10 @@ REQUESTS: list[tuple[str, str, dict[str, str]]] = [
     ("GET", "/static/a.txt", {"Range": "bytes=0-4", "If-Range": "ETAG"}),
     ("GET", "/static/a.txt", {"Range": "bytes=0-4", "If-Range": '"stale"'}),
     ("GET", "/static/a.txt", {"Range": "bytes=0-4", "If-Range": "Thu, 01 Jan 1970 00:00:00 GMT"}),
+    ("GET", "/static/a.txt", {"Range": "bytes=0-4", "If-Range": '"'}),
+    ("GET", "/static/a.txt", {"If-None-Match": "W/ETAG"}),  # (If-None-Match compares weakly)
+    ("GET", "/static/a.txt", {"Range": "bytes=-0"}),
+    ("GET", "/static/a.txt", {"Range": "bytes=+1-2"}),
     ("GET", "/static/missing.txt", {}),
     ("GET", "/static/css", {}),
     ("GET", "/static/css/", {}),
@@ -243,3 +247,14 @@ def test_file_body_is_streamed_in_chunks_and_closed(site: Path, tmp_path: Path) 
         chunks.append(len(chunk))
     body.close()  # type: ignore[attr-defined]
     assert sum(chunks) == 300 * 1024 and max(chunks) == 64 * 1024 and len(chunks) == 5
+
+
+def test_a_weak_if_range_tag_never_matches_unlike_werkzeug(site: Path) -> None:
+    # RFC 9110 13.1.5: If-Range compares strongly, so a weak tag sends the whole body (werkzeug drops
+    # the W/ and answers 206: a range of a representation that may differ byte for byte).
+    ours, theirs = build(OURS, site), build(FLASK, site)
+    tag = _etag(theirs, "/static/a.txt")
+    headers = {"Range": "bytes=0-4", "If-Range": f"W/{tag}"}
+    assert _answer(ours, "GET", "/static/a.txt", headers)[0] == 200
+    assert _answer(theirs, "GET", "/static/a.txt", headers)[0] == 206
+    assert _answer(ours, "GET", "/static/a.txt", {"Range": "bytes=0-4", "If-Range": tag})[0] == 206

@@ -178,11 +178,13 @@ def parse_etags(header: str | None) -> ETags:
 
 
 class IfRange:
-    """An ``If-Range`` header: an entity tag (``etag``) or a date (``date``), or neither."""
+    """An ``If-Range`` header: an entity tag (``etag``; ``weak`` when it is, which never matches) or a
+    date (``date``), or neither."""
 
-    def __init__(self, etag: str | None = None, date: datetime | None = None) -> None:
+    def __init__(self, etag: str | None = None, date: datetime | None = None, weak: bool = False) -> None:
         self.etag = etag
         self.date = date
+        self.weak = weak
 
     def to_header(self) -> str:
         if self.date is not None:
@@ -203,8 +205,8 @@ def parse_if_range(header: str | None) -> IfRange:
         return IfRange()
     text = header.strip()
     if text.startswith(('"', "W/", "w/")):
-        etag, _ = unquote_etag(text)
-        return IfRange(etag=etag) if etag and '"' not in etag else IfRange()  # (a malformed tag: none)
+        etag, weak = unquote_etag(text)
+        return IfRange(etag=etag, weak=bool(weak)) if etag and '"' not in etag else IfRange()  # (malformed: none)
     return IfRange(date=parse_date(text))
 
 
@@ -355,9 +357,8 @@ def if_range_holds(environ: dict[str, Any], etag: str | None, weak: bool | None,
     condition = environ.get("HTTP_IF_RANGE")
     if not condition:
         return True
-    condition = str(condition).strip()
-    if condition[:1] == '"' or condition[:2] in ("W/", "w/"):
-        value, is_weak = unquote_etag(condition)
-        return bool(etag is not None and not weak and not is_weak and value == etag)
-    since = parse_date(condition)
-    return since is not None and last_modified is not None and last_modified.replace(microsecond=0) == since
+    wanted = parse_if_range(str(condition))  # (request.if_range's reading)
+    if wanted.etag is not None:
+        return bool(etag is not None and not weak and not wanted.weak and wanted.etag == etag)
+    return (wanted.date is not None and last_modified is not None
+            and last_modified.replace(microsecond=0) == wanted.date)
