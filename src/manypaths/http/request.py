@@ -577,14 +577,11 @@ def body_stream(environ: dict[str, Any], length: int | None, limit: int | None) 
     if length is not None and limit is not None and length > limit:
         raise RequestEntityTooLarge(f"The body is {length} bytes; the limit is {limit}.")
     raw = environ.get("wsgi.input")
-    if length is None:
-        if not environ.get("wsgi.input_terminated"):
-            if environ.get("HTTP_TRANSFER_ENCODING"):
-                raise LengthRequired("The body was sent with Transfer-Encoding, which this server does not "
-                                     "decode: send it with a Content-Length.")
-            raw = None  # no body: reading to the end of the input could wait for the next request
-        elif raw is not None:
-            return _LimitedStream(raw, None, limit)  # type: ignore[return-value]
+    if length is None and not environ.get("wsgi.input_terminated"):
+        if environ.get("HTTP_TRANSFER_ENCODING"):
+            raise LengthRequired("The body was sent with Transfer-Encoding, which this server does not "
+                                 "decode: send it with a Content-Length.")
+        raw = None  # no body (reading the input to its end could wait for the next request)
     if raw is None or length == 0:
         import io
 
@@ -662,7 +659,8 @@ class _LimitedStream(BodyStream):
         chunks: list[bytes] = []
         got = 0
         while want < 0 or got < want:
-            chunk = self._pull(65536 if want < 0 and not line else want - got if want >= 0 else -1, line)
+            # (to the end: a line as long as it is, other reads 64 KiB at a time)
+            chunk = self._pull(want - got if want >= 0 else -1 if line else 65536, line)
             if not chunk:
                 if left is not None:
                     raise BadRequest(f"The body ended after {self._read + got} of the {self._read + left} bytes "
