@@ -15,6 +15,7 @@ from contextvars import copy_context
 
 from ..coroutines import call_hooks, server_loop
 from ..dispatch import COROUTINE, HTML, JSON, begin, end, finish, logged
+from ..http.datastructures import ascii_number
 from ..http.exceptions import BadRequest, RequestEntityTooLarge
 from ..http.request import BodyStream
 from ..http.response import LENGTH_TEXT, length_text
@@ -195,7 +196,7 @@ def body_road(app: App, environ: dict[str, Any], receive: Receive, threaded: boo
     config = app.config
     buffered = config.get("MAX_BUFFERED_CONTENT_LENGTH")
     declared = environ.get("CONTENT_LENGTH")
-    length = _plain_length(declared)
+    length = ascii_number(declared)
     if not threaded and length is not None and (buffered is None or length <= buffered):
         environ["wsgi.input"] = NO_BODY
         return False, _receiver(receive, config["MAX_CONTENT_LENGTH"], buffered)
@@ -282,18 +283,10 @@ class _ReceiveStream(BodyStream):
         pass
 
 
-def _plain_length(declared: str | None) -> int | None:
-    """A Content-Length that is plain ASCII digits (and not absurdly long) as a number; else None:
-    the request's own reading of it answers (Request.content_length: 400 or 413)."""
-    if declared is not None and len(declared) <= 18 and declared.isascii() and declared.isdigit():
-        return int(declared)
-    return None
-
-
 async def _read_body(receive: Receive, limit: int | None, declared: str | None) -> bytes | None:
     # The whole body, read through receive; None when the client went away. A body past ``limit``
     # (declared or while reading) raises _TooLarge: the excess is never buffered.
-    length = _plain_length(declared)
+    length = ascii_number(declared)
     if limit is not None and length is not None and length > limit:
         raise _TooLarge
     chunks: list[bytes] = []

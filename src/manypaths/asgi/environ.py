@@ -17,6 +17,7 @@ import io
 import sys
 
 from ..coroutines import complete, thread_loop
+from ..http.datastructures import ascii_number
 from ..http.exceptions import STATUS_TEXT, HTTPError
 from ..http.request import DEFAULT_MAX_BUFFERED, read_body
 from ..routing.compiler import may_compile
@@ -451,8 +452,8 @@ _HEADER_NAMES: dict[str, bytes] = {}
 
 
 def _port_number(port: Any) -> int | None:
-    text = str(port)
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 5 else None
+    number = ascii_number(str(port))
+    return number if number is not None and number <= 65535 else None
 
 
 def _header_name(key: str) -> bytes:

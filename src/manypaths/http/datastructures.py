@@ -334,3 +334,12 @@ class FileStorage:
 
     def __repr__(self) -> str:
         return f"<FileStorage {self.filename!r} ({self.content_type})>"
+
+
+def ascii_number(text: str | None) -> int | None:
+    """A header value that is plain ASCII digits (at most 18: no real length, count or age is longer)
+    as a number, else None. (``int()`` would also take "+5", "1_0" and other scripts' digits, and
+    raise for "²", which ``str.isdigit()`` accepts.)"""
+    if text is not None and len(text) <= 18 and text.isascii() and text.isdigit():
+        return int(text)
+    return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .datastructures import EnvironHeaders, FileStorage, MultiDict
+from .datastructures import EnvironHeaders, FileStorage, MultiDict, ascii_number
 from .exceptions import (
     BadRequest,
     LengthRequired,
@@ -48,11 +48,6 @@ def _text(value: Any) -> str | None:
 def _items(text: str | None) -> frozenset[str]:
     # A comma-separated header's items.
     return frozenset(item.strip() for item in (text or "").split(",") if item.strip())
-
-
-def _digits(text: str | None) -> int | None:
-    # A header of ASCII digits as a number (None: absent, or anything else).
-    return int(text) if text is not None and len(text) <= 18 and text.isascii() and text.isdigit() else None
 
 
 def _header(key: str, parser: Callable[[str | None], Any] | str | None, doc: str) -> Any:
@@ -424,7 +419,7 @@ class Request:
     access_control_request_headers = _header("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", _items,
                                              "A CORS preflight's ``Access-Control-Request-Headers``, as a set.")
     pragma = _header("HTTP_PRAGMA", _items, "The ``Pragma`` header's items, as a set.")
-    max_forwards = _header("HTTP_MAX_FORWARDS", _digits, "``Max-Forwards`` as a number (None: absent or not digits).")
+    max_forwards = _header("HTTP_MAX_FORWARDS", ascii_number, "``Max-Forwards`` as a number (None: absent or not digits).")
     date = _header("HTTP_DATE", "parse_date", "The ``Date`` header as an aware datetime (None: absent or not a date).")
     if_modified_since = _header("HTTP_IF_MODIFIED_SINCE", "parse_date", "``If-Modified-Since`` as an aware datetime.")
     if_unmodified_since = _header("HTTP_IF_UNMODIFIED_SINCE", "parse_date",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .datastructures import Headers
+from .datastructures import Headers, ascii_number
 from .exceptions import STATUS_TEXT, escape
 
 # typing is for the type checker only: importing it at run time would cost every cold start
@@ -104,11 +104,6 @@ def _text_header(name: str, doc: str) -> Any:
         self._set_or_delete(name, None if value is None else str(value))
 
     return property(get, set_, doc=doc)
-
-
-def _seconds(value: str | None) -> int | None:
-    # A delta-seconds header value as a number (None: absent or not plain digits).
-    return int(value) if value is not None and len(value) <= 18 and value.isascii() and value.isdigit() else None
 
 
 def _seconds_text(value: Any) -> str:
@@ -503,7 +498,7 @@ class Response:
     @property
     def access_control_max_age(self) -> int | None:
         """``Access-Control-Max-Age`` in seconds (assign an int or a timedelta; None: not sent)."""
-        return _seconds(self.headers.get("Access-Control-Max-Age"))
+        return ascii_number(self.headers.get("Access-Control-Max-Age"))
 
     @access_control_max_age.setter
     def access_control_max_age(self, value: Any) -> None:
@@ -514,7 +509,7 @@ class Response:
         """``Age`` as a timedelta (assign one or seconds; None: not sent)."""
         from datetime import timedelta
 
-        seconds = _seconds(self.headers.get("Age"))
+        seconds = ascii_number(self.headers.get("Age"))
         return None if seconds is None else timedelta(seconds=seconds)
 
     @age.setter
@@ -526,7 +521,7 @@ class Response:
         """``Retry-After`` as the aware datetime it names (seconds from now, or a date); assign a datetime,
         seconds or a timedelta (None: not sent)."""
         value = self.headers.get("Retry-After")
-        seconds = _seconds(value)
+        seconds = ascii_number(value)
         if seconds is None:
             parsed: datetime | None = (_caching or _load_caching()).parse_date(value)
             return parsed
